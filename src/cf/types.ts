@@ -1,0 +1,70 @@
+/** What the rest of Promregator needs from the Cloud Controller v3 API, in plain shapes. */
+
+export interface CfOrganization {
+  guid: string;
+  name: string;
+}
+
+export interface CfSpace {
+  guid: string;
+  name: string;
+  orgGuid: string;
+}
+
+export interface CfApp {
+  guid: string;
+  name: string;
+  /** "STARTED" | "STOPPED" */
+  state: string;
+  spaceGuid: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface CfProcess {
+  guid: string;
+  appGuid: string;
+  type: string;
+  /** Desired instance count. */
+  instances: number;
+}
+
+export interface CfRoute {
+  guid: string;
+  /** host.domain[/path], no scheme, as CC writes it. */
+  url: string;
+  domainGuid: string;
+  /** Apps this route leads to (from destinations[].app.guid), in CC order. */
+  appGuids: string[];
+}
+
+export interface CfDomain {
+  guid: string;
+  name: string;
+  internal: boolean;
+}
+
+/** Which Cloud Controller resource a request was for; used for timeouts, metrics and logs. */
+export type CfResource = "info" | "org" | "space" | "appInSpace" | "process" | "route" | "domain";
+
+/**
+ * Each list call follows every `pagination.next` link with per_page=5000 and splits long guid
+ * filters into several requests so that URLs stay short; callers pass whole lists.
+ */
+export interface CloudControllerApi {
+  listOrganizations(filter?: { names?: string[] }): Promise<CfOrganization[]>;
+  listSpaces(filter?: { organizationGuids?: string[]; names?: string[] }): Promise<CfSpace[]>;
+  listApps(filter: {
+    spaceGuids?: string[];
+    organizationGuids?: string[];
+    names?: string[];
+  }): Promise<CfApp[]>;
+  /** Processes of type "web" only. */
+  listWebProcesses(filter: { appGuids?: string[]; spaceGuids?: string[] }): Promise<CfProcess[]>;
+  listRoutes(filter: { appGuids?: string[]; spaceGuids?: string[] }): Promise<CfRoute[]>;
+  /** All domains visible to the user (shared, private and internal). */
+  listDomains(): Promise<CfDomain[]>;
+  /** GET /v3/info, used by the watchdog and the start-up version check. */
+  getInfo(): Promise<{ version?: number | string; [key: string]: unknown }>;
+  close(): Promise<void>;
+}

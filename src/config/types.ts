@@ -1,0 +1,162 @@
+/**
+ * The effective, validated configuration. Key names mirror promregator.yml of the Java version;
+ * durations keep the unit the Java key uses (seconds for cache.*, milliseconds for request/scraping timeouts).
+ */
+
+export type InboundAuth = "NONE" | "BASIC";
+
+export interface CfConfig {
+  /** Base URL of the Cloud Controller, derived from `cf.api_host` (a bare host means https on 443). */
+  apiUrl: string;
+  /** The value as written in the file, for messages. */
+  api_host: string;
+  username?: string;
+  password?: string;
+  /** Client-credentials login instead of the password grant (not in the Java version). */
+  client_id?: string;
+  client_secret?: string;
+  skipSslValidation: boolean;
+  proxy?: { host: string; port: number };
+  cache: {
+    timeout: {
+      org: number;
+      space: number;
+      application: number;
+      domain: number;
+      route: number;
+      process: number;
+      resolver: number;
+    };
+    expiry: {
+      org: number;
+      space: number;
+      application: number;
+      domain: number;
+      route: number;
+      process: number;
+    };
+    aggregator: {
+      blocksize: { route: number; process: number };
+      checkinterval: { route: number; process: number };
+    };
+  };
+  request: {
+    timeout: {
+      org: number;
+      space: number;
+      appInSpace: number;
+      domain: number;
+      route: number;
+      process: number;
+    };
+    /** ms */
+    backoff: number;
+    /** requests per second, 0 = unlimited */
+    rateLimit: number;
+  };
+  watchdog: {
+    enabled: boolean;
+    /** ms */
+    timeout: number;
+    /** s */
+    rate: number;
+    /** s */
+    initialDelay: number;
+    restartCount?: number;
+  };
+  connectionPool?: { size?: number };
+}
+
+export type AuthenticatorType = "none" | "basic" | "OAuth2XSUAABasic" | "OAuth2XSUAACertificate";
+
+export interface AuthenticatorConfig {
+  /** Only on `promregator.targetAuthenticators[]`. */
+  id?: string;
+  type: AuthenticatorType;
+  basic?: { username?: string; password?: string };
+  oauth2xsuaaBasic?: { tokenServiceURL: string; client_id: string; client_secret: string; scopes?: string };
+  oauth2xsuaaCertificate?: {
+    tokenServiceCertURL: string;
+    client_id: string;
+    client_certificates: string;
+    client_key: string;
+    scopes?: string;
+  };
+}
+
+export interface TargetConfig {
+  orgName?: string;
+  orgRegex?: string;
+  spaceName?: string;
+  spaceRegex?: string;
+  applicationName?: string;
+  applicationRegex?: string;
+  /** Always starts with "/" after normalisation; default "/metrics". */
+  path: string;
+  protocol: "http" | "https";
+  authenticatorId?: string;
+  preferredRouteRegex: string[];
+  internalRoutePort: number;
+  kubernetesAnnotations: boolean;
+  overrideRouteAndPath?: string;
+}
+
+export type FailureMode = "strict" | "compatible";
+
+export interface PromregatorConfig {
+  targets: TargetConfig[];
+  authenticator?: AuthenticatorConfig;
+  targetAuthenticators: AuthenticatorConfig[];
+  authentication: { basic: { username: string; password?: string } };
+  discovery: {
+    hostname?: string;
+    /** 0 = taken from the request */
+    port: number;
+    scheme?: string;
+    auth: InboundAuth;
+    ownMetricsEndpoint: boolean;
+    /** Also write the discovery document to this file (for file_sd_configs). */
+    file?: string;
+  };
+  discoverer: { /** s */ timeout: number };
+  endpoint: { auth: InboundAuth };
+  scraping: {
+    /** ms */
+    maxProcessingTime: number;
+    /** ms, clamped to maxProcessingTime */
+    connectionTimeout: number;
+    /** ms, clamped to maxProcessingTime */
+    socketReadTimeout: number;
+    threads: number;
+    proxy?: { host: string; port: number };
+    /** bytes */
+    maxBodySize: number;
+    failureMode: FailureMode;
+    /** Maximum scrapes in flight before answering 503. */
+    maxConcurrent: number;
+  };
+  metrics: {
+    auth: InboundAuth;
+    requestLatency: boolean;
+    internal: boolean;
+    labelNamePrefix: string;
+  };
+  cache: { invalidate: { auth: InboundAuth } };
+  defaultInternalRoutePort: number;
+  simulation: { enabled: boolean; instances: number };
+}
+
+export interface ServerConfig {
+  port: number;
+  address: string;
+  tls?: { cert: string; key: string };
+}
+
+export interface Config {
+  cf: CfConfig;
+  promregator: PromregatorConfig;
+  server: ServerConfig;
+  logging: { level: string };
+  /** Where the config came from, for messages; undefined when built in code. */
+  source?: string;
+}

@@ -1,0 +1,111 @@
+/** A CF landscape for the simulator, as written in YAML (see simulator/landscapes/*.yml). */
+
+export type MetricsFormat = "text" | "openmetrics";
+
+/** What an app instance answers on its metrics path. */
+export interface InstanceBehaviour {
+  /** Built-in generator (default) or a real upstream base URL the router forwards to (e.g. a real Promregator). */
+  upstream?: string;
+  format?: MetricsFormat;
+  /** Approximate body size in bytes of the generated exposition (default ~2 KB). */
+  sizeBytes?: number;
+  /** Require this inbound auth on the instance. */
+  auth?: { basic?: { username: string; password: string }; bearer?: { clientId: string } };
+  /** Extra latency before answering, ms. */
+  latencyMs?: number;
+  /** "RUNNING" (default), "CRASHED" (router answers 502/503 for it), "STARTING". */
+  state?: "RUNNING" | "CRASHED" | "STARTING";
+}
+
+export interface AppSpec {
+  name: string;
+  guid?: string;
+  state?: "STARTED" | "STOPPED";
+  instances?: number;
+  /** Route urls "host.domain[/path]"; the domain must be declared in `domains`. Default: "<name>.<first shared domain>". */
+  routes?: string[];
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Metrics path the built-in instances serve (default /metrics). */
+  metricsPath?: string;
+  behaviour?: InstanceBehaviour;
+  /** Per-instance overrides by index. */
+  instanceBehaviour?: Record<number, InstanceBehaviour>;
+}
+
+export interface SpaceSpec {
+  name: string;
+  guid?: string;
+  apps: AppSpec[];
+}
+
+export interface OrgSpec {
+  name: string;
+  guid?: string;
+  spaces: SpaceSpec[];
+}
+
+export interface DomainSpec {
+  name: string;
+  guid?: string;
+  internal?: boolean;
+}
+
+export interface LandscapeSpec {
+  domains: DomainSpec[];
+  orgs: OrgSpec[];
+}
+
+export interface SimulatorOptions {
+  landscape: LandscapeSpec;
+  /** Bind address, default 127.0.0.1. */
+  host?: string;
+  /** Cloud Controller + UAA listener port (0 = any). */
+  apiPort?: number;
+  /** Router listener port (0 = any). */
+  routerPort?: number;
+  /** Serve the API over HTTPS with a self-signed certificate (default true). */
+  tls?: boolean;
+  users?: { username: string; password: string }[];
+  clients?: { clientId: string; clientSecret: string }[];
+  /** Access token lifetime, seconds (default 1200). */
+  tokenLifetimeSeconds?: number;
+  /** Requests per window per token; 429 beyond (default off). */
+  rateLimit?: { limit: number; windowSeconds: number };
+  /** Latency added to every CC response, ms. */
+  latencyMs?: number;
+  /** Reported CC v3 API version (default "3.180.0"). */
+  apiVersion?: string;
+}
+
+export interface RunningSimulator {
+  /** e.g. https://127.0.0.1:40123 — what cf.api_host is set to. */
+  apiUrl: string;
+  /** Base URL of UAA (token endpoint is `${uaaUrl}/oauth/token`). */
+  uaaUrl: string;
+  /** host:port of the router; usable as an HTTP forward proxy or with a Host header. */
+  routerAddress: { host: string; port: number };
+  /** PEM of the self-signed CA when tls is on. */
+  caPem?: string;
+  admin: SimulatorAdmin;
+  close(): Promise<void>;
+}
+
+/** Mutations and counters for tests; also served over HTTP under /admin on the API listener. */
+export interface SimulatorAdmin {
+  scaleApp(appGuid: string, instances: number): void;
+  setAppState(appGuid: string, state: "STARTED" | "STOPPED"): void;
+  setInstanceBehaviour(appGuid: string, index: number, behaviour: InstanceBehaviour): void;
+  addApp(spaceGuid: string, app: AppSpec): string;
+  removeApp(appGuid: string): void;
+  /** Invalidate every issued token. */
+  revokeTokens(): void;
+  /** Fail the next n CC requests (matching pathPrefix if given) with this status. */
+  injectFailures(spec: { count: number; status: number; pathPrefix?: string }): void;
+  setLatency(ms: number): void;
+  setRateLimit(spec?: { limit: number; windowSeconds: number }): void;
+  /** Requests served by CC (excluding / and /v3/info) and UAA since start or last reset. */
+  counters(): { ccRequests: number; uaaRequests: number; byPath: Record<string, number> };
+  resetCounters(): void;
+  findApp(name: string): { guid: string; spaceGuid: string } | undefined;
+}
