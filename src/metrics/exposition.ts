@@ -1,0 +1,111 @@
+import type { ExpositionFormat } from "./negotiate.js";
+
+/** The shape prom-client's `metric.get()` resolves to, reduced to what the writers read. */
+export interface FamilySnapshot {
+  name: string;
+  help: string;
+  type: string;
+  values: ReadonlyArray<{
+    value: number;
+    labels: Readonly<Record<string, string | number | undefined>>;
+    /** prom-client puts a histogram child's own labels here and only `le` in `labels`. */
+    sharedLabels?: Readonly<Record<string, string | number | undefined>>;
+    metricName?: string;
+  }>;
+}
+
+export const NAME_PREFIX = "promregator_";
+
+/**
+ * Own writers instead of prom-client's: its OpenMetrics mode renames counters in place (so the two formats
+ * cannot share one registry), prints NaN as "Nan" and non-canonical `le` values. Like the Java version,
+ * every family and sample name is forced to start with `promregator_`.
+ */
+export function writeExposition(families: readonly FamilySnapshot[], format: ExpositionFormat): string {
+  const out: string[] = [];
+  for (const family of families) {
+    if (format === "openmetrics") writeOpenMetricsFamily(family, out);
+    else writeTextFamily(family, out);
+  }
+  if (format === "openmetrics") out.push("# EOF");
+  return `${out.join("\n")}\n`;
+}
+
+function writeTextFamily(family: FamilySnapshot, out: string[]): void {
+  const name = withPrefix(family.name);
+  out.push(`# HELP ${name} ${escapeHelp(family.help, false)}`);
+  out.push(`# TYPE ${name} ${textType(family.type)}`);
+  for (const sample of family.values) {
+    const sampleName = sample.metricName ? withPrefix(sample.metricName) : name;
+    out.push(`${sampleName}${formatLabels(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`);
+  }
+}
+
+function writeOpenMetricsFamily(family: FamilySnapshot, out: string[]): void {
+  const isCounter = family.type === "counter";
+  // OpenMetrics names the counter family without `_total`; only its samples carry the suffix.
+  const name = isCounter ? withPrefix(family.name).replace(/_total$/, "") : withPrefix(family.name);
+  out.push(`# TYPE ${name} ${openMetricsType(family.type)}`);
+  out.push(`# HELP ${name} ${escapeHelp(family.help, true)}`);
+  for (const sample of family.values) {
+    let sampleName = sample.metricName ? withPrefix(sample.metricName) : name;
+    if (isCounter && !sample.metricName) sampleName = `${name}_total`;
+    out.push(`${sampleName}${formatLabels(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`);
+  }
+}
+
+export function withPrefix(name: string): string {
+  return name.startsWith(NAME_PREFIX) ? name : NAME_PREFIX + name;
+}
+
+function textType(type: string): string {
+  return ["counter", "gauge", "histogram", "summary"].includes(type) ? type : "untyped";
+}
+
+function openMetricsType(type: string): string {
+  return ["counter", "gauge", "histogram", "summary"].includes(type) ? type : "unknown";
+}
+
+function formatLabels(
+  first: Readonly<Record<string, string | number | undefined>> | undefined,
+  second: Readonly<Record<string, string | number | undefined>>,
+): string {
+  const parts: string[] = [];
+  const seen = new Set<string>();
+  for (const labels of [first, second]) {
+    if (!labels) continue;
+    for (const [key, value] of Object.entries(labels)) {
+      if (value === undefined || seen.has(key)) continue;
+      seen.add(key);
+      const text = key === "le" || key === "quantile" ? canonicalNumber(value) : String(value);
+      parts.push(`${key}="${escapeLabelValue(text)}"`);
+    }
+  }
+  return parts.length > 0 ? `{${parts.join(",")}}` : "";
+}
+
+/** Bucket bounds as floats ("1.0", "+Inf"), the form OpenMetrics asks for and the Java version writes. */
+function canonicalNumber(value: string | number): string {
+  const n = typeof value === "number" ? value : Number(value);
+  if (Number.isNaN(n)) return String(value);
+  if (!Number.isFinite(n)) return n > 0 ? "+Inf" : "-Inf";
+  const text = String(n);
+  return Number.isInteger(n) && !text.includes("e") ? `${text}.0` : text;
+}
+
+export function formatValue(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Number.POSITIVE_INFINITY) return "+Inf";
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf";
+  return String(value);
+}
+
+function escapeLabelValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+/** Text 0.0.4 escapes backslash and newline in HELP; OpenMetrics also the double quote. */
+function escapeHelp(help: string, openMetrics: boolean): string {
+  const escaped = help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+  return openMetrics ? escaped.replace(/"/g, '\\"') : escaped;
+}

@@ -1,0 +1,19 @@
+export type { CacheStatsSource } from "./families.js";
+export { INFO_LABEL_NAMES, TARGET_LABEL_BASE_NAMES, targetLabelNames } from "./families.js";
+export { type ReadIdentityOptions, readInstanceIdentity } from "./identity.js";
+export {
+  chooseExpositionFormat,
+  contentTypeOf,
+  type ExpositionFormat,
+  OPENMETRICS_CONTENT_TYPE,
+  TEXT_CONTENT_TYPE,
+} from "./negotiate.js";
+export { createOwnMetrics, type OwnMetrics, type OwnMetricsOptions } from "./own-metrics.js";
+export { DROPPED_DEFAULT_METRICS } from "./process-metrics.js";
+export type {
+  CacheStats,
+  InstanceIdentity,
+  LastScrape,
+  OwnMetricsRecorder,
+  ScrapeOutcome,
+} from "./types.js";

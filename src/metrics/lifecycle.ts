@@ -1,0 +1,71 @@
+import type { DiscoveredInstance } from "../discovery/types.js";
+
+/** One instance as its metric children know it: the label set is the identity (a renamed app is a new one). */
+export interface TrackedInstance {
+  instanceId: string;
+  labels: Record<string, string>;
+  lastSeen: number;
+}
+
+/**
+ * Remembers when each instance label set was last discovered or scraped, so that its metric children can be
+ * dropped once it has been gone for promregator.discoverer.timeout (Java: expiry = seen + timeout, removed
+ * when expiry <= now).
+ */
+export class InstanceTracker {
+  private readonly entries = new Map<string, TrackedInstance>();
+
+  constructor(
+    private readonly labelNames: readonly string[],
+    private readonly timeoutMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Stamps the instance as seen now and returns its label set. */
+  touch(instance: DiscoveredInstance): TrackedInstance {
+    const values = labelValues(instance);
+    const key = JSON.stringify(values);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((name, i) => {
+        labels[name] = values[i];
+      });
+      entry = { instanceId: instance.instanceId, labels, lastSeen: 0 };
+      this.entries.set(key, entry);
+    }
+    entry.lastSeen = this.now();
+    return entry;
+  }
+
+  /** Removes and returns the instances not seen within the timeout. */
+  takeExpired(): TrackedInstance[] {
+    const now = this.now();
+    const expired: TrackedInstance[] = [];
+    for (const [key, entry] of this.entries) {
+      if (entry.lastSeen + this.timeoutMs <= now) {
+        expired.push(entry);
+        this.entries.delete(key);
+      }
+    }
+    return expired;
+  }
+
+  hasInstanceId(instanceId: string): boolean {
+    for (const entry of this.entries.values()) if (entry.instanceId === instanceId) return true;
+    return false;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** The five label values in the order of TARGET_LABEL_BASE_NAMES, derived as Java does. */
+function labelValues(instance: DiscoveredInstance): string[] {
+  const colon = instance.instanceId.lastIndexOf(":");
+  // Java takes the instance number from the id ("<appGuid>:<index>"), not from a separate field.
+  const number = colon >= 0 ? instance.instanceId.slice(colon + 1) : String(instance.index);
+  const values = [instance.orgName, instance.spaceName, instance.appName, instance.instanceId, number];
+  return values.map((v) => (v === undefined || v === null ? "" : String(v)));
+}

@@ -1,0 +1,207 @@
+import { Registry } from "prom-client";
+import type { CfResource } from "../cf/types.js";
+import type { DiscoveredInstance } from "../discovery/types.js";
+import { VERSION } from "../version.js";
+import { type FamilySnapshot, writeExposition } from "./exposition.js";
+import {
+  type CacheStatsSource,
+  createGeneralFamilies,
+  createInternalFamilies,
+  createTargetFamilies,
+  type GeneralFamilies,
+  type InternalFamilies,
+  type TargetFamilies,
+  targetLabelNames,
+} from "./families.js";
+import { InstanceTracker } from "./lifecycle.js";
+import { chooseExpositionFormat, contentTypeOf } from "./negotiate.js";
+import { registerProcessMetrics } from "./process-metrics.js";
+import type { CacheStats, InstanceIdentity, LastScrape, OwnMetricsRecorder, ScrapeOutcome } from "./types.js";
+
+export interface OwnMetricsOptions {
+  /** promregator.metrics.labelNamePrefix */
+  labelNamePrefix: string;
+  /** promregator.metrics.requestLatency */
+  requestLatency: boolean;
+  /** promregator.metrics.internal */
+  internal: boolean;
+  /** promregator.discoverer.timeout */
+  discovererTimeoutSeconds: number;
+  identity: InstanceIdentity;
+  /** epoch ms; injectable for tests */
+  now?: () => number;
+  /** Shown in promregator_info; defaults to the package version. */
+  version?: string;
+}
+
+export interface OwnMetrics extends OwnMetricsRecorder {
+  readonly identity: InstanceIdentity;
+  /** The /promregatorMetrics body in the format the Accept header prefers (text 0.0.4 unless OpenMetrics wins). */
+  render(accept: string | undefined): Promise<{ contentType: string; body: string }>;
+  /** Drops the series of instances not seen for discovererTimeoutSeconds; returns how many instances went. */
+  sweep(): number;
+  /** Runs sweep() every intervalMs (default 60 s) on an unref'd timer; calling it again restarts it. */
+  startSweeper(intervalMs?: number): void;
+  stop(): void;
+  /** Polled at every render when internal metrics are on (e.g. `() => discovery.cacheStats()`). */
+  setCacheStats(fn: CacheStatsSource): void;
+  /** Counts a watchdog reconnect; returns the cumulative count (never reset). */
+  recordWatchdogReconnect(): number;
+  lastScrape(instanceId: string): LastScrape | undefined;
+}
+
+const MAX_REASON_LENGTH = 300;
+
+class PromregatorOwnMetrics implements OwnMetrics {
+  readonly identity: InstanceIdentity;
+  private readonly registry = new Registry();
+  private readonly target: TargetFamilies;
+  private readonly general: GeneralFamilies;
+  private readonly internal?: InternalFamilies;
+  private readonly tracker: InstanceTracker;
+  private readonly lastScrapes = new Map<string, LastScrape>();
+  private readonly now: () => number;
+  private cacheStats?: CacheStatsSource;
+  private watchdogReconnects = 0;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(options: OwnMetricsOptions) {
+    const labelNames = targetLabelNames(options.labelNamePrefix);
+    if (!Number.isFinite(options.discovererTimeoutSeconds) || options.discovererTimeoutSeconds <= 0) {
+      throw new Error(
+        `promregator.discoverer.timeout must be a positive number of seconds, got ${options.discovererTimeoutSeconds}`,
+      );
+    }
+    this.identity = options.identity;
+    this.now = options.now ?? Date.now;
+    this.tracker = new InstanceTracker(labelNames, options.discovererTimeoutSeconds * 1000, this.now);
+
+    this.target = createTargetFamilies(this.registry, labelNames, options.requestLatency);
+    this.general = createGeneralFamilies(this.registry);
+    if (options.internal) {
+      this.internal = createInternalFamilies(this.registry, () => this.readCacheStats());
+    }
+    registerProcessMetrics(this.registry);
+    this.general.info.set(infoLabels(options.identity, options.version ?? VERSION), 1);
+  }
+
+  recordScrape(outcome: ScrapeOutcome): void {
+    const { labels, instanceId } = this.tracker.touch(outcome.instance);
+    const seconds = nonNegative(outcome.seconds);
+    // Start the failure counter at 0 so that rate() works from the first failure on.
+    this.target.requestFailure.inc(labels, outcome.ok ? 0 : 1);
+    const bytes = nonNegative(outcome.bytes);
+    if (outcome.ok && bytes !== undefined) this.target.requestSize.observe(labels, bytes);
+    if (seconds !== undefined) this.target.requestLatency?.observe(labels, seconds);
+    this.target.scrapeUp.set(labels, outcome.ok ? 1 : 0);
+    if (seconds !== undefined) this.target.scrapeDuration.set(labels, seconds);
+
+    const last: LastScrape = { ok: outcome.ok, seconds: seconds ?? 0, at: this.now() };
+    if (outcome.ok && bytes !== undefined) last.bytes = bytes;
+    if (!outcome.ok && outcome.reason) last.reason = outcome.reason.slice(0, MAX_REASON_LENGTH);
+    this.lastScrapes.set(instanceId, last);
+  }
+
+  markSeen(instances: readonly DiscoveredInstance[]): void {
+    for (const instance of instances) this.tracker.touch(instance);
+    this.general.discoveredInstances.set(instances.length);
+  }
+
+  observeCfRequest(
+    resource: CfResource,
+    seconds: number,
+    outcome: "ok" | "error" | "retry" | "rate_limited",
+  ): void {
+    if (!this.internal) return;
+    this.internal.cfRequests.inc({ request_type: resource, outcome });
+    const value = nonNegative(seconds);
+    if (value !== undefined) this.internal.cfLatency.observe({ request_type: resource }, value);
+  }
+
+  observeRateLimitWait(resource: CfResource, seconds: number): void {
+    const value = nonNegative(seconds);
+    if (!this.internal || value === undefined) return;
+    this.internal.cfRateLimitWait.observe({ request_type: resource }, value);
+  }
+
+  recordWatchdogReconnect(): number {
+    this.general.watchdogReconnects.inc();
+    return ++this.watchdogReconnects;
+  }
+
+  setCacheStats(fn: CacheStatsSource): void {
+    this.cacheStats = fn;
+  }
+
+  private readCacheStats(): readonly CacheStats[] {
+    try {
+      return this.cacheStats?.() ?? [];
+    } catch {
+      // A broken stats source must not break /promregatorMetrics; the cache families stay empty.
+      return [];
+    }
+  }
+
+  lastScrape(instanceId: string): LastScrape | undefined {
+    return this.lastScrapes.get(instanceId);
+  }
+
+  sweep(): number {
+    const expired = this.tracker.takeExpired();
+    for (const entry of expired) {
+      for (const family of this.target.all) family.remove(entry.labels);
+      if (!this.tracker.hasInstanceId(entry.instanceId)) this.lastScrapes.delete(entry.instanceId);
+    }
+    return expired.length;
+  }
+
+  startSweeper(intervalMs = 60_000): void {
+    this.stop();
+    this.sweeper = setInterval(() => {
+      try {
+        this.sweep();
+      } catch {
+        // A failed sweep is retried at the next tick; it must never take the process down.
+      }
+    }, intervalMs);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  async render(accept: string | undefined): Promise<{ contentType: string; body: string }> {
+    const format = chooseExpositionFormat(accept);
+    const families = await Promise.all(this.registry.getMetricsAsArray().map(snapshotOf));
+    return { contentType: contentTypeOf(format), body: writeExposition(families, format) };
+  }
+}
+
+/** Histograms' getForPromString keeps a child's labels apart from `le` (get() would put `le` first). */
+function snapshotOf(metric: unknown): Promise<FamilySnapshot> {
+  const m = metric as { get(): Promise<FamilySnapshot>; getForPromString?: () => Promise<FamilySnapshot> };
+  return typeof m.getForPromString === "function" ? m.getForPromString() : m.get();
+}
+
+function nonNegative(value: number | undefined): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function infoLabels(identity: InstanceIdentity, version: string): Record<string, string> {
+  return {
+    version,
+    instance_id: identity.processId,
+    cf_application_name: identity.appName ?? "",
+    cf_application_id: identity.appId ?? "",
+    cf_space: identity.spaceName ?? "",
+    cf_org: identity.orgName ?? "",
+    cf_instance_index: identity.instanceIndex === undefined ? "" : String(identity.instanceIndex),
+    cf_instance_guid: identity.instanceGuid ?? "",
+  };
+}
+
+export function createOwnMetrics(options: OwnMetricsOptions): OwnMetrics {
+  return new PromregatorOwnMetrics(options);
+}

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { OwnMetrics } from "../../src/metrics/index.js";
+import { instance, ownMetrics, samplesOf, textOf } from "./helpers.js";
+
+const PER_INSTANCE_SAMPLES = [
+  "promregator_request_failure_total",
+  "promregator_request_size_bytes_count",
+  "promregator_request_latency_milliseconds_count",
+  "promregator_scrape_up",
+  "promregator_scrape_last_duration_seconds",
+];
+
+function clock(start = 1_700_000_000_000) {
+  let now = start;
+  return {
+    now: () => now,
+    advanceSeconds: (s: number) => {
+      now += s * 1000;
+    },
+  };
+}
+
+async function idsIn(metrics: OwnMetrics, sample: string): Promise<string[]> {
+  return samplesOf(await textOf(metrics), sample).map((s) => s.labels.cf_instance_id);
+}
+
+describe("instance lifecycle", () => {
+  let metrics: OwnMetrics | undefined;
+  afterEach(() => {
+    metrics?.stop();
+    vi.useRealTimers();
+  });
+
+  it("removes an instance's series from all per-instance families once it was unseen for the timeout", async () => {
+    const time = clock();
+    metrics = ownMetrics({ discovererTimeoutSeconds: 600, requestLatency: true, now: time.now });
+    const gone = instance({ instanceId: "gone:0" });
+    const kept = instance({ instanceId: "kept:0" });
+    metrics.markSeen([gone, kept]);
+    for (const i of [gone, kept]) metrics.recordScrape({ instance: i, ok: true, bytes: 300, seconds: 0.1 });
+
+    time.advanceSeconds(300);
+    metrics.markSeen([kept]);
+    time.advanceSeconds(299);
+    expect(metrics.sweep()).toBe(0);
+    expect(await idsIn(metrics, "promregator_scrape_up")).toEqual(["gone:0", "kept:0"]);
+
+    time.advanceSeconds(1); // 600 s since "gone" was last seen: expiry <= now
+    expect(metrics.sweep()).toBe(1);
+    for (const sample of PER_INSTANCE_SAMPLES) {
+      expect(await idsIn(metrics, sample), sample).toEqual(["kept:0"]);
+    }
+    expect(metrics.lastScrape("gone:0")).toBeUndefined();
+    expect(metrics.lastScrape("kept:0")).toMatchObject({ ok: true, bytes: 300 });
+  });
+
+  it("starts a reappearing instance from zero", async () => {
+    const time = clock();
+    metrics = ownMetrics({ discovererTimeoutSeconds: 60, now: time.now });
+    const flaky = instance({ instanceId: "flaky:2", index: 2 });
+    metrics.recordScrape({ instance: flaky, ok: false, seconds: 1 });
+    metrics.recordScrape({ instance: flaky, ok: false, seconds: 1 });
+    expect(samplesOf(await textOf(metrics), "promregator_request_failure_total")[0].value).toBe("2");
+
+    time.advanceSeconds(61);
+    metrics.sweep();
+    expect(samplesOf(await textOf(metrics), "promregator_request_failure_total")).toEqual([]);
+
+    metrics.markSeen([flaky]);
+    metrics.recordScrape({ instance: flaky, ok: false, seconds: 1 });
+    const again = samplesOf(await textOf(metrics), "promregator_request_failure_total");
+    expect(again).toHaveLength(1);
+    expect(again[0].value).toBe("1");
+    expect(again[0].labels.cf_instance_number).toBe("2");
+  });
+
+  it("treats a renamed app as a new label set and lets the old one expire", async () => {
+    const time = clock();
+    metrics = ownMetrics({ discovererTimeoutSeconds: 60, now: time.now });
+    metrics.recordScrape({ instance: instance({ appName: "old-name" }), ok: true, bytes: 1, seconds: 0 });
+    time.advanceSeconds(30);
+    const renamed = instance({ appName: "new-name" });
+    metrics.markSeen([renamed]);
+    metrics.recordScrape({ instance: renamed, ok: true, bytes: 1, seconds: 0 });
+    time.advanceSeconds(30);
+    metrics.sweep();
+
+    const apps = samplesOf(await textOf(metrics), "promregator_scrape_up").map((s) => s.labels.app_name);
+    expect(apps).toEqual(["new-name"]);
+    // Same instance id, still known under the new name.
+    expect(metrics.lastScrape(renamed.instanceId)).toBeDefined();
+  });
+
+  it("sweeps on its own every interval once startSweeper is called, and stops on stop()", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const time = clock();
+    metrics = ownMetrics({ discovererTimeoutSeconds: 10, now: time.now });
+    metrics.recordScrape({ instance: instance({ instanceId: "a:0" }), ok: true, bytes: 1, seconds: 0 });
+    metrics.startSweeper(60_000);
+
+    time.advanceSeconds(11);
+    vi.advanceTimersByTime(60_000);
+    expect(await idsIn(metrics, "promregator_scrape_up")).toEqual([]);
+
+    metrics.stop();
+    metrics.recordScrape({ instance: instance({ instanceId: "b:0" }), ok: true, bytes: 1, seconds: 0 });
+    time.advanceSeconds(11);
+    vi.advanceTimersByTime(120_000);
+    expect(await idsIn(metrics, "promregator_scrape_up")).toEqual(["b:0"]);
+  });
+
+  it("rejects a non-positive discoverer timeout with a message naming the setting", () => {
+    expect(() => ownMetrics({ discovererTimeoutSeconds: 0 })).toThrow(/promregator\.discoverer\.timeout/);
+  });
+});
