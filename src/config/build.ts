@@ -1,0 +1,271 @@
+/** Assembles the effective Config from the merged properties, with the checks that span several keys. */
+import { existsSync } from "node:fs";
+import { normaliseLevel } from "../log.js";
+import { bindAuthenticators } from "./authenticators.js";
+import { ConfigError, describeKey } from "./errors.js";
+import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
+import type { PropertySource } from "./properties.js";
+import { Settings } from "./settings.js";
+import { bindTargets } from "./targets.js";
+import type { CfConfig, Config, FailureMode, InboundAuth, PromregatorConfig, ServerConfig } from "./types.js";
+
+export function buildConfig(source: PropertySource, requireCf: boolean, warnings: string[]): Config {
+  const s = new Settings(source);
+  const promregator = buildPromregator(s, source, warnings);
+  // Simulation mode replaces the Cloud Controller, so it needs no connection settings (as in Java).
+  const needCf = requireCf && !promregator.simulation.enabled;
+  return {
+    cf: buildCf(s, needCf, warnings),
+    promregator,
+    server: buildServer(s),
+    logging: {
+      level: normaliseLevel(
+        s.str("logging.level.org.cloudfoundry.promregator") ?? s.str("logging.level.root") ?? "info",
+      ),
+    },
+  };
+}
+
+function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig {
+  const api_host = s.str("cf.api_host");
+  let apiUrl = "";
+  if (api_host !== undefined) {
+    try {
+      apiUrl = apiUrlFromHost(api_host);
+    } catch (err) {
+      throw new ConfigError((err as Error).message, "cf.api_host", s.origin("cf.api_host"));
+    }
+  } else if (requireCf) {
+    throw new ConfigError(
+      "is required: the host name of the Cloud Controller API, e.g. api.cf.example.com (or set CF_API_HOST)",
+      "cf.api_host",
+    );
+  }
+  const username = s.str("cf.username");
+  const password = s.str("cf.password");
+  const client_id = s.str("cf.client_id");
+  const client_secret = s.str("cf.client_secret");
+  if (requireCf) checkCredentials(username, password, client_id, client_secret, s);
+
+  const cacheType = s.str("cf.cache.type") ?? "CAFFEINE";
+  if (cacheType.toUpperCase() !== "CAFFEINE") {
+    throw new ConfigError(
+      `only CAFFEINE is supported (the CLASSIC cache was removed in the Java version 1.0), got "${cacheType}"`,
+      "cf.cache.type",
+      s.origin("cf.cache.type"),
+    );
+  }
+  if (s.isSet("cf.cache.type")) {
+    warnings.push(
+      `${describeKey("cf.cache.type", s.origin("cf.cache.type"))} is ignored: there is only one cache type here`,
+    );
+  }
+
+  const cf: CfConfig = {
+    apiUrl,
+    api_host: api_host ?? "",
+    skipSslValidation: s.bool("cf.skipSslValidation"),
+    cache: {
+      timeout: {
+        org: s.int("cf.cache.timeout.org"),
+        space: s.int("cf.cache.timeout.space"),
+        application: s.int("cf.cache.timeout.application"),
+        domain: s.int("cf.cache.timeout.domain"),
+        route: s.int("cf.cache.timeout.route"),
+        process: s.int("cf.cache.timeout.process"),
+        resolver: s.int("cf.cache.timeout.resolver"),
+      },
+      expiry: {
+        org: s.int("cf.cache.expiry.org"),
+        space: s.int("cf.cache.expiry.space"),
+        application: s.int("cf.cache.expiry.application"),
+        domain: s.int("cf.cache.expiry.domain"),
+        route: s.int("cf.cache.expiry.route"),
+        process: s.int("cf.cache.expiry.process"),
+      },
+      aggregator: {
+        blocksize: {
+          route: s.int("cf.cache.aggregator.blocksize.route"),
+          process: s.int("cf.cache.aggregator.blocksize.process"),
+        },
+        checkinterval: {
+          route: s.int("cf.cache.aggregator.checkinterval.route"),
+          process: s.int("cf.cache.aggregator.checkinterval.process"),
+        },
+      },
+    },
+    request: {
+      timeout: {
+        org: s.int("cf.request.timeout.org"),
+        space: s.int("cf.request.timeout.space"),
+        appInSpace: s.int("cf.request.timeout.appInSpace"),
+        domain: s.int("cf.request.timeout.domain"),
+        route: s.int("cf.request.timeout.route"),
+        process: s.int("cf.request.timeout.process"),
+      },
+      backoff: s.int("cf.request.backoff"),
+      rateLimit: s.num("cf.request.rateLimit"),
+    },
+    watchdog: {
+      enabled: s.bool("cf.watchdog.enabled"),
+      timeout: s.int("cf.watchdog.timeout"),
+      rate: s.int("cf.watchdog.rate"),
+      initialDelay: s.int("cf.watchdog.initialDelay"),
+    },
+  };
+  const restartCount = s.optInt("cf.watchdog.restartCount");
+  if (restartCount !== undefined) cf.watchdog.restartCount = restartCount;
+  if (username !== undefined) cf.username = username;
+  if (password !== undefined) cf.password = password;
+  if (client_id !== undefined) cf.client_id = client_id;
+  if (client_secret !== undefined) cf.client_secret = client_secret;
+  const proxy = readProxy(s, "cf.proxy", warnings);
+  if (proxy) cf.proxy = proxy;
+  const poolSize = s.optInt("cf.connectionPool.size");
+  if (poolSize !== undefined) cf.connectionPool = { size: poolSize };
+  return cf;
+}
+
+function checkCredentials(
+  username: string | undefined,
+  password: string | undefined,
+  clientId: string | undefined,
+  clientSecret: string | undefined,
+  s: Settings,
+): void {
+  if (username !== undefined && password !== undefined) return;
+  if (clientId !== undefined && clientSecret !== undefined) return;
+  if (username !== undefined) {
+    throw new ConfigError(
+      "is required with cf.username (set it in the file or via CF_PASSWORD)",
+      "cf.password",
+    );
+  }
+  if (clientId !== undefined) {
+    throw new ConfigError(
+      "is required with cf.client_id (set it in the file or via CF_CLIENT_SECRET)",
+      "cf.client_secret",
+      s.origin("cf.client_id"),
+    );
+  }
+  throw new ConfigError(
+    "cf.username and cf.password (or cf.client_id and cf.client_secret) are required to log in to Cloud Foundry",
+  );
+}
+
+/** A proxy needs host and port; a port alone is ignored with a warning. */
+function readProxy(
+  s: Settings,
+  prefix: string,
+  warnings: string[],
+): { host: string; port: number } | undefined {
+  const host = s.str(`${prefix}.host`);
+  const port = s.int(`${prefix}.port`);
+  if (host === undefined) {
+    if (port !== 0)
+      warnings.push(
+        `${describeKey(`${prefix}.port`, s.origin(`${prefix}.port`))} is ignored: ${prefix}.host is not set`,
+      );
+    return undefined;
+  }
+  try {
+    checkProxyHost(host);
+  } catch (err) {
+    throw new ConfigError((err as Error).message, `${prefix}.host`, s.origin(`${prefix}.host`));
+  }
+  if (port === 0) {
+    throw new ConfigError(
+      `is required when ${prefix}.host is set`,
+      `${prefix}.port`,
+      s.origin(`${prefix}.host`),
+    );
+  }
+  return { host, port };
+}
+
+function buildPromregator(s: Settings, source: PropertySource, warnings: string[]): PromregatorConfig {
+  const auth = bindAuthenticators(source, warnings);
+  const maxProcessingTime = s.int("promregator.scraping.maxProcessingTime");
+  const p: PromregatorConfig = {
+    targets: bindTargets(source, auth.ids, warnings),
+    targetAuthenticators: auth.targetAuthenticators,
+    authentication: {
+      basic: { username: s.str("promregator.authentication.basic.username") ?? "promregator" },
+    },
+    discovery: {
+      port: s.int("promregator.discovery.port"),
+      auth: s.enumValue<InboundAuth>("promregator.discovery.auth"),
+      ownMetricsEndpoint: s.bool("promregator.discovery.ownMetricsEndpoint"),
+    },
+    discoverer: { timeout: s.int("promregator.discoverer.timeout") },
+    endpoint: { auth: s.enumValue<InboundAuth>("promregator.endpoint.auth") },
+    scraping: {
+      maxProcessingTime,
+      connectionTimeout: clamped(s, "promregator.scraping.connectionTimeout", maxProcessingTime, warnings),
+      socketReadTimeout: clamped(s, "promregator.scraping.socketReadTimeout", maxProcessingTime, warnings),
+      threads: s.int("promregator.scraping.threads"),
+      maxBodySize: s.int("promregator.scraping.maxBodySize"),
+      failureMode: s.enumValue<FailureMode>("promregator.scraping.failureMode"),
+      maxConcurrent: s.int("promregator.scraping.maxConcurrent"),
+    },
+    metrics: {
+      auth: s.enumValue<InboundAuth>("promregator.metrics.auth"),
+      requestLatency: s.bool("promregator.metrics.requestLatency"),
+      internal: s.bool("promregator.metrics.internal"),
+      labelNamePrefix: s.str("promregator.metrics.labelNamePrefix") ?? "",
+    },
+    cache: { invalidate: { auth: s.enumValue<InboundAuth>("promregator.cache.invalidate.auth") } },
+    defaultInternalRoutePort: s.int("promregator.defaultInternalRoutePort"),
+    simulation: {
+      enabled: s.bool("promregator.simulation.enabled"),
+      instances: s.int("promregator.simulation.instances"),
+    },
+  };
+  if (auth.authenticator) p.authenticator = auth.authenticator;
+  const password = s.str("promregator.authentication.basic.password");
+  if (password !== undefined) p.authentication.basic.password = password;
+  for (const field of ["hostname", "scheme", "file"] as const) {
+    const value = s.str(`promregator.discovery.${field}`);
+    if (value !== undefined) p.discovery[field] = value;
+  }
+  const proxy = readProxy(s, "promregator.scraping.proxy", warnings);
+  if (proxy) p.scraping.proxy = proxy;
+  return p;
+}
+
+/** Java clamps the connect and read timeouts to the overall scrape budget. */
+function clamped(s: Settings, path: string, max: number, warnings: string[]): number {
+  const value = s.int(path);
+  if (value <= max) return value;
+  // Lowering maxProcessingTime below the default timeouts is normal; only a value set too high is worth a word.
+  if (s.isSet(path)) {
+    warnings.push(
+      `${describeKey(path, s.origin(path))} (${value} ms) is larger than promregator.scraping.maxProcessingTime (${max} ms) and is reduced to it`,
+    );
+  }
+  return max;
+}
+
+function buildServer(s: Settings): ServerConfig {
+  const server: ServerConfig = { port: s.int("server.port"), address: s.str("server.address") ?? "0.0.0.0" };
+  const cert = s.str("server.tls.cert");
+  const key = s.str("server.tls.key");
+  if (cert === undefined && key === undefined) return server;
+  if (cert === undefined || key === undefined) {
+    const [missing, given] =
+      cert === undefined ? ["server.tls.cert", "server.tls.key"] : ["server.tls.key", "server.tls.cert"];
+    throw new ConfigError(
+      `is required when ${given} is set (both are PEM file paths)`,
+      missing,
+      s.origin(given),
+    );
+  }
+  for (const [path, file] of [
+    ["server.tls.cert", cert],
+    ["server.tls.key", key],
+  ] as const) {
+    if (!existsSync(file)) throw new ConfigError(`file not found: ${file}`, path, s.origin(path));
+  }
+  server.tls = { cert, key };
+  return server;
+}

@@ -1,0 +1,81 @@
+/**
+ * Sorts the keys read from the file: known keys are kept under their documented spelling, deprecated
+ * spellings move to their new key, JVM-only keys are dropped with a warning saying why, and unknown keys
+ * under cf/promregator/server are reported (not fatal, as in the Java version).
+ */
+import { ConfigError, describeKey, type ValueOrigin } from "./errors.js";
+import { canonicalPath, isUnder } from "./paths.js";
+import type { Property } from "./properties.js";
+import { CHECKED_TREES, SCALAR_KEYS, TREES } from "./schema.js";
+import { ALIAS_CANONICAL, IGNORED_CANONICAL, matchTemplate } from "./templates.js";
+import type { FileProperty } from "./yaml-source.js";
+
+const READ_TREES = new Set([...CHECKED_TREES, "logging", "encrypt"]);
+const SCALAR_CANONICAL = SCALAR_KEYS.map((k) => canonicalPath(k.path));
+const TREE_CANONICAL = TREES.map((t) => ({ ...t, canonical: canonicalPath(t.path) }));
+
+export function prepareFileProperties(
+  fileProps: Map<string, FileProperty>,
+  fileLabel: string,
+  warnings: string[],
+): Map<string, Property> {
+  const kept = new Map<string, Property>();
+  const aliased: { to: string; prop: Property }[] = [];
+
+  for (const [canonical, fp] of fileProps) {
+    const top = canonical.split(/[.[]/)[0];
+    if (!READ_TREES.has(top)) continue;
+    const origin: ValueOrigin = { kind: "file", file: fileLabel, line: fp.line };
+    const where = describeKey(fp.key, origin);
+
+    const alias = ALIAS_CANONICAL.find((a) => a.canonical === canonical);
+    if (alias) {
+      aliased.push({ to: alias.to, prop: { key: fp.key, value: fp.value, origin } });
+      continue;
+    }
+    const ignored = IGNORED_CANONICAL.find((k) => isUnder(canonical, k.canonical));
+    if (ignored) {
+      warnings.push(`${where} is ignored: ${ignored.reason}`);
+      continue;
+    }
+    const known = matchTemplate(canonical, "dotted");
+    if (known) {
+      kept.set(known.canonical, { key: known.display, value: fp.value, origin });
+      continue;
+    }
+    if (checkTreeShape(canonical, fp, origin)) continue;
+    const scalar = SCALAR_KEYS[SCALAR_CANONICAL.findIndex((s) => isUnder(canonical, s))];
+    if (scalar) {
+      throw new ConfigError("expects a single value, not a list or mapping", scalar.path, origin);
+    }
+    if (CHECKED_TREES.includes(top)) warnings.push(`${where}: unknown key, ignored`);
+  }
+
+  for (const { to, prop } of aliased) {
+    const target = canonicalPath(to);
+    if (kept.has(target)) {
+      warnings.push(`${describeKey(prop.key, prop.origin)} is deprecated and ignored because ${to} is set`);
+    } else {
+      warnings.push(`${describeKey(prop.key, prop.origin)} is deprecated; use ${to}`);
+      kept.set(target, prop);
+    }
+  }
+  return kept;
+}
+
+/**
+ * Handles keys that name a tree or one of its items rather than a field: empty ones are harmless, a plain value
+ * where a list or mapping belongs is fatal. Returns true when the key was such a key.
+ */
+function checkTreeShape(canonical: string, fp: FileProperty, origin: ValueOrigin): boolean {
+  for (const tree of TREE_CANONICAL) {
+    const isRoot = canonical === tree.canonical;
+    const isItem =
+      tree.list && new RegExp(`^${tree.canonical.replace(/\./g, "\\.")}\\[\\d+\\]$`).test(canonical);
+    if (!isRoot && !isItem) continue;
+    if (fp.value === null) return true;
+    const expected = isRoot && tree.list ? "a list" : "a mapping of settings";
+    throw new ConfigError(`must be ${expected}, not a plain value`, fp.key, origin);
+  }
+  return false;
+}

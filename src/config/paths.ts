@@ -1,0 +1,60 @@
+/**
+ * Property paths in Spring's style (`promregator.targets[0].orgName`) and their canonical form, in which each
+ * name is lower-cased with `-` and `_` removed. Two spellings with the same canonical form name the same setting
+ * (Spring's relaxed binding: `oauth2xsuaaBasic`, `oauth2xsuaa-basic` and `OAUTH2XSUAA_BASIC` are one key).
+ */
+
+/** `a.b[0].c` -> ["a", "b", "[0]", "c"] */
+export function splitPath(path: string): string[] {
+  const segments: string[] = [];
+  for (const part of path.split(".")) {
+    const match = /^([^[]*)((?:\[[^\]]*\])*)$/.exec(part);
+    if (!match) {
+      segments.push(part);
+      continue;
+    }
+    if (match[1]) segments.push(match[1]);
+    for (const index of match[2].match(/\[[^\]]*\]/g) ?? []) segments.push(index);
+  }
+  return segments;
+}
+
+export function joinPath(segments: readonly string[]): string {
+  let out = "";
+  for (const s of segments) {
+    if (s.startsWith("[")) out += s;
+    else out += out ? `.${s}` : s;
+  }
+  return out;
+}
+
+export function canonicalName(name: string): string {
+  return name.toLowerCase().replace(/[-_]/g, "");
+}
+
+export function canonicalPath(path: string): string {
+  return joinPath(splitPath(path).map((s) => (s.startsWith("[") ? s : canonicalName(s))));
+}
+
+/**
+ * The environment-variable form used for matching: `PROMREGATOR_TARGETS_0_ORGNAME` -> `promregatortargets[0]orgname`.
+ * Separators vanish because `_` may be a word separator or part of a name (`CLIENT_SECRET`); a token made only
+ * of digits is a list index.
+ */
+export function envMatchForm(variable: string): string {
+  return variable
+    .split("_")
+    .filter((t) => t !== "")
+    .map((t) => (/^\d+$/.test(t) ? `[${Number(t)}]` : t.toLowerCase()))
+    .join("");
+}
+
+/** The same form for a canonical path or template: dots removed. */
+export function pathMatchForm(canonical: string): string {
+  return canonical.replace(/\./g, "");
+}
+
+/** True when `path` equals `prefix` or lies below it (`a.b` is under `a`, `a[0]` too, `ab` is not). */
+export function isUnder(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+}

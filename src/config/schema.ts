@@ -1,0 +1,191 @@
+/**
+ * Every key of promregator.yml we read, with its type and the Java version's default. The same table drives
+ * environment overrides, placeholder strictness and the unknown-key warning, so a key added here is complete.
+ */
+import type { ScalarKind, ScalarValue } from "./values.js";
+
+export interface ScalarKey {
+  path: string;
+  kind: ScalarKind;
+  default?: ScalarValue;
+  /** Never shown in messages. */
+  secret?: boolean;
+}
+
+const str: ScalarKind = { type: "string" };
+const bool: ScalarKind = { type: "bool" };
+const port: ScalarKind = { type: "int", min: 0, max: 65535 };
+const positive: ScalarKind = { type: "int", min: 1 };
+const nonNegative: ScalarKind = { type: "int", min: 0 };
+const inboundAuth: ScalarKind = { type: "enum", values: ["NONE", "BASIC"] };
+const logLevel: ScalarKind = {
+  type: "enum",
+  values: ["trace", "debug", "info", "warn", "warning", "error", "fatal", "off"],
+};
+
+function keys(prefix: string, names: readonly string[], kind: ScalarKind, def?: ScalarValue): ScalarKey[] {
+  return names.map((n) => ({ path: `${prefix}.${n}`, kind, default: def }));
+}
+
+export const SCALAR_KEYS: readonly ScalarKey[] = [
+  { path: "cf.api_host", kind: str },
+  { path: "cf.username", kind: str },
+  { path: "cf.password", kind: str, secret: true },
+  { path: "cf.client_id", kind: str },
+  { path: "cf.client_secret", kind: str, secret: true },
+  { path: "cf.skipSslValidation", kind: bool, default: false },
+  { path: "cf.proxy.host", kind: str },
+  { path: "cf.proxy.port", kind: port, default: 0 },
+  { path: "cf.connectionPool.size", kind: positive },
+  { path: "cf.cache.type", kind: str, default: "CAFFEINE" },
+  ...keys("cf.cache.timeout", ["org", "space", "domain"], positive, 3600),
+  ...keys("cf.cache.timeout", ["application", "route", "process", "resolver"], positive, 300),
+  ...keys("cf.cache.expiry", ["org", "space", "application", "route", "process"], nonNegative, 120),
+  { path: "cf.cache.expiry.domain", kind: nonNegative, default: 300 },
+  // Java rejects values <= 0 here.
+  ...keys("cf.cache.aggregator.blocksize", ["route", "process"], positive, 100),
+  ...keys("cf.cache.aggregator.checkinterval", ["route", "process"], positive, 125),
+  ...keys("cf.request.timeout", ["org", "space", "appInSpace", "domain", "route", "process"], positive, 2500),
+  { path: "cf.request.backoff", kind: nonNegative, default: 500 },
+  { path: "cf.request.rateLimit", kind: { type: "number", min: 0 }, default: 0 },
+  { path: "cf.watchdog.enabled", kind: bool, default: false },
+  { path: "cf.watchdog.timeout", kind: positive, default: 2500 },
+  { path: "cf.watchdog.rate", kind: positive, default: 60 },
+  { path: "cf.watchdog.initialDelay", kind: nonNegative, default: 60 },
+  { path: "cf.watchdog.restartCount", kind: nonNegative },
+
+  { path: "promregator.discovery.hostname", kind: str },
+  { path: "promregator.discovery.port", kind: port, default: 0 },
+  { path: "promregator.discovery.scheme", kind: str },
+  { path: "promregator.discovery.auth", kind: inboundAuth, default: "NONE" },
+  { path: "promregator.discovery.ownMetricsEndpoint", kind: bool, default: true },
+  { path: "promregator.discovery.file", kind: str },
+  { path: "promregator.discoverer.timeout", kind: positive, default: 600 },
+  { path: "promregator.endpoint.auth", kind: inboundAuth, default: "NONE" },
+  ...keys(
+    "promregator.scraping",
+    ["maxProcessingTime", "connectionTimeout", "socketReadTimeout"],
+    positive,
+    5000,
+  ),
+  { path: "promregator.scraping.threads", kind: positive, default: 5 },
+  { path: "promregator.scraping.proxy.host", kind: str },
+  { path: "promregator.scraping.proxy.port", kind: port, default: 0 },
+  { path: "promregator.scraping.maxBodySize", kind: { type: "size" }, default: 64 * 1024 * 1024 },
+  {
+    path: "promregator.scraping.failureMode",
+    kind: { type: "enum", values: ["strict", "compatible"] },
+    default: "strict",
+  },
+  { path: "promregator.scraping.maxConcurrent", kind: positive, default: 512 },
+  { path: "promregator.metrics.auth", kind: inboundAuth, default: "NONE" },
+  { path: "promregator.metrics.requestLatency", kind: bool, default: false },
+  { path: "promregator.metrics.internal", kind: bool, default: false },
+  { path: "promregator.metrics.labelNamePrefix", kind: str, default: "" },
+  { path: "promregator.cache.invalidate.auth", kind: inboundAuth, default: "NONE" },
+  { path: "promregator.authentication.basic.username", kind: str, default: "promregator" },
+  { path: "promregator.authentication.basic.password", kind: str, secret: true },
+  { path: "promregator.defaultInternalRoutePort", kind: port, default: 8080 },
+  { path: "promregator.simulation.enabled", kind: bool, default: false },
+  { path: "promregator.simulation.instances", kind: positive, default: 10 },
+
+  { path: "server.port", kind: port, default: 8080 },
+  { path: "server.address", kind: str, default: "0.0.0.0" },
+  { path: "server.tls.cert", kind: str },
+  { path: "server.tls.key", kind: str },
+
+  // The Java logger of Promregator wins over root; the default is ours (Java used WARN).
+  { path: "logging.level.org.cloudfoundry.promregator", kind: logLevel },
+  { path: "logging.level.root", kind: logLevel },
+
+  { path: "encrypt.key", kind: str, secret: true },
+  { path: "encrypt.salt", kind: str, default: "deadbeef" },
+];
+
+/** Old spellings: the value moves to the new key unless that is set too. */
+export const ALIASES: readonly { from: string; to: string }[] = [
+  { from: "promregator.endpoint.maxProcessingTime", to: "promregator.scraping.maxProcessingTime" },
+  { from: "promregator.endpoint.threads", to: "promregator.scraping.threads" },
+  { from: "cf.request.timeout.app", to: "cf.request.timeout.appInSpace" },
+  { from: "cf.proxyHost", to: "cf.proxy.host" },
+  { from: "cf.proxyPort", to: "cf.proxy.port" },
+];
+
+const JVM = "it tunes the Java virtual machine and has no counterpart here";
+const V2 = "it configured a Cloud Controller v2 request, which this version does not make";
+
+/** Keys (and everything below them) that are accepted and ignored with a warning saying why. */
+export const IGNORED_KEYS: readonly { path: string; reason: string }[] = [
+  { path: "promregator.gc.rate", reason: JVM },
+  { path: "promregator.reactor.debug", reason: JVM },
+  { path: "promregator.workaround.dnscache.timeout", reason: "DNS answers are not cached forever here" },
+  { path: "promregator.internal.preCheckAPIVersion", reason: "it had no effect in the Java version either" },
+  { path: "promregator.scraping.labelEnrichment", reason: "it was removed in the Java version 1.0" },
+  { path: "cf.threadPool.size", reason: JVM },
+  { path: "cf.request.timeout.routeMapping", reason: V2 },
+  { path: "cf.request.timeout.sharedDomain", reason: V2 },
+  { path: "cf.request.timeout.appSummary", reason: V2 },
+  { path: "server.tomcat", reason: "it configured the Java web server" },
+  { path: "server.ssl", reason: "Java key stores are not supported; use server.tls.cert and server.tls.key" },
+];
+
+/** Top-level trees in which an unknown key is worth a warning; anything else (spring, management...) is ignored. */
+export const CHECKED_TREES: readonly string[] = ["cf", "promregator", "server"];
+
+export type TreeFieldKind = ScalarKind | { type: "list" };
+
+export interface TreeField {
+  /** Relative to the item, e.g. `oauth2xsuaaBasic.client_secret`. */
+  path: string;
+  kind: TreeFieldKind;
+  secret?: boolean;
+}
+
+export const TARGET_FIELDS: readonly TreeField[] = [
+  ...["orgName", "orgRegex", "spaceName", "spaceRegex", "applicationName", "applicationRegex"].map(
+    (path): TreeField => ({ path, kind: str }),
+  ),
+  { path: "path", kind: str },
+  { path: "protocol", kind: str },
+  { path: "authenticatorId", kind: str },
+  { path: "preferredRouteRegex", kind: { type: "list" } },
+  { path: "internalRoutePort", kind: port },
+  { path: "kubernetesAnnotations", kind: bool },
+  { path: "overrideRouteAndPath", kind: str },
+];
+
+export const AUTHENTICATOR_FIELDS: readonly TreeField[] = [
+  { path: "id", kind: str },
+  { path: "type", kind: str },
+  { path: "basic.username", kind: str },
+  { path: "basic.password", kind: str, secret: true },
+  { path: "oauth2xsuaaBasic.tokenServiceURL", kind: str },
+  { path: "oauth2xsuaaBasic.client_id", kind: str },
+  { path: "oauth2xsuaaBasic.client_secret", kind: str, secret: true },
+  // A list is joined with commas, as Spring converts a list bound to a string.
+  { path: "oauth2xsuaaBasic.scopes", kind: { type: "list" } },
+  { path: "oauth2xsuaaCertificate.tokenServiceCertURL", kind: str },
+  { path: "oauth2xsuaaCertificate.client_id", kind: str },
+  { path: "oauth2xsuaaCertificate.client_certificates", kind: str },
+  { path: "oauth2xsuaaCertificate.client_key", kind: str, secret: true },
+  { path: "oauth2xsuaaCertificate.scopes", kind: { type: "list" } },
+];
+
+export interface Tree {
+  /** e.g. `promregator.targets` */
+  path: string;
+  list: boolean;
+  fields: readonly TreeField[];
+}
+
+export const TREES: readonly Tree[] = [
+  { path: "promregator.targets", list: true, fields: TARGET_FIELDS },
+  { path: "promregator.authenticator", list: false, fields: AUTHENTICATOR_FIELDS },
+  { path: "promregator.targetAuthenticators", list: true, fields: AUTHENTICATOR_FIELDS },
+];
+
+export function findScalarKey(path: string): ScalarKey {
+  const key = SCALAR_KEYS.find((k) => k.path === path);
+  if (!key) throw new Error(`internal: ${path} is not in the key table`);
+  return key;
+}

@@ -1,0 +1,64 @@
+/** Typed access to the scalar keys of the key table, with the Java defaults. */
+import { ConfigError, type ValueOrigin } from "./errors.js";
+import { canonicalPath } from "./paths.js";
+import type { PropertySource } from "./properties.js";
+import { findScalarKey } from "./schema.js";
+import { parseScalar, type ScalarValue, ValueError } from "./values.js";
+
+export class Settings {
+  constructor(private readonly source: PropertySource) {}
+
+  /** The typed value, the default when unset, or undefined when the key has no default. */
+  value(path: string): ScalarValue | undefined {
+    const key = findScalarKey(path);
+    const prop = this.source.get(canonicalPath(path));
+    const text = this.source.text(prop, "strict");
+    if (text === undefined) return key.default;
+    try {
+      return parseScalar(key.kind, text, !key.secret);
+    } catch (err) {
+      if (err instanceof ValueError) throw new ConfigError(err.message, key.path, prop?.origin);
+      throw err;
+    }
+  }
+
+  /** True when the key was given (file or environment) with a non-empty value. */
+  isSet(path: string): boolean {
+    return this.source.text(this.source.get(canonicalPath(path)), "strict") !== undefined;
+  }
+
+  origin(path: string): ValueOrigin | undefined {
+    return this.source.get(canonicalPath(path))?.origin;
+  }
+
+  str(path: string): string | undefined {
+    const v = this.value(path);
+    return v === undefined ? undefined : String(v);
+  }
+
+  int(path: string): number {
+    const v = this.value(path);
+    if (typeof v !== "number") throw new Error(`internal: ${path} has no numeric default`);
+    return v;
+  }
+
+  /** Same as int, for keys that allow fractions. */
+  num(path: string): number {
+    return this.int(path);
+  }
+
+  optInt(path: string): number | undefined {
+    const v = this.value(path);
+    return typeof v === "number" ? v : undefined;
+  }
+
+  bool(path: string): boolean {
+    const v = this.value(path);
+    if (typeof v !== "boolean") throw new Error(`internal: ${path} has no boolean default`);
+    return v;
+  }
+
+  enumValue<T extends string>(path: string): T {
+    return this.str(path) as T;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The items of an object tree (`promregator.targets[n]`, `promregator.authenticator`,
+ * `promregator.targetAuthenticators[n]`) with relaxed field names. Placeholders that cannot be resolved stay
+ * literal here, as Spring's binder leaves them.
+ */
+import { ConfigError, type ValueOrigin } from "./errors.js";
+import { canonicalPath } from "./paths.js";
+import type { Property, PropertySource } from "./properties.js";
+import type { Tree } from "./schema.js";
+import { parseScalar, type ScalarKind, ValueError } from "./values.js";
+
+export class TreeItem {
+  constructor(
+    private readonly source: PropertySource,
+    /** Documented path of the item, e.g. `promregator.targets[2]`. */
+    readonly base: string,
+    /** Properties of the item keyed by canonical relative path (`preferredrouteregex[0]`). */
+    private readonly props: Map<string, Property>,
+  ) {}
+
+  key(field: string): string {
+    return `${this.base}.${field}`;
+  }
+
+  origin(field: string): ValueOrigin | undefined {
+    return this.props.get(canonicalPath(field))?.origin;
+  }
+
+  str(field: string): string | undefined {
+    return this.source.text(this.props.get(canonicalPath(field)), "lenient");
+  }
+
+  typed(field: string, kind: ScalarKind): string | number | boolean | undefined {
+    const text = this.str(field);
+    if (text === undefined) return undefined;
+    try {
+      return parseScalar(kind, text);
+    } catch (err) {
+      if (err instanceof ValueError) throw new ConfigError(err.message, this.key(field), this.origin(field));
+      throw err;
+    }
+  }
+
+  /**
+   * A list field, written as a YAML list or as one string. A plain value set in the environment wins over
+   * list entries from the file; otherwise list entries win.
+   */
+  list(field: string): { value: string; key: string; origin: ValueOrigin | undefined }[] {
+    const canonical = canonicalPath(field);
+    const single = this.props.get(canonical);
+    const entries = [...this.props.entries()]
+      .map(([k, prop]) => ({ index: indexAfter(k, canonical), prop }))
+      .filter((e): e is { index: number; prop: Property } => e.index !== undefined)
+      .sort((a, b) => a.index - b.index)
+      .map((e) => e.prop);
+    const chosen = single && (single.origin.kind === "env" || entries.length === 0) ? [single] : entries;
+    return chosen.flatMap((prop) => {
+      const value = this.source.text(prop, "lenient");
+      return value === undefined ? [] : [{ value, key: prop.key, origin: prop.origin }];
+    });
+  }
+}
+
+function indexAfter(path: string, prefix: string): number | undefined {
+  const m = /^\[(\d+)\]$/.exec(path.slice(prefix.length));
+  return path.startsWith(prefix) && m ? Number(m[1]) : undefined;
+}
+
+/** Items of a list tree in index order; indices without any setting are skipped with a warning. */
+export function treeItems(source: PropertySource, tree: Tree, warnings: string[]): TreeItem[] {
+  const root = canonicalPath(tree.path);
+  const groups = new Map<number, Map<string, Property>>();
+  let single: Map<string, Property> | undefined;
+  for (const [canonical, prop] of source.props) {
+    if (tree.list) {
+      const m = /^\[(\d+)\]\.(.+)$/.exec(canonical.slice(root.length));
+      if (!canonical.startsWith(root) || !m) continue;
+      const index = Number(m[1]);
+      if (!groups.has(index)) groups.set(index, new Map());
+      groups.get(index)?.set(m[2], prop);
+    } else if (canonical.startsWith(`${root}.`)) {
+      single ??= new Map();
+      single.set(canonical.slice(root.length + 1), prop);
+    }
+  }
+  if (!tree.list) return single ? [new TreeItem(source, tree.path, single)] : [];
+  const last = Math.max(-1, ...groups.keys());
+  const items: TreeItem[] = [];
+  for (let i = 0; i <= last; i++) {
+    const props = groups.get(i);
+    if (props) items.push(new TreeItem(source, `${tree.path}[${i}]`, props));
+    else warnings.push(`${tree.path}[${i}] has no settings and is ignored`);
+  }
+  return items;
+}

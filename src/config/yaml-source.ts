@@ -1,0 +1,152 @@
+/**
+ * Reads promregator.yml into flat Spring-style properties (`promregator.targets[0].orgName`), each with the
+ * line it was written on. Flattening, as Spring does, makes `cf.api_host: x` at the top level and nested
+ * `cf: {api_host: x}` the same thing.
+ */
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+} from "yaml";
+import { ConfigError } from "./errors.js";
+import { canonicalPath, isUnder } from "./paths.js";
+
+export interface FileProperty {
+  /** The key as written, joined: `promregator.targets[0].orgName`. */
+  key: string;
+  /** null for an empty value (`key:` or `~`), which counts as unset. */
+  value: string | null;
+  line: number;
+}
+
+/** Guards against alias expansion blowing up ("billion laughs"); real files have a few hundred values. */
+const MAX_PROPERTIES = 100_000;
+const PROFILE_KEYS = ["spring.config.activate.onprofile", "spring.profiles"];
+
+/** Later documents of a multi-document file override earlier ones, as in Spring. */
+export function readYamlProperties(
+  text: string,
+  fileLabel: string,
+  warnings: string[],
+): Map<string, FileProperty> {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, merge: true, prettyErrors: false });
+  const result = new Map<string, FileProperty>();
+  if (!Array.isArray(docs)) return result;
+  for (const doc of docs) {
+    const problem = doc.errors[0];
+    if (problem) {
+      const line = lineCounter.linePos(problem.pos[0]).line;
+      // Only the first line of the parser's message: later lines quote the file, which may hold a secret.
+      throw new ConfigError(`${fileLabel}:${line}: invalid YAML: ${problem.message.split("\n")[0]}`);
+    }
+    if (doc.contents === null) continue;
+    if (!isMap(doc.contents)) {
+      const line = lineCounter.linePos(doc.contents.range?.[0] ?? 0).line;
+      throw new ConfigError(`${fileLabel}:${line}: the configuration must be a mapping of keys to values`);
+    }
+    const flat: FileProperty[] = [];
+    new Flattener(doc, lineCounter, fileLabel, flat).walk(doc.contents, "", 1);
+    const profile = flat.find((p) => PROFILE_KEYS.some((k) => isUnder(canonicalPath(p.key), k)));
+    if (profile) {
+      warnings.push(
+        `${fileLabel}:${profile.line}: a YAML document limited to a Spring profile is ignored (profiles are not supported)`,
+      );
+      continue;
+    }
+    for (const property of flat) {
+      const canonical = canonicalPath(property.key);
+      const earlier = result.get(canonical);
+      if (earlier && earlier.key !== property.key) {
+        warnings.push(
+          `${fileLabel}:${property.line}: ${property.key} and ${earlier.key} (line ${earlier.line}) name the same setting; the later one is used`,
+        );
+      }
+      result.set(canonical, property);
+    }
+  }
+  return result;
+}
+
+class Flattener {
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    private readonly fileLabel: string,
+    private readonly out: FileProperty[],
+  ) {}
+
+  private lineOf(node: { range?: readonly number[] | null } | null | undefined, fallback: number): number {
+    const offset = node?.range?.[0];
+    return offset === undefined ? fallback : this.lines.linePos(offset).line;
+  }
+
+  walk(node: unknown, path: string, line: number, seen = new Set<unknown>()): void {
+    if (isAlias(node)) {
+      // `seen` holds the aliases being expanded on the current path only, so reuse is fine and cycles are not.
+      if (seen.has(node)) throw new ConfigError(`${this.fileLabel}:${line}: ${path}: circular YAML alias`);
+      seen.add(node);
+      this.walk(node.resolve(this.doc), path, line, seen);
+      seen.delete(node);
+      return;
+    }
+    if (isMap(node)) {
+      // Merge keys (`<<: *base`) first, so that keys written in the map itself win over merged ones.
+      const pairs = node.items.filter(isPair);
+      const merges = pairs.filter((p) => isMergeKey(p.key));
+      for (const pair of merges) {
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const source of sources) this.walk(source, path, this.lineOf(pair.key as Node, line), seen);
+      }
+      for (const pair of pairs) {
+        if (isMergeKey(pair.key)) continue;
+        const keyLine = this.lineOf(pair.key as Node, line);
+        const name = this.keyName(pair.key, keyLine);
+        this.walk(pair.value, path ? `${path}.${name}` : name, keyLine, seen);
+      }
+      return;
+    }
+    if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        this.walk(item, `${path}[${i}]`, this.lineOf(item as Node, line), seen);
+      });
+      return;
+    }
+    if (this.out.length >= MAX_PROPERTIES) {
+      throw new ConfigError(`${this.fileLabel}: more than ${MAX_PROPERTIES} values (runaway YAML aliases?)`);
+    }
+    if (isScalar(node)) {
+      this.out.push({ key: path, value: scalarText(node.value, node.source), line });
+      return;
+    }
+    // A key without a value (`cf.username:`).
+    this.out.push({ key: path, value: null, line });
+  }
+
+  private keyName(key: unknown, line: number): string {
+    if (isScalar(key) && key.value !== null && typeof key.value !== "object") {
+      return scalarText(key.value, key.source) ?? "";
+    }
+    throw new ConfigError(`${this.fileLabel}:${line}: only plain keys are supported`);
+  }
+}
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (typeof key.value === "symbol" || (key.source === "<<" && key.type === "PLAIN"));
+}
+
+/**
+ * The text the user wrote. For values YAML typed itself (numbers, booleans) the source text is kept, so that
+ * e.g. a password `012345` stays `012345` instead of becoming 12345.
+ */
+function scalarText(value: unknown, source: string | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  return source ?? String(value);
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { checkJavaRegex } from "../../src/config/java-regex.js";
+import { SETTABLE_TEMPLATES } from "../../src/config/templates.js";
+import { load, MINIMAL_CF } from "./helpers.js";
+
+describe("Java regex check", () => {
+  it("accepts what both dialects read alike", () => {
+    for (const re of [
+      "^app-[0-9]+$",
+      "a\\*+",
+      "[*+]x",
+      "(?:a|b)+?",
+      "(?<name>x){2,3}",
+      "(?=a)b",
+      "\\d{2}\\.\\w",
+    ]) {
+      expect(checkJavaRegex(re, "i")).toBeUndefined();
+    }
+  });
+
+  it("names Java-only constructs", () => {
+    expect(checkJavaRegex("a++", "")).toBe(
+      'uses a Java-only regex construct: possessive quantifier "++" (use "+")',
+    );
+    expect(checkJavaRegex("a?+", "")).toBe(
+      'uses a Java-only regex construct: possessive quantifier "?+" (use "?")',
+    );
+    expect(checkJavaRegex("a{1,3}+", "")).toBe(
+      'uses a Java-only regex construct: possessive quantifier "{1,3}+" (use "{1,3}")',
+    );
+    expect(checkJavaRegex("\\Qa.b\\E", "")).toMatch(/\\Q\.\.\.\\E quoting/);
+    expect(checkJavaRegex("x\\z", "")).toMatch(/\\z \(end of input/);
+    expect(checkJavaRegex("(?i)app", "")).toMatch(/inline flags/);
+    expect(checkJavaRegex("(?>a)", "")).toMatch(/atomic group/);
+    expect(checkJavaRegex("[a-z&&[^b]]", "")).toMatch(/nested character classes|intersection/);
+    expect(checkJavaRegex("\\p{Alpha}", "")).toMatch(/\\p\{\.\.\.\}/);
+  });
+});
+
+describe("key table", () => {
+  it("gives every settable key a distinct environment-variable form", () => {
+    const forms = SETTABLE_TEMPLATES.map((t) => t.pattern.source);
+    expect(new Set(forms).size).toBe(forms.length);
+  });
+});
+
+describe("YAML features", () => {
+  it("supports anchors, merge keys and later documents overriding earlier ones", () => {
+    const yaml = `${MINIMAL_CF}defaults: &defaults
+  spaceName: shared
+  path: /prometheus
+promregator:
+  targets:
+    - <<: *defaults
+      orgName: a
+    - <<: *defaults
+      orgName: b
+      path: /other
+---
+server.port: 9999
+`;
+    const { config } = load(yaml);
+    expect(config.promregator.targets.map((t) => [t.orgName, t.spaceName, t.path])).toEqual([
+      ["a", "shared", "/prometheus"],
+      ["b", "shared", "/other"],
+    ]);
+    expect(config.server.port).toBe(9999);
+  });
+
+  it("skips documents for Spring profiles with a warning", () => {
+    const yaml = `${MINIMAL_CF}---\nspring.config.activate.on-profile: dev\nserver.port: 1234\n`;
+    const { config, warnings } = load(yaml);
+    expect(config.server.port).toBe(8080);
+    expect(warnings).toEqual([
+      "promregator.yml:6: a YAML document limited to a Spring profile is ignored (profiles are not supported)",
+    ]);
+  });
+});
+
+describe("YAML aliases", () => {
+  it("may be reused in several places", () => {
+    const yaml = `${MINIMAL_CF}path: &p /shared
+base: &base { path: *p }
+promregator.targets:
+  - *base
+  - *base
+`;
+    expect(load(yaml).config.promregator.targets.map((t) => t.path)).toEqual(["/shared", "/shared"]);
+  });
+
+  it("cannot blow up into an unbounded number of values", () => {
+    const rows = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 7; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const next = String.fromCharCode(97 + i);
+      rows.push(`${next}: &${next} [${Array(10).fill(`*${prev}`).join(",")}]`);
+    }
+    expect(() => load(`${rows.join("\n")}\n`)).toThrow(/more than 100000 values/);
+  });
+});
