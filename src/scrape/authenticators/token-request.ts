@@ -1,0 +1,110 @@
+import type { Dispatcher } from "undici";
+import { describeFetchError, redactUrl, ScrapeFailure, statusText } from "../failure.js";
+
+/** Token answers are small JSON documents; anything bigger is not one. */
+const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
+
+export interface TokenRequest {
+  /** The token endpoint exactly as configured (`.../oauth/token`); nothing is appended. */
+  url: string;
+  clientId: string;
+  /** Sent in the form (not as HTTP Basic); absent for the certificate variant. */
+  clientSecret?: string;
+  scopes?: string;
+  dispatcher: Dispatcher;
+  /** Bounds the whole token call, so no token request outlives a scrape by much. */
+  timeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface TokenGrant {
+  accessToken: string;
+  /** Seconds, when the token service said. */
+  expiresIn?: number;
+}
+
+/** `"a, b  , c,d"` -> `"a b c d"`: split on commas and whitespace, duplicates dropped; undefined when empty. */
+export function formatScopes(scopes: string | undefined): string | undefined {
+  if (scopes === undefined) return undefined;
+  const unique = [...new Set(scopes.split(/[\s,]+/).filter((s) => s !== ""))];
+  return unique.length > 0 ? unique.join(" ") : undefined;
+}
+
+/** OAuth2 client-credentials grant. Rejects with a ScrapeFailure whose reason never contains a secret. */
+export async function requestClientCredentialsToken(req: TokenRequest): Promise<TokenGrant> {
+  const where = `token service ${redactUrl(req.url)}`;
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    throw new ScrapeFailure("auth", `token service URL is not a valid URL`);
+  }
+  const form = new URLSearchParams({ grant_type: "client_credentials", client_id: req.clientId });
+  if (req.clientSecret !== undefined) form.set("client_secret", req.clientSecret);
+  const scope = formatScopes(req.scopes);
+  if (scope !== undefined) form.set("scope", scope);
+
+  const signal = AbortSignal.timeout(req.timeoutMs);
+  try {
+    const res = await req.dispatcher.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: form.toString(),
+      signal,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    });
+    const text = await readLimited(res.body);
+    const json = parseJsonObject(text);
+    if (res.statusCode !== 200) {
+      const error = typeof json?.error === "string" ? ` (${json.error.slice(0, 100)})` : "";
+      throw new ScrapeFailure("auth", `${where} answered ${statusText(res.statusCode)}${error}`);
+    }
+    const token = json?.access_token;
+    if (typeof token !== "string" || token === "") {
+      throw new ScrapeFailure("auth", `${where} answered without an access_token`);
+    }
+    const expiresIn = Number(json?.expires_in);
+    return {
+      accessToken: token,
+      expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined,
+    };
+  } catch (err) {
+    if (err instanceof ScrapeFailure) throw err;
+    if (signal.aborted) throw new ScrapeFailure("auth", `${where} did not answer within ${req.timeoutMs} ms`);
+    const failure = describeFetchError(err, {
+      what: where,
+      connectTimeoutMs: req.connectTimeoutMs,
+      readTimeoutMs: req.timeoutMs,
+    });
+    throw new ScrapeFailure("auth", failure.reason);
+  }
+}
+
+async function readLimited(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_TOKEN_RESPONSE_BYTES) {
+      body.destroy();
+      throw new ScrapeFailure(
+        "auth",
+        `token service answer is larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

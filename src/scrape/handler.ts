@@ -1,0 +1,177 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import type { PromregatorConfig } from "../config/types.js";
+import type { DiscoveredInstance } from "../discovery/types.js";
+import type { Logger } from "../log.js";
+import type { OwnMetricsRecorder } from "../metrics/types.js";
+import type { AuthenticatorRegistry } from "./authenticators/registry.js";
+import { SCRAPE_TIMEOUT_HEADER, ScrapeBudget, scrapeBudgetMs } from "./budget.js";
+import { callerAcceptsOpenMetrics, OPENMETRICS_CONTENT_TYPE, TEXT_004_CONTENT_TYPE } from "./content-type.js";
+import { decodedBody, discardBody } from "./decode.js";
+import { describeFetchError, redactUrl, ScrapeFailure } from "./failure.js";
+import { durationSeconds, renderFailureBody, renderOwnMetrics } from "./merge.js";
+import { relayBody } from "./relay.js";
+import { checkUpstreamResponse, firstHeader } from "./response-check.js";
+import type { ScrapeHandler } from "./types.js";
+import { fetchUpstream } from "./upstream.js";
+import { CommittingWriter } from "./writer.js";
+
+/**
+ * Bytes collected before the 200 status is committed. Most bodies are smaller, so nearly every failure
+ * (timeout, oversize, broken gzip) still becomes a clean error answer; memory per scrape stays bounded.
+ */
+const COMMIT_THRESHOLD_BYTES = 64 * 1024;
+/** Instances warned about reserved names; bounded so a churning landscape cannot grow it forever. */
+const MAX_WARNED_INSTANCES = 10_000;
+
+export interface ScrapeHandlerContext {
+  scraping: PromregatorConfig["scraping"];
+  dispatcher: Dispatcher;
+  authenticators: AuthenticatorRegistry;
+  logger: Logger;
+  metrics?: OwnMetricsRecorder;
+  processInstanceId: string;
+}
+
+export class ProxyScrapeHandler implements ScrapeHandler {
+  private readonly warnedReserved = new Set<string>();
+
+  constructor(private readonly ctx: ScrapeHandlerContext) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, instance: DiscoveredInstance): Promise<void> {
+    const started = performance.now();
+    const { scraping } = this.ctx;
+    const budget = new ScrapeBudget(
+      scrapeBudgetMs(scraping.maxProcessingTime, req.headers[SCRAPE_TIMEOUT_HEADER]),
+    );
+    const onClose = () => {
+      if (!res.writableFinished)
+        budget.abort(new ScrapeFailure("client", "the caller closed the connection"));
+    };
+    res.on("close", onClose);
+    let body: Readable | undefined;
+    let writer: CommittingWriter | undefined;
+    try {
+      const upstream = await fetchUpstream({
+        dispatcher: this.ctx.dispatcher,
+        instance,
+        callerAccept: firstHeader(req.headers.accept),
+        processInstanceId: this.ctx.processInstanceId,
+        authenticator: this.ctx.authenticators.forInstance(instance),
+        signal: budget.signal,
+        readTimeoutMs: scraping.socketReadTimeout,
+      });
+      body = upstream.body;
+      const type = checkUpstreamResponse(upstream, new URL(instance.url), scraping.maxBodySize);
+      writer = new CommittingWriter(
+        res,
+        { "content-type": type.contentType },
+        COMMIT_THRESHOLD_BYTES,
+        budget.signal,
+      );
+      const result = await relayBody({
+        source: decodedBody(upstream.body, firstHeader(upstream.headers["content-encoding"])),
+        format: type.format,
+        writer,
+        maxBodySize: scraping.maxBodySize,
+        ownMetrics: (format) => renderOwnMetrics(format, true, durationSeconds(performance.now() - started)),
+      });
+      if (result.reservedName !== undefined) this.warnReservedName(instance, result.reservedName);
+      const seconds = (performance.now() - started) / 1000;
+      this.ctx.metrics?.recordScrape({ instance, ok: true, bytes: result.bytes, seconds });
+      this.ctx.logger.debug({ instanceId: instance.instanceId, bytes: result.bytes, seconds }, "scraped");
+    } catch (err) {
+      // Once the budget is spent (or the caller left) every later error is a consequence of that.
+      const failure =
+        budget.failure ??
+        describeFetchError(err, {
+          what: `target ${hostOf(instance.url)}`,
+          connectTimeoutMs: scraping.connectionTimeout,
+          readTimeoutMs: scraping.socketReadTimeout,
+        });
+      try {
+        this.fail(req, res, instance, failure, started, writer?.committed ?? false);
+      } catch {
+        // Writing the failure answer itself failed (connection gone mid-write): nothing left to tell.
+        res.destroy();
+      }
+    } finally {
+      budget.dispose();
+      res.off("close", onClose);
+      // Whatever was not read is not needed; this also ends a fetch cut short by a failure.
+      if (body) discardBody(body);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.ctx.dispatcher.close(), this.ctx.authenticators.close()]);
+  }
+
+  private fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    instance: DiscoveredInstance,
+    failure: ScrapeFailure,
+    started: number,
+    committed: boolean,
+  ): void {
+    const elapsedMs = performance.now() - started;
+    this.ctx.metrics?.recordScrape({
+      instance,
+      ok: false,
+      seconds: elapsedMs / 1000,
+      reason: failure.reason,
+    });
+    this.ctx.logger.warn(
+      {
+        instanceId: instance.instanceId,
+        app: instance.appName,
+        url: redactUrl(instance.url),
+        reason: failure.reason,
+      },
+      "scrape failed",
+    );
+    if (failure.kind === "client" || res.destroyed) return;
+    if (committed || res.headersSent) {
+      // The 200 is already on the wire: cutting the connection leaves the caller with an incomplete
+      // (chunked) body, which Prometheus counts as a failed scrape. Nothing else can reach it now.
+      res.destroy();
+      return;
+    }
+    let status: number;
+    let contentType: string;
+    let text: string;
+    if (this.ctx.scraping.failureMode === "compatible") {
+      const openMetrics = callerAcceptsOpenMetrics(firstHeader(req.headers.accept));
+      status = 200;
+      contentType = openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_004_CONTENT_TYPE;
+      text = renderFailureBody(openMetrics ? "openmetrics" : "text", durationSeconds(elapsedMs));
+    } else {
+      status = failure.kind === "timeout" ? 504 : 503;
+      contentType = "text/plain; charset=utf-8";
+      text = `scrape of ${instance.instanceId} failed: ${failure.reason}\n`;
+    }
+    const payload = Buffer.from(text, "utf8");
+    res.writeHead(status, { "content-type": contentType, "content-length": payload.length });
+    res.end(payload);
+  }
+
+  private warnReservedName(instance: DiscoveredInstance, name: string): void {
+    if (this.warnedReserved.has(instance.instanceId)) return;
+    if (this.warnedReserved.size >= MAX_WARNED_INSTANCES) this.warnedReserved.clear();
+    this.warnedReserved.add(instance.instanceId);
+    this.ctx.logger.warn(
+      { instanceId: instance.instanceId, app: instance.appName, name },
+      `the target's metrics already use ${name}; passing them through without promregator_up and promregator_scrape_duration_seconds`,
+    );
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(invalid URL)";
+  }
+}

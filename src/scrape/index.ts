@@ -1,0 +1,42 @@
+import type { Config } from "../config/types.js";
+import type { Logger } from "../log.js";
+import type { OwnMetricsRecorder } from "../metrics/types.js";
+import { AuthenticatorRegistry } from "./authenticators/registry.js";
+import { createScrapeDispatcher, type ScrapeDispatcherOptions } from "./dispatcher.js";
+import { ProxyScrapeHandler } from "./handler.js";
+import type { ScrapeHandler } from "./types.js";
+
+export type { ScrapeDispatcherOptions } from "./dispatcher.js";
+export type { ScrapeHandler } from "./types.js";
+
+export interface ScrapeHandlerDeps {
+  config: Config;
+  logger: Logger;
+  metrics?: OwnMetricsRecorder;
+  /** This process's random id, sent on every scrape so the server can spot a request that looped back. */
+  processInstanceId: string;
+  /** TLS trust for targets and token services (tests, private CAs). */
+  dispatcherOptions?: ScrapeDispatcherOptions;
+  /** epoch ms, for token expiry; defaults to Date.now. */
+  clock?: () => number;
+}
+
+/** The scrape proxy: fetches one instance per call and answers the caller (see ProxyScrapeHandler). */
+export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
+  const scraping = deps.config.promregator.scraping;
+  const logger = deps.logger.child({ module: "scrape" });
+  const authenticators = new AuthenticatorRegistry(deps.config.promregator, {
+    scraping,
+    logger,
+    clock: deps.clock ?? Date.now,
+    ca: deps.dispatcherOptions?.ca,
+  });
+  return new ProxyScrapeHandler({
+    scraping,
+    dispatcher: createScrapeDispatcher(scraping, deps.dispatcherOptions),
+    authenticators,
+    logger,
+    metrics: deps.metrics,
+    processInstanceId: deps.processInstanceId,
+  });
+}

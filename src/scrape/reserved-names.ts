@@ -1,0 +1,68 @@
+/**
+ * Detects a body that already declares or uses promregator_up / promregator_scrape_duration_seconds,
+ * on any line, while the body streams through in chunks of arbitrary size.
+ */
+
+export const RESERVED_NAMES = ["promregator_up", "promregator_scrape_duration_seconds"] as const;
+
+const MARKER = Buffer.from("promregator_");
+const NEWLINE = 0x0a;
+/** Enough of a line's start to see `# HELP <longest name> `, with room for odd whitespace. */
+const LINE_HEAD_LIMIT = 128;
+const RESERVED_LINE =
+  /^[ \t]*(?:#[ \t]+(?:TYPE|HELP|UNIT)[ \t]+)?(promregator_up|promregator_scrape_duration_seconds)(?:[ \t{\r]|$)/;
+
+export class ReservedNameScanner {
+  /** The reserved name found, once one is. */
+  found: string | undefined;
+  /** Start of the line not yet terminated by a newline. */
+  private lineHead = "";
+  private lineHeadTruncated = false;
+
+  push(chunk: Buffer): void {
+    if (this.found !== undefined || chunk.length === 0) return;
+    const firstNewline = chunk.indexOf(NEWLINE);
+    if (firstNewline === -1) {
+      this.appendToLineHead(chunk, 0, chunk.length);
+      return;
+    }
+    this.appendToLineHead(chunk, 0, firstNewline);
+    this.checkLine(this.lineHead, this.lineHeadTruncated);
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    // Lines wholly inside the chunk: only those containing the marker need a look.
+    let at = chunk.indexOf(MARKER, firstNewline + 1);
+    while (at !== -1 && at < lastNewline && this.found === undefined) {
+      const lineStart = chunk.lastIndexOf(NEWLINE, at) + 1;
+      const lineEnd = chunk.indexOf(NEWLINE, at);
+      const headEnd = Math.min(lineEnd, lineStart + LINE_HEAD_LIMIT);
+      this.checkLine(chunk.toString("latin1", lineStart, headEnd), headEnd < lineEnd);
+      at = chunk.indexOf(MARKER, lineEnd + 1);
+    }
+    this.lineHead = "";
+    this.lineHeadTruncated = false;
+    this.appendToLineHead(chunk, lastNewline + 1, chunk.length);
+  }
+
+  /** Checks the last line, which had no terminating newline. */
+  finish(): void {
+    if (this.found === undefined) this.checkLine(this.lineHead, this.lineHeadTruncated);
+  }
+
+  private appendToLineHead(chunk: Buffer, start: number, end: number): void {
+    const room = LINE_HEAD_LIMIT - this.lineHead.length;
+    if (room <= 0) {
+      if (end > start) this.lineHeadTruncated = true;
+      return;
+    }
+    const take = Math.min(room, end - start);
+    this.lineHead += chunk.toString("latin1", start, start + take);
+    if (end - start > take) this.lineHeadTruncated = true;
+  }
+
+  private checkLine(line: string, truncated: boolean): void {
+    if (this.found !== undefined) return;
+    // A truncated head must not match at its (artificial) end: "promregator_up" could go on as "_total".
+    const match = RESERVED_LINE.exec(truncated ? `${line}\u0000` : line);
+    if (match) this.found = match[1];
+  }
+}

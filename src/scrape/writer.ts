@@ -1,0 +1,55 @@
+import { once } from "node:events";
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+
+/**
+ * Writes a 200 answer, but commits the status only once `threshold` bytes are collected (or the body
+ * ends). Until then a failure can still become a proper error status; after that the only honest signal
+ * left is a broken connection. Memory per scrape stays bounded by the threshold.
+ */
+export class CommittingWriter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private isCommitted = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly headers: OutgoingHttpHeaders,
+    private readonly threshold: number,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  get committed(): boolean {
+    return this.isCommitted;
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (chunk.length === 0) return;
+    if (this.isCommitted) return this.send(chunk);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes < this.threshold) return;
+    this.res.writeHead(200, this.headers);
+    this.isCommitted = true;
+    const collected = Buffer.concat(this.pending);
+    this.pending = [];
+    return this.send(collected);
+  }
+
+  /** Ends the answer; a body that never reached the threshold goes out whole, with Content-Length. */
+  end(last: Buffer): void {
+    if (this.isCommitted) {
+      this.res.end(last);
+      return;
+    }
+    const body = Buffer.concat([...this.pending, last]);
+    this.pending = [];
+    this.res.writeHead(200, { ...this.headers, "content-length": body.length });
+    this.isCommitted = true;
+    this.res.end(body);
+  }
+
+  private async send(chunk: Buffer): Promise<void> {
+    // Backpressure from a slow caller; the budget signal ends the wait.
+    if (!this.res.write(chunk)) await once(this.res, "drain", { signal: this.signal });
+  }
+}

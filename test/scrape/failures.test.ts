@@ -1,0 +1,258 @@
+import http from "node:http";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import type { FailureMode } from "../../src/config/types.js";
+import {
+  closedPort,
+  get,
+  instanceFor,
+  OM,
+  serve,
+  sleep,
+  startProxy,
+  startServer,
+  TEXT,
+  testConfig,
+} from "./helpers.js";
+
+const INSTANCE_ID = "6c1d3e2a-0b1f-4c55-8d6e-7f8a9b0c1d2e:1";
+
+type Case = {
+  name: string;
+  /** Returns the target URL. */
+  target: () => Promise<string>;
+  reason: RegExp;
+  status: number;
+  scraping?: Parameters<typeof testConfig>[0];
+};
+
+const hang = () => {}; // never answers
+
+const cases: Case[] = [
+  {
+    name: "connection refused",
+    target: async () => `http://127.0.0.1:${await closedPort()}/metrics`,
+    reason: /connection to target 127\.0\.0\.1:\d+ refused/,
+    status: 503,
+  },
+  {
+    name: "401 from the target",
+    target: async () =>
+      (
+        await startServer((_req, res) => {
+          res.writeHead(401, { "www-authenticate": "Basic" });
+          res.end("no");
+        })
+      ).url,
+    reason: /target answered 401 Unauthorized/,
+    status: 503,
+  },
+  {
+    name: "router 400 unknown_route",
+    target: async () =>
+      (
+        await startServer((_req, res) => {
+          res.writeHead(400, { "x-cf-routererror": "unknown_route" });
+          res.end("400 Bad Request: Requested instance ('1') with guid ('x') does not exist for route ('r')");
+        })
+      ).url,
+    reason: /target answered 400 Bad Request \(router: unknown_route\)/,
+    status: 503,
+  },
+  {
+    name: "unsupported content type",
+    target: async () => (await startServer(serve('{"a":1}', "application/json"))).url,
+    reason: /unsupported content type "application\/json"/,
+    status: 503,
+  },
+  {
+    name: "an HTML page",
+    target: async () => (await startServer(serve("<html></html>", "text/html; charset=utf-8"))).url,
+    reason: /unsupported content type "text\/html; charset=utf-8"/,
+    status: 503,
+  },
+  {
+    name: "no response headers within socketReadTimeout",
+    target: async () => (await startServer(hang)).url,
+    reason: /target 127\.0\.0\.1:\d+ sent no response within 200 ms/,
+    status: 504,
+    scraping: { socketReadTimeout: 200 },
+  },
+  {
+    name: "a body that stalls longer than socketReadTimeout",
+    target: async () =>
+      (
+        await startServer((_req, res) => {
+          res.writeHead(200, { "content-type": TEXT });
+          res.write("a 1\n");
+        })
+      ).url,
+    reason: /sent no body data for 200 ms/,
+    status: 504,
+    scraping: { socketReadTimeout: 200 },
+  },
+  {
+    name: "a body over maxBodySize (announced)",
+    target: async () => (await startServer(serve("a 1\n".repeat(500), TEXT))).url,
+    reason: /larger than maxBodySize \(1000 bytes\)/,
+    status: 503,
+    scraping: { maxBodySize: 1000 },
+  },
+  {
+    name: "a gzip body that inflates beyond maxBodySize",
+    target: async () =>
+      (
+        await startServer(
+          serve(gzipSync(Buffer.alloc(1_000_000, 0x61)), TEXT, { "content-encoding": "gzip" }),
+        )
+      ).url,
+    reason: /larger than maxBodySize \(50000 bytes\)/,
+    status: 503,
+    scraping: { maxBodySize: 50_000 },
+  },
+  {
+    name: "a corrupt gzip body",
+    target: async () =>
+      (await startServer(serve(gzipSync("a 1\n").subarray(0, 12), TEXT, { "content-encoding": "gzip" }))).url,
+    reason: /corrupt compressed body/,
+    status: 503,
+  },
+];
+
+function expectedCompatibleBody(openMetrics: boolean): RegExp {
+  const up = "Indicator, whether the target of promregator is available";
+  const dur = "Duration in seconds indicating how long scraping of all metrics took";
+  const text = openMetrics
+    ? `# TYPE promregator_up gauge\n# HELP promregator_up ${up}\npromregator_up 0.0\n` +
+      `# TYPE promregator_scrape_duration_seconds gauge\n# HELP promregator_scrape_duration_seconds ${dur}\n` +
+      "promregator_scrape_duration_seconds DURATION\n# EOF\n"
+    : `# HELP promregator_up ${up}\n# TYPE promregator_up gauge\npromregator_up 0.0\n` +
+      `# HELP promregator_scrape_duration_seconds ${dur}\n# TYPE promregator_scrape_duration_seconds gauge\n` +
+      "promregator_scrape_duration_seconds DURATION\n";
+  const escaped = text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace("DURATION", "\\d+\\.\\d+");
+  return new RegExp(`^${escaped}$`);
+}
+
+async function proxyFor(target: string, failureMode: FailureMode, scraping: Case["scraping"] = {}) {
+  return startProxy(instanceFor(`${target.replace(/\/metrics$/, "")}/metrics`), {
+    config: testConfig({ failureMode, ...scraping }),
+  });
+}
+
+describe.each(cases)("failure: $name", (c) => {
+  it("strict: error status with a one-line reason naming the instance; recorded and logged at warn", async () => {
+    const proxy = await proxyFor(await c.target(), "strict", c.scraping);
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(c.status);
+    expect(answer.headers["content-type"]).toBe("text/plain; charset=utf-8");
+    expect(answer.body).toMatch(new RegExp(`^scrape of ${INSTANCE_ID} failed: .+\\n$`));
+    expect(answer.body).toMatch(c.reason);
+    expect(proxy.outcomes).toHaveLength(1);
+    expect(proxy.outcomes[0]).toMatchObject({ ok: false });
+    expect(proxy.outcomes[0].reason).toMatch(c.reason);
+    const warnings = proxy.logs.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].reason)).toMatch(c.reason);
+  });
+
+  it("compatible: 200 with a valid OpenMetrics body holding only promregator_up 0.0", async () => {
+    const proxy = await proxyFor(await c.target(), "compatible", c.scraping);
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers["content-type"]).toBe(OM);
+    expect(answer.body).toMatch(expectedCompatibleBody(true));
+    expect(proxy.outcomes[0].reason).toMatch(c.reason);
+  });
+});
+
+describe("failure details", () => {
+  it("compatible mode answers text 0.0.4 to a caller that does not accept OpenMetrics", async () => {
+    const proxy = await proxyFor(`http://127.0.0.1:${await closedPort()}`, "compatible");
+    const answer = await get(`${proxy.url}/x`, { accept: "text/plain;version=0.0.4;q=0.3,*/*;q=0.2" });
+    expect(answer.headers["content-type"]).toBe(TEXT);
+    expect(answer.body).toMatch(expectedCompatibleBody(false));
+  });
+
+  it("does not follow a redirect, not even to a host that would answer", async () => {
+    const elsewhere = await startServer(serve("a 1\n", TEXT));
+    const target = await startServer((_req, res) => {
+      res.writeHead(302, { location: `${elsewhere.url}/metrics?secret=1` });
+      res.end();
+    });
+    const proxy = await proxyFor(target.url, "strict");
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(503);
+    expect(answer.body).toContain(
+      `302 Found redirecting to ${elsewhere.url}/metrics; redirects are not followed`,
+    );
+    expect(answer.body).not.toContain("secret");
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+
+  it("ends within the budget and aborts the target request", async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      upstreamClosed = resolve;
+    });
+    const target = await startServer((req) => {
+      req.socket.on("close", upstreamClosed);
+    });
+    const proxy = await proxyFor(target.url, "strict", { maxProcessingTime: 300 });
+    const started = performance.now();
+    const answer = await get(`${proxy.url}/x`);
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(answer.status).toBe(504);
+    expect(answer.body).toContain("no complete answer within the scrape budget of 300 ms");
+    await closed; // the target saw its connection go away: nothing keeps running
+  });
+
+  it("shrinks the budget to Prometheus' X-Prometheus-Scrape-Timeout-Seconds", async () => {
+    const target = await startServer(hang);
+    const proxy = await proxyFor(target.url, "strict");
+    const started = performance.now();
+    const answer = await get(`${proxy.url}/x`, { "x-prometheus-scrape-timeout-seconds": "0.4" });
+    expect(performance.now() - started).toBeLessThan(3 * 400);
+    expect(answer.status).toBe(504);
+    expect(answer.body).toContain("scrape budget of 330 ms");
+  });
+
+  it("times out a body that trickles on forever", async () => {
+    const target = await startServer(async (_req, res: http.ServerResponse) => {
+      res.writeHead(200, { "content-type": TEXT });
+      while (!res.destroyed) {
+        res.write("a 1\n");
+        await sleep(20);
+      }
+    });
+    const proxy = await proxyFor(target.url, "strict", { maxProcessingTime: 300 });
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(504);
+    expect(answer.body).toContain("scrape budget of 300 ms");
+  });
+
+  it("breaks the connection when a streamed body exceeds maxBodySize after the status was sent", async () => {
+    const target = await startServer(async (_req, res: http.ServerResponse) => {
+      res.writeHead(200, { "content-type": TEXT });
+      for (let i = 0; i < 40 && !res.destroyed; i++) {
+        res.write("x".repeat(10_000));
+        await sleep(2);
+      }
+      res.end();
+    });
+    const proxy = await proxyFor(target.url, "strict", { maxBodySize: 200_000 });
+    await expect(get(`${proxy.url}/x`)).rejects.toThrow();
+    expect(proxy.outcomes).toMatchObject([{ ok: false }]);
+    expect(proxy.outcomes[0].reason).toContain("maxBodySize");
+  });
+
+  it("records a caller that went away as a failure without answering", async () => {
+    const target = await startServer(hang);
+    const proxy = await proxyFor(target.url, "strict");
+    const req = http.get(`${proxy.url}/x`);
+    req.on("error", () => {});
+    await sleep(100);
+    req.destroy();
+    for (let i = 0; i < 50 && proxy.outcomes.length === 0; i++) await sleep(20);
+    expect(proxy.outcomes).toMatchObject([{ ok: false, reason: "the caller closed the connection" }]);
+  });
+});

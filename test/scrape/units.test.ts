@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import { formatScopes } from "../../src/scrape/authenticators/token-request.js";
+import { scrapeBudgetMs } from "../../src/scrape/budget.js";
+import { callerAcceptsOpenMetrics, classifyUpstreamContentType } from "../../src/scrape/content-type.js";
+import { formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
+import { ReservedNameScanner } from "../../src/scrape/reserved-names.js";
+
+const OWN = "own 1\n";
+
+/** Feeds `body` split at every pair of positions (three chunks) and returns each output. */
+function allSplits(body: string, run: (chunks: Buffer[]) => string): Set<string> {
+  const results = new Set<string>();
+  const bytes = Buffer.from(body);
+  for (let i = 0; i <= bytes.length; i++) {
+    for (let j = i; j <= bytes.length; j++) {
+      results.add(run([bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)]));
+    }
+  }
+  return results;
+}
+
+function throughOpenMetrics(chunks: Buffer[]): string {
+  const tail = new OpenMetricsTail();
+  const out = chunks.map((c) => tail.push(c));
+  return Buffer.concat([...out, tail.finish(OWN)]).toString();
+}
+
+describe("OpenMetricsTail", () => {
+  it.each([["a 1\n# EOF\n"], ["a 1\n# EOF"], ["a 1\n"], ["a 1"], ["a 1\n\n# EOF\n\n"], ["a 1\r\n# EOF\r\n"]])(
+    "puts own metrics before one final # EOF for %j, however the body is split",
+    (body) => {
+      expect(allSplits(body, throughOpenMetrics)).toEqual(new Set([`a 1\n${OWN}# EOF\n`]));
+    },
+  );
+
+  it("keeps lines that only look like the start of # EOF", () => {
+    expect(allSplits("# EOX 1\n# E\n", throughOpenMetrics)).toEqual(new Set([`# EOX 1\n# E\n${OWN}# EOF\n`]));
+  });
+
+  it("answers an empty body with own metrics only", () => {
+    expect(allSplits("", throughOpenMetrics)).toEqual(new Set([`${OWN}# EOF\n`]));
+    expect(allSplits("# EOF\n", throughOpenMetrics)).toEqual(new Set([`${OWN}# EOF\n`]));
+  });
+
+  it("returns the body unchanged when nothing is to be appended", () => {
+    const tail = new OpenMetricsTail();
+    const out = [tail.push(Buffer.from("a 1\n# E")), tail.push(Buffer.from("OF\n")), tail.finish(undefined)];
+    expect(Buffer.concat(out).toString()).toBe("a 1\n# EOF\n");
+  });
+
+  it("holds back only a bounded tail", () => {
+    const tail = new OpenMetricsTail();
+    const emitted = tail.push(Buffer.from(`a 1${"\n".repeat(100_000)}`));
+    expect(emitted.length).toBeGreaterThan(90_000);
+  });
+});
+
+describe("TextTail", () => {
+  it("adds a newline only when the body lacks one, and nothing before own metrics of an empty body", () => {
+    const run = (body: string) => {
+      const t = new TextTail();
+      return Buffer.concat([t.push(Buffer.from(body)), t.finish(OWN)]).toString();
+    };
+    expect(run("a 1")).toBe(`a 1\n${OWN}`);
+    expect(run("a 1\n")).toBe(`a 1\n${OWN}`);
+    expect(run("")).toBe(OWN);
+  });
+});
+
+describe("ReservedNameScanner", () => {
+  const scan = (chunks: Buffer[]) => {
+    const s = new ReservedNameScanner();
+    for (const c of chunks) s.push(c);
+    s.finish();
+    return String(s.found);
+  };
+
+  it.each([
+    ["# TYPE a gauge\na 1\npromregator_up 1\n", "promregator_up"],
+    ["a 1\n# TYPE promregator_up gauge\n", "promregator_up"],
+    ["a 1\n# HELP promregator_scrape_duration_seconds x\n", "promregator_scrape_duration_seconds"],
+    ['a 1\npromregator_scrape_duration_seconds{x="1"} 2', "promregator_scrape_duration_seconds"],
+    ["a 1\npromregator_up", "promregator_up"],
+  ])("finds the name in %j at any split", (body, name) => {
+    expect(allSplits(body, scan)).toEqual(new Set([name]));
+  });
+
+  it.each([
+    ["promregator_up_total 1\n"],
+    ['a{x="promregator_up"} 1\n'],
+    ["# TYPE promregator_upper gauge\n"],
+    ["my_promregator_up 1\n"],
+  ])("ignores %j at any split", (body) => {
+    expect(allSplits(body, scan)).toEqual(new Set(["undefined"]));
+  });
+
+  it("does not mistake a line cut at the head limit for a match", () => {
+    const s = new ReservedNameScanner();
+    s.push(Buffer.from(`${" ".repeat(114)}promregator_up_total 1\n`));
+    s.finish();
+    expect(s.found).toBeUndefined();
+  });
+});
+
+describe("content types", () => {
+  it.each([
+    [undefined, "text", "text/plain; version=0.0.4; charset=utf-8"],
+    ["text/plain", "text", "text/plain; version=0.0.4; charset=utf-8"],
+    ["text/plain; charset=ISO-8859-1", "text", "text/plain; version=0.0.4; charset=ISO-8859-1"],
+    ["text/plain;version=0.0.4", "text", "text/plain;version=0.0.4"],
+    [
+      "text/plain; version=1.0.0; escaping=allow-utf-8",
+      "text",
+      "text/plain; version=1.0.0; escaping=allow-utf-8",
+    ],
+    [
+      "Application/OpenMetrics-Text; version=0.0.1",
+      "openmetrics",
+      "Application/OpenMetrics-Text; version=0.0.1",
+    ],
+    [
+      "application/openmetrics-text",
+      "openmetrics",
+      "application/openmetrics-text; version=1.0.0; charset=utf-8",
+    ],
+    [
+      "application/vnd.google.protobuf; proto=x; encoding=delimited",
+      "protobuf",
+      "application/vnd.google.protobuf; proto=x; encoding=delimited",
+    ],
+  ])("classifies %j", (header, format, contentType) => {
+    expect(classifyUpstreamContentType(header)).toEqual({ format, contentType });
+  });
+
+  it.each([["application/json"], ["text/html"], ["text/plain; version=1x0y0"], ["garbage"]])(
+    "rejects %j",
+    (header) => {
+      expect(classifyUpstreamContentType(header)).toBeUndefined();
+    },
+  );
+
+  it("knows whether the caller accepts OpenMetrics", () => {
+    expect(callerAcceptsOpenMetrics(undefined)).toBe(true);
+    expect(callerAcceptsOpenMetrics("application/openmetrics-text;version=1.0.0;q=0.6,*/*;q=0.2")).toBe(true);
+    expect(callerAcceptsOpenMetrics("text/plain;version=0.0.4;q=0.3,*/*;q=0.2")).toBe(false);
+    expect(callerAcceptsOpenMetrics("application/openmetrics-text;q=0,text/plain")).toBe(false);
+  });
+});
+
+describe("small rules", () => {
+  it("derives the budget from X-Prometheus-Scrape-Timeout-Seconds when smaller", () => {
+    expect(scrapeBudgetMs(5000, undefined)).toBe(5000);
+    expect(scrapeBudgetMs(5000, "10")).toBe(5000);
+    expect(scrapeBudgetMs(5000, "2")).toBe(1850);
+    expect(scrapeBudgetMs(5000, "0.05")).toBe(25);
+    expect(scrapeBudgetMs(5000, "nonsense")).toBe(5000);
+    expect(scrapeBudgetMs(5000, "-1")).toBe(5000);
+  });
+
+  it("formats scopes like Java: split on commas and whitespace, joined by single spaces", () => {
+    expect(formatScopes("a, b  , c,d, e")).toBe("a b c d e");
+    expect(formatScopes("a b, c")).toBe("a b c");
+    expect(formatScopes("a,a")).toBe("a");
+    expect(formatScopes(" ,, ")).toBeUndefined();
+    expect(formatScopes(undefined)).toBeUndefined();
+  });
+
+  it("prints values in Java double notation", () => {
+    expect(formatJavaDouble(1)).toBe("1.0");
+    expect(formatJavaDouble(0)).toBe("0.0");
+    expect(formatJavaDouble(0.005)).toBe("0.005");
+    expect(formatJavaDouble(12)).toBe("12.0");
+    expect(formatJavaDouble(1.234)).toBe("1.234");
+  });
+});
