@@ -1,0 +1,127 @@
+import type { CfApp, CfDomain, CfOrganization, CfProcess, CfRoute, CfSpace } from "./types.js";
+
+/** A CC document did not have the expected shape; `message` says where. */
+export class ShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ShapeError";
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? "a string" : `a ${typeof value}`;
+}
+
+export function asObject(value: unknown, where: string): Json {
+  if (value && typeof value === "object" && !Array.isArray(value)) return value as Json;
+  throw new ShapeError(`${where} should be an object but is ${describe(value)}`);
+}
+
+function str(o: Json, key: string, where: string): string {
+  const v = o[key];
+  if (typeof v === "string") return v;
+  throw new ShapeError(
+    `${where}.${key} should be a string but is ${v === undefined ? "missing" : describe(v)}`,
+  );
+}
+
+/** Follows `keys` through nested objects to a string, e.g. relationships.space.data.guid. */
+function nestedStr(o: Json, keys: string[], where: string): string {
+  let cur: Json = o;
+  let at = where;
+  for (const key of keys.slice(0, -1)) {
+    at = `${at}.${key}`;
+    cur = asObject(cur[key], at);
+  }
+  return str(cur, keys[keys.length - 1]!, at);
+}
+
+/** metadata.labels / metadata.annotations; values are strings in CC, anything else is dropped. */
+function stringMap(o: Json, key: "labels" | "annotations", where: string): Record<string, string> {
+  const metadata = o.metadata;
+  if (metadata === undefined || metadata === null) return {};
+  const map = asObject(metadata, `${where}.metadata`)[key];
+  if (map === undefined || map === null) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(asObject(map, `${where}.metadata.${key}`))) {
+    if (typeof v === "string") out[k] = v;
+  }
+  return out;
+}
+
+export function toOrganization(value: unknown, where: string): CfOrganization {
+  const o = asObject(value, where);
+  return { guid: str(o, "guid", where), name: str(o, "name", where) };
+}
+
+export function toSpace(value: unknown, where: string): CfSpace {
+  const o = asObject(value, where);
+  return {
+    guid: str(o, "guid", where),
+    name: str(o, "name", where),
+    orgGuid: nestedStr(o, ["relationships", "organization", "data", "guid"], where),
+  };
+}
+
+export function toApp(value: unknown, where: string): CfApp {
+  const o = asObject(value, where);
+  return {
+    guid: str(o, "guid", where),
+    name: str(o, "name", where),
+    state: str(o, "state", where),
+    spaceGuid: nestedStr(o, ["relationships", "space", "data", "guid"], where),
+    annotations: stringMap(o, "annotations", where),
+    labels: stringMap(o, "labels", where),
+  };
+}
+
+export function toProcess(value: unknown, where: string): CfProcess {
+  const o = asObject(value, where);
+  const instances = o.instances;
+  if (typeof instances !== "number" || !Number.isInteger(instances) || instances < 0) {
+    throw new ShapeError(`${where}.instances should be a non-negative integer but is ${describe(instances)}`);
+  }
+  return {
+    guid: str(o, "guid", where),
+    appGuid: nestedStr(o, ["relationships", "app", "data", "guid"], where),
+    type: str(o, "type", where),
+    instances,
+  };
+}
+
+export function toRoute(value: unknown, where: string): CfRoute {
+  const o = asObject(value, where);
+  const destinations = o.destinations ?? [];
+  if (!Array.isArray(destinations)) {
+    throw new ShapeError(`${where}.destinations should be an array but is ${describe(destinations)}`);
+  }
+  const appGuids: string[] = [];
+  destinations.forEach((d, i) => {
+    // One app can be a destination twice (two ports); it still has this route once.
+    const guid = nestedStr(
+      asObject(d, `${where}.destinations[${i}]`),
+      ["app", "guid"],
+      `${where}.destinations[${i}]`,
+    );
+    if (!appGuids.includes(guid)) appGuids.push(guid);
+  });
+  return {
+    guid: str(o, "guid", where),
+    url: str(o, "url", where),
+    domainGuid: nestedStr(o, ["relationships", "domain", "data", "guid"], where),
+    appGuids,
+  };
+}
+
+export function toDomain(value: unknown, where: string): CfDomain {
+  const o = asObject(value, where);
+  const internal = o.internal;
+  if (internal !== undefined && internal !== null && typeof internal !== "boolean") {
+    throw new ShapeError(`${where}.internal should be a boolean but is ${describe(internal)}`);
+  }
+  return { guid: str(o, "guid", where), name: str(o, "name", where), internal: internal === true };
+}

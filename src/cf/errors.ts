@@ -1,0 +1,73 @@
+import type { CfResource } from "./types.js";
+
+/** Why a Cloud Controller request failed; lets callers tell transient trouble from bad answers. */
+export type CfFailureKind = "http" | "timeout" | "network" | "malformed" | "version";
+
+export interface CfApiErrorInit {
+  kind: CfFailureKind;
+  resource: CfResource;
+  /** URL path of the request (no query string, which can be several KB of guids). */
+  path: string;
+  status?: number;
+  /** Numeric CF error code, e.g. 10010. */
+  code?: number;
+  /** CF error title, e.g. "CF-ResourceNotFound". */
+  title?: string;
+  detail?: string;
+  cause?: unknown;
+}
+
+/** A failed Cloud Controller request, after retries. The message never contains tokens. */
+export class CfApiError extends Error {
+  readonly kind: CfFailureKind;
+  readonly resource: CfResource;
+  readonly path: string;
+  readonly status?: number;
+  readonly code?: number;
+  readonly title?: string;
+  readonly detail?: string;
+
+  constructor(message: string, init: CfApiErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "CfApiError";
+    this.kind = init.kind;
+    this.resource = init.resource;
+    this.path = init.path;
+    this.status = init.status;
+    this.code = init.code;
+    this.title = init.title;
+    this.detail = init.detail;
+  }
+}
+
+/** Login at UAA failed: wrong credentials, UAA unreachable or a malformed token answer. */
+export class UaaError extends Error {
+  readonly status?: number;
+  /** OAuth error code from UAA, e.g. "invalid_client". */
+  readonly error?: string;
+
+  constructor(message: string, init: { status?: number; error?: string; cause?: unknown } = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "UaaError";
+    this.status = init.status;
+    this.error = init.error;
+  }
+}
+
+/** First entry of a v3 `{"errors":[...]}` body, if the text is one. */
+export function parseCfErrorBody(text: string): { code?: number; title?: string; detail?: string } {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (!body || typeof body !== "object") return {};
+    const errors = (body as { errors?: unknown }).errors;
+    const first = Array.isArray(errors) ? (errors[0] as Record<string, unknown> | undefined) : undefined;
+    if (!first || typeof first !== "object") return {};
+    return {
+      code: typeof first.code === "number" ? first.code : undefined,
+      title: typeof first.title === "string" ? first.title : undefined,
+      detail: typeof first.detail === "string" ? first.detail : undefined,
+    };
+  } catch {
+    return {};
+  }
+}

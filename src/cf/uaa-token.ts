@@ -1,0 +1,238 @@
+import type { Dispatcher } from "undici";
+import type { CfConfig } from "../config/types.js";
+import type { Logger } from "../log.js";
+import { UaaError } from "./errors.js";
+import { describeNetworkError, type HttpResponse, RequestTimeoutError, sendOnce } from "./http.js";
+import { realTime, type TimeSource } from "./rate-limiter.js";
+
+/** UAA has no timeout key in promregator.yml; the Java client gave up on a token after about 5 s. */
+export const DEFAULT_UAA_TIMEOUT_MS = 5000;
+
+/** Renew this long before expiry (capped at a tenth of the lifetime for short-lived test tokens). */
+const RENEW_MARGIN_MS = 30_000;
+
+/** The cf CLI's public client: id "cf", empty secret. */
+const CF_CLIENT_BASIC = `Basic ${Buffer.from("cf:").toString("base64")}`;
+
+type Grant =
+  | { kind: "password"; username: string; password: string }
+  | { kind: "client_credentials"; clientId: string; clientSecret: string };
+
+interface HeldToken {
+  authorization: string;
+  refreshToken?: string;
+  /** epoch ms after which the token is renewed before use */
+  renewAt: number;
+}
+
+export interface UaaTokenProviderDeps {
+  config: CfConfig;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  /** Base URL of the login server; the token endpoint is `<url>/oauth/token`. */
+  resolveLoginUrl: () => Promise<string>;
+  time?: TimeSource;
+  timeoutMs?: number;
+  /** Called for every token request sent (for counters). */
+  onRequest?: (grantType: string) => void;
+}
+
+/** Picks the login grant from the configuration; client credentials win when both are set. */
+export function grantFromConfig(config: CfConfig): Grant {
+  if (config.client_id && config.client_secret !== undefined && config.client_secret !== "") {
+    return { kind: "client_credentials", clientId: config.client_id, clientSecret: config.client_secret };
+  }
+  if (config.username && config.password !== undefined) {
+    return { kind: "password", username: config.username, password: config.password };
+  }
+  throw new UaaError(
+    "no Cloud Foundry credentials configured: set cf.username and cf.password, or cf.client_id and cf.client_secret",
+  );
+}
+
+/**
+ * Holds one access token for all CC requests. Only one token request is in flight at a time;
+ * concurrent callers share its result.
+ */
+export class UaaTokenProvider {
+  private held?: HeldToken;
+  private inflight?: Promise<string>;
+  private readonly grant: Grant;
+  /** Missing credentials only matter once a token is needed (getInfo works without). */
+  private readonly credentialsProblem?: UaaError;
+  private readonly time: TimeSource;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly deps: UaaTokenProviderDeps) {
+    let grant: Grant = { kind: "password", username: "", password: "" };
+    try {
+      grant = grantFromConfig(deps.config);
+    } catch (err) {
+      this.credentialsProblem = err as UaaError;
+    }
+    this.grant = grant;
+    this.time = deps.time ?? realTime;
+    this.timeoutMs = deps.timeoutMs ?? DEFAULT_UAA_TIMEOUT_MS;
+  }
+
+  /** The value for the Authorization header, fetching or renewing the token when needed. */
+  async getAuthorization(): Promise<string> {
+    if (this.credentialsProblem) throw this.credentialsProblem;
+    if (this.held && this.time.now() < this.held.renewAt) return this.held.authorization;
+    if (!this.inflight) {
+      this.inflight = this.renew().finally(() => {
+        this.inflight = undefined;
+      });
+    }
+    return this.inflight;
+  }
+
+  /** CC refused this token (401): renew it on the next use, unless it was already replaced. */
+  invalidate(authorization: string): void {
+    if (this.held?.authorization === authorization) this.held.renewAt = 0;
+  }
+
+  private async renew(): Promise<string> {
+    const refreshToken = this.held?.refreshToken;
+    if (refreshToken) {
+      try {
+        return await this.request({ grant_type: "refresh_token", refresh_token: refreshToken });
+      } catch (err) {
+        // An expired or revoked refresh token is normal after a long idle time; log in again.
+        this.deps.logger.debug({ reason: (err as Error).message }, "token refresh failed, logging in again");
+      }
+    }
+    this.held = undefined;
+    return this.request(this.loginForm());
+  }
+
+  private loginForm(): Record<string, string> {
+    if (this.grant.kind === "client_credentials") {
+      return {
+        grant_type: "client_credentials",
+        client_id: this.grant.clientId,
+        client_secret: this.grant.clientSecret,
+      };
+    }
+    return { grant_type: "password", username: this.grant.username, password: this.grant.password };
+  }
+
+  private async request(form: Record<string, string>): Promise<string> {
+    const loginUrl = await this.deps.resolveLoginUrl();
+    const url = `${loginUrl.replace(/\/+$/, "")}/oauth/token`;
+    const headers: Record<string, string> = {
+      "content-type": "application/x-www-form-urlencoded",
+      accept: "application/json",
+    };
+    const body = new URLSearchParams(form);
+    if (this.grant.kind === "password") {
+      // Same as the Java client: basic header for client "cf" and the client fields in the body too.
+      headers.authorization = CF_CLIENT_BASIC;
+      body.set("client_id", "cf");
+      body.set("client_secret", "");
+    } else if (form.grant_type === "refresh_token") {
+      body.set("client_id", this.grant.clientId);
+      body.set("client_secret", this.grant.clientSecret);
+    }
+    const res = await this.send(url, headers, body.toString(), form.grant_type);
+    const token = this.parseToken(res, url);
+    this.held = token;
+    return token.authorization;
+  }
+
+  /** One retry for unreachable or failing UAA; wrong credentials are not retried. */
+  private async send(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    grantType: string,
+  ): Promise<HttpResponse> {
+    const backoff = this.deps.config.request.backoff;
+    for (let attempt = 1; ; attempt++) {
+      this.deps.onRequest?.(grantType);
+      try {
+        const res = await sendOnce(this.deps.dispatcher, {
+          method: "POST",
+          url,
+          headers,
+          body,
+          timeoutMs: this.timeoutMs,
+        });
+        if (res.status >= 500 && attempt === 1) {
+          await this.time.sleep(backoff);
+          continue;
+        }
+        return res;
+      } catch (err) {
+        if (attempt === 1) {
+          await this.time.sleep(backoff);
+          continue;
+        }
+        const what =
+          err instanceof RequestTimeoutError ? err.message : this.redact(describeNetworkError(err));
+        throw new UaaError(`UAA at ${originOf(url)} could not be reached for a token: ${what}`, {
+          cause: err,
+        });
+      }
+    }
+  }
+
+  private parseToken(res: HttpResponse, url: string): HeldToken {
+    let body: Record<string, unknown> | undefined;
+    try {
+      const parsed = JSON.parse(res.text) as unknown;
+      if (parsed && typeof parsed === "object") body = parsed as Record<string, unknown>;
+    } catch {
+      body = undefined;
+    }
+    if (res.status < 200 || res.status > 299) throw this.uaaFailure(res.status, body, url);
+    if (!body || typeof body.access_token !== "string" || body.access_token === "") {
+      throw new UaaError(`UAA at ${originOf(url)} answered ${res.status} without an access_token`, {
+        status: res.status,
+      });
+    }
+    const expiresIn =
+      typeof body.expires_in === "number" && body.expires_in >= 0 ? body.expires_in : undefined;
+    const lifetimeMs = (expiresIn ?? 0) * 1000;
+    const margin = Math.min(RENEW_MARGIN_MS, lifetimeMs / 10);
+    return {
+      // CC matches the scheme case-insensitively; UAA always says "bearer".
+      authorization: `bearer ${body.access_token}`,
+      refreshToken: typeof body.refresh_token === "string" ? body.refresh_token : undefined,
+      // Without expires_in the token is kept until CC answers 401; expires_in 0 serves one request.
+      renewAt: expiresIn !== undefined ? this.time.now() + lifetimeMs - margin : Number.POSITIVE_INFINITY,
+    };
+  }
+
+  private uaaFailure(status: number, body: Record<string, unknown> | undefined, url: string): UaaError {
+    const error = typeof body?.error === "string" ? body.error : undefined;
+    const description = typeof body?.error_description === "string" ? body.error_description : undefined;
+    const reason = this.redact([error, description && `(${description})`].filter(Boolean).join(" "));
+    const who =
+      this.grant.kind === "password" ? `user "${this.grant.username}"` : `client "${this.grant.clientId}"`;
+    if (status === 400 || status === 401 || status === 403) {
+      return new UaaError(`UAA rejected the credentials for ${who}: ${reason || `status ${status}`}`, {
+        status,
+        error,
+      });
+    }
+    return new UaaError(
+      `UAA at ${originOf(url)} answered ${status} to the token request for ${who}${reason ? `: ${reason}` : ""}`,
+      { status, error },
+    );
+  }
+
+  /** UAA texts are echoed into messages; make sure a secret can never ride along. */
+  private redact(text: string): string {
+    const secret = this.grant.kind === "password" ? this.grant.password : this.grant.clientSecret;
+    return secret.length >= 3 ? text.split(secret).join("***") : text;
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(invalid URL)";
+  }
+}

@@ -1,0 +1,257 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { CfApiError, type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
+import { buildQueries, chunkValues } from "../../src/cf/paging.js";
+import { silentLogger } from "../../src/log.js";
+import { authorised, type FakeCf, json, org, page, startFakeCf, testConfig } from "./fake-cf.js";
+
+let fake: FakeCf;
+let client: CloudControllerClient | undefined;
+
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  await fake?.close();
+});
+
+const guid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+
+function newClient(): CloudControllerClient {
+  client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+  return client;
+}
+
+describe("query building", () => {
+  it("splits long value lists so each query stays under 4 KB and 100 values", () => {
+    const guids = Array.from({ length: 250 }, (_, i) => guid(i));
+    const queries = buildQueries({ app_guids: guids }, { types: "web" });
+    expect(queries).toHaveLength(3);
+    for (const q of queries) {
+      expect(q.length).toBeLessThan(4096);
+      expect(q).toContain("per_page=5000");
+      expect(q).toContain("types=web");
+    }
+    const back = queries.flatMap((q) => new URLSearchParams(q).get("app_guids")!.split(","));
+    expect(back).toEqual(guids);
+  });
+
+  it("puts at most 100 values in one request even when they are short", () => {
+    const chunks = chunkValues(Array.from({ length: 250 }, (_, i) => `g${i}`));
+    expect(chunks.map((c) => c.length)).toEqual([100, 100, 50]);
+  });
+
+  it("keeps long names within the character budget and encodes commas inside values", () => {
+    const names = Array.from({ length: 30 }, (_, i) => `${"n".repeat(200)}-${i}`);
+    const chunks = chunkValues(names);
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) expect(c.join(",").length).toBeLessThanOrEqual(3800);
+    const [q] = buildQueries({ names: ["a,b", "c"] });
+    expect(q).toContain("names=a%2Cb,c");
+  });
+
+  it("returns no query when a filter is an empty list, and one unfiltered query without filters", () => {
+    expect(buildQueries({ names: [] })).toEqual([]);
+    expect(buildQueries({ names: undefined })).toEqual(["per_page=5000"]);
+  });
+});
+
+describe("lists", () => {
+  it("follows every pagination.next link and concatenates pages in order", async () => {
+    fake = await startFakeCf();
+    fake.on("GET /v3/organizations", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      const p = Number(req.query.get("page") ?? "1");
+      const next = p < 3 ? `${f.url}/v3/organizations?page=${p + 1}&per_page=5000` : undefined;
+      json(res, 200, page([org(`o${p}a`), org(`o${p}b`)], next));
+    });
+    const orgs = await newClient().listOrganizations();
+    expect(orgs.map((o) => o.guid)).toEqual(["o1a", "o1b", "o2a", "o2b", "o3a", "o3b"]);
+    const reqs = fake.requestsTo("/v3/organizations");
+    expect(reqs.map((r) => r.query.get("page"))).toEqual([null, "2", "3"]);
+    expect(reqs[0]!.query.get("per_page")).toBe("5000");
+  });
+
+  it("refuses a next link on another origin and sends no token there", async () => {
+    fake = await startFakeCf();
+    const other = await startFakeCf();
+    try {
+      fake.on("GET /v3/organizations", (req, res, f) => {
+        if (authorised(req, res, f))
+          json(res, 200, page([org("o1")], `${other.url}/v3/organizations?page=2`));
+      });
+      const err = await newClient()
+        .listOrganizations()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CfApiError);
+      expect(err).toMatchObject({ kind: "malformed", path: "/v3/organizations" });
+      expect((err as Error).message).toContain(`points to ${other.url}`);
+      expect(other.requests).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("fetches guid chunks at most 4 at a time and returns results in request order", async () => {
+    fake = await startFakeCf();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    fake.on("GET /v3/processes", async (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const guids = req.query.get("app_guids")!.split(",");
+      // Later chunks answer sooner, so completion order differs from request order.
+      await new Promise((r) => setTimeout(r, 40 - Number(guids[0]!.slice(-12)) / 25));
+      inFlight--;
+      json(
+        res,
+        200,
+        page(
+          guids.map((g) => ({
+            guid: `p-${g}`,
+            type: "web",
+            instances: 2,
+            relationships: { app: { data: { guid: g } } },
+          })),
+        ),
+      );
+    });
+    const guids = Array.from({ length: 1000 }, (_, i) => guid(i));
+    const processes = await newClient().listWebProcesses({ appGuids: guids });
+    expect(processes.map((p) => p.appGuid)).toEqual(guids);
+    expect(processes[0]).toEqual({ guid: `p-${guids[0]}`, appGuid: guids[0], type: "web", instances: 2 });
+    const reqs = fake.requestsTo("/v3/processes");
+    expect(reqs).toHaveLength(10);
+    for (const r of reqs) expect(r.query.get("types")).toBe("web");
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it("sends no request for an empty guid list", async () => {
+    fake = await startFakeCf();
+    expect(await newClient().listRoutes({ appGuids: [] })).toEqual([]);
+    expect(fake.requests.filter((r) => r.path.startsWith("/v3/"))).toHaveLength(0);
+  });
+
+  it("maps apps, spaces, routes and domains to the plain shapes", async () => {
+    fake = await startFakeCf();
+    fake.on("GET /v3/apps", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      json(
+        res,
+        200,
+        page([
+          {
+            guid: "a1",
+            name: "app-one",
+            state: "STARTED",
+            lifecycle: { type: "docker", data: {} },
+            relationships: { space: { data: { guid: "s1" } } },
+            metadata: { labels: { team: "x" }, annotations: { "prometheus.io/scrape": "true", odd: null } },
+          },
+        ]),
+      );
+    });
+    fake.on("GET /v3/spaces", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      json(
+        res,
+        200,
+        page([{ guid: "s1", name: "dev", relationships: { organization: { data: { guid: "o1" } } } }]),
+      );
+    });
+    fake.on("GET /v3/routes", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      json(
+        res,
+        200,
+        page([
+          {
+            guid: "r1",
+            host: "demo",
+            path: "/m",
+            url: "demo.apps.example.com/m",
+            destinations: [
+              { guid: "d1", app: { guid: "a1", process: { type: "web" } }, port: 8080 },
+              { guid: "d2", app: { guid: "a2", process: { type: "web" } }, port: 8080 },
+              { guid: "d3", app: { guid: "a1", process: { type: "web" } }, port: 9090 },
+            ],
+            relationships: { domain: { data: { guid: "dom1" } }, space: { data: { guid: "s1" } } },
+          },
+        ]),
+      );
+    });
+    fake.on("GET /v3/domains", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      json(
+        res,
+        200,
+        page([
+          { guid: "dom1", name: "apps.example.com", internal: false },
+          { guid: "dom2", name: "apps.internal", internal: true },
+        ]),
+      );
+    });
+    const c = newClient();
+    expect(await c.listApps({ spaceGuids: ["s1"], names: ["app-one"] })).toEqual([
+      {
+        guid: "a1",
+        name: "app-one",
+        state: "STARTED",
+        spaceGuid: "s1",
+        labels: { team: "x" },
+        annotations: { "prometheus.io/scrape": "true" },
+      },
+    ]);
+    const appReq = fake.requestsTo("/v3/apps")[0]!;
+    expect(appReq.query.get("space_guids")).toBe("s1");
+    expect(appReq.query.get("names")).toBe("app-one");
+    expect(await c.listSpaces({ organizationGuids: ["o1"] })).toEqual([
+      { guid: "s1", name: "dev", orgGuid: "o1" },
+    ]);
+    expect(await c.listRoutes({ appGuids: ["a1", "a2"] })).toEqual([
+      { guid: "r1", url: "demo.apps.example.com/m", domainGuid: "dom1", appGuids: ["a1", "a2"] },
+    ]);
+    expect(await c.listDomains()).toEqual([
+      { guid: "dom1", name: "apps.example.com", internal: false },
+      { guid: "dom2", name: "apps.internal", internal: true },
+    ]);
+  });
+
+  it("rejects a malformed resource with the path and the field that is wrong", async () => {
+    fake = await startFakeCf();
+    fake.on("GET /v3/processes", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      json(
+        res,
+        200,
+        page([
+          { guid: "p1", type: "web", instances: 1, relationships: { app: { data: { guid: "a" } } } },
+          { guid: "p2", type: "web", instances: 1, relationships: { app: { data: null } } },
+        ]),
+      );
+    });
+    const err = await newClient()
+      .listWebProcesses({ appGuids: ["a"] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CfApiError);
+    expect((err as Error).message).toBe(
+      "GET /v3/processes answered with an unexpected document: resources[1].relationships.app.data should be an object but is null",
+    );
+  });
+
+  it("rejects a 200 whose body is not JSON, or has no resources array", async () => {
+    fake = await startFakeCf();
+    fake.on("GET /v3/organizations", (_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>login page</html>");
+    });
+    fake.on("GET /v3/domains", (req, res, f) => {
+      if (authorised(req, res, f)) json(res, 200, { pagination: {}, resources: "nope" });
+    });
+    const c = newClient();
+    await expect(c.listOrganizations()).rejects.toThrow(
+      "GET /v3/organizations answered 200 with a body that is not JSON",
+    );
+    await expect(c.listDomains()).rejects.toThrow(/GET \/v3\/domains .*resources should be an array/);
+  });
+});

@@ -1,0 +1,254 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { CfApiError, CloudControllerClient } from "../../src/cf/index.js";
+import { RateLimiter } from "../../src/cf/rate-limiter.js";
+import { silentLogger } from "../../src/log.js";
+import {
+  authorised,
+  capturingLogger,
+  cfError,
+  type FakeCf,
+  fakeTime,
+  json,
+  org,
+  page,
+  recordingMetrics,
+  startFakeCf,
+  testConfig,
+} from "./fake-cf.js";
+
+let fake: FakeCf;
+let client: CloudControllerClient | undefined;
+
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  await fake?.close();
+});
+
+/** Serves orgs, but first runs `failures` in order, one per request. */
+function orgsAfter(failures: Array<(res: import("node:http").ServerResponse) => void>): void {
+  let n = 0;
+  fake.on("GET /v3/organizations", (req, res, f) => {
+    if (!authorised(req, res, f)) return;
+    const fail = failures[n++];
+    if (fail) fail(res);
+    else json(res, 200, page([org("o1")]));
+  });
+}
+
+function makeClient(
+  overrides: Parameters<typeof testConfig>[1] = {},
+  extra: Partial<ConstructorParameters<typeof CloudControllerClient>[0]> = {},
+) {
+  const time = fakeTime();
+  const metrics = recordingMetrics();
+  client = new CloudControllerClient({
+    config: testConfig(fake.url, { ...overrides }),
+    logger: silentLogger,
+    metrics,
+    time,
+    random: () => 1,
+    ...extra,
+  });
+  return { client, time, metrics };
+}
+
+const unavailable = (res: import("node:http").ServerResponse) =>
+  cfError(res, 503, "CF-ServiceUnavailable", 10015, "Database connection failure");
+
+describe("retries", () => {
+  it("retries a 5xx once after backoff plus jitter, then succeeds", async () => {
+    fake = await startFakeCf();
+    orgsAfter([unavailable]);
+    const { client, time, metrics } = makeClient({
+      request: { ...testConfig("http://x").request, backoff: 200 },
+    });
+    expect(await client.listOrganizations()).toHaveLength(1);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+    // random() = 1 gives the full 50 % jitter.
+    expect(time.sleeps).toEqual([300]);
+    const outcomes = metrics.calls
+      .filter((c) => c.fn === "request" && c.resource === "org")
+      .map((c) => c.fn === "request" && c.outcome);
+    expect(outcomes).toEqual(["retry", "ok"]);
+    expect(client.counters.requests.org).toBe(2);
+  });
+
+  it("fails after the one retry with status, CF code, title and detail", async () => {
+    fake = await startFakeCf();
+    orgsAfter([unavailable, unavailable, unavailable]);
+    const log = capturingLogger();
+    const { client } = makeClient({}, { logger: log.logger });
+    const err = await client.listOrganizations().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CfApiError);
+    expect(err).toMatchObject({
+      kind: "http",
+      status: 503,
+      code: 10015,
+      title: "CF-ServiceUnavailable",
+      detail: "Database connection failure",
+      resource: "org",
+      path: "/v3/organizations",
+    });
+    expect((err as Error).message).toBe(
+      "GET /v3/organizations failed with status 503: CF-ServiceUnavailable (10015): Database connection failure",
+    );
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+    const warnings = log.lines().filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ resource: "org", kind: "http", status: 503, attempts: 2 });
+  });
+
+  it("logs one warning per failure class while it lasts and one line when CC recovers", async () => {
+    fake = await startFakeCf();
+    orgsAfter([unavailable, unavailable, unavailable, unavailable]);
+    const log = capturingLogger();
+    const { client } = makeClient({}, { logger: log.logger });
+    await expect(client.listOrganizations()).rejects.toMatchObject({ status: 503 });
+    await expect(client.listOrganizations()).rejects.toMatchObject({ status: 503 });
+    expect(await client.listOrganizations()).toHaveLength(1);
+    const lines = log.lines();
+    expect(lines.filter((l) => l.level === 40)).toHaveLength(1);
+    expect(
+      lines.filter((l) => l.level === 30 && l.msg === "Cloud Controller requests succeed again"),
+    ).toEqual([expect.objectContaining({ recovered: ["org:http:503"] })]);
+  });
+
+  it("does not retry a 404", async () => {
+    fake = await startFakeCf();
+    orgsAfter([(res) => cfError(res, 404, "CF-ResourceNotFound", 10010, "Organization not found")]);
+    const { client } = makeClient();
+    await expect(client.listOrganizations()).rejects.toMatchObject({ status: 404, code: 10010 });
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(1);
+  });
+
+  it("describes a non-JSON error page from a load balancer", async () => {
+    fake = await startFakeCf();
+    const badGateway = (res: import("node:http").ServerResponse) => {
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end("<html><body>502 Bad Gateway</body></html>");
+    };
+    orgsAfter([badGateway, badGateway]);
+    const { client } = makeClient();
+    await expect(client.listOrganizations()).rejects.toThrow(
+      'GET /v3/organizations failed with status 502: non-JSON body "<html><body>502 Bad Gateway</body></html>"',
+    );
+  });
+
+  it("retries a request that exceeds its timeout and uses the resource's timeout key", async () => {
+    fake = await startFakeCf();
+    orgsAfter([() => {} /* never answers */]);
+    const base = testConfig("http://x").request;
+    const { client, metrics } = makeClient({ request: { ...base, timeout: { ...base.timeout, org: 150 } } });
+    expect(await client.listOrganizations()).toHaveLength(1);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+    const first = metrics.calls.find((c) => c.fn === "request" && c.resource === "org")!;
+    expect(first).toMatchObject({ outcome: "retry" });
+    expect(first.seconds).toBeGreaterThanOrEqual(0.14);
+  });
+
+  it("reports a timeout after two slow attempts", async () => {
+    fake = await startFakeCf();
+    orgsAfter([() => {}, () => {}]);
+    const base = testConfig("http://x").request;
+    const { client } = makeClient({ request: { ...base, timeout: { ...base.timeout, org: 100 } } });
+    const err = await client.listOrganizations().catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "timeout", resource: "org" });
+    expect((err as Error).message).toBe("GET /v3/organizations timed out: no complete answer within 100 ms");
+  });
+
+  it("retries after the connection was reset", async () => {
+    fake = await startFakeCf();
+    orgsAfter([(res) => res.socket?.destroy()]);
+    const { client, metrics } = makeClient();
+    expect(await client.listOrganizations()).toHaveLength(1);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+    expect(metrics.calls.filter((c) => c.fn === "request" && c.outcome === "retry")).toHaveLength(1);
+  });
+
+  it("names the network problem when CC cannot be reached", async () => {
+    fake = await startFakeCf();
+    const url = fake.url;
+    await fake.close();
+    client = new CloudControllerClient({ config: testConfig(url), logger: silentLogger, time: fakeTime() });
+    const err = await client.getInfo().catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "network", resource: "info", path: "/v3/info" });
+    expect((err as Error).message).toMatch(/^GET \/v3\/info failed: .*ECONNREFUSED/);
+  });
+});
+
+describe("rate limits", () => {
+  const tooMany =
+    (headers: Record<string, string>) =>
+    (res: import("node:http").ServerResponse): void => {
+      res.writeHead(429, { "content-type": "text/plain; charset=utf-8", ...headers });
+      res.end(
+        JSON.stringify({
+          errors: [{ title: "CF-RateLimitExceeded", code: 10013, detail: "Rate Limit Exceeded" }],
+        }),
+      );
+    };
+
+  it("waits Retry-After seconds on a 429, then retries and counts the wait", async () => {
+    fake = await startFakeCf();
+    orgsAfter([tooMany({ "retry-after": "3" })]);
+    const { client, time, metrics } = makeClient();
+    expect(await client.listOrganizations()).toHaveLength(1);
+    expect(time.sleeps).toEqual([3000]);
+    expect(metrics.calls).toContainEqual({ fn: "wait", resource: "org", seconds: 3 });
+    expect(metrics.calls).toContainEqual(
+      expect.objectContaining({ fn: "request", resource: "org", outcome: "rate_limited" }),
+    );
+  });
+
+  it("waits until X-RateLimit-Reset when there is no Retry-After", async () => {
+    fake = await startFakeCf();
+    const time = fakeTime();
+    const reset = Math.floor(time.now() / 1000) + 7;
+    orgsAfter([tooMany({ "x-ratelimit-reset": String(reset) })]);
+    client = new CloudControllerClient({ config: testConfig(fake.url), logger: silentLogger, time });
+    await client.listOrganizations();
+    expect(time.sleeps).toEqual([reset * 1000 - 1_700_000_000_000]);
+  });
+
+  it("caps a long Retry-After and gives up with the 429 when it persists", async () => {
+    fake = await startFakeCf();
+    const hour = tooMany({ "retry-after": "3600" });
+    orgsAfter([hour, hour, hour, hour]);
+    const { client, time } = makeClient({}, { maxRateLimitWaitMs: 5000 });
+    const err = await client.listOrganizations().catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 429, title: "CF-RateLimitExceeded", code: 10013 });
+    expect(time.sleeps).toEqual([5000, 5000]);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(3);
+  });
+
+  it("spaces requests by the client-side rate limit and reports the waits", async () => {
+    fake = await startFakeCf();
+    orgsAfter([]);
+    const { client, time, metrics } = makeClient({
+      request: { ...testConfig("http://x").request, rateLimit: 2 },
+    });
+    // GET / and the first orgs call use up the bucket of two; every later call waits 500 ms.
+    for (let i = 0; i < 4; i++) await client.listOrganizations();
+    expect(time.sleeps).toEqual([500, 500, 500]);
+    expect(metrics.calls.filter((c) => c.fn === "wait").map((c) => c.seconds)).toEqual([0.5, 0.5, 0.5]);
+  });
+});
+
+describe("RateLimiter", () => {
+  it("lets a burst of one second through and then queues callers in arrival order", async () => {
+    const time = fakeTime();
+    const sleeping: number[] = [];
+    const limiter = new RateLimiter(4, { now: time.now, sleep: async (ms) => void sleeping.push(ms) });
+    const waits = await Promise.all(Array.from({ length: 7 }, () => limiter.acquire()));
+    expect(waits).toEqual([0, 0, 0, 0, 250, 500, 750]);
+    time.advance(2000);
+    expect(await limiter.acquire()).toBe(0);
+  });
+
+  it("never waits when switched off", async () => {
+    const limiter = new RateLimiter(0, fakeTime());
+    const waits = await Promise.all(Array.from({ length: 100 }, () => limiter.acquire()));
+    expect(new Set(waits)).toEqual(new Set([0]));
+  });
+});
