@@ -85,6 +85,8 @@ export interface RunningSimulator {
   uaaUrl: string;
   /** host:port of the router; usable as an HTTP forward proxy or with a Host header. */
   routerAddress: { host: string; port: number };
+  /** The router as an HTTP forward-proxy URL, e.g. http://127.0.0.1:40124 (for undici ProxyAgent). */
+  routerUrl: string;
   /** PEM of the self-signed CA when tls is on. */
   caPem?: string;
   admin: SimulatorAdmin;
@@ -100,12 +102,29 @@ export interface SimulatorAdmin {
   removeApp(appGuid: string): void;
   /** Invalidate every issued token. */
   revokeTokens(): void;
+  /** Lifetime of access tokens issued from now on, seconds (fractions allowed). */
+  setTokenLifetime(seconds: number): void;
   /** Fail the next n CC requests (matching pathPrefix if given) with this status. */
-  injectFailures(spec: { count: number; status: number; pathPrefix?: string }): void;
+  injectFailures(spec: FailureSpec): void;
   setLatency(ms: number): void;
   setRateLimit(spec?: { limit: number; windowSeconds: number }): void;
   /** Requests served by CC (excluding / and /v3/info) and UAA since start or last reset. */
   counters(): { ccRequests: number; uaaRequests: number; byPath: Record<string, number> };
   resetCounters(): void;
   findApp(name: string): { guid: string; spaceGuid: string } | undefined;
+  /** Drop pending failures, restore the start-up latency, rate limit and token lifetime, zero the counters. */
+  reset(): void;
+}
+
+/**
+ * How injected failures look on the wire. "cc" (default): a Cloud Controller JSON error body
+ * (CF-ServiceUnavailable for 503, UnknownError otherwise); "loadBalancer": a non-JSON HTML page as a
+ * load balancer in front of CC would send; "reset": the connection is destroyed without an answer.
+ * Without pathPrefix, every API request except UAA and /admin is eligible.
+ */
+export interface FailureSpec {
+  count: number;
+  status: number;
+  pathPrefix?: string;
+  kind?: "cc" | "loadBalancer" | "reset";
 }

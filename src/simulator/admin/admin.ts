@@ -1,0 +1,44 @@
+import type { SimContext } from "../context.js";
+import type { RateLimitSpec } from "../control/ratelimit.js";
+import { parseAppSpec, parseBehaviour } from "../landscape/load.js";
+import type { AppSpec, FailureSpec, InstanceBehaviour, SimulatorAdmin } from "../types.js";
+
+/** The in-process admin: every mutation goes through the store so CC answers and the router agree. */
+export function createAdmin(
+  ctx: SimContext,
+  initial: { latencyMs: number; rateLimit?: RateLimitSpec; tokenLifetimeSeconds: number },
+): SimulatorAdmin {
+  return {
+    scaleApp: (appGuid: string, instances: number) => ctx.store.scaleApp(appGuid, instances),
+    setAppState: (appGuid: string, state: "STARTED" | "STOPPED") => ctx.store.setAppState(appGuid, state),
+    setInstanceBehaviour: (appGuid: string, index: number, behaviour: InstanceBehaviour) =>
+      ctx.store.setInstanceBehaviour(appGuid, index, parseBehaviour(behaviour)),
+    addApp: (spaceGuid: string, app: AppSpec) => ctx.store.addApp(spaceGuid, parseAppSpec(app)).guid,
+    removeApp: (appGuid: string) => ctx.store.removeApp(appGuid),
+    revokeTokens: () => ctx.issuer.revokeAll(),
+    setTokenLifetime: (seconds: number) => {
+      if (!(seconds > 0))
+        throw new Error(`token lifetime must be a positive number of seconds, got ${String(seconds)}`);
+      ctx.tokenLifetimeSeconds = seconds;
+    },
+    injectFailures: (spec: FailureSpec) => ctx.failures.add(spec),
+    setLatency: (ms: number) => {
+      if (!(ms >= 0)) throw new Error(`latency must be a non-negative number of ms, got ${String(ms)}`);
+      ctx.latencyMs = ms;
+    },
+    setRateLimit: (spec?: RateLimitSpec) => ctx.limiter.set(spec),
+    counters: () => ctx.counters.snapshot(),
+    resetCounters: () => ctx.counters.reset(),
+    findApp: (name: string) => {
+      const app = ctx.store.findAppByName(name);
+      return app ? { guid: app.guid, spaceGuid: app.spaceGuid } : undefined;
+    },
+    reset: () => {
+      ctx.failures.clear();
+      ctx.latencyMs = initial.latencyMs;
+      ctx.tokenLifetimeSeconds = initial.tokenLifetimeSeconds;
+      ctx.limiter.set(initial.rateLimit);
+      ctx.counters.reset();
+    },
+  };
+}

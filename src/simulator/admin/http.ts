@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody, sendJson } from "../http/util.js";
+import type { SimulatorAdmin } from "../types.js";
+
+/**
+ * JSON admin API under /admin on the API listener (no CF auth), mirroring SimulatorAdmin for tests that
+ * drive a simulator in another process. Bodies are JSON; answers are JSON; errors are 400 {"error": "..."}.
+ *
+ *   POST   /admin/apps/:guid/scale                {"instances": n}
+ *   POST   /admin/apps/:guid/state                {"state": "STARTED"|"STOPPED"}
+ *   POST   /admin/apps/:guid/instances/:i/behaviour  InstanceBehaviour
+ *   POST   /admin/spaces/:guid/apps               AppSpec            -> {"guid": ...}
+ *   DELETE /admin/apps/:guid
+ *   GET    /admin/apps?name=x                      -> {"guid","spaceGuid"} or 404
+ *   POST   /admin/revoke
+ *   POST   /admin/token-lifetime                   {"seconds": n}
+ *   POST   /admin/failures                         {"count","status","pathPrefix"?,"kind"?}
+ *   POST   /admin/latency                          {"ms": n}
+ *   POST   /admin/rate-limit                       {"limit","windowSeconds"} or {} to switch off
+ *   GET    /admin/counters ; POST /admin/counters/reset ; POST /admin/reset
+ */
+export async function handleAdminRequest(
+  admin: SimulatorAdmin,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const method = req.method ?? "GET";
+  let body: Record<string, unknown> = {};
+  if (method === "POST") {
+    const text = await readBody(req);
+    if (text.trim() !== "") {
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        sendJson(res, 400, { error: "request body is not valid JSON" });
+        return;
+      }
+    }
+  }
+  const routes: [string, RegExp, (m: RegExpExecArray) => unknown][] = [
+    ["POST", /^\/admin\/apps\/([^/]+)\/scale$/, (m) => admin.scaleApp(m[1], body.instances as number)],
+    [
+      "POST",
+      /^\/admin\/apps\/([^/]+)\/state$/,
+      (m) => admin.setAppState(m[1], body.state as "STARTED" | "STOPPED"),
+    ],
+    [
+      "POST",
+      /^\/admin\/apps\/([^/]+)\/instances\/(\d+)\/behaviour$/,
+      (m) => admin.setInstanceBehaviour(m[1], Number(m[2]), body),
+    ],
+    ["POST", /^\/admin\/spaces\/([^/]+)\/apps$/, (m) => ({ guid: admin.addApp(m[1], body as never) })],
+    ["DELETE", /^\/admin\/apps\/([^/]+)$/, (m) => admin.removeApp(m[1])],
+    ["GET", /^\/admin\/apps$/, () => admin.findApp(url.searchParams.get("name") ?? "") ?? null],
+    ["POST", /^\/admin\/revoke$/, () => admin.revokeTokens()],
+    ["POST", /^\/admin\/token-lifetime$/, () => admin.setTokenLifetime(body.seconds as number)],
+    ["POST", /^\/admin\/failures$/, () => admin.injectFailures(body as never)],
+    ["POST", /^\/admin\/latency$/, () => admin.setLatency(body.ms as number)],
+    [
+      "POST",
+      /^\/admin\/rate-limit$/,
+      () => admin.setRateLimit(body.limit === undefined ? undefined : (body as never)),
+    ],
+    ["GET", /^\/admin\/counters$/, () => admin.counters()],
+    ["POST", /^\/admin\/counters\/reset$/, () => admin.resetCounters()],
+    ["POST", /^\/admin\/reset$/, () => admin.reset()],
+  ];
+  for (const [m, pattern, run] of routes) {
+    const match = m === method ? pattern.exec(url.pathname) : null;
+    if (!match) continue;
+    try {
+      const result = run(match);
+      if (result === null) sendJson(res, 404, { error: "not found" });
+      else sendJson(res, 200, result ?? { ok: true });
+    } catch (err) {
+      sendJson(res, 400, { error: (err as Error).message });
+    }
+    return;
+  }
+  sendJson(res, 404, { error: `unknown admin request ${method} ${url.pathname}` });
+}

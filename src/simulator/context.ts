@@ -1,0 +1,27 @@
+import type { Presenter } from "./cc/presenters.js";
+import type { Counters } from "./control/counters.js";
+import type { FailureInjector } from "./control/faults.js";
+import type { RateLimiter } from "./control/ratelimit.js";
+import type { Delays } from "./http/util.js";
+import type { LandscapeStore } from "./model/store.js";
+import type { UaaAccounts } from "./uaa/handler.js";
+import type { TokenIssuer } from "./uaa/tokens.js";
+
+/** Everything the API listener, the router and the admin share for one running simulator. */
+export interface SimContext {
+  store: LandscapeStore;
+  issuer: TokenIssuer;
+  accounts: UaaAccounts;
+  limiter: RateLimiter;
+  failures: FailureInjector;
+  counters: Counters;
+  delays: Delays;
+  presenter: Presenter;
+  /** Current CC latency in ms (admin can change it). */
+  latencyMs: number;
+  /** Access-token lifetime for new tokens (admin can change it). */
+  tokenLifetimeSeconds: number;
+  apiUrl: string;
+  uaaUrl: string;
+  apiVersion: string;
+}

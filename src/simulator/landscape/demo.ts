@@ -1,0 +1,76 @@
+import type { LandscapeSpec } from "../types.js";
+
+/**
+ * The small landscape `promregator demo` runs against: two orgs, a STOPPED app, an annotated app with its own
+ * metrics path, an app reachable only on the internal domain, an OpenMetrics app, the rest text 0.0.4.
+ * Guids are derived from the names when the simulator starts, so they are stable across runs.
+ */
+export function demoLandscape(): LandscapeSpec {
+  return {
+    domains: [{ name: "apps.example.org" }, { name: "apps.internal", internal: true }],
+    orgs: [
+      {
+        name: "acme-prod",
+        spaces: [
+          {
+            name: "checkout",
+            apps: [
+              {
+                name: "cart-service",
+                instances: 3,
+                labels: { team: "checkout" },
+                behaviour: { format: "text", sizeBytes: 3000 },
+              },
+              {
+                name: "payment-gateway",
+                instances: 2,
+                labels: { team: "checkout" },
+                behaviour: { format: "openmetrics", sizeBytes: 2500 },
+              },
+            ],
+          },
+          {
+            name: "platform",
+            apps: [
+              {
+                name: "node-exporter-demo",
+                instances: 1,
+                metricsPath: "/custom/metrics",
+                annotations: { "prometheus.io/scrape": "true", "prometheus.io/path": "/custom/metrics" },
+                behaviour: { format: "text" },
+              },
+              {
+                name: "legacy-batch",
+                state: "STOPPED",
+                instances: 2,
+                behaviour: { format: "text" },
+              },
+            ],
+          },
+        ],
+      },
+      {
+        name: "acme-dev",
+        spaces: [
+          {
+            name: "sandbox",
+            apps: [
+              {
+                name: "inventory-api",
+                instances: 2,
+                routes: ["inventory-api.apps.internal"],
+                behaviour: { format: "text" },
+              },
+              {
+                name: "recommender",
+                instances: 1,
+                routes: ["recommender.apps.example.org", "recommender.apps.example.org/v2"],
+                behaviour: { format: "text", latencyMs: 20 },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
