@@ -45,3 +45,43 @@ export interface CacheInvalidation {
   process?: boolean;
   resolver?: boolean;
 }
+
+/** The cache layers, named like the /cache/invalidate parameters. */
+export type CacheName = keyof CacheInvalidation;
+
+/** Shaped like metrics' CacheStats, so cacheStats() can feed the own-metrics registry directly. */
+export interface CacheStat {
+  cache: CacheName;
+  /** Entries currently held. */
+  entries: number;
+  /** Age in seconds of the oldest loaded entry; undefined when empty. */
+  oldestAgeSeconds?: number;
+  /** Load calls made (each may cover many keys). */
+  loads: number;
+  /** Load calls that failed. */
+  loadFailures: number;
+}
+
+export type SnapshotListener = (snapshot: DiscoverySnapshot) => void;
+
+/** Keeps a discovery snapshot current in the background; endpoints only read `current()`. */
+export interface DiscoveryService {
+  /** Runs a first refresh now and then one every tick. */
+  start(): void;
+  /** Stops the loop; resolves once a refresh in progress and background cache reloads have settled. */
+  stop(): Promise<void>;
+  current(): DiscoverySnapshot | undefined;
+  /** True once a snapshot exists. */
+  ready(): boolean;
+  whenReady(): Promise<void>;
+  /** Runs one resolution now (after one already running); rejects only when nothing is known at all. */
+  refresh(): Promise<DiscoverySnapshot>;
+  /** Empties the named caches and refreshes right away; never rejects. */
+  invalidate(selection: CacheInvalidation): Promise<void>;
+  /** Called with every newly published snapshot; returns an unsubscribe function. */
+  onSnapshot(listener: SnapshotListener): () => void;
+  /** One entry per cache, in the order of CacheInvalidation. */
+  cacheStats(): CacheStat[];
+  /** Outcome of the latest refresh, for health and status pages. */
+  lastRefresh(): { at: number; ok: boolean; error?: string } | undefined;
+}

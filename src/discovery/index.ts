@@ -1,0 +1,16 @@
+export { ALL, APP_GUID_FILTER_LIMIT, appKey, type CfCaches, createCfCaches } from "./cf-caches.js";
+export {
+  type DiscoveryDocumentOptions,
+  discoveryScheme,
+  followDiscoveryFile,
+  OWN_METRICS_PATH,
+  renderDiscoveryDocument,
+  writeDiscoveryFile,
+} from "./document.js";
+export { chooseRoute, internalRouteUrl, joinUrl, scanInstances } from "./instance-builder.js";
+export { compileTarget, describeTarget, wholeMatch } from "./matching.js";
+export { type CacheReader, RefreshAheadCache, type RefreshAheadCacheOptions } from "./refresh-ahead-cache.js";
+export { createDiscoveryService, DEFAULT_TICK_MS, type DiscoveryServiceDeps } from "./service.js";
+export { compareInstances, mergeTargets, sameInstances } from "./snapshot.js";
+export { type ResolvedApp, resolveTargets, type TargetResolution } from "./target-resolver.js";
+export type * from "./types.js";

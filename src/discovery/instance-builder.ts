@@ -1,0 +1,166 @@
+import type { CfDomain, CfProcess, CfRoute } from "../cf/types.js";
+import type { TargetConfig } from "../config/types.js";
+import { ALL, appKey } from "./cf-caches.js";
+import type { CacheReader } from "./refresh-ahead-cache.js";
+import type { ResolvedApp } from "./target-resolver.js";
+import type { DiscoveredInstance } from "./types.js";
+
+export interface ScanInput {
+  apps: readonly ResolvedApp[];
+  targets: readonly TargetConfig[];
+  /** preferredRouteRegex per target index, compiled. */
+  routePatterns: readonly (readonly RegExp[])[];
+  defaultInternalRoutePort: number;
+}
+
+export interface ScanResult {
+  /** Instances per target index, apps in resolution order, indices ascending. */
+  instances: Map<number, DiscoveredInstance[]>;
+  /** Why selected apps produced no instances, per target index. */
+  reasons: Map<number, string[]>;
+  /** Targets for which a Cloud Controller layer could not be loaded. */
+  errors: Map<number, Error>;
+}
+
+/**
+ * Turns selected apps into instances: web process (desired instance count), chosen route, domain
+ * (internal or not) and the access URL. Everything is joined by app guid, never by position.
+ */
+export async function scanInstances(
+  input: ScanInput,
+  caches: {
+    process: CacheReader<CfProcess[]>;
+    route: CacheReader<CfRoute[]>;
+    domain: CacheReader<ReadonlyMap<string, CfDomain>>;
+  },
+): Promise<ScanResult> {
+  const result: ScanResult = { instances: new Map(), reasons: new Map(), errors: new Map() };
+  if (input.apps.length === 0) return result;
+  const keys = input.apps.map((app) => appKey(app.spaceGuid, app.appGuid));
+  const [processes, routes, domains] = await Promise.all([
+    caches.process.getMany(keys),
+    caches.route.getMany(keys),
+    caches.domain.getMany([ALL]),
+  ]);
+  const domainsByGuid = domains.values.get(ALL);
+
+  input.apps.forEach((app, i) => {
+    const t = app.targetIndex;
+    if (result.errors.has(t)) return;
+    const key = keys[i];
+    const appProcesses = processes.values.get(key);
+    const appRoutes = routes.values.get(key);
+    let failure: Error | undefined;
+    if (!domainsByGuid) failure = layerError("domains", domains.errors.get(ALL));
+    else if (!appProcesses)
+      failure = layerError(`processes of app ${app.appName}`, processes.errors.get(key));
+    else if (!appRoutes) failure = layerError(`routes of app ${app.appName}`, routes.errors.get(key));
+    if (failure || !domainsByGuid || !appProcesses || !appRoutes) {
+      result.errors.set(t, failure ?? new Error("incomplete Cloud Controller data"));
+      return;
+    }
+    const built = buildInstances(app, input, appProcesses, appRoutes, domainsByGuid);
+    if (typeof built === "string")
+      push(result.reasons, t, `${app.orgName}/${app.spaceName}/${app.appName} ${built}`);
+    else for (const instance of built) push(result.instances, t, instance);
+  });
+  return result;
+}
+
+/** The app's instances, or why it has none. */
+function buildInstances(
+  app: ResolvedApp,
+  input: ScanInput,
+  processes: readonly CfProcess[],
+  routes: readonly CfRoute[],
+  domains: ReadonlyMap<string, CfDomain>,
+): DiscoveredInstance[] | string {
+  if (processes.length !== 1) return `has ${processes.length} web processes, expected exactly one`;
+  if (routes.length === 0) return "has no route";
+  const count = processes[0].instances;
+  if (count <= 0) return "is scaled to 0 instances";
+  const target = input.targets[app.targetIndex];
+  const route = chooseRoute(routes, input.routePatterns[app.targetIndex] ?? []);
+  const access = accessFor(target, route, domains.get(route.domainGuid), input.defaultInternalRoutePort);
+  const instances: DiscoveredInstance[] = [];
+  for (let index = 0; index < count; index++) {
+    instances.push({
+      instanceId: `${app.appGuid}:${index}`,
+      appGuid: app.appGuid,
+      index,
+      orgName: app.orgName,
+      spaceName: app.spaceName,
+      appName: app.appName,
+      url: access.url(index, app.path),
+      sendInstanceHeader: access.sendInstanceHeader,
+      ...(target.authenticatorId !== undefined ? { authenticatorId: target.authenticatorId } : {}),
+      targetIndex: app.targetIndex,
+    });
+  }
+  return instances;
+}
+
+/**
+ * First route in Cloud Controller order, unless a preferred pattern (tried in configured order, each
+ * against all routes in order, whole url, case-sensitive) matches; no match falls back to the first route.
+ */
+export function chooseRoute(routes: readonly CfRoute[], patterns: readonly RegExp[]): CfRoute {
+  for (const pattern of patterns) {
+    const match = routes.find((route) => pattern.test(route.url));
+    if (match) return match;
+  }
+  return routes[0];
+}
+
+interface Access {
+  sendInstanceHeader: boolean;
+  url(index: number, path: string): string;
+}
+
+function accessFor(
+  target: TargetConfig,
+  route: CfRoute,
+  domain: CfDomain | undefined,
+  defaultInternalRoutePort: number,
+): Access {
+  if (target.overrideRouteAndPath) {
+    const override = target.overrideRouteAndPath;
+    return { sendInstanceHeader: false, url: (_i, path) => joinUrl(target.protocol, override, path) };
+  }
+  if (domain?.internal) {
+    const port = target.internalRoutePort || defaultInternalRoutePort;
+    return { sendInstanceHeader: false, url: (i, path) => internalRouteUrl(route.url, i, port, path) };
+  }
+  return { sendInstanceHeader: true, url: (_i, path) => joinUrl(target.protocol, route.url, path) };
+}
+
+/**
+ * `<scheme>://<base>` + exactly one "/" + path without its leading slashes, so that "metrics" and
+ * "/metrics" mean the same and a route path is kept. A base that already names a scheme keeps it.
+ */
+export function joinUrl(scheme: string, base: string, path: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(base) ? base : `${scheme}://${base}`;
+  const separator = withScheme.endsWith("/") ? "" : "/";
+  return `${withScheme}${separator}${path.replace(/^\/+/, "")}`;
+}
+
+/**
+ * Internal routes go straight to one container: `http://<index>.<host.domain>:<port>`, plain http
+ * because no router terminates TLS there. A route path (rare on internal domains) stays after the port.
+ */
+export function internalRouteUrl(routeUrl: string, index: number, port: number, path: string): string {
+  const slash = routeUrl.indexOf("/");
+  const host = slash < 0 ? routeUrl : routeUrl.slice(0, slash);
+  const routePath = slash < 0 ? "" : routeUrl.slice(slash);
+  return joinUrl("http", `${index}.${host}:${port}${routePath}`, path);
+}
+
+function push<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function layerError(what: string, cause: Error | undefined): Error {
+  return new Error(`could not load ${what}: ${cause?.message ?? "unknown error"}`, { cause });
+}

@@ -1,0 +1,91 @@
+import type { TargetConfig } from "../config/types.js";
+
+/** How one level (org, space or app) of a target selects by name. */
+export type NameSelector =
+  | { kind: "all" }
+  | { kind: "name"; name: string; lower: string }
+  | { kind: "regex"; source: string; regex: RegExp };
+
+/**
+ * Java semantics: the regex wins when both are set; names and regexes compare case-insensitively;
+ * a regex must match the whole name.
+ */
+export function nameSelector(name: string | undefined, regex: string | undefined): NameSelector {
+  if (regex !== undefined && regex !== "") {
+    return { kind: "regex", source: regex, regex: wholeMatch(regex, "i") };
+  }
+  if (name !== undefined && name !== "") return { kind: "name", name, lower: name.toLowerCase() };
+  return { kind: "all" };
+}
+
+export function selects(selector: NameSelector, candidate: string): boolean {
+  switch (selector.kind) {
+    case "all":
+      return true;
+    case "name":
+      return candidate.toLowerCase() === selector.lower;
+    case "regex":
+      return selector.regex.test(candidate);
+  }
+}
+
+/**
+ * Compiles a pattern that must match the whole string. A leading Java inline "(?i)" is dropped
+ * because JavaScript (before Node 23) does not understand it; callers pass the flag instead.
+ */
+export function wholeMatch(pattern: string, flags = ""): RegExp {
+  let source = pattern;
+  let effectiveFlags = flags;
+  if (source.startsWith("(?i)")) {
+    source = source.slice(4);
+    if (!effectiveFlags.includes("i")) effectiveFlags += "i";
+  }
+  try {
+    return new RegExp(`^(?:${source})$`, effectiveFlags);
+  } catch (error) {
+    throw new Error(`invalid regular expression /${pattern}/: ${(error as Error).message}`);
+  }
+}
+
+export interface TargetSelectors {
+  org: NameSelector;
+  space: NameSelector;
+  app: NameSelector;
+  /** preferredRouteRegex, compiled case-sensitively, in configured order; invalid ones skipped. */
+  preferredRoutes: RegExp[];
+  /** Why a pattern was skipped, for a warning. */
+  invalidPatterns: string[];
+}
+
+/** Compiles a target's selectors; throws with a readable reason when an org/space/app regex is invalid. */
+export function compileTarget(target: TargetConfig): TargetSelectors {
+  const preferredRoutes: RegExp[] = [];
+  const invalidPatterns: string[] = [];
+  for (const pattern of target.preferredRouteRegex ?? []) {
+    try {
+      preferredRoutes.push(wholeMatch(pattern));
+    } catch (error) {
+      invalidPatterns.push((error as Error).message);
+    }
+  }
+  return {
+    org: nameSelector(target.orgName, target.orgRegex),
+    space: nameSelector(target.spaceName, target.spaceRegex),
+    app: nameSelector(target.applicationName, target.applicationRegex),
+    preferredRoutes,
+    invalidPatterns,
+  };
+}
+
+/** e.g. "org=acme space=/dev.*\/ app=*" */
+export function describeTarget(target: TargetConfig): string {
+  const part = (name: string | undefined, regex: string | undefined) => {
+    if (regex !== undefined && regex !== "") return `/${regex}/`;
+    return name !== undefined && name !== "" ? name : "*";
+  };
+  let text =
+    `org=${part(target.orgName, target.orgRegex)} space=${part(target.spaceName, target.spaceRegex)} ` +
+    `app=${part(target.applicationName, target.applicationRegex)}`;
+  if (target.kubernetesAnnotations) text += " (annotated apps)";
+  return text;
+}

@@ -1,0 +1,103 @@
+import type { Logger } from "../log.js";
+import type { LoadSettled } from "./refresh-ahead-cache.js";
+import type { TargetReport } from "./types.js";
+
+/** While nothing can be resolved at all, repeat the warning at most this often. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Logs discovery problems when they start (and when they end) rather than on every refresh tick,
+ * so that a lasting problem does not flood the log.
+ */
+export class ProblemLog {
+  private readonly emptyLoggedAt = new Map<number, number>();
+  private readonly failingTargets = new Set<number>();
+  private readonly failingCaches = new Set<string>();
+  private readonly warnedDuplicates = new Set<string>();
+  private failureLoggedAt: number | undefined;
+  /** After stop, failures of reloads still finishing are expected (the client may be closing). */
+  quiet = false;
+
+  constructor(
+    private readonly logger: Logger,
+    /** How often an empty target is reported again, ms (the resolver cache timeout). */
+    private readonly emptyRepeatMs: number,
+  ) {}
+
+  /** A refresh in which every target failed; `known` is how many instances are kept. */
+  refreshFailed(now: number, cause: string, known: number | undefined): void {
+    if (this.failureLoggedAt !== undefined && now - this.failureLoggedAt < FAILURE_LOG_INTERVAL_MS) return;
+    this.failureLoggedAt = now;
+    this.logger.warn(
+      { cause, known: known ?? 0 },
+      known === undefined
+        ? "discovery refresh failed; nothing is known yet"
+        : "discovery refresh failed; keeping the previous landscape",
+    );
+  }
+
+  refreshSucceeded(): void {
+    if (this.failureLoggedAt === undefined) return;
+    this.failureLoggedAt = undefined;
+    this.logger.info("discovery refresh succeeded again");
+  }
+
+  target(index: number, description: string, error: Error | undefined): void {
+    if (error && !this.failingTargets.has(index)) {
+      this.failingTargets.add(index);
+      this.logger.warn(
+        { target: index, description, cause: error.message },
+        "could not resolve a target; keeping its previous instances",
+      );
+    } else if (!error && this.failingTargets.delete(index)) {
+      this.logger.info({ target: index, description }, "target resolves again");
+    }
+  }
+
+  /** A target matching nothing is logged when it becomes empty, then at most once per repeat interval. */
+  emptyTargets(reports: readonly TargetReport[], now: number): void {
+    for (const report of reports) {
+      if (report.instances > 0) {
+        this.emptyLoggedAt.delete(report.targetIndex);
+        continue;
+      }
+      if (this.failingTargets.has(report.targetIndex)) continue; // reported as a failure instead
+      const loggedAt = this.emptyLoggedAt.get(report.targetIndex);
+      if (loggedAt !== undefined && now - loggedAt < this.emptyRepeatMs) continue;
+      this.emptyLoggedAt.set(report.targetIndex, now);
+      this.logger.warn(
+        { target: report.targetIndex, description: report.description, reason: report.problem },
+        "a configured target matches no app instance",
+      );
+    }
+  }
+
+  /** Only failed reloads of entries still being served are logged here; failed first loads become target problems. */
+  cacheLoad(cache: string, outcome: LoadSettled): void {
+    if (!outcome.error) {
+      if (this.failingCaches.delete(cache)) this.logger.info({ cache }, "cache reloads succeed again");
+      return;
+    }
+    if (!outcome.background || this.quiet) return;
+    if (this.failingCaches.has(cache)) {
+      this.logger.debug({ cache, cause: outcome.error.message }, "cache reload failed again");
+      return;
+    }
+    this.failingCaches.add(cache);
+    this.logger.warn(
+      { cache, cause: outcome.error.message },
+      "could not reload a cache; serving its previous values",
+    );
+  }
+
+  duplicate(instanceId: string, kept: number, dropped: number): void {
+    const appGuid = instanceId.slice(0, instanceId.lastIndexOf(":"));
+    const key = `${appGuid}|${kept}|${dropped}`;
+    if (this.warnedDuplicates.has(key)) return;
+    this.warnedDuplicates.add(key);
+    this.logger.warn(
+      { appGuid, keptTarget: kept, droppedTarget: dropped },
+      "an app is selected by two targets; the first target in the configuration is used",
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import type { DiscoveredInstance, DiscoverySnapshot, TargetReport } from "./types.js";
+
+export interface Duplicate {
+  instanceId: string;
+  keptTarget: number;
+  droppedTarget: number;
+}
+
+/**
+ * Merges the instances of all targets. The same instance reached through two targets is kept once:
+ * the first target in configuration order wins (and with it its authenticator and URL).
+ * Input must be given in target order.
+ */
+export function mergeTargets(perTarget: readonly (readonly DiscoveredInstance[])[]): {
+  instances: DiscoveredInstance[];
+  duplicates: Duplicate[];
+} {
+  const byId = new Map<string, DiscoveredInstance>();
+  const duplicates: Duplicate[] = [];
+  for (const list of perTarget) {
+    for (const instance of list) {
+      const kept = byId.get(instance.instanceId);
+      if (!kept) byId.set(instance.instanceId, instance);
+      else if (kept.targetIndex !== instance.targetIndex) {
+        duplicates.push({
+          instanceId: instance.instanceId,
+          keptTarget: kept.targetIndex,
+          droppedTarget: instance.targetIndex,
+        });
+      }
+    }
+  }
+  return { instances: [...byId.values()].sort(compareInstances), duplicates };
+}
+
+/** Org, space, app name, then app guid and index, so the document is stable between refreshes. */
+export function compareInstances(a: DiscoveredInstance, b: DiscoveredInstance): number {
+  return (
+    compareText(a.orgName, b.orgName) ||
+    compareText(a.spaceName, b.spaceName) ||
+    compareText(a.appName, b.appName) ||
+    compareText(a.appGuid, b.appGuid) ||
+    a.index - b.index
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function buildSnapshot(
+  instances: readonly DiscoveredInstance[],
+  targets: readonly TargetReport[],
+  refreshedAt: number,
+): DiscoverySnapshot {
+  return {
+    instances,
+    byInstanceId: new Map(instances.map((i) => [i.instanceId, i] as const)),
+    targets,
+    refreshedAt,
+  };
+}
+
+/** True when both lists describe the same instances in the same order with the same access details. */
+export function sameInstances(a: readonly DiscoveredInstance[], b: readonly DiscoveredInstance[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (
+      x.instanceId !== y.instanceId ||
+      x.url !== y.url ||
+      x.sendInstanceHeader !== y.sendInstanceHeader ||
+      x.authenticatorId !== y.authenticatorId ||
+      x.targetIndex !== y.targetIndex ||
+      x.orgName !== y.orgName ||
+      x.spaceName !== y.spaceName ||
+      x.appName !== y.appName
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+export function sameReports(a: readonly TargetReport[], b: readonly TargetReport[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (x, i) =>
+        x.instances === b[i].instances && x.problem === b[i].problem && x.description === b[i].description,
+    )
+  );
+}

@@ -1,0 +1,186 @@
+import type {
+  CfApp,
+  CfDomain,
+  CfOrganization,
+  CfProcess,
+  CfRoute,
+  CfSpace,
+  CloudControllerApi,
+} from "../../src/cf/types.js";
+
+type Method = Exclude<keyof CloudControllerApi, "close" | "getInfo">;
+
+export interface AppOptions {
+  state?: "STARTED" | "STOPPED";
+  instances?: number;
+  /** Route urls; the domain is the longest known domain the url ends with (before any path). */
+  routes?: string[];
+  annotations?: Record<string, string>;
+  /** Number of web processes (default 1). */
+  webProcesses?: number;
+}
+
+let counter = 0;
+const guid = (kind: string) => `${kind}-${(++counter).toString(16).padStart(8, "0")}`;
+
+/** An in-memory Cloud Controller that counts calls, can hold or fail them, and can be changed at will. */
+export class FakeCloudController implements CloudControllerApi {
+  orgs: CfOrganization[] = [];
+  spaces: CfSpace[] = [];
+  apps: CfApp[] = [];
+  processes: CfProcess[] = [];
+  routes: CfRoute[] = [];
+  domains: CfDomain[] = [];
+  readonly calls: { method: Method; filter?: unknown }[] = [];
+  /** While set, every call fails with this error. */
+  failure: Error | undefined;
+  /** Only these methods fail (all when empty). */
+  failOnly = new Set<Method>();
+  private gate: Promise<void> | undefined;
+
+  // ---- landscape building ----
+  domain(name: string, internal = false): string {
+    const d = { guid: guid("domain"), name, internal };
+    this.domains.push(d);
+    return d.guid;
+  }
+
+  org(name: string): string {
+    const o = { guid: guid("org"), name };
+    this.orgs.push(o);
+    return o.guid;
+  }
+
+  space(orgGuid: string, name: string): string {
+    const s = { guid: guid("space"), name, orgGuid };
+    this.spaces.push(s);
+    return s.guid;
+  }
+
+  app(spaceGuid: string, name: string, opts: AppOptions = {}): string {
+    const appGuid = guid("app");
+    this.apps.push({
+      guid: appGuid,
+      name,
+      state: opts.state ?? "STARTED",
+      spaceGuid,
+      annotations: opts.annotations ?? {},
+      labels: {},
+    });
+    for (let i = 0; i < (opts.webProcesses ?? 1); i++) {
+      this.processes.push({ guid: guid("process"), appGuid, type: "web", instances: opts.instances ?? 1 });
+    }
+    this.processes.push({ guid: guid("process"), appGuid, type: "worker", instances: 5 });
+    for (const url of opts.routes ?? [`${name.toLowerCase()}.apps.example.com`]) this.mapRoute(url, appGuid);
+    return appGuid;
+  }
+
+  mapRoute(url: string, appGuid: string): void {
+    const existing = this.routes.find((r) => r.url === url);
+    if (existing) {
+      existing.appGuids.push(appGuid);
+      return;
+    }
+    const host = url.split("/")[0];
+    const domain = [...this.domains]
+      .sort((a, b) => b.name.length - a.name.length)
+      .find((d) => host === d.name || host.endsWith(`.${d.name}`));
+    this.routes.push({
+      guid: guid("route"),
+      url,
+      domainGuid: domain?.guid ?? "unknown-domain",
+      appGuids: [appGuid],
+    });
+  }
+
+  scale(appGuid: string, instances: number): void {
+    for (const p of this.processes) if (p.appGuid === appGuid && p.type === "web") p.instances = instances;
+  }
+
+  setState(appGuid: string, state: "STARTED" | "STOPPED"): void {
+    const app = this.apps.find((a) => a.guid === appGuid);
+    if (app) app.state = state;
+  }
+
+  // ---- call control ----
+  /** Holds every call until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+
+  count(method?: Method): number {
+    return method ? this.calls.filter((c) => c.method === method).length : this.calls.length;
+  }
+
+  // ---- CloudControllerApi ----
+  async listOrganizations(filter?: { names?: string[] }): Promise<CfOrganization[]> {
+    await this.enter("listOrganizations", filter);
+    const names = filter?.names?.map((n) => n.toLowerCase());
+    return this.orgs.filter((o) => !names || names.includes(o.name.toLowerCase())).map((o) => ({ ...o }));
+  }
+
+  async listSpaces(filter?: { organizationGuids?: string[]; names?: string[] }): Promise<CfSpace[]> {
+    await this.enter("listSpaces", filter);
+    return this.spaces
+      .filter((s) => !filter?.organizationGuids || filter.organizationGuids.includes(s.orgGuid))
+      .map((s) => ({ ...s }));
+  }
+
+  async listApps(filter: {
+    spaceGuids?: string[];
+    organizationGuids?: string[];
+    names?: string[];
+  }): Promise<CfApp[]> {
+    await this.enter("listApps", filter);
+    return this.apps
+      .filter((a) => !filter.spaceGuids || filter.spaceGuids.includes(a.spaceGuid))
+      .map((a) => ({ ...a, annotations: { ...a.annotations } }));
+  }
+
+  async listWebProcesses(filter: { appGuids?: string[]; spaceGuids?: string[] }): Promise<CfProcess[]> {
+    await this.enter("listWebProcesses", filter);
+    return this.processes
+      .filter((p) => p.type === "web" && this.appMatches(p.appGuid, filter))
+      .map((p) => ({ ...p }));
+  }
+
+  async listRoutes(filter: { appGuids?: string[]; spaceGuids?: string[] }): Promise<CfRoute[]> {
+    await this.enter("listRoutes", filter);
+    return this.routes
+      .filter((r) => r.appGuids.some((g) => this.appMatches(g, filter)))
+      .map((r) => ({ ...r, appGuids: [...r.appGuids] }));
+  }
+
+  async listDomains(): Promise<CfDomain[]> {
+    await this.enter("listDomains");
+    return this.domains.map((d) => ({ ...d }));
+  }
+
+  async getInfo(): Promise<{ version?: number | string }> {
+    return { version: "3.180.0" };
+  }
+
+  async close(): Promise<void> {}
+
+  private appMatches(appGuid: string, filter: { appGuids?: string[]; spaceGuids?: string[] }): boolean {
+    if (filter.appGuids && !filter.appGuids.includes(appGuid)) return false;
+    if (filter.spaceGuids) {
+      const app = this.apps.find((a) => a.guid === appGuid);
+      if (!app || !filter.spaceGuids.includes(app.spaceGuid)) return false;
+    }
+    return true;
+  }
+
+  private async enter(method: Method, filter?: unknown): Promise<void> {
+    this.calls.push({ method, filter });
+    if (this.gate) await this.gate;
+    if (this.failure && (this.failOnly.size === 0 || this.failOnly.has(method))) throw this.failure;
+  }
+}
