@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { createCloudControllerClient } from "./cf/index.js";
+import { startWatchdog } from "./cf/watchdog.js";
+import type { Config } from "./config/types.js";
+import { discoveryScheme, followDiscoveryFile } from "./discovery/document.js";
+import { createDiscoveryService } from "./discovery/service.js";
+import type { DiscoveryService } from "./discovery/types.js";
+import type { Logger } from "./log.js";
+import { readInstanceIdentity } from "./metrics/identity.js";
+import { createOwnMetrics } from "./metrics/index.js";
+import { createScrapeHandler } from "./scrape/index.js";
+import type { Credentials } from "./server/basic-auth.js";
+import { createRequestHandler } from "./server/handler.js";
+import { type ListeningServer, listen } from "./server/http-server.js";
+import { createStatusView } from "./status/index.js";
+import { VERSION } from "./version.js";
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Extra CA (PEM) trusted for the Cloud Controller and UAA, e.g. the simulator's self-signed certificate. */
+  cfCa?: string;
+  /** Called instead of process.exit when the watchdog asks for a restart (exit code 161). */
+  onExit?: (code: number) => void;
+  /** Discovery loop period; tests shorten it. */
+  discoveryTickMs?: number;
+}
+
+export interface RunningPromregator {
+  url: string;
+  port: number;
+  processInstanceId: string;
+  inboundCredentials: Credentials;
+  whenReady(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The inbound password: configured, or a random one announced once on stderr when an endpoint needs it. */
+function inboundCredentials(config: Config): Credentials {
+  const p = config.promregator;
+  const basic = p.authentication.basic;
+  if (basic.password) return { username: basic.username, password: basic.password };
+  const password = randomUUID();
+  const protectedEndpoints = [
+    [p.discovery.auth, "/discovery"],
+    [p.endpoint.auth, "/singleTargetMetrics"],
+    [p.metrics.auth, "/promregatorMetrics"],
+    [p.cache.invalidate.auth, "/cache/invalidate"],
+  ].filter(([auth]) => auth === "BASIC");
+  if (protectedEndpoints.length > 0) {
+    process.stderr.write(`\nUsing generated password for user ${basic.username}: ${password}\n\n`);
+  }
+  return { username: basic.username, password };
+}
+
+/** Writes the discovery document for file_sd users; targets name the configured host/port, or ours. */
+function startDiscoveryFile(config: Config, discovery: DiscoveryService, port: number, logger: Logger) {
+  const d = config.promregator.discovery;
+  if (!d.file) return undefined;
+  return followDiscoveryFile({
+    service: discovery,
+    path: d.file,
+    document: {
+      host: d.hostname ?? hostname(),
+      port: d.port > 0 ? d.port : port,
+      scheme: discoveryScheme(d, config.server.tls ? "https" : "http"),
+      ownMetricsEndpoint: d.ownMetricsEndpoint,
+    },
+    logger,
+  });
+}
+
+/** CF health for the status page: the outcome of the latest discovery refresh, and when one last succeeded. */
+function cfHealthOf(discovery: DiscoveryService) {
+  let lastSuccessAt: number | undefined;
+  return () => {
+    const last = discovery.lastRefresh();
+    if (last?.ok) lastSuccessAt = last.at;
+    return { ok: last?.ok ?? false, lastError: last?.error, lastSuccessAt };
+  };
+}
+
+/** Wires config, CF client, discovery, scrape proxy, own metrics and the HTTP server together, and starts them. */
+export async function startPromregator(opts: StartOptions): Promise<RunningPromregator> {
+  const { config, logger } = opts;
+  const identity = readInstanceIdentity(opts.env ?? process.env);
+  const metrics = createOwnMetrics({
+    labelNamePrefix: config.promregator.metrics.labelNamePrefix,
+    requestLatency: config.promregator.metrics.requestLatency,
+    internal: config.promregator.metrics.internal,
+    discovererTimeoutSeconds: config.promregator.discoverer.timeout,
+    identity,
+  });
+  const cf = createCloudControllerClient({ config: config.cf, logger, metrics, ca: opts.cfCa });
+  const discovery = createDiscoveryService({ config, cf, logger, metrics, tickMs: opts.discoveryTickMs });
+  metrics.setCacheStats(() => discovery.cacheStats());
+  const scrape = createScrapeHandler({ config, logger, metrics, processInstanceId: identity.processId });
+  const credentials = inboundCredentials(config);
+  const handler = createRequestHandler({
+    config,
+    logger,
+    discovery,
+    scrape,
+    metrics,
+    processInstanceId: identity.processId,
+    inboundCredentials: credentials,
+    status: createStatusView({
+      snapshot: () => discovery.current(),
+      ready: () => discovery.ready(),
+      lastScrape: (id) => metrics.lastScrape(id),
+      cacheStats: () => discovery.cacheStats(),
+      identity,
+      version: VERSION,
+      cfApiUrl: config.cf.apiUrl,
+      cfHealth: cfHealthOf(discovery),
+    }),
+  });
+  let server: ListeningServer;
+  try {
+    server = await listen(config.server, handler);
+  } catch (error) {
+    await Promise.allSettled([scrape.close(), cf.close()]);
+    throw error;
+  }
+  discovery.start();
+  const stopDiscoveryFile = startDiscoveryFile(config, discovery, server.port, logger);
+  metrics.startSweeper();
+  const watchdog = config.cf.watchdog.enabled
+    ? startWatchdog({
+        config: config.cf,
+        client: cf,
+        logger,
+        metrics,
+        onExit: opts.onExit ?? ((code) => process.exit(code)),
+      })
+    : undefined;
+  logger.info({ url: server.url, processInstanceId: identity.processId }, "Promregator listening");
+
+  return {
+    url: server.url,
+    port: server.port,
+    processInstanceId: identity.processId,
+    inboundCredentials: credentials,
+    whenReady: () => discovery.whenReady(),
+    async close() {
+      watchdog?.stop();
+      metrics.stop();
+      await server.close();
+      await discovery.stop();
+      await stopDiscoveryFile?.();
+      await Promise.allSettled([scrape.close(), cf.close()]);
+    },
+  };
+}

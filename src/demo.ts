@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import { startPromregator } from "./app.js";
+import { loadConfig } from "./config/load.js";
+import type { Logger } from "./log.js";
+import { scrapeJobYaml } from "./prometheus-config.js";
+import { demoLandscape, startSimulator } from "./simulator/index.js";
+
+export interface DemoOptions {
+  port: number;
+  address: string;
+  logger: Logger;
+  /** Where to print the URLs (stdout by default). */
+  print?: (text: string) => void;
+}
+
+/**
+ * Starts the CF simulator and a Promregator that discovers it through the normal config path, so that
+ * `npm start` shows the real product working with no Cloud Foundry at hand.
+ */
+export async function runDemo(opts: DemoOptions) {
+  const print = opts.print ?? ((text: string) => process.stdout.write(text));
+  const user = { username: "demo", password: randomUUID() };
+  const sim = await startSimulator({ landscape: demoLandscape(), users: [user] });
+  const yaml = [
+    "cf:",
+    `  api_host: ${sim.apiUrl}`,
+    `  username: ${user.username}`,
+    "promregator:",
+    "  targets:",
+    "    - protocol: http",
+    "  scraping:",
+    "    proxy:",
+    `      host: ${sim.routerAddress.host}`,
+    `      port: ${sim.routerAddress.port}`,
+    "server:",
+    `  port: ${opts.port}`,
+    `  address: ${opts.address}`,
+  ].join("\n");
+  // The password goes through the environment, the way operators are told to pass it.
+  const { config } = loadConfig({ text: yaml, env: { CF_PASSWORD: user.password } });
+  const app = await startPromregator({ config, logger: opts.logger, cfCa: sim.caPem });
+  await app.whenReady();
+  print(
+    [
+      "",
+      "Promregator is running against a simulated Cloud Foundry.",
+      "",
+      `  Service discovery:  ${app.url}/discovery`,
+      `  Own metrics:        ${app.url}/promregatorMetrics`,
+      `  Health / ready:     ${app.url}/health  ${app.url}/ready`,
+      `  Simulated CF API:   ${sim.apiUrl}`,
+      "",
+      "Paste this into prometheus.yml under scrape_configs:",
+      "",
+      "scrape_configs:",
+      scrapeJobYaml({ promregatorUrl: app.url }),
+      "",
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+  return {
+    app,
+    sim,
+    async close() {
+      await app.close();
+      await sim.close();
+    },
+  };
+}

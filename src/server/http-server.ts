@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { ServerConfig } from "../config/types.js";
+import type { RequestHandler } from "./handler.js";
+
+export interface ListeningServer {
+  server: Server;
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts the listener (HTTPS when server.tls is configured) and resolves once it accepts connections. */
+export async function listen(config: ServerConfig, handler: RequestHandler): Promise<ListeningServer> {
+  const server: Server = config.tls
+    ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
+    : createHttpServer(handler);
+  // Prometheus scrapes every 15-60 s over one connection per target; keep it open across scrapes.
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.address, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const shownHost = host === "0.0.0.0" || host === "[::]" ? "localhost" : host;
+  const url = `${config.tls ? "https" : "http"}://${shownHost}:${address.port}`;
+  return {
+    server,
+    url,
+    port: address.port,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        // Stop accepting, let in-flight scrapes finish, then cut what is left.
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
