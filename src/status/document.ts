@@ -1,0 +1,147 @@
+import type { DiscoveredInstance, DiscoverySnapshot } from "../discovery/types.js";
+import type { InstanceIdentity } from "../metrics/types.js";
+import type {
+  CacheStatus,
+  InstanceStatus,
+  Moment,
+  StatusDeps,
+  StatusDocument,
+  TargetStatus,
+} from "./types.js";
+
+/** Collects the current state from the other modules into one plain, serialisable document. */
+export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocument {
+  const errors: string[] = [];
+  // One broken source must not take the whole page down: the page is what people open when things break.
+  const read = <T>(what: string, fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      errors.push(`${what} unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      return fallback;
+    }
+  };
+  const moment = (epochMs: number): Moment => toMoment(epochMs, nowMs);
+
+  const snapshot = read<DiscoverySnapshot | undefined>("discovery snapshot", deps.snapshot, undefined);
+  const instances = (snapshot?.instances ?? []).map((instance) =>
+    instanceStatus(
+      instance,
+      read(`last scrape of ${instance.instanceId}`, () => deps.lastScrape(instance.instanceId), undefined),
+      moment,
+    ),
+  );
+  const health = deps.cfHealth ? read("CF connection state", deps.cfHealth, undefined) : undefined;
+
+  const doc: StatusDocument = {
+    version: deps.version,
+    generatedAt: new Date(nowMs).toISOString(),
+    process: processSection(deps.identity),
+    ready: read("readiness", deps.ready, false),
+    cf: {
+      apiUrl: withoutUserInfo(deps.cfApiUrl),
+      ...(health && {
+        health: {
+          ok: health.ok,
+          ...(health.lastError !== undefined && { lastError: health.lastError }),
+          ...(health.lastSuccessAt !== undefined && { lastSuccess: moment(health.lastSuccessAt) }),
+        },
+      }),
+    },
+    discovery: {
+      ...(snapshot && { lastRefresh: moment(snapshot.refreshedAt) }),
+      targets: (snapshot?.targets ?? []).map(targetStatus),
+    },
+    summary: summarise(instances),
+    instances,
+    caches: read("cache statistics", () => deps.cacheStats().map(cacheStatus), []),
+  };
+  if (errors.length > 0) doc.errors = errors;
+  return doc;
+}
+
+export function toMoment(epochMs: number, nowMs: number): Moment {
+  const date = new Date(epochMs);
+  if (Number.isNaN(date.getTime())) return { at: "unknown", ageSeconds: 0 };
+  return { at: date.toISOString(), ageSeconds: Math.round((nowMs - epochMs) / 100) / 10 };
+}
+
+function processSection(identity: InstanceIdentity): StatusDocument["process"] {
+  const { processId, ...cf } = identity;
+  const hasCf = Object.values(cf).some((value) => value !== undefined);
+  return hasCf ? { id: processId, cf } : { id: processId };
+}
+
+function instanceStatus(
+  instance: DiscoveredInstance,
+  last: ReturnType<StatusDeps["lastScrape"]>,
+  moment: (epochMs: number) => Moment,
+): InstanceStatus {
+  const status: InstanceStatus = {
+    instanceId: instance.instanceId,
+    orgName: instance.orgName,
+    spaceName: instance.spaceName,
+    appName: instance.appName,
+    index: instance.index,
+    url: instance.url,
+    targetIndex: instance.targetIndex,
+  };
+  if (last) {
+    status.lastScrape = {
+      ok: last.ok,
+      ...(last.reason !== undefined && { reason: last.reason }),
+      latencySeconds: last.seconds,
+      ...(last.bytes !== undefined && { bytes: last.bytes }),
+      when: moment(last.at),
+    };
+  }
+  return status;
+}
+
+function targetStatus(report: DiscoverySnapshot["targets"][number]): TargetStatus {
+  return {
+    targetIndex: report.targetIndex,
+    description: report.description,
+    instances: report.instances,
+    ...(report.problem !== undefined && { problem: report.problem }),
+  };
+}
+
+function cacheStatus(stats: CacheStatus): CacheStatus {
+  return {
+    cache: stats.cache,
+    entries: stats.entries,
+    ...(stats.oldestAgeSeconds !== undefined && { oldestAgeSeconds: stats.oldestAgeSeconds }),
+    ...(stats.loads !== undefined && { loads: stats.loads }),
+    ...(stats.loadFailures !== undefined && { loadFailures: stats.loadFailures }),
+  };
+}
+
+function summarise(instances: readonly InstanceStatus[]): StatusDocument["summary"] {
+  let scrapeOk = 0;
+  let scrapeFailed = 0;
+  for (const instance of instances) {
+    if (instance.lastScrape?.ok === true) scrapeOk++;
+    else if (instance.lastScrape?.ok === false) scrapeFailed++;
+  }
+  return {
+    instances: instances.length,
+    scrapeOk,
+    scrapeFailed,
+    notScrapedYet: instances.length - scrapeOk - scrapeFailed,
+  };
+}
+
+/** A user:password@ in the configured API URL must not reach the page. */
+function withoutUserInfo(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.href;
+  } catch {
+    // Not a URL at all: show nothing that could be a credential.
+    return url.includes("@") ? "(not shown: not a valid URL)" : url;
+  }
+}

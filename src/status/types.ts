@@ -1,0 +1,95 @@
+import type { DiscoverySnapshot } from "../discovery/types.js";
+import type { CacheStats, InstanceIdentity, LastScrape } from "../metrics/types.js";
+
+/** Connection state of the Cloud Controller client, as the watchdog or the discovery loop last saw it. */
+export interface CfHealth {
+  ok: boolean;
+  lastError?: string;
+  /** epoch ms */
+  lastSuccessAt?: number;
+}
+
+/** Everything the status page reads; all of it is polled at render time, nothing is cached here. */
+export interface StatusDeps {
+  snapshot: () => DiscoverySnapshot | undefined;
+  ready: () => boolean;
+  lastScrape: (instanceId: string) => LastScrape | undefined;
+  cacheStats: () => readonly CacheStats[];
+  identity: InstanceIdentity;
+  version: string;
+  cfApiUrl: string;
+  cfHealth?: () => CfHealth;
+  /** epoch ms; injectable for tests */
+  now?: () => number;
+}
+
+/** A point in time, both absolute and relative to when the document was made. */
+export interface Moment {
+  /** ISO 8601, UTC */
+  at: string;
+  /** Seconds before `generatedAt` (negative if the clock moved backwards). */
+  ageSeconds: number;
+}
+
+export interface TargetStatus {
+  targetIndex: number;
+  description: string;
+  instances: number;
+  problem?: string;
+}
+
+export interface ScrapeStatus {
+  ok: boolean;
+  reason?: string;
+  latencySeconds: number;
+  bytes?: number;
+  when: Moment;
+}
+
+export interface InstanceStatus {
+  instanceId: string;
+  orgName: string;
+  spaceName: string;
+  appName: string;
+  index: number;
+  url: string;
+  targetIndex: number;
+  /** Absent until Prometheus scraped this instance through this process. */
+  lastScrape?: ScrapeStatus;
+}
+
+export interface CacheStatus {
+  cache: string;
+  entries: number;
+  oldestAgeSeconds?: number;
+  loads?: number;
+  loadFailures?: number;
+}
+
+/** The JSON twin of the HTML page (`/status.json`); the HTML shows the same facts. */
+export interface StatusDocument {
+  version: string;
+  generatedAt: string;
+  process: {
+    id: string;
+    /** Present only when running as a Cloud Foundry app. */
+    cf?: Omit<InstanceIdentity, "processId">;
+  };
+  ready: boolean;
+  cf: {
+    apiUrl: string;
+    /** Absent when nothing reports the connection state. */
+    health?: { ok: boolean; lastError?: string; lastSuccess?: Moment };
+  };
+  discovery: {
+    /** Absent until the first discovery completed. */
+    lastRefresh?: Moment;
+    targets: TargetStatus[];
+  };
+  summary: { instances: number; scrapeOk: number; scrapeFailed: number; notScrapedYet: number };
+  /** In discovery order (org, space, app, index). */
+  instances: InstanceStatus[];
+  caches: CacheStatus[];
+  /** Parts that could not be read; the rest of the document is still valid. */
+  errors?: string[];
+}
