@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
+export const prometheusAvailable = existsSync(PROMETHEUS_BIN);
+
+/** A free loopback port chosen at run time. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningPrometheus {
+  url: string;
+  log: () => string;
+  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  targets(): Promise<PromTarget[]>;
+  waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface PromTarget {
+  labels: Record<string, string>;
+  discoveredLabels: Record<string, string>;
+  scrapePool: string;
+  scrapeUrl: string;
+  health: "up" | "down" | "unknown";
+  lastError: string;
+}
+
+/** Starts a real Prometheus with the given scrape_configs on a free loopback port. */
+export async function startPrometheus(scrapeConfigs: string, opts: { interval?: string } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "promregator-e2e-"));
+  const port = await freePort();
+  const interval = opts.interval ?? "1s";
+  const configFile = join(dir, "prometheus.yml");
+  writeFileSync(
+    configFile,
+    `global:\n  scrape_interval: ${interval}\n  scrape_timeout: ${interval}\n  evaluation_interval: 1m\nscrape_configs:\n${scrapeConfigs}\n`,
+  );
+  let output = "";
+  const child: ChildProcess = spawn(
+    PROMETHEUS_BIN,
+    [
+      `--config.file=${configFile}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      "--web.enable-lifecycle",
+      "--log.level=debug",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const url = `http://127.0.0.1:${port}`;
+
+  async function api<T>(path: string): Promise<T> {
+    const res = await fetch(`${url}${path}`);
+    const body = (await res.json()) as { status: string; data: T; error?: string };
+    if (body.status !== "success") throw new Error(`Prometheus ${path}: ${body.error}`);
+    return body.data;
+  }
+
+  const prom: RunningPrometheus = {
+    url,
+    log: () => output,
+    query: async (expr) =>
+      (
+        await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
+          `/api/v1/query?query=${encodeURIComponent(expr)}`,
+        )
+      ).result,
+    targets: async () =>
+      (await api<{ activeTargets: PromTarget[] }>("/api/v1/targets?state=active")).activeTargets,
+    async waitFor(what, probe, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: unknown;
+      while (Date.now() < deadline) {
+        try {
+          const value = await probe();
+          if (value !== undefined) return value;
+        } catch (error) {
+          last = error;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error(
+        `timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}\n${output.slice(-3000)}`,
+      );
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await prom.waitFor("Prometheus to be ready", async () =>
+    (await fetch(`${url}/-/ready`)).ok ? true : undefined,
+  );
+  return prom;
+}

@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
+
+export interface PromregatorProcess {
+  url: string;
+  port: number;
+  output: () => string;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the built CLI (dist/cli.js) as its own process with a config file, and waits until /ready answers 200. */
+export async function startPromregatorProcess(opts: {
+  yaml: string;
+  port: number;
+  env?: Record<string, string>;
+  caPem?: string;
+}): Promise<PromregatorProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "promregator-proc-"));
+  const configFile = join(dir, "promregator.yml");
+  writeFileSync(configFile, opts.yaml);
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...opts.env };
+  if (opts.caPem) {
+    const caFile = join(dir, "ca.pem");
+    writeFileSync(caFile, opts.caPem);
+    // The documented way to trust a private CA for the CF API and targets.
+    env.NODE_EXTRA_CA_CERTS = caFile;
+  }
+  let output = "";
+  const child: ChildProcess = spawn(process.execPath, [CLI, "--config", configFile], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const url = `http://127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`promregator exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`${url}/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`promregator did not become ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port: opts.port,
+    output: () => output,
+    async kill(signal = "SIGTERM") {
+      if (child.exitCode === null) {
+        const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+        child.kill(signal);
+        const code = await exited;
+        rmSync(dir, { recursive: true, force: true });
+        return code;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      return child.exitCode;
+    },
+  };
+}

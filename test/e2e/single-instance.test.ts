@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scrapeJobYaml } from "../../src/prometheus-config.js";
+import { type LandscapeSpec, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { freePort, prometheusAvailable, type RunningPrometheus, startPrometheus } from "./prometheus.js";
+import { type PromregatorProcess, startPromregatorProcess } from "./promregator-process.js";
+
+const USER = { username: "e2e", password: "e2e-secret" };
+
+const landscape: LandscapeSpec = {
+  domains: [{ name: "apps.example.org" }],
+  orgs: [
+    {
+      name: "e2e-org",
+      spaces: [
+        {
+          name: "e2e-space",
+          apps: [
+            { name: "text-app", instances: 3, behaviour: { format: "text" } },
+            { name: "om-app", instances: 2, behaviour: { format: "openmetrics" } },
+            { name: "crashy", instances: 2, instanceBehaviour: { 1: { state: "CRASHED" } } },
+            { name: "stopped-app", instances: 1, state: "STOPPED" },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+function promregatorYaml(sim: RunningSimulator, port: number, extra = ""): string {
+  return `
+cf:
+  api_host: ${sim.apiUrl}
+  username: ${USER.username}
+  password: ${USER.password}
+promregator:
+  targets:
+    - orgName: E2E-ORG
+      spaceName: e2e-space
+      protocol: http
+  scraping:
+    proxy:
+      host: ${sim.routerAddress.host}
+      port: ${sim.routerAddress.port}
+  discovery:
+    hostname: 127.0.0.1
+    port: ${port}
+${extra}
+server:
+  port: ${port}
+  address: 127.0.0.1
+logging:
+  level:
+    org.cloudfoundry.promregator: info
+`;
+}
+
+async function upByInstance(prom: RunningPrometheus, job: string): Promise<Map<string, string>> {
+  const result = await prom.query(`up{job="${job}"}`);
+  return new Map(result.map((r) => [r.metric.instance, r.value[1]]));
+}
+
+describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () => {
+  let sim: RunningSimulator;
+  let promregator: PromregatorProcess;
+  let prometheus: RunningPrometheus;
+  let sdDir: string;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ landscape, users: [USER] });
+    const port = await freePort();
+    sdDir = mkdtempSync(join(tmpdir(), "promregator-filesd-"));
+    promregator = await startPromregatorProcess({
+      yaml: promregatorYaml(sim, port, `    file: ${join(sdDir, "targets.json")}`),
+      port,
+      caPem: sim.caPem,
+    });
+    prometheus = await startPrometheus(
+      [
+        scrapeJobYaml({ jobName: "cf-http-sd", promregatorUrl: promregator.url, refreshInterval: "1s" }),
+        scrapeJobYaml({
+          jobName: "cf-file-sd",
+          promregatorUrl: promregator.url,
+          sdFile: join(sdDir, "targets.json"),
+        }),
+      ].join("\n"),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await promregator?.kill();
+    await sim?.close();
+    if (sdDir) rmSync(sdDir, { recursive: true, force: true });
+  });
+
+  const guidOf = (name: string) => sim.admin.findApp(name)!.guid;
+
+  it.each(["cf-http-sd", "cf-file-sd"])(
+    "%s: every instance is a target with its own labels and health",
+    async (job) => {
+      const expectedInstances = [
+        ...[0, 1, 2].map((i) => `${guidOf("text-app")}:${i}`),
+        ...[0, 1].map((i) => `${guidOf("om-app")}:${i}`),
+        ...[0, 1].map((i) => `${guidOf("crashy")}:${i}`),
+      ];
+      const up = await prometheus.waitFor(`up for all instances of ${job}`, async () => {
+        const m = await upByInstance(prometheus, job);
+        return expectedInstances.every((i) => m.has(i)) ? m : undefined;
+      });
+      for (const id of expectedInstances) {
+        expect(up.get(id), id).toBe(id === `${guidOf("crashy")}:1` ? "0" : "1");
+      }
+      // The own-metrics target is the one more target; the stopped app has none.
+      expect(up.size).toBe(expectedInstances.length + 1);
+
+      const targets = (await prometheus.targets()).filter((t) => t.scrapePool === job);
+      const crashed = targets.find((t) => t.labels.instance === `${guidOf("crashy")}:1`)!;
+      expect(crashed.health).toBe("down");
+      expect(crashed.lastError).toMatch(/503/);
+
+      const series = await prometheus.waitFor(`app series of ${job}`, async () => {
+        const r = await prometheus.query(`sim_instance_info{job="${job}"}`);
+        return r.length === 6 ? r : undefined;
+      });
+      for (const s of series) {
+        expect(s.metric.org_name).toBe("e2e-org");
+        expect(s.metric.space_name).toBe("e2e-space");
+        expect(s.metric.app_name).toBe(s.metric.app);
+        // The instance that answered is the one the target names: the X-CF-APP-INSTANCE header worked.
+        expect(s.metric.cf_instance_number).toBe(s.metric.index);
+        expect(s.metric.instance).toBe(`${guidOf(s.metric.app)}:${s.metric.index}`);
+        expect(s.metric.cf_instance_id).toBe(s.metric.instance);
+      }
+      expect(new Set(series.map((s) => s.metric.instance)).size).toBe(6);
+    },
+  );
+
+  it("ingests OpenMetrics and text 0.0.4 instances alike, with histograms intact", async () => {
+    const buckets = await prometheus.waitFor("histogram buckets of both formats", async () => {
+      const r = await prometheus.query('http_request_duration_seconds_bucket{job="cf-http-sd",le="+Inf"}');
+      const apps = new Set(r.map((s) => s.metric.app_name));
+      return apps.has("om-app") && apps.has("text-app") ? r : undefined;
+    });
+    expect(buckets.length).toBeGreaterThanOrEqual(5);
+    const upSamples = await prometheus.query('promregator_up{job="cf-http-sd"}');
+    expect(upSamples.length).toBeGreaterThanOrEqual(5);
+    expect(upSamples.every((s) => s.value[1] === "1")).toBe(true);
+  });
+
+  it("follows scaling in the landscape after a cache invalidation", async () => {
+    const text = guidOf("text-app");
+    sim.admin.scaleApp(text, 4);
+    const res = await fetch(`${promregator.url}/cache/invalidate?process=1&application=1`, {
+      method: "POST",
+    });
+    expect(res.status).toBe(204);
+    await prometheus.waitFor("the fourth instance to be scraped", async () => {
+      const m = await upByInstance(prometheus, "cf-http-sd");
+      return m.get(`${text}:3`) === "1" ? true : undefined;
+    });
+    sim.admin.scaleApp(text, 1);
+    await fetch(`${promregator.url}/cache/invalidate?process=1`, { method: "POST" });
+    await prometheus.waitFor("instances 1..3 to disappear", async () => {
+      const targets = (await prometheus.targets()).filter((t) => t.scrapePool === "cf-http-sd");
+      const ids = targets.map((t) => t.labels.instance);
+      return ids.includes(`${text}:0`) && ![1, 2, 3].some((i) => ids.includes(`${text}:${i}`))
+        ? true
+        : undefined;
+    });
+  });
+});
