@@ -24,6 +24,10 @@ export interface RunningPrometheus {
   log: () => string;
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   targets(): Promise<PromTarget[]>;
+  series(match: string): Promise<Record<string, string>[]>;
+  exemplars(
+    query: string,
+  ): Promise<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string> }[] }[]>;
   waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 }
@@ -55,6 +59,7 @@ export async function startPrometheus(scrapeConfigs: string, opts: { interval?: 
       `--web.listen-address=127.0.0.1:${port}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       "--web.enable-lifecycle",
+      "--enable-feature=exemplar-storage",
       "--log.level=debug",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
@@ -83,6 +88,13 @@ export async function startPrometheus(scrapeConfigs: string, opts: { interval?: 
           `/api/v1/query?query=${encodeURIComponent(expr)}`,
         )
       ).result,
+    series: async (match) => api(`/api/v1/series?match[]=${encodeURIComponent(match)}`),
+    exemplars: async (query) => {
+      const now = Date.now() / 1000;
+      return api(
+        `/api/v1/query_exemplars?query=${encodeURIComponent(query)}&start=${now - 600}&end=${now + 60}`,
+      );
+    },
     targets: async () =>
       (await api<{ activeTargets: PromTarget[] }>("/api/v1/targets?state=active")).activeTargets,
     async waitFor(what, probe, timeoutMs = 30_000) {

@@ -60,7 +60,7 @@ export async function startPromregatorProcess(opts: {
     port: opts.port,
     output: () => output,
     async kill(signal = "SIGTERM") {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
         child.kill(signal);
         const code = await exited;

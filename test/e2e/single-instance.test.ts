@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,6 +58,56 @@ logging:
 `;
 }
 
+/** Fetches one instance directly through the router, as Prometheus would without Promregator if it could. */
+function scrapeThroughRouter(
+  sim: RunningSimulator,
+  host: string,
+  path: string,
+  instanceId: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(
+      {
+        host: sim.routerAddress.host,
+        port: sim.routerAddress.port,
+        path,
+        headers: {
+          host,
+          "x-cf-app-instance": instanceId,
+          accept: "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        },
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          body += c;
+        });
+        res.on("end", () => resolve(body));
+      },
+    ).on("error", reject);
+  });
+}
+
+function seriesKey(name: string, labels: [string, string][]): string {
+  const sorted = labels.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return `${name}{${sorted.join(",")}}`.replace("{}", "");
+}
+
+/** Series identities (name + labels) of an exposition; values, exemplars and comments are dropped. */
+function seriesOfExposition(body: string): string[] {
+  return body
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((line) => {
+      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?/.exec(line)!;
+      const labels = [...(m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map(
+        (l) => [l[1], l[2]] as [string, string],
+      );
+      return seriesKey(m[1], labels);
+    });
+}
+
 async function upByInstance(prom: RunningPrometheus, job: string): Promise<Map<string, string>> {
   const result = await prom.query(`up{job="${job}"}`);
   return new Map(result.map((r) => [r.metric.instance, r.value[1]]));
@@ -108,7 +159,8 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
       ];
       const up = await prometheus.waitFor(`up for all instances of ${job}`, async () => {
         const m = await upByInstance(prometheus, job);
-        return expectedInstances.every((i) => m.has(i)) ? m : undefined;
+        // All instances plus the own-metrics target, which is one more.
+      return expectedInstances.every((i) => m.has(i)) && m.size === expectedInstances.length + 1 ? m : undefined;
       });
       for (const id of expectedInstances) {
         expect(up.get(id), id).toBe(id === `${guidOf("crashy")}:1` ? "0" : "1");
@@ -137,6 +189,55 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
       expect(new Set(series.map((s) => s.metric.instance)).size).toBe(6);
     },
   );
+
+  it("passes an OpenMetrics target through unchanged: same series as a direct scrape, exemplars kept", async () => {
+    const id = `${guidOf("om-app")}:0`;
+    const direct = await scrapeThroughRouter(sim, "om-app.apps.example.org", "/metrics", id);
+    const expected = new Set([
+      ...seriesOfExposition(direct),
+      "promregator_up",
+      "promregator_scrape_duration_seconds",
+    ]);
+    const TARGET_LABELS = [
+      "job",
+      "instance",
+      "org_name",
+      "space_name",
+      "app_name",
+      "cf_instance_id",
+      "cf_instance_number",
+    ];
+    const SYNTHETIC = new Set([
+      "up",
+      "scrape_duration_seconds",
+      "scrape_samples_scraped",
+      "scrape_samples_post_metric_relabeling",
+      "scrape_series_added",
+    ]);
+    const stored = await prometheus.waitFor("all series of om-app:0", async () => {
+      const series = await prometheus.series(`{job="cf-http-sd",instance="${id}"}`);
+      const keys = new Set(
+        series
+          .filter((s) => !SYNTHETIC.has(s.__name__))
+          .map((s) =>
+            seriesKey(
+              s.__name__,
+              Object.entries(s).filter(([k]) => k !== "__name__" && !TARGET_LABELS.includes(k)),
+            ),
+          ),
+      );
+      return keys.size >= expected.size ? keys : undefined;
+    });
+    expect([...stored].sort()).toEqual([...expected].sort());
+
+    const exemplars = await prometheus.waitFor("exemplars of om-app", async () => {
+      const r = await prometheus.exemplars(
+        'http_request_duration_seconds_bucket{job="cf-http-sd",app_name="om-app"}',
+      );
+      return r.length > 0 ? r : undefined;
+    });
+    expect(exemplars[0].exemplars[0].labels.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
 
   it("ingests OpenMetrics and text 0.0.4 instances alike, with histograms intact", async () => {
     const buckets = await prometheus.waitFor("histogram buckets of both formats", async () => {

@@ -10,8 +10,10 @@ import {
 } from "../../src/simulator/index.js";
 import { negotiateFormat, renderExposition } from "../../src/simulator/router/exposition.js";
 
-const SAMPLE =
-  /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? -?[0-9.e+]+$/;
+const LABELS = '\\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\\}';
+const SAMPLE = new RegExp(`^[a-zA-Z_:][a-zA-Z0-9_:]*(${LABELS})? -?[0-9.e+]+$`);
+/** OpenMetrics allows an exemplar after a bucket or counter sample: ` # {labels} value [timestamp]`. */
+const SAMPLE_WITH_EXEMPLAR = new RegExp(`^[a-zA-Z_:][a-zA-Z0-9_:]*_bucket(${LABELS}) [0-9]+ # ${LABELS} [0-9.e+-]+$`);
 
 /** Checks the line grammar and that every sample belongs to a family declared by a TYPE line before it. */
 function checkExposition(body: string, format: "text" | "openmetrics"): Map<string, string> {
@@ -27,7 +29,8 @@ function checkExposition(body: string, format: "text" | "openmetrics"): Map<stri
       continue;
     }
     if (line.startsWith("# HELP ")) continue;
-    expect(line).toMatch(SAMPLE);
+    if (format === "openmetrics" && line.includes(" # {")) expect(line).toMatch(SAMPLE_WITH_EXEMPLAR);
+    else expect(line).toMatch(SAMPLE);
     const name = line.split(/[{ ]/)[0];
     const family = [...types.keys()].find(
       (f) => name === f || name.startsWith(`${f}_`) || (format === "text" && name === f),

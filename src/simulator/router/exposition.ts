@@ -84,10 +84,18 @@ function coreFamilies(app: string, index: number, nowMs: number): Family[] {
   ];
 }
 
+/** OpenMetrics histograms carry an exemplar on one bucket, as instrumented apps with tracing do. */
+function withExemplar(sample: string): string {
+  if (!sample.includes('le="0.1"')) return sample;
+  const traceId = createHash("sha1").update(sample).digest("hex").slice(0, 32);
+  return `${sample} # {trace_id="${traceId}"} 0.067`;
+}
+
 function renderFamily(f: Family, format: MetricsFormat): string {
   // OpenMetrics names the counter family without the _total suffix its samples carry.
   const name = format === "text" && f.type === "counter" ? `${f.name}_total` : f.name;
-  return `# HELP ${name} ${f.help}\n# TYPE ${name} ${f.type}\n${f.samples.join("\n")}\n`;
+  const samples = format === "openmetrics" && f.type === "histogram" ? f.samples.map(withExemplar) : f.samples;
+  return `# HELP ${name} ${f.help}\n# TYPE ${name} ${f.type}\n${samples.join("\n")}\n`;
 }
 
 const paddingCache = new Map<string, string>();
