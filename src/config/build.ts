@@ -9,8 +9,30 @@ import { Settings } from "./settings.js";
 import { bindTargets } from "./targets.js";
 import type { CfConfig, Config, FailureMode, InboundAuth, PromregatorConfig, ServerConfig } from "./types.js";
 
+/** Valid Java keys whose job is done differently here; setting them changes nothing, which deserves a word. */
+const AGGREGATOR = "route and process look-ups are batched per space and page, not by a timed aggregator";
+const WITHOUT_EFFECT: readonly [key: string, why: string][] = [
+  ...["blocksize", "checkinterval"].flatMap((setting) =>
+    ["route", "process"].map((kind): [string, string] => [
+      `cf.cache.aggregator.${setting}.${kind}`,
+      AGGREGATOR,
+    ]),
+  ),
+  [
+    "promregator.scraping.threads",
+    "scrapes are not bound to threads; promregator.scraping.maxConcurrent limits them",
+  ],
+];
+
+function warnWithoutEffect(s: Settings, warnings: string[]) {
+  for (const [key, why] of WITHOUT_EFFECT) {
+    if (s.isSet(key)) warnings.push(`${describeKey(key, s.origin(key))} has no effect: ${why}`);
+  }
+}
+
 export function buildConfig(source: PropertySource, requireCf: boolean, warnings: string[]): Config {
   const s = new Settings(source);
+  warnWithoutEffect(s, warnings);
   const promregator = buildPromregator(s, source, warnings);
   // Simulation mode replaces the Cloud Controller, so it needs no connection settings (as in Java).
   const needCf = requireCf && !promregator.simulation.enabled;

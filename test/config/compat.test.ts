@@ -21,6 +21,7 @@ promregator.endpoint:
       "cf.request.timeout.app (promregator.yml:7) is deprecated; use cf.request.timeout.appInSpace",
       "promregator.endpoint.maxProcessingTime (promregator.yml:9) is deprecated; use promregator.scraping.maxProcessingTime",
       "promregator.endpoint.threads (promregator.yml:10) is deprecated; use promregator.scraping.threads",
+      "promregator.scraping.threads (promregator.yml:10) has no effect: scrapes are not bound to threads; promregator.scraping.maxConcurrent limits them",
     ]);
   });
 
@@ -217,5 +218,19 @@ describe("scraping timeouts", () => {
     expect(warnings).toEqual([
       "promregator.scraping.connectionTimeout (promregator.yml:7) (3000 ms) is larger than promregator.scraping.maxProcessingTime (2000 ms) and is reduced to it",
     ]);
+  });
+});
+
+describe("Java keys without effect here", () => {
+  it("are accepted and named in a warning", () => {
+    const { warnings } = load(
+      `${MINIMAL_CF}cf.cache.aggregator.blocksize.route: 50\npromregator: {scraping: {threads: 10}}\n`,
+    );
+    expect(
+      warnings.some((w) => w.includes("cf.cache.aggregator.blocksize.route") && w.includes("no effect")),
+    ).toBe(true);
+    expect(warnings.some((w) => w.includes("promregator.scraping.threads") && w.includes("no effect"))).toBe(
+      true,
+    );
   });
 });

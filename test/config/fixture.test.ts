@@ -123,7 +123,7 @@ describe("a realistic promregator.yml of the Java version", () => {
     expect(config.logging.level).toBe("warn");
   });
 
-  it("warns about exactly the deprecated and JVM-only keys it uses", () => {
+  it("warns about exactly the deprecated, JVM-only and ineffective keys it uses", () => {
     const { warnings } = loadConfig({ file: FIXTURE, env });
     const keys = warnings.map((w) => w.split(" ")[0]);
     expect(keys).toEqual([
@@ -132,6 +132,9 @@ describe("a realistic promregator.yml of the Java version", () => {
       "promregator.workaround.dnscache.timeout",
       "server.tomcat.threads.max",
       "cf.request.timeout.app",
+      "cf.cache.aggregator.blocksize.route",
+      "cf.cache.aggregator.checkinterval.process",
+      "promregator.scraping.threads",
       "cf.cache.type",
     ]);
     for (const w of warnings)
