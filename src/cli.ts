@@ -1,18 +1,24 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from "commander";
+import { Command, type CommanderError, InvalidArgumentError } from "commander";
 import { stringify } from "yaml";
-import { startPromregator } from "./app.js";
-import { ConfigError, loadConfig, locateConfigFile, maskSecrets } from "./config/load.js";
-import { runDemo } from "./demo.js";
+import { ConfigError, encryptValue, loadConfig, locateConfigFile, maskSecrets } from "./config/load.js";
 import { createLogger, type Logger } from "./log.js";
+import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/exit-codes.js";
 import { VERSION } from "./version.js";
 
-/** Exit code for configuration errors (the watchdog uses 161 for "restart me"). */
+/** Exit code for configuration errors and bad command lines (the watchdog uses 161 for "restart me"). */
 const EXIT_CONFIG = 2;
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`promregator: ${message}\n`);
   process.exit(code);
+}
+
+function parsePositiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new InvalidArgumentError("not a positive number of seconds");
+  return seconds;
 }
 
 function parsePort(value: string): number {
@@ -61,24 +67,111 @@ const program = new Command()
   .name("promregator")
   .description("Prometheus service discovery and scrape proxy for Cloud Foundry app instances")
   .version(VERSION)
+  // Usage errors share exit code 2 with configuration errors, so that 1 keeps meaning "Cloud Foundry failed".
+  .exitOverride((error: CommanderError) => {
+    process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
+  })
   .option("-c, --config <file>", "configuration file (promregator.yml)")
   .action(async (opts: { config?: string }) => {
     const { config, warnings } = loadOrExit(opts.config);
     const logger = createLogger(config.logging.level);
     for (const warning of warnings) logger.warn(`configuration: ${warning}`);
+    // Modules are loaded by the command that needs them: `demo` and simulation mode pull in the simulator.
+    if (config.promregator.simulation.enabled) {
+      const { startSimulationMode } = await import("./simulation-mode.js");
+      const simulation = await startSimulationMode(config, logger);
+      onShutdown(logger, () => simulation.close());
+      return;
+    }
+    const { startPromregator } = await import("./app.js");
     const app = await startPromregator({ config, logger });
     onShutdown(logger, () => app.close());
   });
 
+interface CheckConfigOptions {
+  resolve?: boolean;
+  strict?: boolean;
+  json?: boolean;
+  timeout: number;
+  logLevel: string;
+}
+
 program
   .command("check-config")
-  .description("validate a configuration file and print the effective configuration with secrets masked")
+  .description(
+    "validate a configuration file and print the effective configuration with secrets masked; with --resolve, " +
+      "log in to Cloud Foundry and show what would be scraped",
+  )
   .argument("[file]", "configuration file (default: the one promregator would use)")
-  .action((file: string | undefined) => {
+  .option("--resolve", "log in to Cloud Foundry, resolve the targets once and print what would be scraped")
+  .option(
+    "--strict",
+    `with --resolve: exit with ${EXIT_STRICT_EMPTY} when a configured target matches nothing`,
+  )
+  .option("--json", "with --resolve: print the report as JSON")
+  .option("--timeout <seconds>", "with --resolve: give up after this long", parsePositiveSeconds, 120)
+  .option("--log-level <level>", "with --resolve: level of the log lines on stderr", "error")
+  .addHelpText(
+    "after",
+    `
+Exit codes:
+  0  the configuration is valid (with --resolve: and the Cloud Controller answered for every target)
+  ${EXIT_CF_FAILURE}  with --resolve: Cloud Controller unreachable, login failed, or it failed for a target
+  ${EXIT_CONFIG}  configuration error (the message names the key and file:line) or bad command line
+  ${EXIT_STRICT_EMPTY}  with --resolve --strict: a configured target matched no app instance
+
+Progress goes to stderr, the report to stdout. Secrets are never printed.`,
+  )
+  .action(async (file: string | undefined, opts: CheckConfigOptions) => {
+    if (!opts.resolve && (opts.strict || opts.json)) {
+      fail("--strict and --json only apply together with --resolve", EXIT_CONFIG);
+    }
     const { config, warnings } = loadOrExit(file ?? program.opts<{ config?: string }>().config);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-    process.stdout.write(stringify(maskSecrets(config)));
+    if (!opts.resolve) {
+      process.stdout.write(stringify(maskSecrets(config)));
+      process.stderr.write(`configuration ${config.source ?? ""} is valid\n`);
+      return;
+    }
+    if (!config.cf.apiUrl) fail("cf.api_host is not set, so there is nothing to resolve", EXIT_CONFIG);
     process.stderr.write(`configuration ${config.source ?? ""} is valid\n`);
+    const { runResolveCheck } = await import("./resolve-report/index.js");
+    const code = await runResolveCheck({
+      config,
+      logger: createLogger(opts.logLevel),
+      strict: opts.strict === true,
+      json: opts.json === true,
+      timeoutMs: opts.timeout * 1000,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      tty: process.stderr.isTTY === true,
+    });
+    process.exit(code);
+  });
+
+program
+  .command("encrypt")
+  .description(
+    "encrypt a value for promregator.yml as '{cipher}...' (Spring Cloud Config format); reads the value from " +
+      "stdin and the key from $ENCRYPT_KEY",
+  )
+  .option("--salt <hex>", "salt in hex (encrypt.salt)", "deadbeef")
+  .action(async (opts: { salt: string }) => {
+    const key = process.env.ENCRYPT_KEY;
+    if (!key) fail("set the key in the environment variable ENCRYPT_KEY", EXIT_CONFIG);
+    if (process.stdin.isTTY) process.stderr.write("Type the value to encrypt, then press Ctrl-D.\n");
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    // One trailing newline is what `echo` or a terminal adds; it is not part of the secret.
+    const plaintext = Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
+    if (plaintext === "") fail("nothing to encrypt: stdin was empty", EXIT_CONFIG);
+    try {
+      process.stdout.write(`'{cipher}${encryptValue(plaintext, key, { salt: opts.salt })}'\n`);
+    } catch (error) {
+      fail((error as Error).message, EXIT_CONFIG);
+    }
   });
 
 program
@@ -88,6 +181,7 @@ program
   .option("-a, --address <address>", "address to bind", "127.0.0.1")
   .action(async (opts: { port: number; address: string }) => {
     const logger = createLogger(process.env.LOG_LEVEL ?? "warn");
+    const { runDemo } = await import("./demo.js");
     const demo = await runDemo({ port: opts.port, address: opts.address, logger });
     onShutdown(logger, () => demo.close());
   });

@@ -1,0 +1,68 @@
+import { randomUUID } from "node:crypto";
+import { startPromregator } from "./app.js";
+import type { Config } from "./config/types.js";
+import type { Logger } from "./log.js";
+import { type LandscapeSpec, startSimulator } from "./simulator/index.js";
+
+/** The Java version's simulated landscape: org simorg, space simspace, apps testapp1..testapp100. */
+export function javaSimulationLandscape(instances: number): LandscapeSpec {
+  return {
+    domains: [{ name: "shared.domain.example.org" }, { name: "apps.internal", internal: true }],
+    orgs: [
+      {
+        name: "simorg",
+        spaces: [
+          {
+            name: "simspace",
+            apps: Array.from({ length: 100 }, (_, i) => ({
+              name: `testapp${i + 1}`,
+              instances,
+              routes: [`hostapp${i + 1}.shared.domain.example.org`],
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * `promregator.simulation.enabled: true`: like the Java version, run without any Cloud Foundry. Here the
+ * built-in simulator plays CF, so the real client, caches and scrape proxy all run; the configured targets are
+ * kept, with plain HTTP because the simulated instances speak nothing else.
+ */
+export async function startSimulationMode(config: Config, logger: Logger) {
+  const user = { username: "simulation", password: randomUUID() };
+  const sim = await startSimulator({
+    landscape: javaSimulationLandscape(config.promregator.simulation.instances),
+    users: [user],
+  });
+  const simulated: Config = {
+    ...config,
+    cf: {
+      ...config.cf,
+      apiUrl: sim.apiUrl,
+      api_host: sim.apiUrl,
+      ...user,
+      client_id: undefined,
+      client_secret: undefined,
+    },
+    promregator: {
+      ...config.promregator,
+      targets: config.promregator.targets.map((t) => ({ ...t, protocol: "http" as const })),
+      scraping: { ...config.promregator.scraping, proxy: sim.routerAddress },
+    },
+  };
+  logger.warn(
+    { cfApi: sim.apiUrl },
+    "simulation mode: serving a simulated Cloud Foundry landscape, not a real one",
+  );
+  const app = await startPromregator({ config: simulated, logger, cfCa: sim.caPem });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await sim.close();
+    },
+  };
+}

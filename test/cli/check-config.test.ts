@@ -1,0 +1,155 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { decryptValue, encryptValue } from "../../src/config/load.js";
+import { assertBuilt, runCli, scratchDir } from "./run-cli.js";
+
+const FILE_PASSWORD = "file-secret-pw-1";
+const ENV_INBOUND_PASSWORD = "env-secret-pw-2";
+const CIPHER_PLAINTEXT = "cipher-secret-pw-3";
+const ENCRYPT_KEY = "check-config-test-key";
+
+const dir = scratchDir();
+beforeAll(assertBuilt);
+afterAll(() => dir.remove());
+
+function validYaml(): string {
+  return `cf:
+  api_host: api.cf.example.org
+  username: monitoring
+  password: ${FILE_PASSWORD}
+promregator:
+  targetAuthenticators:
+    - id: app-basic
+      type: basic
+      basic:
+        username: scraper
+        password: '{cipher}${encryptValue(CIPHER_PLAINTEXT, ENCRYPT_KEY)}'
+  targets:
+    - orgName: acme
+      spaceName: prod
+      authenticatorId: app-basic
+`;
+}
+
+describe.concurrent("promregator check-config (without --resolve)", () => {
+  it("prints the effective configuration with every secret masked and exits 0", async () => {
+    const file = dir.write("valid.yml", validYaml());
+    const result = await runCli(["check-config", file], {
+      env: { PROMREGATOR_AUTHENTICATION_BASIC_PASSWORD: ENV_INBOUND_PASSWORD, ENCRYPT_KEY },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`configuration ${file} is valid`);
+    const printed = parse(result.stdout);
+    // secrets from the file, from the environment and from a {cipher} value are all masked
+    expect(printed.cf.password).toBe("***");
+    expect(printed.promregator.authentication.basic.password).toBe("***");
+    expect(printed.promregator.targetAuthenticators[0].basic.password).toBe("***");
+    // and the rest is the effective configuration, defaults included
+    expect(printed.cf.apiUrl).toBe("https://api.cf.example.org");
+    expect(printed.cf.username).toBe("monitoring");
+    expect(printed.promregator.targetAuthenticators[0].basic.username).toBe("scraper");
+    expect(printed.promregator.targets[0]).toMatchObject({
+      orgName: "acme",
+      path: "/metrics",
+      protocol: "https",
+    });
+    expect(printed.promregator.scraping.maxProcessingTime).toBe(5000);
+    for (const secret of [FILE_PASSWORD, ENV_INBOUND_PASSWORD, CIPHER_PLAINTEXT, ENCRYPT_KEY]) {
+      expect(result.stdout + result.stderr).not.toContain(secret);
+    }
+  });
+
+  it("exits 2 on a bad value and names the key and file:line, without echoing secrets", async () => {
+    const bad = validYaml().replace(
+      "  targets:",
+      "  scraping:\n    maxProcessingTime: five-seconds\n  targets:",
+    );
+    const file = dir.write("bad-value.yml", bad);
+    const line = bad.split("\n").findIndex((l) => l.includes("five-seconds")) + 1;
+    const result = await runCli(["check-config", file], { env: { ENCRYPT_KEY } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`promregator.scraping.maxProcessingTime (${file}:${line})`);
+    expect(result.stderr).toContain("expected a whole number");
+    expect(result.stdout).toBe("");
+    expect(result.stderr).not.toContain(FILE_PASSWORD);
+  });
+
+  it("exits 2 when a {cipher} value cannot be decrypted, naming the key but not the key or the value", async () => {
+    const file = dir.write("bad-cipher.yml", validYaml());
+    const result = await runCli(["check-config", file], { env: { ENCRYPT_KEY: "the-wrong-key" } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/promregator\.targetAuthenticators\[0\]\.basic\.password/);
+    expect(result.stderr).not.toContain("the-wrong-key");
+    expect(result.stderr).not.toContain(CIPHER_PLAINTEXT);
+  });
+
+  it("exits 2 when the file does not exist", async () => {
+    const missing = dir.path("no-such-file.yml");
+    const result = await runCli(["check-config", missing]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot read the configuration file ${missing} (ENOENT)`);
+  });
+
+  it("exits 2 for --strict without --resolve and for an unknown option", async () => {
+    const file = dir.write("plain.yml", validYaml());
+    const strict = await runCli(["check-config", file, "--strict"], { env: { ENCRYPT_KEY } });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain("only apply together with --resolve");
+    const unknown = await runCli(["check-config", file, "--no-such-option"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--no-such-option'");
+  });
+});
+
+describe.concurrent("promregator --version and --help", () => {
+  it("prints the package version", async () => {
+    const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, "../../package.json"), "utf8"));
+    const result = await runCli(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("lists the commands and the --config option", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    for (const word of ["--config <file>", "check-config", "demo", "encrypt"]) {
+      expect(result.stdout).toContain(word);
+    }
+  });
+
+  it("documents --resolve, --strict and the exit codes of check-config", async () => {
+    const result = await runCli(["check-config", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("--resolve");
+    expect(result.stdout).toContain("--strict");
+    expect(result.stdout).toMatch(/Exit codes:[\s\S]*\b1 {2}with --resolve: Cloud Controller unreachable/);
+    expect(result.stdout).toMatch(/\b3 {2}with --resolve --strict/);
+  });
+});
+
+describe.concurrent("promregator encrypt", () => {
+  it("produces a {cipher} value that the configuration loader decrypts", async () => {
+    const result = await runCli(["encrypt"], { env: { ENCRYPT_KEY }, input: "round-trip-secret\n" });
+    expect(result.code).toBe(0);
+    const match = /^'\{cipher\}([0-9a-f]+)'\n$/.exec(result.stdout);
+    expect(match).not.toBeNull();
+    expect(decryptValue(match![1], ENCRYPT_KEY)).toBe("round-trip-secret");
+    expect(result.stdout + result.stderr).not.toContain("round-trip-secret");
+
+    const file = dir.write(
+      "encrypted.yml",
+      `cf:\n  api_host: api.cf.example.org\n  username: u\n  password: ${result.stdout.trim()}\n`,
+    );
+    const check = await runCli(["check-config", file], { env: { ENCRYPT_KEY } });
+    expect(check.code).toBe(0);
+    expect(parse(check.stdout).cf.password).toBe("***");
+  });
+
+  it("exits 2 without ENCRYPT_KEY", async () => {
+    const result = await runCli(["encrypt"], { input: "value\n" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("ENCRYPT_KEY");
+  });
+});
