@@ -160,7 +160,9 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
       const up = await prometheus.waitFor(`up for all instances of ${job}`, async () => {
         const m = await upByInstance(prometheus, job);
         // All instances plus the own-metrics target, which is one more.
-      return expectedInstances.every((i) => m.has(i)) && m.size === expectedInstances.length + 1 ? m : undefined;
+        return expectedInstances.every((i) => m.has(i)) && m.size === expectedInstances.length + 1
+          ? m
+          : undefined;
       });
       for (const id of expectedInstances) {
         expect(up.get(id), id).toBe(id === `${guidOf("crashy")}:1` ? "0" : "1");

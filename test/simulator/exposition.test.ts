@@ -13,7 +13,9 @@ import { negotiateFormat, renderExposition } from "../../src/simulator/router/ex
 const LABELS = '\\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\\}';
 const SAMPLE = new RegExp(`^[a-zA-Z_:][a-zA-Z0-9_:]*(${LABELS})? -?[0-9.e+]+$`);
 /** OpenMetrics allows an exemplar after a bucket or counter sample: ` # {labels} value [timestamp]`. */
-const SAMPLE_WITH_EXEMPLAR = new RegExp(`^[a-zA-Z_:][a-zA-Z0-9_:]*_bucket(${LABELS}) [0-9]+ # ${LABELS} [0-9.e+-]+$`);
+const SAMPLE_WITH_EXEMPLAR = new RegExp(
+  `^[a-zA-Z_:][a-zA-Z0-9_:]*_bucket(${LABELS}) [0-9]+ # ${LABELS} [0-9.e+-]+$`,
+);
 
 /** Checks the line grammar and that every sample belongs to a family declared by a TYPE line before it. */
 function checkExposition(body: string, format: "text" | "openmetrics"): Map<string, string> {

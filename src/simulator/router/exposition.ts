@@ -94,7 +94,8 @@ function withExemplar(sample: string): string {
 function renderFamily(f: Family, format: MetricsFormat): string {
   // OpenMetrics names the counter family without the _total suffix its samples carry.
   const name = format === "text" && f.type === "counter" ? `${f.name}_total` : f.name;
-  const samples = format === "openmetrics" && f.type === "histogram" ? f.samples.map(withExemplar) : f.samples;
+  const samples =
+    format === "openmetrics" && f.type === "histogram" ? f.samples.map(withExemplar) : f.samples;
   return `# HELP ${name} ${f.help}\n# TYPE ${name} ${f.type}\n${samples.join("\n")}\n`;
 }
 
