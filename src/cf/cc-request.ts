@@ -53,6 +53,11 @@ export interface GetOptions {
   auth: boolean;
   /** Retries for network errors, timeouts and 5xx. */
   retries: number;
+  /**
+   * Whether a 2xx ends the resource's failures (default true). False for pages of a list: a later page may
+   * still fail, so the list call reports the recovery once all of it was read.
+   */
+  recovers?: boolean;
 }
 
 /** Per-attempt budget: the resource's timeout key, or the watchdog timeout for info documents. */
@@ -120,7 +125,7 @@ export class CcRequester {
         try {
           const body = JSON.parse(res.text) as unknown;
           metrics?.observeCfRequest(resource, seconds, "ok");
-          this.failures.success();
+          if (opts.recovers !== false) this.failures.success(resource);
           return body;
         } catch (err) {
           metrics?.observeCfRequest(resource, seconds, "error");

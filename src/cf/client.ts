@@ -176,6 +176,7 @@ export class CloudControllerClient implements CloudControllerApi {
     const chunks = await mapConcurrent(queries, CHUNK_CONCURRENCY, (query) =>
       fetchAllPages(ctx, resource, `${this.base}${path}?${query}`, map),
     );
+    this.requester.failures.success(resource);
     // A route shared by apps in two chunks comes back twice; keep its first appearance.
     const seen = new Set<string>();
     const out: T[] = [];

@@ -18,9 +18,15 @@ export class FailureLog {
     this.logger.warn(fields, message);
   }
 
-  success(): void {
+  /**
+   * A request for `resource` succeeded: its failure classes (and a failed login) are over. Other resources
+   * keep theirs, so one endpoint failing while the rest work is still reported once, not on every cycle.
+   */
+  success(resource: string): void {
     if (this.active.size === 0) return;
-    this.logger.info({ recovered: [...this.active] }, "Cloud Controller requests succeed again");
-    this.active.clear();
+    const recovered = [...this.active].filter((key) => key === "login" || key.startsWith(`${resource}:`));
+    if (recovered.length === 0) return;
+    for (const key of recovered) this.active.delete(key);
+    this.logger.info({ recovered }, "Cloud Controller requests succeed again");
   }
 }

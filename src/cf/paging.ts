@@ -114,7 +114,7 @@ export async function fetchAllPages<T>(
   while (url) {
     visited.add(url);
     const path = pathOf(url);
-    const body = await ctx.requester.getJson(resource, url, { auth: true, retries: 1 });
+    const body = await ctx.requester.getJson(resource, url, { auth: true, retries: 1, recovers: false });
     let next: string | undefined;
     try {
       const page = asObject(body, "the body");

@@ -12,7 +12,8 @@ const FAILURE_LOG_INTERVAL_MS = 60_000;
 export class ProblemLog {
   private readonly emptyLoggedAt = new Map<number, number>();
   private readonly failingTargets = new Set<number>();
-  private readonly failingCaches = new Set<string>();
+  /** Caches whose background reloads fail now, with the cause, so health checks can tell. */
+  private readonly failingCaches = new Map<string, string>();
   private readonly warnedDuplicates = new Set<string>();
   private failureLoggedAt: number | undefined;
   /** After stop, failures of reloads still finishing are expected (the client may be closing). */
@@ -79,15 +80,22 @@ export class ProblemLog {
       return;
     }
     if (!outcome.background || this.quiet) return;
-    if (this.failingCaches.has(cache)) {
+    const known = this.failingCaches.has(cache);
+    this.failingCaches.set(cache, outcome.error.message);
+    if (known) {
       this.logger.debug({ cache, cause: outcome.error.message }, "cache reload failed again");
       return;
     }
-    this.failingCaches.add(cache);
     this.logger.warn(
       { cache, cause: outcome.error.message },
       "could not reload a cache; serving its previous values",
     );
+  }
+
+  /** A cache that is being served from old values because its reloads fail, if any. */
+  failingCache(): { cache: string; cause: string } | undefined {
+    const first = this.failingCaches.entries().next();
+    return first.done ? undefined : { cache: first.value[0], cause: first.value[1] };
   }
 
   duplicate(instanceId: string, kept: number, dropped: number): void {

@@ -236,11 +236,11 @@ class BackgroundDiscovery implements DiscoveryService {
     ) {
       this.publish(buildSnapshot(instances, reports, startedAt));
     }
-    this.last = {
-      at: startedAt,
-      ok: errors.length === 0,
-      ...(errors[0] ? { error: errors[0].message } : {}),
-    };
+    // Serving old values because reloads fail is a CF problem too, though the refresh itself succeeded.
+    const stale = this.problems.failingCache();
+    const error =
+      errors[0]?.message ?? (stale && `could not reload the ${stale.cache} cache: ${stale.cause}`);
+    this.last = { at: startedAt, ok: error === undefined, ...(error !== undefined ? { error } : {}) };
     const snapshot = this.snapshot as DiscoverySnapshot;
     this.deps.metrics?.markSeen(snapshot.instances);
     return snapshot;
