@@ -17,28 +17,12 @@ export interface DiscoveryDocumentOptions {
   ownMetricsEndpoint: boolean;
 }
 
-/** Per snapshot, the rendered documents by options; a new snapshot starts afresh. */
-const rendered = new WeakMap<DiscoverySnapshot, Map<string, string>>();
-/** Host headers vary per client; keep only a few variants per snapshot. */
-const MAX_VARIANTS_PER_SNAPSHOT = 8;
-
 /**
  * The /discovery JSON (http_sd / file_sd format): one group per instance in snapshot order, then the
- * own-metrics group. Repeated calls with the same snapshot and options return the same string.
+ * own-metrics group. Callers that serve it repeatedly keep the result per snapshot (see server/handler.ts).
  */
 export function renderDiscoveryDocument(snapshot: DiscoverySnapshot, opts: DiscoveryDocumentOptions): string {
-  const key = `${opts.host}\n${opts.port}\n${opts.scheme ?? ""}\n${opts.ownMetricsEndpoint}`;
-  let variants = rendered.get(snapshot);
-  const cached = variants?.get(key);
-  if (cached !== undefined) return cached;
-  const json = JSON.stringify(buildGroups(snapshot, opts));
-  if (!variants) {
-    variants = new Map();
-    rendered.set(snapshot, variants);
-  }
-  if (variants.size >= MAX_VARIANTS_PER_SNAPSHOT) variants.clear();
-  variants.set(key, json);
-  return json;
+  return JSON.stringify(buildGroups(snapshot, opts));
 }
 
 interface TargetGroup {

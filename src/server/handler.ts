@@ -7,7 +7,7 @@ import { PROMREGATOR_INSTANCE_HEADER, type ScrapeHandler } from "../scrape/types
 import { type Credentials, hasValidBasicAuth } from "./basic-auth.js";
 import { parseInvalidation } from "./invalidate-params.js";
 import { discoveryOrigin } from "./request-origin.js";
-import { sendBody, sendText } from "./respond.js";
+import { PreparedBody, sendBody, sendText } from "./respond.js";
 import { type AuthSwitches, matchRoute, requiresAuth } from "./routes.js";
 
 /** What the HTTP layer reads from discovery; implemented by the discovery service. */
@@ -53,6 +53,29 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     cacheInvalidate: p.cache.invalidate.auth,
   };
   let scrapesInFlight = 0;
+  // The document only changes with the snapshot; keep its bytes and gzip per snapshot and origin.
+  const preparedDocuments = new WeakMap<DiscoverySnapshot, Map<string, PreparedBody>>();
+
+  function preparedDocument(snapshot: DiscoverySnapshot, origin: ReturnType<typeof discoveryOrigin>) {
+    const key = `${origin.host}\n${origin.port}\n${origin.scheme}`;
+    let byOrigin = preparedDocuments.get(snapshot);
+    if (!byOrigin) {
+      byOrigin = new Map();
+      preparedDocuments.set(snapshot, byOrigin);
+    }
+    let prepared = byOrigin.get(key);
+    if (!prepared) {
+      // Host headers vary per client; a few variants are normal, many would be abuse.
+      if (byOrigin.size >= 8) byOrigin.clear();
+      const text = renderDiscoveryDocument(snapshot, {
+        ...origin,
+        ownMetricsEndpoint: p.discovery.ownMetricsEndpoint,
+      });
+      prepared = new PreparedBody(text);
+      byOrigin.set(key, prepared);
+    }
+    return prepared;
+  }
 
   async function scrape(req: IncomingMessage, res: ServerResponse, appId: string, instanceNumber: string) {
     if (req.headers[PROMREGATOR_INSTANCE_HEADER] === deps.processInstanceId) {
@@ -101,12 +124,13 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
       // An error keeps Prometheus' previous targets; an empty list would drop them until we are ready.
       return sendText(req, res, 503, "Discovery has not completed yet", { "retry-after": "5" });
     }
-    const origin = discoveryOrigin(req, p.discovery);
-    const body = renderDiscoveryDocument(snapshot, {
-      ...origin,
-      ownMetricsEndpoint: p.discovery.ownMetricsEndpoint,
-    });
-    sendBody(req, res, 200, "application/json", body);
+    sendBody(
+      req,
+      res,
+      200,
+      "application/json",
+      preparedDocument(snapshot, discoveryOrigin(req, p.discovery)),
+    );
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse) {

@@ -15,16 +15,32 @@ export function acceptsGzip(req: IncomingMessage): boolean {
   });
 }
 
+/** A body sent many times unchanged (the /discovery document): encoded and compressed once, on first need. */
+export class PreparedBody {
+  readonly bytes: Buffer;
+  private compressed: Buffer | undefined;
+
+  constructor(text: string) {
+    this.bytes = Buffer.from(text, "utf8");
+  }
+
+  gzipped(): Buffer {
+    this.compressed ??= gzipSync(this.bytes, { level: 1 });
+    return this.compressed;
+  }
+}
+
 /** Sends a complete body, gzip-compressed when the client accepts it and it is worth it. */
 export function sendBody(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
   contentType: string,
-  body: string | Buffer,
+  body: string | Buffer | PreparedBody,
   extraHeaders: Record<string, string> = {},
 ): void {
-  let payload = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  let payload =
+    body instanceof PreparedBody ? body.bytes : typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const headers: Record<string, string | number> = {
     "content-type": contentType,
     "cache-control": "no-store",
@@ -32,7 +48,7 @@ export function sendBody(
     ...extraHeaders,
   };
   if (payload.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
-    payload = gzipSync(payload, { level: 1 });
+    payload = body instanceof PreparedBody ? body.gzipped() : gzipSync(payload, { level: 1 });
     headers["content-encoding"] = "gzip";
     headers.vary = "Accept-Encoding";
   }

@@ -91,13 +91,9 @@ describe("renderDiscoveryDocument", () => {
     expect(group.labels).not.toHaveProperty("__scheme__");
   });
 
-  it("returns the identical string for the same snapshot and options, and renders anew otherwise", () => {
+  it("renders per snapshot and options", () => {
     const snapshot = snapshotOf([instance(0)]);
     const opts = { host: "h", port: 1, scheme: "http", ownMetricsEndpoint: true };
-    const first = renderDiscoveryDocument(snapshot, opts);
-    // Snapshots are immutable; changing one behind the renderer's back shows it answers from its memo.
-    (snapshot.instances as DiscoveredInstance[]).push(instance(1));
-    expect(renderDiscoveryDocument(snapshot, { ...opts })).toBe(first);
     const otherPort = renderDiscoveryDocument(snapshot, { ...opts, port: 2 });
     expect(otherPort).toContain('"h:2"');
     const otherSnapshot = renderDiscoveryDocument(snapshotOf([instance(0), instance(1)]), opts);

@@ -210,6 +210,16 @@ describe("request handler", () => {
     expect((await fetch(`${h.base}/ready`)).status).toBe(503);
   });
 
+  it("renders /discovery once per snapshot and origin, not per request", async () => {
+    const h = await start("promregator: {discovery: {hostname: prom.example, port: 9000}}");
+    const first = await (await fetch(`${h.base}/discovery`)).text();
+    // Snapshots are immutable; changing one behind the handler's back shows it answers from its memo.
+    (h.discovery.snapshot!.instances as DiscoveredInstance[]).push(instance(5));
+    expect(await (await fetch(`${h.base}/discovery`)).text()).toBe(first);
+    h.discovery.snapshot = snapshotOf([instance(0), instance(1), instance(5)]);
+    expect(JSON.parse(await (await fetch(`${h.base}/discovery`)).text())).toHaveLength(4);
+  });
+
   it("takes the discovery target from the Host header when not configured", async () => {
     const h = await start("promregator: {}");
     const res = await fetch(`${h.base}/discovery`, { headers: { "x-forwarded-proto": "https" } });
