@@ -1,0 +1,94 @@
+// `npm run bench [-- name...] [--seconds N] [--minutes N] [--profile] [--prometheus]`
+// Runs the benchmarks one after another (never two at once: they would share the two cores).
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { stopAllChildren } from "./lib/child.mjs";
+import { waitForQuietMachine } from "./lib/proc.mjs";
+import { machine } from "./lib/report.mjs";
+
+const BENCHMARKS = {
+  scrape: async (o) => (await import("./scrape.mjs")).runScrape(o),
+  discovery: async (o) => (await import("./discovery.mjs")).runDiscovery(o),
+  slow: async (o) => (await import("./slow.mjs")).runSlow(o),
+  memory: async (o) => (await import("./memory.mjs")).runMemory(o),
+};
+
+const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} ...] [options]
+  --seconds N    scrape: seconds per wrk case (default 12); slow: seconds per phase (default 25)
+  --minutes N    memory: duration in minutes (default 10)
+  --profile      also profile Promregator (node --cpu-prof) and list the top self-time functions
+  --prometheus   memory: scrape with a real Prometheus instead of the built-in load generator
+  --max-wait N   seconds to wait for other processes to calm down before each benchmark (default 180)
+`;
+
+function parse() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      seconds: { type: "string" },
+      minutes: { type: "string" },
+      profile: { type: "boolean", default: false },
+      prometheus: { type: "boolean", default: false },
+      "max-wait": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const unknown = positionals.filter((p) => !(p in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(", ")}\n${USAGE}`);
+  const number = (name, min = Number.MIN_VALUE) => {
+    if (values[name] === undefined) return undefined;
+    const n = Number(values[name]);
+    if (!(n >= min)) throw new Error(`--${name} must be a number >= ${min}, got ${values[name]}`);
+    return n;
+  };
+  return {
+    names: positionals.length > 0 ? positionals : Object.keys(BENCHMARKS),
+    seconds: number("seconds"),
+    minutes: number("minutes"),
+    profile: values.profile,
+    prometheus: values.prometheus,
+    maxWaitSeconds: number("max-wait", 0) ?? 180,
+  };
+}
+
+async function main() {
+  const options = parse();
+  if (!existsSync(resolve(import.meta.dirname, "../dist/cli.js"))) {
+    throw new Error("dist/ is missing: run `npm run build` first (npm run bench does it for you)");
+  }
+  const m = machine();
+  process.stdout.write(`machine: ${m.nproc} cores, ${m.cpuModel}, Node ${m.node}, load ${m.loadAverage1m}\n`);
+  for (const name of options.names) {
+    const flags = process.argv.slice(2).filter((a) => !(a in BENCHMARKS));
+    const command = ["npm run bench --", name, ...flags].join(" ");
+    process.stdout.write(`\n=== ${name} ===\n`);
+    const quiet = await waitForQuietMachine({
+      maxWaitSeconds: options.maxWaitSeconds,
+      log: (text) => process.stdout.write(`  ${text}\n`),
+    });
+    const started = Date.now();
+    await BENCHMARKS[name]({ ...options, command, otherCoresBefore: Number(quiet.otherCores.toFixed(2)) });
+    process.stdout.write(`${name} took ${Math.round((Date.now() - started) / 1000)} s\n`);
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the benchmark processes\n`);
+    stopAllChildren().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  () => stopAllChildren(),
+  async (error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    await stopAllChildren();
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,223 @@
+// Scrape proxy overhead: the same exposition fetched (a) directly from the app, (b) through nginx adding
+// X-CF-APP-INSTANCE, (c) through a minimal Node.js proxy doing the same, (d) through Promregator's
+// /singleTargetMetrics, under wrk load. (c) separates what Node.js costs from what Promregator adds.
+import { profilePromregator, selfTimeByArea, topSelfTime } from "./lib/cpuprofile.mjs";
+import { startNginx } from "./lib/nginx.mjs";
+import { otherCpuMeter, usage } from "./lib/proc.mjs";
+import {
+  freePort,
+  promregatorYaml,
+  startExpositionApp,
+  startNodeProxy,
+  startPromregatorProcess,
+  startSimulatorProcess,
+} from "./lib/processes.mjs";
+import { mb, printTable, printTargets, round, writeResult } from "./lib/report.mjs";
+import { runWrk } from "./lib/wrk.mjs";
+
+const SIZES = [
+  { name: "20KB", path: "/small", app: "bench-small" },
+  { name: "190KB", path: "/large", app: "bench-large" },
+];
+
+const landscape = {
+  domains: [{ name: "apps.example.org" }],
+  orgs: [
+    {
+      name: "bench",
+      spaces: [{ name: "bench", apps: SIZES.map((s) => ({ name: s.app, instances: 1 })) }],
+    },
+  ],
+};
+
+/** One target per size; overrideRouteAndPath sends Promregator straight to the app, with no router. */
+function targetsYaml(appPort) {
+  return [
+    "  targets:",
+    ...SIZES.flatMap((s) => [
+      "    - orgName: bench",
+      "      spaceName: bench",
+      `      applicationName: ${s.app}`,
+      "      protocol: http",
+      `      overrideRouteAndPath: 127.0.0.1:${appPort}`,
+      `      path: ${s.path}`,
+    ]),
+  ].join("\n");
+}
+
+/** wrk against url while measuring the CPU and memory of the proxy processes. */
+async function measure({ url, proxyPids, seconds, warmupSeconds, connections, threads }) {
+  if (warmupSeconds > 0) await runWrk({ url, seconds: warmupSeconds, connections, threads });
+  const before = usage(proxyPids());
+  const others = otherCpuMeter();
+  const wrk = await runWrk({ url, seconds, connections, threads });
+  const after = usage(proxyPids());
+  const proxyCpu = after.cpuSeconds - before.cpuSeconds;
+  return {
+    ...wrk,
+    proxyCpuSeconds: round(proxyCpu),
+    proxyCpuUsPerRequest: wrk.requests ? round((proxyCpu * 1e6) / wrk.requests, 1) : undefined,
+    proxyRssBeforeMB: mb(before.rssBytes),
+    proxyRssAfterMB: mb(after.rssBytes),
+    proxyPeakRssMB: mb(after.peakRssBytes),
+    otherCores: round(others().otherCores),
+  };
+}
+
+export async function runScrape({ seconds = 12, profile = false, ...context }) {
+  const warmupSeconds = Math.min(3, Math.ceil(seconds / 5));
+  const loads = [
+    { name: "50 conns", connections: 50, threads: 2, seconds, warmupSeconds, sizes: ["20KB", "190KB"] },
+    // One connection, no queueing: the latency one scrape pays for the extra hop.
+    {
+      name: "1 conn",
+      connections: 1,
+      threads: 1,
+      seconds: Math.max(3, Math.round(seconds / 3)),
+      warmupSeconds: 1,
+      sizes: ["20KB"],
+    },
+  ];
+  const cleanup = [];
+  try {
+    const app = await startExpositionApp();
+    cleanup.push(app.stop);
+    const sim = await startSimulatorProcess({ landscape });
+    cleanup.push(sim.stop);
+    const port = await freePort();
+    const startOptions = {
+      yaml: promregatorYaml({ sim, port, promregator: targetsYaml(app.port) }),
+      port,
+      caPem: sim.caPem,
+    };
+    const promregator = await startPromregatorProcess(startOptions);
+    cleanup.push(promregator.stop);
+    const guids = {};
+    for (const s of SIZES) guids[s.name] = (await sim.findApp(s.app)).guid;
+    const instance = `${guids["20KB"]}:0`;
+    const nginx = await startNginx({ appPort: app.port, instance });
+    cleanup.push(nginx.stop);
+    const nodeProxy = await startNodeProxy({ appPort: app.port, instance });
+    cleanup.push(nodeProxy.stop);
+
+    const proxies = [
+      { name: "direct", url: (s) => `http://127.0.0.1:${app.port}${s.path}`, pids: () => [app.pid] },
+      { name: "nginx", url: (s) => `${nginx.url}${s.path}`, pids: nginx.pids },
+      { name: "node-proxy", url: (s) => `${nodeProxy.url}${s.path}`, pids: () => [nodeProxy.pid] },
+      {
+        name: "promregator",
+        url: (s) => `${promregator.url}/singleTargetMetrics/${guids[s.name]}/0`,
+        pids: () => [promregator.pid],
+      },
+    ];
+    const cases = [];
+    for (const load of loads) {
+      for (const size of SIZES.filter((s) => load.sizes.includes(s.name))) {
+        for (const proxy of proxies) {
+          const result = await measure({ url: proxy.url(size), proxyPids: proxy.pids, ...load });
+          cases.push({
+            size: size.name,
+            bytes: app.sizes[size.path],
+            load: load.name,
+            proxy: proxy.name,
+            ...result,
+          });
+          process.stdout.write(
+            `  ${size.name} ${load.name} ${proxy.name}: ${result.requestsPerSecond} req/s\n`,
+          );
+        }
+      }
+    }
+    for (const stop of cleanup.splice(2)) await stop();
+
+    const profiles = profile ? await profileSizes(startOptions, guids) : undefined;
+    return report(cases, profiles, context);
+  } finally {
+    for (const stop of cleanup.reverse()) await stop();
+  }
+}
+
+/** A separate profiled run per size (profiling slows the process, so these are not the measured runs). */
+async function profileSizes(startOptions, guids) {
+  const profiles = {};
+  for (const size of SIZES) {
+    const raw = await profilePromregator(startOptions, (p) =>
+      runWrk({ url: `${p.url}/singleTargetMetrics/${guids[size.name]}/0`, seconds: 10 }),
+    );
+    profiles[size.name] = { byArea: selfTimeByArea(raw), topFunctions: topSelfTime(raw, 15) };
+    printTable(
+      `Promregator CPU profile, ${size.name}, 50 connections: self time by area`,
+      profiles[size.name].byArea,
+    );
+    printTable(`... top functions`, profiles[size.name].topFunctions);
+  }
+  return profiles;
+}
+
+function report(cases, profiles, context) {
+  const find = (size, load, proxy) =>
+    cases.find((c) => c.size === size && c.load === load && c.proxy === proxy);
+  const ratios = [];
+  for (const load of ["50 conns", "1 conn"]) {
+    for (const size of SIZES.map((s) => s.name)) {
+      const direct = find(size, load, "direct");
+      if (!direct) continue;
+      const nginx = find(size, load, "nginx");
+      const node = find(size, load, "node-proxy");
+      const prom = find(size, load, "promregator");
+      ratios.push({
+        size,
+        load,
+        "prom/nginx req/s": round(prom.requestsPerSecond / nginx.requestsPerSecond),
+        "prom/node-proxy req/s": round(prom.requestsPerSecond / node.requestsPerSecond),
+        "prom/direct req/s": round(prom.requestsPerSecond / direct.requestsPerSecond),
+        "node-proxy/nginx req/s": round(node.requestsPerSecond / nginx.requestsPerSecond),
+        "prom p50 - direct ms": round(prom.p50Ms - direct.p50Ms),
+        "nginx p50 - direct ms": round(nginx.p50Ms - direct.p50Ms),
+        "prom/nginx cpu per req": round(prom.proxyCpuUsPerRequest / nginx.proxyCpuUsPerRequest, 1),
+      });
+    }
+  }
+  printTable(
+    "Scrape proxy (wrk; CPU and RSS of the proxy process, for direct: of the app; others = cores used by unrelated processes)",
+    cases.map((c) => ({
+      size: c.size,
+      load: c.load,
+      proxy: c.proxy,
+      "req/s": round(c.requestsPerSecond, 0),
+      "p50 ms": round(c.p50Ms),
+      "p99 ms": round(c.p99Ms),
+      "cpu s": c.proxyCpuSeconds,
+      "cpu us/req": c.proxyCpuUsPerRequest,
+      "peak RSS MB": c.proxyPeakRssMB,
+      errors: c.non2xx + c.socketErrors,
+      others: c.otherCores,
+    })),
+  );
+  printTable("Ratios", ratios);
+  const ratio = (size, load) => ratios.find((r) => r.size === size && r.load === load);
+  const single = ratio("20KB", "1 conn");
+  const targets = printTargets([
+    ...SIZES.map((s) => ({
+      name: `throughput vs nginx, ${s.name}, 50 connections`,
+      goal: ">= 0.50",
+      measured: ratio(s.name, "50 conns")["prom/nginx req/s"],
+      met: ratio(s.name, "50 conns")["prom/nginx req/s"] >= 0.5,
+    })),
+    {
+      name: "p50 overhead over direct, 20KB, 50 connections",
+      goal: "< 2 ms",
+      measured: `${ratio("20KB", "50 conns")["prom p50 - direct ms"]} ms`,
+      met: ratio("20KB", "50 conns")["prom p50 - direct ms"] < 2,
+    },
+    {
+      name: "p50 overhead over direct, 20KB, 1 connection",
+      goal: "< 2 ms",
+      measured: `${single["prom p50 - direct ms"]} ms`,
+      met: single["prom p50 - direct ms"] < 2,
+    },
+  ]);
+  const errors = cases.reduce((n, c) => n + c.non2xx + c.socketErrors, 0);
+  if (errors > 0) process.stdout.write(`\nWARNING: ${errors} failed requests; see the errors column\n`);
+  return writeResult("scrape", context, { cases, ratios, targets, profiles });
+}
