@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -239,6 +240,26 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
       return r.length > 0 ? r : undefined;
     });
     expect(exemplars[0].exemplars[0].labels.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("is accepted by promtool check service-discovery", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promregator-promtool-"));
+    try {
+      const file = join(dir, "prometheus.yml");
+      writeFileSync(
+        file,
+        `scrape_configs:\n${scrapeJobYaml({ jobName: "sd", promregatorUrl: promregator.url })}\n`,
+      );
+      const run = spawnSync("promtool", ["check", "service-discovery", "--timeout=3s", file, "sd"], {
+        encoding: "utf8",
+      });
+      expect(run.status, run.stderr).toBe(0);
+      // promtool prints every discovered target with its labels after relabelling.
+      expect(run.stdout).toContain(`${guidOf("om-app")}:1`);
+      expect(run.stdout).toContain("cf_instance_number");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("ingests OpenMetrics and text 0.0.4 instances alike, with histograms intact", async () => {
