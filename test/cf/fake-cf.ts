@@ -11,6 +11,7 @@ import { pino } from "pino";
 import type { CfConfig } from "../../src/config/types.js";
 import type { Logger } from "../../src/log.js";
 import type { OwnMetricsRecorder } from "../../src/metrics/types.js";
+import { defaultConfig } from "../support/default-config.js";
 
 /** A tiny stand-in for CC + UAA: routes by "METHOD /path", records every request. */
 export interface SeenRequest {
@@ -187,32 +188,16 @@ export async function startFakeCf(
   return fake;
 }
 
+/** The default CF settings pointed at a test server, with a short backoff so retries do not slow tests. */
 export function testConfig(apiUrl: string, overrides: Partial<CfConfig> = {}): CfConfig {
+  const base = defaultConfig().cf;
   return {
+    ...base,
     apiUrl,
     api_host: new URL(apiUrl).host,
     username: USER,
     password: PASSWORD,
-    skipSslValidation: false,
-    cache: {
-      timeout: {
-        org: 3600,
-        space: 3600,
-        application: 300,
-        domain: 3600,
-        route: 300,
-        process: 300,
-        resolver: 300,
-      },
-      expiry: { org: 120, space: 120, application: 120, domain: 300, route: 120, process: 120 },
-      aggregator: { blocksize: { route: 100, process: 100 }, checkinterval: { route: 125, process: 125 } },
-    },
-    request: {
-      timeout: { org: 2500, space: 2500, appInSpace: 2500, domain: 2500, route: 2500, process: 2500 },
-      backoff: 10,
-      rateLimit: 0,
-    },
-    watchdog: { enabled: false, timeout: 2500, rate: 60, initialDelay: 60 },
+    request: { ...base.request, backoff: 10 },
     ...overrides,
   };
 }

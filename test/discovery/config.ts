@@ -1,6 +1,7 @@
 import type { pino } from "pino";
-import type { CfConfig, Config, TargetConfig } from "../../src/config/types.js";
+import type { Config, TargetConfig } from "../../src/config/types.js";
 import { createLogger, type Logger } from "../../src/log.js";
+import { defaultConfig } from "../support/default-config.js";
 
 export function target(overrides: Partial<TargetConfig> = {}): TargetConfig {
   return {
@@ -18,64 +19,23 @@ export function testConfig(
   targets: Partial<TargetConfig>[],
   cache: { timeout?: number; expiry?: number; resolver?: number } = {},
 ): Config {
+  const base = defaultConfig();
   const timeout = cache.timeout ?? 300;
   const expiry = cache.expiry ?? 120;
-  const cf: CfConfig = {
-    apiUrl: "https://api.example.com",
-    api_host: "api.example.com",
-    skipSslValidation: false,
-    cache: {
-      timeout: {
-        org: timeout,
-        space: timeout,
-        application: timeout,
-        domain: timeout,
-        route: timeout,
-        process: timeout,
-        resolver: cache.resolver ?? timeout,
-      },
-      expiry: {
-        org: expiry,
-        space: expiry,
-        application: expiry,
-        domain: expiry,
-        route: expiry,
-        process: expiry,
-      },
-      aggregator: { blocksize: { route: 100, process: 100 }, checkinterval: { route: 125, process: 125 } },
-    },
-    request: {
-      timeout: { org: 2500, space: 2500, appInSpace: 2500, domain: 2500, route: 2500, process: 2500 },
-      backoff: 500,
-      rateLimit: 0,
-    },
-    watchdog: { enabled: false, timeout: 2500, rate: 60, initialDelay: 60 },
-  };
+  const layers = ["org", "space", "application", "domain", "route", "process"] as const;
+  const each = (value: number) =>
+    Object.fromEntries(layers.map((layer) => [layer, value])) as Record<(typeof layers)[number], number>;
   return {
-    cf,
-    promregator: {
-      targets: targets.map(target),
-      targetAuthenticators: [],
-      authentication: { basic: { username: "promregator" } },
-      discovery: { port: 0, auth: "NONE", ownMetricsEndpoint: true },
-      discoverer: { timeout: 600 },
-      endpoint: { auth: "NONE" },
-      scraping: {
-        maxProcessingTime: 5000,
-        connectionTimeout: 5000,
-        socketReadTimeout: 5000,
-        threads: 5,
-        maxBodySize: 10_000_000,
-        failureMode: "strict",
-        maxConcurrent: 100,
+    ...base,
+    cf: {
+      ...base.cf,
+      cache: {
+        ...base.cf.cache,
+        timeout: { ...each(timeout), resolver: cache.resolver ?? timeout },
+        expiry: each(expiry),
       },
-      metrics: { auth: "NONE", requestLatency: false, internal: false, labelNamePrefix: "" },
-      cache: { invalidate: { auth: "NONE" } },
-      defaultInternalRoutePort: 8080,
-      simulation: { enabled: false, instances: 10 },
     },
-    server: { port: 8080, address: "127.0.0.1" },
-    logging: { level: "info" },
+    promregator: { ...base.promregator, targets: targets.map(target) },
   };
 }
 

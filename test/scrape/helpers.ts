@@ -10,59 +10,31 @@ import type { Logger } from "../../src/log.js";
 import type { OwnMetricsRecorder, ScrapeOutcome } from "../../src/metrics/types.js";
 import { createScrapeHandler, type ScrapeHandlerDeps } from "../../src/scrape/index.js";
 import type { ScrapeHandler } from "../../src/scrape/types.js";
+import { defaultConfig } from "../support/default-config.js";
 
 type Scraping = PromregatorConfig["scraping"];
 
 export const PROCESS_ID = "0b7f2a4e-5d1c-4f7a-9e3b-123456789abc";
 
-/** A complete Config with the Java defaults, adjusted by `scraping` and `promregator`. */
+/** A complete Config with the defaults, adjusted by `scraping` and `promregator`. */
 export function testConfig(
   scraping: Partial<Scraping> = {},
   promregator: Partial<PromregatorConfig> = {},
 ): Config {
-  const timeouts = { org: 3600, space: 3600, application: 300, domain: 3600, route: 300, process: 300 };
+  const base = defaultConfig();
   return {
-    cf: {
-      apiUrl: "https://api.example.org",
-      api_host: "api.example.org",
-      skipSslValidation: false,
-      cache: {
-        timeout: { ...timeouts, resolver: 300 },
-        expiry: { org: 120, space: 120, application: 120, domain: 300, route: 120, process: 120 },
-        aggregator: { blocksize: { route: 100, process: 100 }, checkinterval: { route: 125, process: 125 } },
-      },
-      request: {
-        timeout: { org: 2500, space: 2500, appInSpace: 2500, domain: 2500, route: 2500, process: 2500 },
-        backoff: 500,
-        rateLimit: 0,
-      },
-      watchdog: { enabled: false, timeout: 2500, rate: 60, initialDelay: 60 },
-    },
+    ...base,
     promregator: {
-      targets: [],
-      targetAuthenticators: [],
-      authentication: { basic: { username: "promregator" } },
-      discovery: { port: 0, auth: "NONE", ownMetricsEndpoint: true },
-      discoverer: { timeout: 600 },
-      endpoint: { auth: "NONE" },
+      ...base.promregator,
       scraping: {
-        maxProcessingTime: 5000,
-        connectionTimeout: 5000,
-        socketReadTimeout: 5000,
-        threads: 5,
+        ...base.promregator.scraping,
         maxBodySize: 10 * 1024 * 1024,
-        failureMode: "strict",
         maxConcurrent: 100,
         ...scraping,
       },
-      metrics: { auth: "NONE", requestLatency: false, internal: false, labelNamePrefix: "" },
-      cache: { invalidate: { auth: "NONE" } },
-      defaultInternalRoutePort: 8080,
-      simulation: { enabled: false, instances: 10 },
       ...promregator,
     },
     server: { port: 0, address: "127.0.0.1" },
-    logging: { level: "info" },
   };
 }
 
