@@ -3,7 +3,7 @@ import { startPromregator } from "./app.js";
 import { loadConfig } from "./config/load.js";
 import type { Logger } from "./log.js";
 import { scrapeJobYaml } from "./prometheus-config.js";
-import { demoLandscape, startSimulator } from "./simulator/index.js";
+import { demoLandscape, type RunningSimulator, startSimulator } from "./simulator/index.js";
 
 export interface DemoOptions {
   port: number;
@@ -14,6 +14,33 @@ export interface DemoOptions {
 }
 
 /**
+ * A promregator.yml that discovers every app of a running simulator and scrapes through its router (plain HTTP,
+ * the only protocol simulated instances speak). The password is left to CF_PASSWORD.
+ */
+export function simulatorConfigYaml(
+  sim: RunningSimulator,
+  username: string,
+  server: { port: number; address: string },
+  target = "    - protocol: http",
+): string {
+  return [
+    "cf:",
+    `  api_host: ${sim.apiUrl}`,
+    `  username: ${username}`,
+    "promregator:",
+    "  targets:",
+    target,
+    "  scraping:",
+    "    proxy:",
+    `      host: ${sim.routerAddress.host}`,
+    `      port: ${sim.routerAddress.port}`,
+    "server:",
+    `  port: ${server.port}`,
+    `  address: ${server.address}`,
+  ].join("\n");
+}
+
+/**
  * Starts the CF simulator and a Promregator that discovers it through the normal config path, so that
  * `npm start` shows the real product working with no Cloud Foundry at hand.
  */
@@ -21,21 +48,7 @@ export async function runDemo(opts: DemoOptions) {
   const print = opts.print ?? ((text: string) => process.stdout.write(text));
   const user = { username: "demo", password: randomUUID() };
   const sim = await startSimulator({ landscape: demoLandscape(), users: [user] });
-  const yaml = [
-    "cf:",
-    `  api_host: ${sim.apiUrl}`,
-    `  username: ${user.username}`,
-    "promregator:",
-    "  targets:",
-    "    - protocol: http",
-    "  scraping:",
-    "    proxy:",
-    `      host: ${sim.routerAddress.host}`,
-    `      port: ${sim.routerAddress.port}`,
-    "server:",
-    `  port: ${opts.port}`,
-    `  address: ${opts.address}`,
-  ].join("\n");
+  const yaml = simulatorConfigYaml(sim, user.username, { port: opts.port, address: opts.address });
   // The password goes through the environment, the way operators are told to pass it.
   const { config } = loadConfig({ text: yaml, env: { CF_PASSWORD: user.password } });
   const app = await startPromregator({ config, logger: opts.logger, cfCa: sim.caPem });

@@ -9,6 +9,7 @@ import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningPromregator, startPromregator } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
+import { simulatorConfigYaml } from "../../src/demo.js";
 import { silentLogger } from "../../src/log.js";
 import { demoLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
 
@@ -37,22 +38,12 @@ describe.skipIf(!hasChromium)(title, () => {
   beforeAll(async () => {
     const user = { username: "browser", password: "browser-test-password" };
     sim = await startSimulator({ landscape: demoLandscape(), users: [user] });
-    const yaml = [
-      "cf:",
-      `  api_host: ${sim.apiUrl}`,
-      `  username: ${user.username}`,
-      "promregator:",
-      "  targets:",
-      "    - orgName: acme-prod",
-      "      protocol: http",
-      "  scraping:",
-      "    proxy:",
-      `      host: ${sim.routerAddress.host}`,
-      `      port: ${sim.routerAddress.port}`,
-      "server:",
-      "  port: 0",
-      "  address: 127.0.0.1",
-    ].join("\n");
+    const yaml = simulatorConfigYaml(
+      sim,
+      user.username,
+      { port: 0, address: "127.0.0.1" },
+      "    - orgName: acme-prod\n      protocol: http",
+    );
     const { config } = loadConfig({ text: yaml, env: { CF_PASSWORD: user.password } });
     app = await startPromregator({ config, logger: silentLogger, cfCa: sim.caPem, env: {} });
     await app.whenReady();
