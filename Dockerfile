@@ -38,7 +38,7 @@ EXPOSE 8080
 
 # The slim image has no curl; node's own fetch does the probe. SERVER_PORT moves the server, so follow it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SERVER_PORT||8080)+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SERVER_PORT||process.env.PORT||8080)+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown). A watchdog restart request
 # (exit code 161) ends the container; let the orchestrator restart it (docker --restart=on-failure, CF).

@@ -8,6 +8,7 @@ import { DEFAULT_SECRETS_DIR } from "./cipher.js";
 import { readEnvProperties } from "./env-source.js";
 import { ConfigError } from "./errors.js";
 import { prepareFileProperties } from "./file-keys.js";
+import { canonicalPath } from "./paths.js";
 import { type Property, PropertySource } from "./properties.js";
 import type { Config } from "./types.js";
 import { type FileProperty, readYamlProperties } from "./yaml-source.js";
@@ -69,6 +70,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     ...prepareFileProperties(raw, fileLabel, warnings),
     ...readEnvProperties(env, warnings),
   ]);
+  // Cloud Foundry and container platforms tell an app its port in PORT; an explicit server.port still wins.
+  const serverPort = canonicalPath("server.port");
+  if (!merged.has(serverPort) && env.PORT) {
+    merged.set(serverPort, { key: "server.port", value: env.PORT, origin: { kind: "env", name: "PORT" } });
+  }
   const secretsDir = options.secretsDir ?? DEFAULT_SECRETS_DIR;
   const source = new PropertySource(merged, allFileProps, env, secretsDir, warnings);
   const config = buildConfig(source, options.requireCf ?? true, warnings);

@@ -147,7 +147,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
   "promregator.simulation.enabled":
     "Run without Cloud Foundry, like the Java version's simulation mode: the built-in simulator serves org `simorg`, space `simspace` and apps `testapp1`...`testapp100`, and the configured targets are resolved and scraped against it (over plain HTTP). `cf.*` is then not required.",
   "promregator.simulation.instances": "Instances per simulated app (see `promregator.simulation.enabled`).",
-  "server.port": "Port Promregator listens on; 0 picks a free one.",
+  "server.port":
+    "Port Promregator listens on; 0 picks a free one. When neither the file nor `SERVER_PORT` sets it, the `PORT` variable that Cloud Foundry and container platforms provide is used.",
   "server.address": "Address Promregator listens on.",
   "server.tls.cert": "PEM certificate (chain) file; with `server.tls.key`, Promregator serves HTTPS.",
   "server.tls.key": "PEM private key file for `server.tls.cert`.",

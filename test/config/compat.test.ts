@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
 import { errorOf, load, MINIMAL_CF } from "./helpers.js";
 
 describe("deprecated keys", () => {
@@ -232,5 +233,21 @@ describe("Java keys without effect here", () => {
     expect(warnings.some((w) => w.includes("promregator.scraping.threads") && w.includes("no effect"))).toBe(
       true,
     );
+  });
+});
+
+describe("PORT from the platform", () => {
+  it("sets server.port when neither the file nor SERVER_PORT does", () => {
+    expect(loadConfig({ text: MINIMAL_CF, env: { PORT: "61234" } }).config.server.port).toBe(61234);
+    expect(
+      loadConfig({ text: `${MINIMAL_CF}server.port: 9000\n`, env: { PORT: "61234" } }).config.server.port,
+    ).toBe(9000);
+    expect(
+      loadConfig({ text: MINIMAL_CF, env: { PORT: "61234", SERVER_PORT: "9001" } }).config.server.port,
+    ).toBe(9001);
+  });
+
+  it("names PORT when its value is not a port", () => {
+    expect(() => loadConfig({ text: MINIMAL_CF, env: { PORT: "http" } })).toThrow(/PORT/);
   });
 });
