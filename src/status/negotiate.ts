@@ -1,4 +1,4 @@
-/** The path of the JSON twin; the lead's route table maps it to the status page like `/`. */
+/** The path of the JSON twin; the server's route table maps it to the status page like `/`. */
 export const STATUS_JSON_PATH = "/status.json";
 
 interface MediaRange {
