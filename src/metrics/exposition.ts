@@ -23,25 +23,28 @@ export const NAME_PREFIX = "promregator_";
  */
 export function writeExposition(families: readonly FamilySnapshot[], format: ExpositionFormat): string {
   const out: string[] = [];
+  const labels = new LabelFormatter();
   for (const family of families) {
-    if (format === "openmetrics") writeOpenMetricsFamily(family, out);
-    else writeTextFamily(family, out);
+    if (format === "openmetrics") writeOpenMetricsFamily(family, out, labels);
+    else writeTextFamily(family, out, labels);
   }
   if (format === "openmetrics") out.push("# EOF");
   return `${out.join("\n")}\n`;
 }
 
-function writeTextFamily(family: FamilySnapshot, out: string[]): void {
+function writeTextFamily(family: FamilySnapshot, out: string[], labels: LabelFormatter): void {
   const name = withPrefix(family.name);
   out.push(`# HELP ${name} ${escapeHelp(family.help, false)}`);
   out.push(`# TYPE ${name} ${textType(family.type)}`);
   for (const sample of family.values) {
     const sampleName = sample.metricName ? withPrefix(sample.metricName) : name;
-    out.push(`${sampleName}${formatLabels(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`);
+    out.push(
+      `${sampleName}${labels.format(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`,
+    );
   }
 }
 
-function writeOpenMetricsFamily(family: FamilySnapshot, out: string[]): void {
+function writeOpenMetricsFamily(family: FamilySnapshot, out: string[], labels: LabelFormatter): void {
   const isCounter = family.type === "counter";
   // OpenMetrics names the counter family without `_total`; only its samples carry the suffix.
   const name = isCounter ? withPrefix(family.name).replace(/_total$/, "") : withPrefix(family.name);
@@ -50,7 +53,9 @@ function writeOpenMetricsFamily(family: FamilySnapshot, out: string[]): void {
   for (const sample of family.values) {
     let sampleName = sample.metricName ? withPrefix(sample.metricName) : name;
     if (isCounter && !sample.metricName) sampleName = `${name}_total`;
-    out.push(`${sampleName}${formatLabels(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`);
+    out.push(
+      `${sampleName}${labels.format(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`,
+    );
   }
 }
 
@@ -66,22 +71,45 @@ function openMetricsType(type: string): string {
   return ["counter", "gauge", "histogram", "summary"].includes(type) ? type : "unknown";
 }
 
-function formatLabels(
-  first: Readonly<Record<string, string | number | undefined>> | undefined,
-  second: Readonly<Record<string, string | number | undefined>>,
-): string {
-  const parts: string[] = [];
-  const seen = new Set<string>();
-  for (const labels of [first, second]) {
-    if (!labels) continue;
-    for (const [key, value] of Object.entries(labels)) {
-      if (value === undefined || seen.has(key)) continue;
-      seen.add(key);
-      const text = key === "le" || key === "quantile" ? canonicalNumber(value) : String(value);
-      parts.push(`${key}="${escapeLabelValue(text)}"`);
-    }
+type Labels = Readonly<Record<string, string | number | undefined>>;
+
+/**
+ * Formats label sets. A histogram child's labels are one object shared by all its buckets, sum and count
+ * (prom-client's `sharedLabels`), so they are formatted and escaped once per child and render, not per sample:
+ * with thousands of instances that was most of the render's time and garbage.
+ */
+class LabelFormatter {
+  private readonly shared = new Map<Labels, { text: string; keys: Set<string> }>();
+
+  format(first: Labels | undefined, second: Labels): string {
+    const prefix = first ? this.sharedPart(first) : undefined;
+    const parts: string[] = prefix?.text ? [prefix.text] : [];
+    appendLabels(second, parts, prefix?.keys);
+    return parts.length > 0 ? `{${parts.join(",")}}` : "";
   }
-  return parts.length > 0 ? `{${parts.join(",")}}` : "";
+
+  private sharedPart(labels: Labels) {
+    let part = this.shared.get(labels);
+    if (!part) {
+      const parts: string[] = [];
+      const keys = appendLabels(labels, parts);
+      part = { text: parts.join(","), keys };
+      this.shared.set(labels, part);
+    }
+    return part;
+  }
+}
+
+/** Appends `key="value"` for each set label not in `skip`; returns the keys written. */
+function appendLabels(labels: Labels, parts: string[], skip?: ReadonlySet<string>): Set<string> {
+  const written = new Set<string>();
+  for (const [key, value] of Object.entries(labels)) {
+    if (value === undefined || skip?.has(key) || written.has(key)) continue;
+    written.add(key);
+    const text = key === "le" || key === "quantile" ? canonicalNumber(value) : String(value);
+    parts.push(`${key}="${escapeLabelValue(text)}"`);
+  }
+  return written;
 }
 
 /** Bucket bounds as floats ("1.0", "+Inf"), the form OpenMetrics asks for and the Java version writes. */
@@ -100,7 +128,10 @@ export function formatValue(value: number): string {
   return String(value);
 }
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabelValue(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }
 
