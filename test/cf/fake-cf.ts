@@ -188,6 +188,13 @@ export async function startFakeCf(
   return fake;
 }
 
+/** Answers the organization list with one org, for an authorised caller. */
+export function serveOrgs(f: FakeCf): void {
+  f.on("GET /v3/organizations", (req, res, ff) => {
+    if (authorised(req, res, ff)) json(res, 200, page([org("o1")]));
+  });
+}
+
 /** The default CF settings pointed at a test server, with a short backoff so retries do not slow tests. */
 export function testConfig(apiUrl: string, overrides: Partial<CfConfig> = {}): CfConfig {
   const base = defaultConfig().cf;

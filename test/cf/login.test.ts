@@ -2,14 +2,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CloudControllerClient, createCloudControllerClient, UaaError } from "../../src/cf/index.js";
 import { silentLogger } from "../../src/log.js";
 import {
-  authorised,
   capturingLogger,
   type FakeCf,
   fakeTime,
   json,
-  org,
   PASSWORD,
-  page,
+  serveOrgs,
   startFakeCf,
   testConfig,
   USER,
@@ -23,12 +21,6 @@ afterEach(async () => {
   client = undefined;
   await fake?.close();
 });
-
-function serveOrgs(f: FakeCf): void {
-  f.on("GET /v3/organizations", (req, res, ff) => {
-    if (authorised(req, res, ff)) json(res, 200, page([org("o1")]));
-  });
-}
 
 describe("login", () => {
   it("uses the password grant at links.login with client cf and sends the bearer token to CC", async () => {

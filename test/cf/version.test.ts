@@ -2,16 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CfApiError, type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
 import { compareVersions } from "../../src/cf/versions.js";
 import { silentLogger } from "../../src/log.js";
-import {
-  authorised,
-  capturingLogger,
-  type FakeCf,
-  json,
-  org,
-  page,
-  startFakeCf,
-  testConfig,
-} from "./fake-cf.js";
+import { capturingLogger, type FakeCf, json, serveOrgs, startFakeCf, testConfig } from "./fake-cf.js";
 
 let fake: FakeCf;
 let client: CloudControllerClient | undefined;
@@ -21,12 +12,6 @@ afterEach(async () => {
   client = undefined;
   await fake?.close();
 });
-
-function serveOrgs(f: FakeCf): void {
-  f.on("GET /v3/organizations", (req, res, ff) => {
-    if (authorised(req, res, ff)) json(res, 200, page([org("o1")]));
-  });
-}
 
 describe("API version check", () => {
   it("refuses a CC older than 3.84.0 before listing anything", async () => {
