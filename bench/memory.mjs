@@ -6,6 +6,7 @@ import { cpuSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mj
 import {
   freePort,
   promregatorYaml,
+  routerTargetYaml,
   startPromregatorProcess,
   startSimulatorProcess,
 } from "./lib/processes.mjs";
@@ -109,15 +110,7 @@ export async function runMemory({ minutes = 10, prometheus = false, ...context }
     const yaml = promregatorYaml({
       sim,
       port,
-      promregator: [
-        "  targets:",
-        "    - orgRegex: org-.*",
-        "      protocol: http",
-        "  scraping:",
-        "    proxy:",
-        `      host: ${sim.routerAddress.host}`,
-        `      port: ${sim.routerAddress.port}`,
-      ].join("\n"),
+      promregator: routerTargetYaml(sim, "orgRegex: org-.*"),
     });
     promregator = await startPromregatorProcess({
       yaml,

@@ -5,6 +5,7 @@ import { usage } from "./lib/proc.mjs";
 import {
   freePort,
   promregatorYaml,
+  routerTargetYaml,
   startPromregatorProcess,
   startSimulatorProcess,
 } from "./lib/processes.mjs";
@@ -72,15 +73,7 @@ export async function runSlow({ seconds = 25, ...context }) {
     const yaml = promregatorYaml({
       sim,
       port,
-      promregator: [
-        "  targets:",
-        "    - orgName: slow-org",
-        "      protocol: http",
-        "  scraping:",
-        "    proxy:",
-        `      host: ${sim.routerAddress.host}`,
-        `      port: ${sim.routerAddress.port}`,
-      ].join("\n"),
+      promregator: routerTargetYaml(sim, "orgName: slow-org"),
     });
     promregator = await startPromregatorProcess({ yaml, port, caPem: sim.caPem });
     const guids = [];

@@ -2,6 +2,7 @@
 // benchmark measures is the proxy in front of it. Run as its own process; prints {"port": n} when ready.
 import { createServer } from "node:http";
 import { generateExposition } from "./exposition.mjs";
+import { stopWithParent } from "./stop-with-parent.mjs";
 
 export const EXPOSITIONS = {
   "/large": { families: 237, targetBytes: 190_000 },
@@ -33,10 +34,4 @@ function stop() {
   server.close(() => process.exit(0));
   server.closeAllConnections();
 }
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-// Leave together with the benchmark that started us, even when it ended without stopping us.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) stop();
-}, 1000).unref();
+stopWithParent(stop);

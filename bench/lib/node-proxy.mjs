@@ -4,6 +4,7 @@
 import { createServer } from "node:http";
 import { pipeline } from "node:stream";
 import { Agent } from "undici";
+import { stopWithParent } from "./stop-with-parent.mjs";
 
 const [origin, instance] = process.argv.slice(2);
 const agent = new Agent({ keepAliveTimeout: 30_000 });
@@ -34,10 +35,4 @@ function stop() {
   server.close(() => process.exit(0));
   server.closeAllConnections();
 }
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-// Leave together with the benchmark that started us, even when it ended without stopping us.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) stop();
-}, 1000).unref();
+stopWithParent(stop);

@@ -98,6 +98,19 @@ export function promregatorYaml({ sim, port, promregator }) {
   ].join("\n");
 }
 
+/** The `promregator:` block for one target scraped through the simulated router (plain HTTP, as instances speak). */
+export function routerTargetYaml(sim, targetLine) {
+  return [
+    "  targets:",
+    `    - ${targetLine}`,
+    "      protocol: http",
+    "  scraping:",
+    "    proxy:",
+    `      host: ${sim.routerAddress.host}`,
+    `      port: ${sim.routerAddress.port}`,
+  ].join("\n");
+}
+
 /**
  * Runs dist/cli.js with a config file in a temp dir. Resolves once /ready answers 200, with the times
  * from spawn to the first HTTP answer (listening) and to ready.

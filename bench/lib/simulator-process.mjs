@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { syncBuiltinESMExports } from "node:module";
+import { stopWithParent } from "./stop-with-parent.mjs";
 
 const options = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const { generate, idleTimeoutMs, ...rest } = options;
@@ -38,10 +39,4 @@ function stop() {
   closing = true;
   sim.close().then(() => process.exit(0));
 }
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-// Leave together with the benchmark that started us, even when it ended without stopping us.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) stop();
-}, 1000).unref();
+stopWithParent(stop);
