@@ -1,7 +1,7 @@
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { bearer, type Http, httpFor } from "./helpers.js";
+import { generateLandscape, type RunningSimulator } from "../../src/simulator/index.js";
+import { bearer, type Http, startAuthorised, stopAuthorised } from "./helpers.js";
 
 const landscape = generateLandscape({ orgs: 1, spacesPerOrg: 2, appsPerSpace: 2, instances: 2 });
 
@@ -25,14 +25,9 @@ describe("admin HTTP API", () => {
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ landscape });
-    http = httpFor(sim);
-    auth = await bearer(http, sim);
+    ({ sim, http, auth } = await startAuthorised({ landscape }));
   });
-  afterAll(async () => {
-    await http?.close();
-    await sim?.close();
-  });
+  afterAll(() => stopAuthorised(sim, http));
 
   it("finds, scales and stops apps", async () => {
     const found = await admin("GET", "/apps?name=app-1-1-2");

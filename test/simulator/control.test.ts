@@ -1,7 +1,7 @@
 import { request } from "undici";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { generateLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { bearer, type Http, httpFor } from "./helpers.js";
+import { generateLandscape, type RunningSimulator } from "../../src/simulator/index.js";
+import { bearer, type Http, startAuthorised, stopAuthorised } from "./helpers.js";
 
 const landscape = generateLandscape({ orgs: 1, spacesPerOrg: 1, appsPerSpace: 3, instances: 1 });
 
@@ -11,15 +11,10 @@ describe("rate limit, injected failures, latency and counters", () => {
   let auth: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await startSimulator({ landscape });
-    http = httpFor(sim);
-    auth = await bearer(http, sim);
+    ({ sim, http, auth } = await startAuthorised({ landscape }));
   });
   beforeEach(() => sim.admin.reset());
-  afterAll(async () => {
-    await http?.close();
-    await sim?.close();
-  });
+  afterAll(() => stopAuthorised(sim, http));
 
   it("counts requests per caller and answers 429 with CC's headers and body", async () => {
     sim.admin.setRateLimit({ limit: 10, windowSeconds: 600 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LandscapeSpec, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { bearer, type Http, httpFor } from "./helpers.js";
+import type { LandscapeSpec, RunningSimulator } from "../../src/simulator/index.js";
+import { type Http, startAuthorised, stopAuthorised } from "./helpers.js";
 
 const landscape: LandscapeSpec = {
   domains: [{ name: "apps.example.org" }, { name: "apps.internal", internal: true }],
@@ -50,14 +50,9 @@ describe("CC filters, includes and nested resources", () => {
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ landscape });
-    http = httpFor(sim);
-    auth = await bearer(http, sim);
+    ({ sim, http, auth } = await startAuthorised({ landscape }));
   });
-  afterAll(async () => {
-    await http?.close();
-    await sim?.close();
-  });
+  afterAll(() => stopAuthorised(sim, http));
 
   it("matches names case-insensitively across orgs", async () => {
     const apps = await get("/v3/apps?names=FRONTEND");

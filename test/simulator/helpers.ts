@@ -1,5 +1,5 @@
 import { Agent, request } from "undici";
-import type { RunningSimulator } from "../../src/simulator/index.js";
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from "../../src/simulator/index.js";
 
 export interface Http {
   agent: Agent;
@@ -70,4 +70,21 @@ export async function bearer(http: Http, sim: RunningSimulator): Promise<Record<
   const answer = await passwordToken(http, sim);
   if (answer.status !== 200) throw new Error(`login failed: ${answer.status} ${answer.text}`);
   return { authorization: `bearer ${answer.json.access_token}` };
+}
+
+/** A simulator, an HTTP client for it and a bearer header of the default user: the set-up most suites share. */
+export async function startAuthorised(
+  opts: SimulatorOptions,
+): Promise<{ sim: RunningSimulator; http: Http; auth: Record<string, string> }> {
+  const sim = await startSimulator(opts);
+  const http = httpFor(sim);
+  return { sim, http, auth: await bearer(http, sim) };
+}
+
+export async function stopAuthorised(
+  sim: RunningSimulator | undefined,
+  http: Http | undefined,
+): Promise<void> {
+  await http?.close();
+  await sim?.close();
 }

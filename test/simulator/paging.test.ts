@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { bearer, type Http, httpFor } from "./helpers.js";
+import { generateLandscape, type RunningSimulator } from "../../src/simulator/index.js";
+import { type Http, startAuthorised, stopAuthorised } from "./helpers.js";
 
 /** 2 orgs x 6 spaces x 1000 apps = 12,000 apps. */
 const landscape = generateLandscape({ orgs: 2, spacesPerOrg: 6, appsPerSpace: 1000, instances: 2 });
@@ -12,14 +12,9 @@ describe("CC list paging on a 12,000-app landscape", () => {
   let auth: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await startSimulator({ landscape });
-    http = httpFor(sim);
-    auth = await bearer(http, sim);
+    ({ sim, http, auth } = await startAuthorised({ landscape }));
   });
-  afterAll(async () => {
-    await http?.close();
-    await sim?.close();
-  });
+  afterAll(() => stopAuthorised(sim, http));
 
   it("serves 3 pages of 5000 by following next, each guid exactly once", async () => {
     const seen: string[] = [];
