@@ -1,6 +1,12 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guardUnhandledRejections, type Harness, httpGet, startHarness } from "./support/harness.js";
+import {
+  guardUnhandledRejections,
+  type Harness,
+  httpGet,
+  relLandscape,
+  startHarness,
+} from "./support/harness.js";
 import { startMetricsServer, type TestServer } from "./support/servers.js";
 
 guardUnhandledRejections();
@@ -19,29 +25,16 @@ beforeAll(async () => {
   target = await startMetricsServer(800);
   h = await startHarness({
     logLevel: "warn",
-    landscape: {
-      domains: [{ name: "apps.example.org" }],
-      orgs: [
-        {
-          name: "rel-org",
-          spaces: [
-            {
-              name: "rel-space",
-              apps: [
-                {
-                  name: "web",
-                  instances: 2,
-                  instanceBehaviour: {
-                    0: { upstream: `${target.url}/fast` },
-                    1: { upstream: `${target.url}/slow` },
-                  },
-                },
-              ],
-            },
-          ],
+    landscape: relLandscape([
+      {
+        name: "web",
+        instances: 2,
+        instanceBehaviour: {
+          0: { upstream: `${target.url}/fast` },
+          1: { upstream: `${target.url}/slow` },
         },
-      ],
-    },
+      },
+    ]),
     configure: (config) => {
       const p = config.promregator;
       p.authentication.basic = { ...INBOUND };

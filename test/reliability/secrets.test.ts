@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LandscapeSpec } from "../../src/simulator/index.js";
 import { startTamperProxy, type TamperProxy } from "./support/cc-tamper-proxy.js";
 import { runCli, scratchDir } from "./support/child.js";
-import { CF_USER, guardUnhandledRejections, type Harness, httpGet, startHarness } from "./support/harness.js";
+import {
+  CF_USER,
+  guardUnhandledRejections,
+  type Harness,
+  httpGet,
+  relLandscape,
+  startHarness,
+} from "./support/harness.js";
 import { startServer, type TestServer } from "./support/servers.js";
 
 guardUnhandledRejections();
@@ -24,25 +31,12 @@ function landscape(target: TestServer): LandscapeSpec {
     instances: 1,
     behaviour: { upstream: `${target.url}${path}` },
   });
-  return {
-    domains: [{ name: "apps.example.org" }],
-    orgs: [
-      {
-        name: "rel-org",
-        spaces: [
-          {
-            name: "rel-space",
-            apps: [
-              app("basic-app", "/ok"),
-              app("oauth-app", "/ok"),
-              app("deny-app", "/deny"),
-              app("redirect-app", "/redirect"),
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  return relLandscape([
+    app("basic-app", "/ok"),
+    app("oauth-app", "/ok"),
+    app("deny-app", "/deny"),
+    app("redirect-app", "/redirect"),
+  ]);
 }
 
 /** promregator.yml with every kind of secret; the CF secret and the inbound password come from the environment. */

@@ -6,6 +6,7 @@ import { loadConfig } from "../../../src/config/load.js";
 import type { Config } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/log.js";
 import {
+  type AppSpec,
   type LandscapeSpec,
   type RunningSimulator,
   type SimulatorOptions,
@@ -14,22 +15,17 @@ import {
 
 export const CF_USER = { username: "reliability", password: "cf-pw-Zr8q1vNw" };
 
-/** One org, one space, three apps with two instances each. */
-export function smallLandscape(): LandscapeSpec {
+/** The reliability landscape: org rel-org, space rel-space, these apps, on apps.example.org. */
+export function relLandscape(apps: AppSpec[]): LandscapeSpec {
   return {
     domains: [{ name: "apps.example.org" }],
-    orgs: [
-      {
-        name: "rel-org",
-        spaces: [
-          {
-            name: "rel-space",
-            apps: ["app-a", "app-b", "app-c"].map((name) => ({ name, instances: 2 })),
-          },
-        ],
-      },
-    ],
+    orgs: [{ name: "rel-org", spaces: [{ name: "rel-space", apps }] }],
   };
+}
+
+/** One org, one space, three apps with two instances each. */
+export function smallLandscape(): LandscapeSpec {
+  return relLandscape(["app-a", "app-b", "app-c"].map((name) => ({ name, instances: 2 })));
 }
 
 export interface LogLine {

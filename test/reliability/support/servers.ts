@@ -8,6 +8,7 @@ import {
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { LandscapeSpec } from "../../../src/simulator/index.js";
+import { relLandscape } from "./harness.js";
 
 export interface TestServer {
   url: string;
@@ -153,28 +154,15 @@ export async function startBadTarget(redirectTo: string): Promise<BadTarget> {
 
 /** One app whose instance i is played by the bad target in mode BAD_MODES[i]. */
 export function badLandscape(bad: BadTarget): LandscapeSpec {
-  return {
-    domains: [{ name: "apps.example.org" }],
-    orgs: [
-      {
-        name: "rel-org",
-        spaces: [
-          {
-            name: "rel-space",
-            apps: [
-              {
-                name: "bad",
-                instances: BAD_MODES.length,
-                instanceBehaviour: Object.fromEntries(
-                  BAD_MODES.map((mode, i) => [i, { upstream: `${bad.url}/${mode}` }]),
-                ),
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  return relLandscape([
+    {
+      name: "bad",
+      instances: BAD_MODES.length,
+      instanceBehaviour: Object.fromEntries(
+        BAD_MODES.map((mode, i) => [i, { upstream: `${bad.url}/${mode}` }]),
+      ),
+    },
+  ]);
 }
 
 /** A healthy metrics endpoint: /fast answers at once, /slow after `slowMs`. */
