@@ -63,7 +63,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
         readTimeoutMs: scraping.socketReadTimeout,
       });
       body = upstream.body;
-      const type = checkUpstreamResponse(upstream, new URL(instance.url), scraping.maxBodySize);
+      const type = checkUpstreamResponse(upstream, instance.url, scraping.maxBodySize);
       writer = new CommittingWriter(
         res,
         { "content-type": type.contentType },

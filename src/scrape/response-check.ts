@@ -12,7 +12,8 @@ export function firstHeader(value: string | string[] | undefined): string | unde
  */
 export function checkUpstreamResponse(
   response: Pick<Dispatcher.ResponseData, "statusCode" | "headers">,
-  target: URL,
+  /** The instance URL; parsed only to describe a redirect. */
+  target: string,
   maxBodySize: number,
 ): UpstreamContentType {
   const { statusCode, headers } = response;
@@ -44,7 +45,7 @@ export function checkUpstreamResponse(
   return type;
 }
 
-function describeLocation(location: string, target: URL): string {
+function describeLocation(location: string, target: string): string {
   try {
     return redactUrl(new URL(location, target).href);
   } catch {
