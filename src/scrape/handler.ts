@@ -4,10 +4,10 @@ import type { Dispatcher } from "undici";
 import type { PromregatorConfig } from "../config/types.js";
 import type { DiscoveredInstance } from "../discovery/types.js";
 import type { Logger } from "../log.js";
+import { chooseExposition, contentTypeOf, SCRAPE_POLICY } from "../media-type.js";
 import type { OwnMetricsRecorder } from "../metrics/types.js";
 import type { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { SCRAPE_TIMEOUT_HEADER, ScrapeBudget, scrapeBudgetMs } from "./budget.js";
-import { callerAcceptsOpenMetrics, OPENMETRICS_CONTENT_TYPE, TEXT_004_CONTENT_TYPE } from "./content-type.js";
 import { decodedBody, discardBody } from "./decode.js";
 import { describeFetchError, redactUrl, ScrapeFailure } from "./failure.js";
 import { durationSeconds, renderFailureBody, renderOwnMetrics } from "./merge.js";
@@ -143,10 +143,10 @@ export class ProxyScrapeHandler implements ScrapeHandler {
     let contentType: string;
     let text: string;
     if (this.ctx.scraping.failureMode === "compatible") {
-      const openMetrics = callerAcceptsOpenMetrics(firstHeader(req.headers.accept));
+      const format = chooseExposition(firstHeader(req.headers.accept), SCRAPE_POLICY);
       status = 200;
-      contentType = openMetrics ? OPENMETRICS_CONTENT_TYPE : TEXT_004_CONTENT_TYPE;
-      text = renderFailureBody(openMetrics ? "openmetrics" : "text", durationSeconds(elapsedMs));
+      contentType = contentTypeOf(format);
+      text = renderFailureBody(format, durationSeconds(elapsedMs));
     } else {
       status = failure.kind === "timeout" ? 504 : 503;
       contentType = "text/plain; charset=utf-8";

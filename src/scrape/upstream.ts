@@ -1,7 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { DiscoveredInstance } from "../discovery/types.js";
+import { JAVA_DEFAULT_ACCEPT } from "../media-type.js";
 import type { OutboundAuthenticator } from "./authenticators/types.js";
-import { DEFAULT_ACCEPT } from "./content-type.js";
 import { discardBody } from "./decode.js";
 import { ScrapeFailure } from "./failure.js";
 import { PROMREGATOR_INSTANCE_HEADER } from "./types.js";
@@ -38,7 +38,7 @@ export function upstreamHeaders(
 ): Record<string, string> {
   const accept = req.callerAccept?.trim();
   const headers: Record<string, string> = {
-    accept: accept ? accept : DEFAULT_ACCEPT,
+    accept: accept ? accept : JAVA_DEFAULT_ACCEPT,
     // Only gzip: it is what targets commonly offer, and we decode it as it streams.
     "accept-encoding": "gzip",
     [PROMREGATOR_INSTANCE_HEADER]: req.processInstanceId,

@@ -166,9 +166,12 @@ describe.each(cases)("failure: $name", (c) => {
 });
 
 describe("failure details", () => {
-  it("compatible mode answers text 0.0.4 to a caller that does not accept OpenMetrics", async () => {
+  it.each([
+    ["text/plain;version=0.0.4;q=0.3,*/*;q=0.2"],
+    ["application/openmetrics-text;q=0.5, text/plain;q=1"],
+  ])("compatible mode answers text 0.0.4 to a caller that prefers it: %j", async (accept) => {
     const proxy = await proxyFor(`http://127.0.0.1:${await closedPort()}`, "compatible");
-    const answer = await get(`${proxy.url}/x`, { accept: "text/plain;version=0.0.4;q=0.3,*/*;q=0.2" });
+    const answer = await get(`${proxy.url}/x`, { accept });
     expect(answer.headers["content-type"]).toBe(TEXT);
     expect(answer.body).toMatch(expectedCompatibleBody(false));
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ACCEPT } from "../../src/scrape/content-type.js";
+import { JAVA_DEFAULT_ACCEPT } from "../../src/media-type.js";
 import { get, instanceFor, OM, PROCESS_ID, serve, startProxy, startServer } from "./helpers.js";
 
 const BODY = "# TYPE a gauge\na 1\n# EOF\n";
@@ -13,7 +13,7 @@ describe("request headers sent to the target", () => {
     const sent = target.requests[0];
     expect(sent["x-cf-app-instance"]).toBe("6c1d3e2a-0b1f-4c55-8d6e-7f8a9b0c1d2e:1");
     expect(sent["x-promregator-instance"]).toBe(PROCESS_ID);
-    expect(sent.accept).toBe(DEFAULT_ACCEPT);
+    expect(sent.accept).toBe(JAVA_DEFAULT_ACCEPT);
     expect(sent["accept-encoding"]).toBe("gzip");
     expect(sent.authorization).toBeUndefined();
   });

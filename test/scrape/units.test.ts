@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatScopes } from "../../src/scrape/authenticators/token-request.js";
 import { scrapeBudgetMs } from "../../src/scrape/budget.js";
-import { callerAcceptsOpenMetrics, classifyUpstreamContentType } from "../../src/scrape/content-type.js";
+import { classifyUpstreamContentType } from "../../src/scrape/content-type.js";
 import { formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
 import { ReservedNameScanner } from "../../src/scrape/reserved-names.js";
 
@@ -138,13 +138,6 @@ describe("content types", () => {
       expect(classifyUpstreamContentType(header)).toBeUndefined();
     },
   );
-
-  it("knows whether the caller accepts OpenMetrics", () => {
-    expect(callerAcceptsOpenMetrics(undefined)).toBe(true);
-    expect(callerAcceptsOpenMetrics("application/openmetrics-text;version=1.0.0;q=0.6,*/*;q=0.2")).toBe(true);
-    expect(callerAcceptsOpenMetrics("text/plain;version=0.0.4;q=0.3,*/*;q=0.2")).toBe(false);
-    expect(callerAcceptsOpenMetrics("application/openmetrics-text;q=0,text/plain")).toBe(false);
-  });
 });
 
 describe("small rules", () => {
