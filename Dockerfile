@@ -4,8 +4,12 @@
 # Inside a container the discovery document cannot guess the address Prometheus uses: set
 # promregator.discovery.hostname and promregator.discovery.port in the configuration.
 
+# Node 24, the current LTS, pinned to one release so that a rebuild gives the same runtime; raise it deliberately
+# (the tests check that both stages use it and that it is a major the README lists as tested).
+ARG NODE_VERSION=24.21.0
+
 # ---- build: compile TypeScript to dist/ ----
-FROM node:20-slim AS build
+FROM node:${NODE_VERSION}-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -14,7 +18,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only ----
-FROM node:20-slim
+FROM node:${NODE_VERSION}-slim
 ENV NODE_ENV=production
 # Same user and group id as the image of the Java version, so existing volume permissions keep working.
 RUN groupadd --gid 2000 promregator \
@@ -36,9 +40,10 @@ WORKDIR /home/promregator
 # ENCRYPT_KEY_FILE names a file under /run/secrets, as with the Java image.
 EXPOSE 8080
 
-# The slim image has no curl; node's own fetch does the probe. SERVER_PORT moves the server, so follow it.
+# The same configuration as the server (server.port, PORT, server.address, server.tls) tells the probe where to
+# knock; it exits 0 when /health answers 2xx, else 1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SERVER_PORT||process.env.PORT||8080)+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "/opt/promregator/dist/cli.js", "healthcheck", "--timeout", "4"]
 
 # Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown). A watchdog restart request
 # (exit code 161) ends the container; let the orchestrator restart it (docker --restart=on-failure, CF).

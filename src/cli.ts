@@ -27,19 +27,19 @@ function parsePort(value: string): number {
   return port;
 }
 
-function loadOrExit(file: string | undefined) {
+function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG) {
   const path = locateConfigFile(file, process.env);
   if (!path) {
     fail(
       "no configuration file found (tried --config, $PROMREGATOR_CONFIG, /etc/promregator/promregator.yml, " +
         "./promregator.yml). Run `promregator demo` to try it against a simulated Cloud Foundry.",
-      EXIT_CONFIG,
+      exitCode,
     );
   }
   try {
     return loadConfig({ file: path, env: process.env });
   } catch (error) {
-    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`, EXIT_CONFIG);
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`, exitCode);
     throw error;
   }
 }
@@ -172,6 +172,20 @@ program
     } catch (error) {
       fail((error as Error).message, EXIT_CONFIG);
     }
+  });
+
+program
+  .command("healthcheck")
+  .description(
+    "exit 0 when the server of this configuration answers /health, else 1 (for container health checks)",
+  )
+  .option("--timeout <seconds>", "give up after this long", parsePositiveSeconds, 4)
+  .action(async (opts: { timeout: number }) => {
+    const { config } = loadOrExit(program.opts<{ config?: string }>().config, 1); // Docker reserves 2
+    const { checkHealth } = await import("./healthcheck.js");
+    const result = await checkHealth(config.server, opts.timeout * 1000);
+    (result.healthy ? process.stdout : process.stderr).write(`${result.detail}\n`);
+    process.exit(result.healthy ? 0 : 1);
   });
 
 program

@@ -2,12 +2,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { Agent, request } from "undici";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
 
 export interface PromregatorProcess {
   url: string;
   port: number;
+  /** The configuration file the process was started with (removed by kill()). */
+  configFile: string;
   output: () => string;
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -18,6 +21,8 @@ export async function startPromregatorProcess(opts: {
   port: number;
   env?: Record<string, string>;
   caPem?: string;
+  /** The server serves HTTPS (server.tls) with a certificate issued by this CA (PEM). */
+  serverCaPem?: string;
 }): Promise<PromregatorProcess> {
   const dir = mkdtempSync(join(tmpdir(), "promregator-proc-"));
   const configFile = join(dir, "promregator.yml");
@@ -40,12 +45,15 @@ export async function startPromregatorProcess(opts: {
   child.stderr?.on("data", (d: Buffer) => {
     output += d.toString();
   });
-  const url = `http://127.0.0.1:${opts.port}`;
+  const url = `${opts.serverCaPem ? "https" : "http"}://127.0.0.1:${opts.port}`;
+  const dispatcher = opts.serverCaPem ? new Agent({ connect: { ca: opts.serverCaPem } }) : undefined;
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`promregator exited with ${child.exitCode}:\n${output}`);
     try {
-      if ((await fetch(`${url}/ready`)).ok) break;
+      const ready = await request(`${url}/ready`, { dispatcher });
+      await ready.body.dump();
+      if (ready.statusCode === 200) break;
     } catch {
       // not listening yet
     }
@@ -55,9 +63,11 @@ export async function startPromregatorProcess(opts: {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  await dispatcher?.close();
   return {
     url,
     port: opts.port,
+    configFile,
     output: () => output,
     async kill(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) {

@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
+const packageJson = JSON.parse(read("package.json")) as {
+  engines: { node: string };
+  files: string[];
+  dependencies: Record<string, string>;
+};
+
+/** Node majors the README names as tested ("Tested majors: **20** ... and **24** ..."). */
+function testedMajors(): number[] {
+  const line = /Tested majors:([^\n]*\n[^\n]*)/.exec(read("README.md"))?.[1] ?? "";
+  return [...line.matchAll(/\*\*(\d+)\*\*/g)].map((m) => Number(m[1]));
+}
+
+describe("Node versions", () => {
+  const dockerfile = read("Dockerfile");
+  const pinned = /^ARG NODE_VERSION=(\d+)\.(\d+)\.(\d+)$/m.exec(dockerfile);
+
+  it("the image pins one exact Node release, in every stage", () => {
+    expect(pinned, "ARG NODE_VERSION=<major>.<minor>.<patch>").not.toBeNull();
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const image of froms) expect(image).toBe(`node:\${NODE_VERSION}-slim`);
+  });
+
+  it("the image runs the newest tested major, engines admits the oldest, and CI tests the image's release", () => {
+    const majors = testedMajors();
+    expect(majors).toContain(20);
+    expect(Number(pinned?.[1])).toBe(Math.max(...majors));
+    expect(packageJson.engines.node).toBe(`>=${Math.min(...majors)}`);
+    // The machine running this suite is one of the tested majors.
+    expect(majors).toContain(Number(process.versions.node.split(".")[0]));
+    // .ci/run reads the release from the Dockerfile rather than naming its own.
+    expect(read(".ci/run")).toMatch(/sed -n 's\/\^ARG NODE_VERSION=\/\/p' Dockerfile/);
+    expect(read(".ci/run")).toContain(`npx -y "node@\${node_version}"`);
+  });
+
+  it("the image's health check is the CLI's healthcheck command of the entrypoint", () => {
+    const entry = /^ENTRYPOINT \["node", "([^"]+)"\]/m.exec(dockerfile)?.[1];
+    expect(entry).toBe("/opt/promregator/dist/cli.js");
+    const check = /^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(check ?? "[]").slice(0, 3)).toEqual(["node", entry, "healthcheck"]);
+  });
+});
+
+/** .cfignore lines; each must be a top-level name (`x`, `x/`) or a suffix glob (`*.ext`), which the matcher below covers. */
+function cfignorePatterns(): string[] {
+  return read(".cfignore")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+}
+
+function uploadSkips(patterns: string[], path: string): boolean {
+  return patterns.some((p) => {
+    if (p.startsWith("*.")) return path.endsWith(p.slice(1));
+    const name = p.replace(/^\//, "").replace(/\/$/, "");
+    return path === name || path.startsWith(`${name}/`);
+  });
+}
+
+describe(".cfignore for the buildpack variant of manifest.yml", () => {
+  const patterns = cfignorePatterns();
+  const app = (parse(read("manifest.yml")) as { applications: Record<string, unknown>[] }).applications[0];
+
+  it("uses only patterns this test understands", () => {
+    for (const p of patterns) expect(p).toMatch(/^(\*\.[\w.]+|\/?[\w.-]+\/?)$/);
+  });
+
+  it("uploads what the app runs: the command's script, package.json `files`, the lock file and the config", () => {
+    expect(app.buildpacks).toEqual(["nodejs_buildpack"]);
+    const script = /^node (\S+)/.exec(String(app.command))?.[1];
+    expect(script).toBe("dist/cli.js");
+    const config = String((app.env as Record<string, string>).PROMREGATOR_CONFIG);
+    expect(config.startsWith("/home/vcap/app/")).toBe(true);
+    const needed = [
+      script as string,
+      ...packageJson.files.map((f) => `${f}/cli.js`),
+      "package.json",
+      "package-lock.json",
+      config.slice("/home/vcap/app/".length),
+    ];
+    for (const path of needed) expect(uploadSkips(patterns, path), path).toBe(false);
+  });
+
+  it("leaves node_modules (the buildpack installs production dependencies) and the sources behind", () => {
+    for (const path of ["node_modules/typescript/package.json", "src/cli.ts", "test/e2e/ha.test.ts"]) {
+      expect(uploadSkips(patterns, path), path).toBe(true);
+    }
+  });
+});
+
+/** Bare package names imported by the TypeScript files under dir (node: built-ins excluded). */
+function importedPackages(dir: string): Set<string> {
+  const found = new Set<string>();
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d)) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (path.endsWith(".ts")) {
+        const text = readFileSync(path, "utf8");
+        const specifiers = /^(?:import|export)\s[^"]*?from\s+"([^"]+)"|\bimport\("([^"]+)"\)/gm;
+        for (const m of text.matchAll(specifiers)) {
+          const spec = m[1] ?? m[2];
+          if (spec.startsWith(".")) continue;
+          if (spec.startsWith("node:") || builtinModules.includes(spec)) continue;
+          const parts = spec.split("/");
+          found.add(spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]);
+        }
+      }
+    }
+  };
+  walk(join(ROOT, dir));
+  return found;
+}
+
+describe("runtime dependencies", () => {
+  it("are exactly the packages that src/ imports, in package.json and in package-lock.json", () => {
+    const imported = [...importedPackages("src")].sort();
+    const declared = Object.keys(packageJson.dependencies).sort();
+    expect(declared).toEqual(imported);
+    const lock = JSON.parse(read("package-lock.json")) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
+    expect(Object.keys(lock.packages[""].dependencies ?? {}).sort()).toEqual(declared);
+  });
+});
