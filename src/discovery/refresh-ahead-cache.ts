@@ -1,3 +1,5 @@
+import { toError } from "../errors.js";
+
 /**
  * A batch loader: asked for several keys at once, answers a value (or an Error) per key.
  * A key missing from the answer counts as a failed load for that key.
@@ -239,8 +241,4 @@ export class RefreshAheadCache<V> {
       // a broken callback must not break the cache
     }
   }
-}
-
-export function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,30 +1,31 @@
 import type { CloudControllerApi } from "../cf/types.js";
 import type { Config, TargetConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
-import type { OwnMetricsRecorder } from "../metrics/types.js";
 import { type CfCaches, type CfLayer, createCfCaches } from "./cf-caches.js";
-import { scanInstances } from "./instance-builder.js";
 import { compileTarget, describeTarget } from "./matching.js";
 import { ProblemLog } from "./problem-log.js";
+import { PublishedSnapshot } from "./published.js";
 import { type LoadSettled, RefreshAheadCache } from "./refresh-ahead-cache.js";
-import { buildSnapshot, mergeTargets, sameInstances, sameReports } from "./snapshot.js";
+import { RefreshLoop } from "./refresh-loop.js";
+import { type RefreshResult, refreshOnce } from "./refresh-step.js";
 import { resolveTargets, type TargetResolution } from "./target-resolver.js";
 import type {
   CacheInvalidation,
   CacheName,
   CacheStat,
-  DiscoveredInstance,
   DiscoveryService,
   DiscoverySnapshot,
+  RefreshOutcome,
+  SeenInstancesObserver,
   SnapshotListener,
-  TargetReport,
 } from "./types.js";
 
 export interface DiscoveryServiceDeps {
   config: Config;
   cf: CloudControllerApi;
   logger: Logger;
-  metrics?: OwnMetricsRecorder;
+  /** Told after every refresh which instances are known (the own-metrics lifecycle). */
+  metrics?: SeenInstancesObserver;
   /** Period of the background refresh, ms (default 10 s). */
   tickMs?: number;
   /** Clock for the caches and snapshot times; tests inject one. */
@@ -38,33 +39,26 @@ export function createDiscoveryService(deps: DiscoveryServiceDeps): DiscoverySer
   return new BackgroundDiscovery(deps);
 }
 
+/**
+ * Cloud Foundry discovery: the CF caches and the target resolver, driven by a generic refresh loop; each run is
+ * one `refreshOnce` step, whose result is logged, recorded as the refresh outcome and published.
+ */
 class BackgroundDiscovery implements DiscoveryService {
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly tickMs: number;
   private readonly targets: readonly TargetConfig[];
   private readonly routePatterns: RegExp[][];
   private readonly caches: CfCaches;
   private readonly resolver: RefreshAheadCache<TargetResolution>;
-  private snapshot: DiscoverySnapshot | undefined;
-  private last: { at: number; ok: boolean; error?: string } | undefined;
-  private readonly listeners = new Set<SnapshotListener>();
-  private readonly readyPromise: Promise<void>;
-  private markReady!: () => void;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  /** Counts start() calls, so that a loop from before a stop() does not continue after a new start(). */
-  private loop = 0;
-  /** The refresh executing now (or queued behind it), so refreshes never overlap. */
-  private chain: Promise<unknown> = Promise.resolve();
-  private queued: Promise<DiscoverySnapshot> | undefined;
+  private readonly published: PublishedSnapshot;
+  private readonly loop: RefreshLoop<DiscoverySnapshot>;
+  private last: RefreshOutcome | undefined;
   private readonly problems: ProblemLog;
 
   constructor(private readonly deps: DiscoveryServiceDeps) {
     const { config } = deps;
     this.logger = deps.logger;
     this.now = deps.now ?? Date.now;
-    this.tickMs = deps.tickMs ?? DEFAULT_TICK_MS;
     this.targets = config.promregator.targets;
     this.routePatterns = this.targets.map((target, index) => {
       try {
@@ -89,56 +83,37 @@ class BackgroundDiscovery implements DiscoveryService {
       onLoadSettled: (outcome) => onLoadSettled("resolver", outcome),
       load: (keys) => this.resolve(keys),
     });
-    this.readyPromise = new Promise((resolve) => {
-      this.markReady = resolve;
-    });
+    this.published = new PublishedSnapshot(this.logger);
+    this.loop = new RefreshLoop({ intervalMs: deps.tickMs ?? DEFAULT_TICK_MS, run: () => this.runOnce() });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop++;
     this.problems.quiet = false;
-    this.scheduleTick(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.problems.quiet = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.chain.catch(() => undefined);
+    await this.loop.stop();
     // background reloads still running would otherwise use the CF client after its owner closed it
     const caches = [...Object.values(this.caches), this.resolver];
     while (caches.some((cache) => cache.busy())) await Promise.all(caches.map((cache) => cache.idle()));
   }
 
   current(): DiscoverySnapshot | undefined {
-    return this.snapshot;
+    return this.published.current();
   }
 
   ready(): boolean {
-    return this.snapshot !== undefined;
+    return this.published.current() !== undefined;
   }
 
   whenReady(): Promise<void> {
-    return this.readyPromise;
+    return this.loop.whenReady();
   }
 
   refresh(): Promise<DiscoverySnapshot> {
-    // Callers arriving while a refresh waits for its turn share it; one already running is not reused,
-    // because it may have read the caches before an invalidation.
-    if (this.queued) return this.queued;
-    const next = this.chain
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return this.runOnce();
-      });
-    next.catch(() => undefined); // a caller that ignores the promise must not cause an unhandled rejection
-    this.queued = next;
-    this.chain = next;
-    return next;
+    return this.loop.trigger();
   }
 
   async invalidate(selection: CacheInvalidation): Promise<void> {
@@ -153,8 +128,7 @@ class BackgroundDiscovery implements DiscoveryService {
   }
 
   onSnapshot(listener: SnapshotListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.published.subscribe(listener);
   }
 
   cacheStats(): CacheStat[] {
@@ -172,24 +146,8 @@ class BackgroundDiscovery implements DiscoveryService {
     });
   }
 
-  lastRefresh(): { at: number; ok: boolean; error?: string } | undefined {
+  lastRefresh(): RefreshOutcome | undefined {
     return this.last;
-  }
-
-  private scheduleTick(delayMs: number): void {
-    if (!this.running) return;
-    const loop = this.loop;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.refresh()
-        .catch(() => undefined) // logged inside; the loop goes on
-        .finally(() => {
-          // a stop() and start() meanwhile began a new loop; this one ends here
-          if (loop === this.loop) this.scheduleTick(this.tickMs);
-        });
-    }, delayMs);
-    // the HTTP server keeps the process alive, not this loop
-    this.timer.unref();
   }
 
   /** Loader of the resolver cache: keys are target indices as strings. */
@@ -207,111 +165,45 @@ class BackgroundDiscovery implements DiscoveryService {
   private async runOnce(): Promise<DiscoverySnapshot> {
     const startedAt = this.now();
     for (const cache of [...Object.values(this.caches), this.resolver]) cache.sweep();
-    let outcome: { instances: DiscoveredInstance[][]; reports: TargetReport[]; errors: Error[] };
-    try {
-      outcome = await this.collect();
-    } catch (error) {
-      outcome = { instances: [], reports: [], errors: [error as Error] };
+    const previous = this.published.current();
+    const result = await refreshOnce({
+      previous,
+      targets: this.targets,
+      routePatterns: this.routePatterns,
+      defaultInternalRoutePort: this.deps.config.promregator.defaultInternalRoutePort,
+      caches: { ...this.caches, resolver: this.resolver },
+      at: startedAt,
+    });
+    this.log(result, startedAt);
+    const firstError = result.errors.values().next().value?.message;
+    if (result.failed) {
+      this.last = { at: startedAt, ok: false, error: firstError };
+      if (!result.snapshot) throw new Error(`discovery failed: ${firstError}`);
+    } else {
+      if (result.changed && result.snapshot) this.published.publish(result.snapshot);
+      // Serving old values because reloads fail is a CF problem too, though the refresh itself succeeded.
+      const stale = this.problems.failingCache();
+      const error = firstError ?? (stale && `could not reload the ${stale.cache} cache: ${stale.cause}`);
+      this.last = { at: startedAt, ok: error === undefined, ...(error !== undefined ? { error } : {}) };
     }
-    const { instances: perTarget, reports, errors } = outcome;
-
-    if (errors.length > 0 && (this.targets.length === 0 || errors.length >= this.targets.length)) {
-      const message = errors[0].message;
-      this.last = { at: startedAt, ok: false, error: message };
-      this.problems.refreshFailed(startedAt, message, this.snapshot?.instances.length);
-      if (!this.snapshot) throw new Error(`discovery failed: ${message}`);
-      this.deps.metrics?.markSeen(this.snapshot.instances);
-      return this.snapshot;
-    }
-    this.problems.refreshSucceeded();
-
-    const { instances, duplicates } = mergeTargets(perTarget);
-    for (const d of duplicates) this.problems.duplicate(d.instanceId, d.keptTarget, d.droppedTarget);
-    this.problems.emptyTargets(reports, startedAt);
-    const previous = this.snapshot;
-    if (
-      !previous ||
-      !sameInstances(previous.instances, instances) ||
-      !sameReports(previous.targets, reports)
-    ) {
-      this.publish(buildSnapshot(instances, reports, startedAt));
-    }
-    // Serving old values because reloads fail is a CF problem too, though the refresh itself succeeded.
-    const stale = this.problems.failingCache();
-    const error =
-      errors[0]?.message ?? (stale && `could not reload the ${stale.cache} cache: ${stale.cause}`);
-    this.last = { at: startedAt, ok: error === undefined, ...(error !== undefined ? { error } : {}) };
-    const snapshot = this.snapshot as DiscoverySnapshot;
+    const snapshot = result.snapshot as DiscoverySnapshot;
     this.deps.metrics?.markSeen(snapshot.instances);
     return snapshot;
   }
 
-  /**
-   * One pass over all targets. A target whose Cloud Controller data could not be loaded keeps the
-   * instances it had in the previous snapshot, so an outage never empties a known landscape.
-   */
-  private async collect(): Promise<{
-    instances: DiscoveredInstance[][];
-    reports: TargetReport[];
-    errors: Error[];
-  }> {
-    const keys = this.targets.map((_, index) => String(index));
-    const resolved = await this.resolver.getMany(keys);
-    const apps = keys.flatMap((key) => resolved.values.get(key)?.apps ?? []);
-    const scan = await scanInstances(
-      {
-        apps,
-        targets: this.targets,
-        routePatterns: this.routePatterns,
-        defaultInternalRoutePort: this.deps.config.promregator.defaultInternalRoutePort,
-      },
-      this.caches,
-    );
-    const instances: DiscoveredInstance[][] = [];
-    const reports: TargetReport[] = [];
-    const errors: Error[] = [];
+  /** Logs problems as they start and end (the step itself stays silent). */
+  private log(result: RefreshResult, at: number): void {
     this.targets.forEach((target, index) => {
-      const key = String(index);
-      const error = resolved.errors.get(key) ?? scan.errors.get(index);
-      const description = describeTarget(target);
-      let found: DiscoveredInstance[];
-      let problem: string | undefined;
-      if (error) {
-        errors.push(error);
-        this.problems.target(index, description, error);
-        found = this.snapshot?.instances.filter((i) => i.targetIndex === index) ?? [];
-        problem = error.message;
-      } else {
-        this.problems.target(index, description, undefined);
-        found = scan.instances.get(index) ?? [];
-        if (found.length === 0) {
-          problem = resolved.values.get(key)?.problem ?? scan.reasons.get(index)?.slice(0, 3).join("; ");
-          problem ??= "nothing matched";
-        }
-      }
-      instances.push(found);
-      reports.push({
-        targetIndex: index,
-        description,
-        instances: found.length,
-        ...(problem ? { problem } : {}),
-      });
+      this.problems.target(index, describeTarget(target), result.errors.get(index));
     });
-    return { instances, reports, errors };
-  }
-
-  private publish(snapshot: DiscoverySnapshot): void {
-    const first = this.snapshot === undefined;
-    this.snapshot = snapshot;
-    if (first) this.markReady();
-    this.logger.debug({ instances: snapshot.instances.length }, "discovery snapshot updated");
-    for (const listener of this.listeners) {
-      try {
-        listener(snapshot);
-      } catch (error) {
-        this.logger.warn({ cause: (error as Error).message }, "a discovery snapshot listener failed");
-      }
+    if (result.failed) {
+      const cause = result.errors.values().next().value?.message ?? "unknown error";
+      this.problems.refreshFailed(at, cause, result.snapshot?.instances.length);
+      return;
     }
+    this.problems.refreshSucceeded();
+    for (const d of result.duplicates) this.problems.duplicate(d.instanceId, d.keptTarget, d.droppedTarget);
+    this.problems.emptyTargets(result.reports, at);
   }
 }
 

@@ -64,24 +64,53 @@ export interface CacheStat {
 
 export type SnapshotListener = (snapshot: DiscoverySnapshot) => void;
 
-/** Keeps a discovery snapshot current in the background; endpoints only read `current()`. */
-export interface DiscoveryService {
-  /** Runs a first refresh now and then one every tick. */
-  start(): void;
-  /** Stops the loop; resolves once a refresh in progress and background cache reloads have settled. */
-  stop(): Promise<void>;
+/** The named outcome of the latest refresh, for health and status pages. */
+export interface RefreshOutcome {
+  /** epoch ms when the refresh started */
+  at: number;
+  /** False when a target or a cache reload failed, even if a snapshot was kept or published. */
+  ok: boolean;
+  /** The first failure's message when not ok. */
+  error?: string;
+}
+
+/**
+ * Told after every refresh which instances are known now, changed or not (the own-metrics lifecycle counts
+ * an instance as seen then). Declared here, implemented by metrics.
+ */
+export interface SeenInstancesObserver {
+  markSeen(instances: readonly DiscoveredInstance[]): void;
+}
+
+/** The read side: the published snapshot. Endpoints, the discovery file and the status page use only this. */
+export interface DiscoveryReader {
   current(): DiscoverySnapshot | undefined;
   /** True once a snapshot exists. */
   ready(): boolean;
   whenReady(): Promise<void>;
+  /** Called with every newly published snapshot; returns an unsubscribe function. */
+  onSnapshot(listener: SnapshotListener): () => void;
+}
+
+/** The control side: the refresh loop and the caches behind it. */
+export interface DiscoveryControl {
+  /** Runs a first refresh now and then one every tick. */
+  start(): void;
+  /** Stops the loop; resolves once a refresh in progress and background cache reloads have settled. */
+  stop(): Promise<void>;
   /** Runs one resolution now (after one already running); rejects only when nothing is known at all. */
   refresh(): Promise<DiscoverySnapshot>;
   /** Empties the named caches and refreshes right away; never rejects. */
   invalidate(selection: CacheInvalidation): Promise<void>;
-  /** Called with every newly published snapshot; returns an unsubscribe function. */
-  onSnapshot(listener: SnapshotListener): () => void;
+}
+
+/** The diagnostics side: what the status page and internal metrics show about discovery itself. */
+export interface DiscoveryDiagnostics {
   /** One entry per cache, in the order of CacheInvalidation. */
   cacheStats(): CacheStat[];
-  /** Outcome of the latest refresh, for health and status pages. */
-  lastRefresh(): { at: number; ok: boolean; error?: string } | undefined;
+  /** Outcome of the latest refresh; undefined before the first one ended. */
+  lastRefresh(): RefreshOutcome | undefined;
 }
+
+/** Keeps a discovery snapshot current in the background; endpoints only read `current()`. */
+export interface DiscoveryService extends DiscoveryReader, DiscoveryControl, DiscoveryDiagnostics {}

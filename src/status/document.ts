@@ -1,4 +1,5 @@
 import type { DiscoveredInstance, DiscoverySnapshot } from "../discovery/types.js";
+import { toError } from "../errors.js";
 import type { InstanceIdentity } from "../metrics/types.js";
 import type {
   CacheStatus,
@@ -17,7 +18,7 @@ export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocu
     try {
       return fn();
     } catch (error) {
-      errors.push(`${what} unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      errors.push(`${what} unavailable: ${toError(error).message}`);
       return fallback;
     }
   };

@@ -1,0 +1,118 @@
+import type { CfDomain, CfProcess, CfRoute } from "../cf/types.js";
+import type { TargetConfig } from "../config/types.js";
+import { toError } from "../errors.js";
+import { scanInstances } from "./instance-builder.js";
+import { describeTarget } from "./matching.js";
+import type { CacheReader } from "./refresh-ahead-cache.js";
+import { buildSnapshot, type Duplicate, mergeTargets, sameInstances, sameReports } from "./snapshot.js";
+import type { TargetResolution } from "./target-resolver.js";
+import type { DiscoveredInstance, DiscoverySnapshot, TargetReport } from "./types.js";
+
+/** What one refresh reads: the resolved targets and the per-app Cloud Controller layers. */
+export interface RefreshCaches {
+  /** Key: target index as a string. */
+  resolver: CacheReader<TargetResolution>;
+  process: CacheReader<CfProcess[]>;
+  route: CacheReader<CfRoute[]>;
+  domain: CacheReader<ReadonlyMap<string, CfDomain>>;
+}
+
+export interface RefreshInput {
+  /** The snapshot published so far, if any. */
+  previous: DiscoverySnapshot | undefined;
+  targets: readonly TargetConfig[];
+  /** preferredRouteRegex per target index, compiled. */
+  routePatterns: readonly (readonly RegExp[])[];
+  defaultInternalRoutePort: number;
+  caches: RefreshCaches;
+  /** epoch ms stamped on a new snapshot */
+  at: number;
+}
+
+export interface RefreshResult {
+  /**
+   * What to publish after this refresh: a new snapshot when instances or reports changed, else `previous`
+   * itself; undefined only when nothing was ever known.
+   */
+  snapshot: DiscoverySnapshot | undefined;
+  /** True when `snapshot` is new and must be published. */
+  changed: boolean;
+  /** True when every target failed (or there are none and the refresh itself failed): `previous` is kept whole. */
+  failed: boolean;
+  /** The Cloud Controller failure of each target that had one, by target index. */
+  errors: Map<number, Error>;
+  /** One report per configured target, in configuration order (empty when `failed`). */
+  reports: TargetReport[];
+  /** Instances reached through two targets (the first target in configuration order keeps them). */
+  duplicates: Duplicate[];
+}
+
+/**
+ * One refresh, with no timers and no I/O besides the caches: resolves every target, keeps the last good
+ * instances of a target whose Cloud Controller data could not be loaded, and keeps the whole previous
+ * snapshot when every target failed, so that an outage never empties a known landscape.
+ */
+export async function refreshOnce(input: RefreshInput): Promise<RefreshResult> {
+  const { previous, targets } = input;
+  let collected: Awaited<ReturnType<typeof collect>>;
+  try {
+    collected = await collect(input);
+  } catch (error) {
+    // Nothing was learnt about any target: a failure of all of them.
+    const errors = new Map([[-1, toError(error)]]);
+    return { snapshot: previous, changed: false, failed: true, errors, reports: [], duplicates: [] };
+  }
+  const { perTarget, reports, errors } = collected;
+  if (errors.size > 0 && errors.size >= targets.length) {
+    return { snapshot: previous, changed: false, failed: true, errors, reports: [], duplicates: [] };
+  }
+  const { instances, duplicates } = mergeTargets(perTarget);
+  const changed =
+    !previous || !sameInstances(previous.instances, instances) || !sameReports(previous.targets, reports);
+  const snapshot = changed ? buildSnapshot(instances, reports, input.at) : previous;
+  return { snapshot, changed, failed: false, errors, reports, duplicates };
+}
+
+async function collect(input: RefreshInput) {
+  const { targets, previous, caches } = input;
+  const keys = targets.map((_, index) => String(index));
+  const resolved = await caches.resolver.getMany(keys);
+  const apps = keys.flatMap((key) => resolved.values.get(key)?.apps ?? []);
+  const scan = await scanInstances(
+    {
+      apps,
+      targets,
+      routePatterns: input.routePatterns,
+      defaultInternalRoutePort: input.defaultInternalRoutePort,
+    },
+    caches,
+  );
+  const perTarget: DiscoveredInstance[][] = [];
+  const reports: TargetReport[] = [];
+  const errors = new Map<number, Error>();
+  targets.forEach((target, index) => {
+    const key = String(index);
+    const error = resolved.errors.get(key) ?? scan.errors.get(index);
+    let found: DiscoveredInstance[];
+    let problem: string | undefined;
+    if (error) {
+      errors.set(index, error);
+      found = previous?.instances.filter((i) => i.targetIndex === index) ?? [];
+      problem = error.message;
+    } else {
+      found = scan.instances.get(index) ?? [];
+      if (found.length === 0) {
+        problem = resolved.values.get(key)?.problem ?? scan.reasons.get(index)?.slice(0, 3).join("; ");
+        problem ??= "nothing matched";
+      }
+    }
+    perTarget.push(found);
+    reports.push({
+      targetIndex: index,
+      description: describeTarget(target),
+      instances: found.length,
+      ...(problem ? { problem } : {}),
+    });
+  });
+  return { perTarget, reports, errors };
+}

@@ -1,0 +1,4 @@
+/** Anything thrown, as an Error: an Error stays itself, any other value becomes an Error with its text. */
+export function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

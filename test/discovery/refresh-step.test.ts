@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import type { CfDomain, CfProcess, CfRoute } from "../../src/cf/types.js";
+import type { CacheReader, ManyResult } from "../../src/discovery/refresh-ahead-cache.js";
+import { type RefreshCaches, refreshOnce } from "../../src/discovery/refresh-step.js";
+import type { TargetResolution } from "../../src/discovery/target-resolver.js";
+import type { DiscoverySnapshot } from "../../src/discovery/types.js";
+import { target } from "./config.js";
+
+/** A cache reader over a plain map; a key mapped to an Error fails like a failed load. */
+function reader<V>(entries: Record<string, V | Error>): CacheReader<V> {
+  return {
+    async getMany(keys: Iterable<string>): Promise<ManyResult<V>> {
+      const values = new Map<string, V>();
+      const errors = new Map<string, Error>();
+      for (const key of keys) {
+        const entry = entries[key];
+        if (entry instanceof Error) errors.set(key, entry);
+        else if (entry !== undefined) values.set(key, entry);
+      }
+      return { values, errors };
+    },
+  };
+}
+
+const domain: CfDomain = { guid: "d1", name: "apps.example.test", internal: false };
+
+/** Two targets: target 0 selects app "a" (2 instances), target 1 app "b" (1 instance). */
+function caches(resolver: Record<string, TargetResolution | Error>): RefreshCaches {
+  const app = (name: string, instances: number) => ({
+    process: [{ guid: `p-${name}`, appGuid: name, type: "web", instances }] satisfies CfProcess[],
+    route: [
+      {
+        guid: `r-${name}`,
+        url: `${name}.apps.example.test`,
+        domainGuid: "d1",
+        appGuids: [name],
+      },
+    ] satisfies CfRoute[],
+  });
+  const a = app("a", 2);
+  const b = app("b", 1);
+  return {
+    resolver: reader(resolver),
+    process: reader({ "s/a": a.process, "s/b": b.process }),
+    route: reader({ "s/a": a.route, "s/b": b.route }),
+    domain: reader<ReadonlyMap<string, CfDomain>>({ "*": new Map([["d1", domain]]) }),
+  };
+}
+
+const resolution = (targetIndex: number, appName: string): TargetResolution => ({
+  apps: [
+    {
+      targetIndex,
+      orgName: "o",
+      spaceName: "s",
+      spaceGuid: "s",
+      appGuid: appName,
+      appName,
+      path: "/metrics",
+    },
+  ],
+});
+
+const targets = [
+  target({ orgName: "o", applicationName: "a" }),
+  target({ orgName: "o", applicationName: "b" }),
+];
+const input = (
+  previous: DiscoverySnapshot | undefined,
+  resolver: Record<string, TargetResolution | Error>,
+) => ({
+  previous,
+  targets,
+  routePatterns: [[], []],
+  defaultInternalRoutePort: 8080,
+  caches: caches(resolver),
+  at: 1000,
+});
+const ids = (s: DiscoverySnapshot | undefined) => s?.instances.map((i) => i.instanceId);
+
+describe("one refresh step", () => {
+  it("builds a snapshot with one report per target", async () => {
+    const result = await refreshOnce(input(undefined, { "0": resolution(0, "a"), "1": resolution(1, "b") }));
+    expect(result.changed).toBe(true);
+    expect(result.failed).toBe(false);
+    expect(ids(result.snapshot)).toEqual(["a:0", "a:1", "b:0"]);
+    expect(result.snapshot?.refreshedAt).toBe(1000);
+    expect(result.reports.map((r) => r.instances)).toEqual([2, 1]);
+  });
+
+  it("returns the previous snapshot itself when nothing changed", async () => {
+    const all = { "0": resolution(0, "a"), "1": resolution(1, "b") };
+    const first = await refreshOnce(input(undefined, all));
+    const second = await refreshOnce({ ...input(first.snapshot, all), at: 2000 });
+    expect(second.changed).toBe(false);
+    expect(second.snapshot).toBe(first.snapshot);
+  });
+
+  it("keeps the last good instances of a target whose Cloud Controller data failed", async () => {
+    const first = await refreshOnce(input(undefined, { "0": resolution(0, "a"), "1": resolution(1, "b") }));
+    const next = await refreshOnce(
+      input(first.snapshot, { "0": resolution(0, "a"), "1": new Error("CC 503") }),
+    );
+    expect(next.failed).toBe(false);
+    expect(ids(next.snapshot)).toEqual(["a:0", "a:1", "b:0"]);
+    expect(next.errors.get(1)?.message).toBe("CC 503");
+    expect(next.reports[1]).toMatchObject({ instances: 1, problem: "CC 503" });
+  });
+
+  it("keeps the whole previous snapshot when every target failed, and has none on a first failure", async () => {
+    const failing = { "0": new Error("CC down"), "1": new Error("CC down") };
+    const nothing = await refreshOnce(input(undefined, failing));
+    expect(nothing).toMatchObject({ failed: true, changed: false, snapshot: undefined });
+
+    const first = await refreshOnce(input(undefined, { "0": resolution(0, "a"), "1": resolution(1, "b") }));
+    const kept = await refreshOnce(input(first.snapshot, failing));
+    expect(kept.failed).toBe(true);
+    expect(kept.snapshot).toBe(first.snapshot);
+  });
+
+  it("treats a refresh that throws as a failure of every target", async () => {
+    const broken: RefreshCaches = {
+      ...caches({}),
+      resolver: {
+        getMany: async () => {
+          throw new Error("resolver broke");
+        },
+      },
+    };
+    const result = await refreshOnce({ ...input(undefined, {}), caches: broken });
+    expect(result.failed).toBe(true);
+    expect([...result.errors.values()].map((e) => e.message)).toEqual(["resolver broke"]);
+  });
+});
