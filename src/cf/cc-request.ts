@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
 import type { OwnMetricsRecorder } from "../metrics/types.js";
+import { excerpt, redactSecrets } from "../redact.js";
 import { CfApiError, type CfFailureKind, parseCfErrorBody } from "./errors.js";
 import { FailureLog } from "./failure-log.js";
 import {
@@ -198,15 +199,21 @@ export class CcRequester {
   }
 
   private httpError(res: HttpResponse, resource: CfResource, path: string, attempts: number): CfApiError {
-    const cf = parseCfErrorBody(res.text);
+    const parsed = parseCfErrorBody(res.text);
+    // The body is foreign text: an error page may echo the request, token included.
+    const cf = {
+      ...parsed,
+      title: parsed.title && redactSecrets(parsed.title),
+      detail: parsed.detail && redactSecrets(parsed.detail),
+    };
     let what: string;
     if (cf.title || cf.detail) {
       what = [cf.title, cf.code !== undefined ? `(${cf.code})` : undefined].filter(Boolean).join(" ");
       what = `${what}${cf.detail ? `: ${cf.detail}` : ""}`;
     } else {
       // Load balancers and routers answer in plain text or HTML; a short excerpt helps more than nothing.
-      const excerpt = res.text.replace(/\s+/g, " ").trim().slice(0, 120);
-      what = excerpt ? `non-JSON body "${excerpt}"` : "empty body";
+      const shown = excerpt(res.text, 300);
+      what = shown ? `non-JSON body "${shown}"` : "empty body";
     }
     return this.fail(`GET ${path} failed with status ${res.status}: ${what}`, attempts, {
       kind: "http",

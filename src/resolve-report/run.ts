@@ -7,6 +7,7 @@ import type { Config } from "../config/types.js";
 import { createDiscoveryService } from "../discovery/service.js";
 import type { DiscoverySnapshot } from "../discovery/types.js";
 import type { Logger } from "../log.js";
+import { redactSecrets } from "../redact.js";
 import type { Progress } from "./progress.js";
 
 /** Where a failed resolution stopped; every one of them is exit code 1. */
@@ -49,7 +50,8 @@ function loginIdentity(config: Config): string {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // Messages can carry excerpts of CC, UAA or load balancer answers.
+  return redactSecrets(error instanceof Error ? error.message : String(error));
 }
 
 export async function resolveOnce(options: ResolveOptions): Promise<ResolveOutcome> {
@@ -137,7 +139,7 @@ async function runPhases(
     apiUrl,
     ...(apiVersion ? { apiVersion } : {}),
     snapshot,
-    ...(last && !last.ok && last.error ? { error: last.error } : {}),
+    ...(last && !last.ok && last.error ? { error: redactSecrets(last.error) } : {}),
     elapsedMs: performance.now() - started,
   };
 }

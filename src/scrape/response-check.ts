@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { excerpt } from "../redact.js";
 import { classifyUpstreamContentType, type UpstreamContentType } from "./content-type.js";
 import { redactUrl, ScrapeFailure, statusText } from "./failure.js";
 
@@ -25,7 +26,7 @@ export function checkUpstreamResponse(
     }
     // gorouter tells apart unknown route, unknown instance, no endpoints... in this header.
     const routerError = firstHeader(headers["x-cf-routererror"]);
-    if (routerError) reason += ` (router: ${routerError.slice(0, 200)})`;
+    if (routerError) reason += ` (router: ${excerpt(routerError, 200)})`;
     throw new ScrapeFailure("upstream", reason);
   }
   const rawType = firstHeader(headers["content-type"]);
@@ -33,7 +34,7 @@ export function checkUpstreamResponse(
   if (!type) {
     throw new ScrapeFailure(
       "upstream",
-      `target answered with unsupported content type "${rawType?.slice(0, 200)}"`,
+      `target answered with unsupported content type "${rawType === undefined ? undefined : excerpt(rawType, 200)}"`,
     );
   }
   const encoding = firstHeader(headers["content-encoding"])?.trim().toLowerCase();

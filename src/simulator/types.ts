@@ -119,12 +119,13 @@ export interface SimulatorAdmin {
 /**
  * How injected failures look on the wire. "cc" (default): a Cloud Controller JSON error body
  * (CF-ServiceUnavailable for 503, UnknownError otherwise); "loadBalancer": a non-JSON HTML page as a
- * load balancer in front of CC would send; "reset": the connection is destroyed without an answer.
+ * load balancer in front of CC would send; "loadBalancerEcho": such a page echoing the request line and headers
+ * (Authorization included); "reset": the connection is destroyed without an answer.
  * Without pathPrefix, every API request except UAA and /admin is eligible.
  */
 export interface FailureSpec {
   count: number;
   status: number;
   pathPrefix?: string;
-  kind?: "cc" | "loadBalancer" | "reset";
+  kind?: "cc" | "loadBalancer" | "loadBalancerEcho" | "reset";
 }

@@ -1,6 +1,7 @@
 import type { DiscoveredInstance, DiscoverySnapshot } from "../discovery/types.js";
 import { toError } from "../errors.js";
 import type { InstanceIdentity } from "../metrics/types.js";
+import { redactSecrets } from "../redact.js";
 import type {
   CacheStatus,
   InstanceStatus,
@@ -10,7 +11,10 @@ import type {
   TargetStatus,
 } from "./types.js";
 
-/** Collects the current state from the other modules into one plain, serialisable document. */
+/**
+ * Collects the current state from the other modules into one plain, serialisable document. Error texts are
+ * redacted once more here: they may quote CC, UAA, load balancer or target answers.
+ */
 export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocument {
   const errors: string[] = [];
   // One broken source must not take the whole page down: the page is what people open when things break.
@@ -44,7 +48,7 @@ export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocu
       ...(health && {
         health: {
           ok: health.ok,
-          ...(health.lastError !== undefined && { lastError: health.lastError }),
+          ...(health.lastError !== undefined && { lastError: redactSecrets(health.lastError) }),
           ...(health.lastSuccessAt !== undefined && { lastSuccess: moment(health.lastSuccessAt) }),
         },
       }),
@@ -90,7 +94,7 @@ function instanceStatus(
   if (last) {
     status.lastScrape = {
       ok: last.ok,
-      ...(last.reason !== undefined && { reason: last.reason }),
+      ...(last.reason !== undefined && { reason: redactSecrets(last.reason) }),
       latencySeconds: last.seconds,
       ...(last.bytes !== undefined && { bytes: last.bytes }),
       when: moment(last.at),
@@ -104,7 +108,7 @@ function targetStatus(report: DiscoverySnapshot["targets"][number]): TargetStatu
     targetIndex: report.targetIndex,
     description: report.description,
     instances: report.instances,
-    ...(report.problem !== undefined && { problem: report.problem }),
+    ...(report.problem !== undefined && { problem: redactSecrets(report.problem) }),
   };
 }
 

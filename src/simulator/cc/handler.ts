@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SimContext } from "../context.js";
+import { sendEchoPage } from "../control/echo-page.js";
 import { randomGuid } from "../guid.js";
 import { headerValue, sendJson, sendText } from "../http/util.js";
 import type { FailureSpec } from "../types.js";
@@ -27,7 +28,11 @@ function sendError(res: ServerResponse, error: CcError, headers: Record<string, 
 }
 
 /** Answers with an injected failure as CC, as a load balancer, or by dropping the connection. */
-export function sendInjectedFailure(res: ServerResponse, failure: FailureSpec): void {
+export function sendInjectedFailure(res: ServerResponse, failure: FailureSpec, req?: IncomingMessage): void {
+  if (failure.kind === "loadBalancerEcho" && req) {
+    sendEchoPage(req, res, failure.status);
+    return;
+  }
   if (failure.kind === "reset") {
     res.socket?.destroy();
     return;
@@ -57,7 +62,7 @@ export async function handleCcRequest(
   }
   const failure = ctx.failures.take(path);
   if (failure) {
-    sendInjectedFailure(res, failure);
+    sendInjectedFailure(res, failure, req);
     return;
   }
 

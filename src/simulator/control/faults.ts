@@ -12,8 +12,10 @@ export class FailureInjector {
     if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) {
       throw new Error(`failure status must be an HTTP error status (400-599), got ${String(spec.status)}`);
     }
-    if (spec.kind !== undefined && !["cc", "loadBalancer", "reset"].includes(spec.kind)) {
-      throw new Error(`failure kind must be cc, loadBalancer or reset, got ${String(spec.kind)}`);
+    if (spec.kind !== undefined && !["cc", "loadBalancer", "loadBalancerEcho", "reset"].includes(spec.kind)) {
+      throw new Error(
+        `failure kind must be cc, loadBalancer, loadBalancerEcho or reset, got ${String(spec.kind)}`,
+      );
     }
     if (spec.count > 0) this.queue.push({ ...spec });
   }
