@@ -10,7 +10,7 @@ import type { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { SCRAPE_TIMEOUT_HEADER, ScrapeBudget, scrapeBudgetMs } from "./budget.js";
 import { decodedBody, discardBody } from "./decode.js";
 import { describeFetchError, redactUrl, ScrapeFailure } from "./failure.js";
-import { durationSeconds, renderFailureBody, renderOwnMetrics } from "./merge.js";
+import { durationSeconds, renderFailureBody, renderOwnSamples } from "./merge.js";
 import { relayBody } from "./relay.js";
 import { checkUpstreamResponse, firstHeader } from "./response-check.js";
 import type { ScrapeHandler } from "./types.js";
@@ -22,7 +22,7 @@ import { CommittingWriter } from "./writer.js";
  * (timeout, oversize, broken gzip) still becomes a clean error answer; memory per scrape stays bounded.
  */
 const COMMIT_THRESHOLD_BYTES = 64 * 1024;
-/** Instances warned about reserved names; bounded so a churning landscape cannot grow it forever. */
+/** Instances warned about a body passed through without own samples; bounded so a churning landscape cannot grow it forever. */
 const MAX_WARNED_INSTANCES = 10_000;
 
 export interface ScrapeHandlerContext {
@@ -35,7 +35,7 @@ export interface ScrapeHandlerContext {
 }
 
 export class ProxyScrapeHandler implements ScrapeHandler {
-  private readonly warnedReserved = new Set<string>();
+  private readonly warnedLeftOut = new Set<string>();
 
   constructor(private readonly ctx: ScrapeHandlerContext) {}
 
@@ -75,9 +75,9 @@ export class ProxyScrapeHandler implements ScrapeHandler {
         format: type.format,
         writer,
         maxBodySize: scraping.maxBodySize,
-        ownMetrics: (format) => renderOwnMetrics(format, true, durationSeconds(performance.now() - started)),
+        ownSamples: (format) => renderOwnSamples(format, true, durationSeconds(performance.now() - started)),
       });
-      if (result.reservedName !== undefined) this.warnReservedName(instance, result.reservedName);
+      if (result.leftOut !== undefined) this.warnLeftOut(instance, result.leftOut);
       const seconds = (performance.now() - started) / 1000;
       this.ctx.metrics?.recordScrape({ instance, ok: true, bytes: result.bytes, seconds });
       this.ctx.logger.debug({ instanceId: instance.instanceId, bytes: result.bytes, seconds }, "scraped");
@@ -157,13 +157,14 @@ export class ProxyScrapeHandler implements ScrapeHandler {
     res.end(payload);
   }
 
-  private warnReservedName(instance: DiscoveredInstance, name: string): void {
-    if (this.warnedReserved.has(instance.instanceId)) return;
-    if (this.warnedReserved.size >= MAX_WARNED_INSTANCES) this.warnedReserved.clear();
-    this.warnedReserved.add(instance.instanceId);
+  /** Logs once per instance why a body went through without own samples. */
+  private warnLeftOut(instance: DiscoveredInstance, why: string): void {
+    if (this.warnedLeftOut.has(instance.instanceId)) return;
+    if (this.warnedLeftOut.size >= MAX_WARNED_INSTANCES) this.warnedLeftOut.clear();
+    this.warnedLeftOut.add(instance.instanceId);
     this.ctx.logger.warn(
-      { instanceId: instance.instanceId, app: instance.appName, name },
-      `the target's metrics already use ${name}; passing them through without promregator_up and promregator_scrape_duration_seconds`,
+      { instanceId: instance.instanceId, app: instance.appName },
+      `${why}; passing it through unchanged, without promregator_up and promregator_scrape_duration_seconds`,
     );
   }
 }

@@ -1,7 +1,12 @@
 /**
- * Appending promregator_up and promregator_scrape_duration_seconds to a body that streams through,
- * in the body's own format, without holding more than a small tail of it.
+ * Adding promregator_up and promregator_scrape_duration_seconds to a body that streams through, in the body's
+ * own format, without holding more than a few bytes of it. The rule: the proxy adds its own samples and nothing
+ * else. No byte of the target's body is removed or changed, and a body that Prometheus would reject when
+ * scraping the target directly is never turned into one it accepts (nor the other way round).
  */
+import type { BodyFormat } from "./content-type.js";
+import { ScrapeFailure } from "./failure.js";
+import { encodeGaugeFamilies } from "./protobuf.js";
 
 const UP_HELP = "Indicator, whether the target of promregator is available";
 const DURATION_HELP = "Duration in seconds indicating how long scraping of all metrics took";
@@ -18,7 +23,10 @@ export function durationSeconds(elapsedMs: number): number {
   return Math.round(elapsedMs) / 1000;
 }
 
-/** The two own families; OpenMetrics puts TYPE before HELP. No `# EOF` here. Ends with a newline. */
+/**
+ * The two own families; OpenMetrics puts TYPE before HELP. No `# EOF` here. Every line ends with `\n`, the
+ * only line ending both text formats define, whatever the target's body uses.
+ */
 export function renderOwnMetrics(format: MergeFormat, up: boolean, seconds: number): string {
   const family = (name: string, help: string, value: string) =>
     format === "text"
@@ -30,101 +38,119 @@ export function renderOwnMetrics(format: MergeFormat, up: boolean, seconds: numb
   );
 }
 
+/** The own samples encoded for a body of `format`: text lines, or length-delimited MetricFamily messages. */
+export function renderOwnSamples(format: BodyFormat, up: boolean, seconds: number): Buffer {
+  if (format !== "protobuf") return Buffer.from(renderOwnMetrics(format, up, seconds));
+  return encodeGaugeFamilies([
+    { name: "promregator_up", help: UP_HELP, value: up ? 1 : 0 },
+    { name: "promregator_scrape_duration_seconds", help: DURATION_HELP, value: seconds },
+  ]);
+}
+
 /** A complete body for a failed scrape in compatible mode: valid, no leading blank line. */
 export function renderFailureBody(format: MergeFormat, seconds: number): string {
   const own = renderOwnMetrics(format, false, seconds);
   return format === "openmetrics" ? `${own}# EOF\n` : own;
 }
 
-/** Passes chunks through and produces what goes after the body. */
+/** Passes chunks through and places the own samples after the last one. */
 export interface BodyTail {
   /** Returns the part of `chunk` (plus anything held back before) that can be sent now. */
   push(chunk: Buffer): Buffer;
-  /** What to send after the last chunk; `own` undefined means "append nothing, leave the body unchanged". */
-  finish(own: string | undefined): Buffer;
+  /**
+   * What to send after the last chunk: what was held back, with `own` in its place. With `own` undefined the
+   * body stays exactly as it came. Throws a ScrapeFailure when the body ends where no own samples can go
+   * without changing what a parser makes of it (a cut-off body).
+   */
+  finish(own: Buffer | undefined): Buffer;
+  /** Set by finish when the own samples were left out to keep the body as it is: why, for the log. */
+  readonly leftOut?: string;
 }
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const EMPTY = Buffer.alloc(0);
 
-/** Text format: plain concatenation, with the newline Java forgot when the body lacks a final one. */
+/**
+ * Text format: own samples are appended after the body's final newline. A body whose last line has no
+ * newline is passed through unchanged and without own samples: adding the newline would repair it for
+ * parsers that reject it (prometheus/common's), and failing it would break it for those that accept it
+ * (Prometheus 2's scrape parser).
+ */
 export class TextTail implements BodyTail {
   private lastByte = -1;
+  leftOut?: string;
 
   push(chunk: Buffer): Buffer {
     if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1];
     return chunk;
   }
 
-  finish(own: string | undefined): Buffer {
+  finish(own: Buffer | undefined): Buffer {
     if (own === undefined) return EMPTY;
-    const separator = this.lastByte !== -1 && this.lastByte !== NEWLINE ? "\n" : "";
-    return Buffer.from(separator + own);
+    if (this.lastByte !== -1 && this.lastByte !== NEWLINE) {
+      this.leftOut = "the target's text body does not end with a newline";
+      return EMPTY;
+    }
+    return own;
   }
 }
 
-const EOF_LINE = "# EOF";
-/** Bound on what is held back; only a pathological run of blank lines could reach it. */
-const MAX_HELD_BYTES = 4096;
-
-function isLineBreak(byte: number): boolean {
-  return byte === NEWLINE || byte === CARRIAGE_RETURN;
-}
+const EOF_LINE = Buffer.from("# EOF");
 
 /**
- * OpenMetrics: own families go before the final `# EOF`. Holds back only the trailing line breaks and a
- * last line that could still become `# EOF`, so an EOF split across chunks is still found.
+ * OpenMetrics: own samples go right before the final `# EOF` line, which may carry one newline (OpenMetrics
+ * 1.0 ABNF: `HASH SP eof [ LF ]`). Holds back only a last line that is, or may still become, that line
+ * (at most 6 bytes). A body without that final line is cut off or broken, and fails the scrape.
  */
 export class OpenMetricsTail implements BodyTail {
+  /** A possible final `# EOF` line (or the start of one); always begins at a line start. */
   private held: Buffer = EMPTY;
-  private emittedAny = false;
+  /** Whether the next byte of the body begins a line. */
+  private atLineStart = true;
+  private eofFollowedByData = false;
 
   push(chunk: Buffer): Buffer {
+    if (chunk.length === 0) return chunk;
+    const startsLine = this.held.length > 0 || this.atLineStart;
     const data = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : chunk;
-    const cut = Math.max(holdBackStart(data), data.length - MAX_HELD_BYTES);
+    const cut = finalEofCandidate(data, startsLine);
+    if (!this.eofFollowedByData && hasEofLine(data, cut, startsLine)) this.eofFollowedByData = true;
     // Copy: a view would pin the whole chunk in memory.
-    this.held = Buffer.from(data.subarray(cut));
-    if (cut > 0) this.emittedAny = true;
+    this.held = cut < data.length ? Buffer.from(data.subarray(cut)) : EMPTY;
+    if (cut > 0) this.atLineStart = data[cut - 1] === NEWLINE;
     return data.subarray(0, cut);
   }
 
-  finish(own: string | undefined): Buffer {
+  finish(own: Buffer | undefined): Buffer {
     if (own === undefined) return this.held;
-    // Same normalisation as Java: drop trailing breaks, one `# EOF`, trailing breaks again.
-    let tail = trimLineBreaks(this.held.toString("utf8"));
-    if (tail.endsWith(EOF_LINE)) tail = trimLineBreaks(tail.slice(0, -EOF_LINE.length));
-    const separator = this.emittedAny || tail.length > 0 ? "\n" : "";
-    return Buffer.from(`${tail}${separator}${own}${EOF_LINE}\n`);
+    if (this.eofFollowedByData) throw new ScrapeFailure("upstream", "OpenMetrics body has data after # EOF");
+    const lineEnd = this.held.length > 0 && this.held[this.held.length - 1] === NEWLINE ? 1 : 0;
+    if (!this.held.subarray(0, this.held.length - lineEnd).equals(EOF_LINE)) {
+      throw new ScrapeFailure("upstream", "OpenMetrics body ended without # EOF");
+    }
+    return Buffer.concat([own, this.held]);
   }
 }
 
-function trimLineBreaks(s: string): string {
-  let end = s.length;
-  while (end > 0 && (s[end - 1] === "\n" || s[end - 1] === "\r")) end--;
-  return s.slice(0, end);
+/** Start of the last line of `data` when it is `# EOF` (plus one newline) or could still become it; else the end. */
+function finalEofCandidate(data: Buffer, startsLine: boolean): number {
+  const terminated = data[data.length - 1] === NEWLINE;
+  const end = terminated ? data.length - 1 : data.length;
+  // (lastIndexOf with a negative offset would count from the end)
+  const lineStart = end === 0 ? 0 : data.lastIndexOf(NEWLINE, end - 1) + 1;
+  if (lineStart === 0 && !startsLine) return data.length;
+  const line = data.subarray(lineStart, end);
+  const candidate = terminated ? line.equals(EOF_LINE) : EOF_LINE.subarray(0, line.length).equals(line);
+  return candidate && line.length <= EOF_LINE.length && line.length > 0 ? lineStart : data.length;
 }
 
-/** Start of the suffix of `data` that may belong to the final `# EOF` (with its surrounding line breaks). */
-function holdBackStart(data: Buffer): number {
-  let contentEnd = data.length;
-  while (contentEnd > 0 && isLineBreak(data[contentEnd - 1])) contentEnd--;
-  if (contentEnd === 0) return 0;
-  const lineStart = data.lastIndexOf(NEWLINE, contentEnd - 1) + 1;
-  const lastLine = data.toString("latin1", lineStart, contentEnd);
-  if (lastLine.length > EOF_LINE.length || !EOF_LINE.startsWith(lastLine)) return contentEnd;
-  let start = lineStart;
-  while (start > 0 && isLineBreak(data[start - 1])) start--;
-  return start;
-}
-
-/** Protobuf and anything else that passes through untouched. */
-export class PassThroughTail implements BodyTail {
-  push(chunk: Buffer): Buffer {
-    return chunk;
+/** Whether `data[0, before)` holds a `# EOF` line followed by more bytes (`\r` counts as more). */
+function hasEofLine(data: Buffer, before: number, startsLine: boolean): boolean {
+  for (let at = data.indexOf(EOF_LINE); at !== -1 && at < before; at = data.indexOf(EOF_LINE, at + 1)) {
+    const next = data[at + EOF_LINE.length];
+    const atLineStart = at === 0 ? startsLine : data[at - 1] === NEWLINE;
+    if (atLineStart && (next === NEWLINE || next === CARRIAGE_RETURN)) return true;
   }
-
-  finish(): Buffer {
-    return EMPTY;
-  }
+  return false;
 }

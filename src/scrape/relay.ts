@@ -1,6 +1,7 @@
 import type { BodyFormat } from "./content-type.js";
 import { ScrapeFailure } from "./failure.js";
-import { type BodyTail, type MergeFormat, OpenMetricsTail, PassThroughTail, TextTail } from "./merge.js";
+import { type BodyTail, OpenMetricsTail, TextTail } from "./merge.js";
+import { DelimitedTail } from "./protobuf.js";
 import { ReservedNameScanner } from "./reserved-names.js";
 import type { CommittingWriter } from "./writer.js";
 
@@ -11,30 +12,37 @@ export interface RelayOptions {
   writer: CommittingWriter;
   /** Bytes after decompression. */
   maxBodySize: number;
-  /** Rendered at the very end, so the duration covers the whole body. */
-  ownMetrics: (format: MergeFormat) => string;
+  /** The own samples encoded for `format`; rendered at the very end, so the duration covers the whole body. */
+  ownSamples: (format: BodyFormat) => Buffer;
 }
 
 export interface RelayResult {
   /** Body bytes received (after decompression), without what we appended. */
   bytes: number;
-  /** Set when the body used a reserved name and nothing was appended. */
-  reservedName?: string;
+  /** Set when nothing was appended to keep the body as it is: why, for the log. */
+  leftOut?: string;
+}
+
+function tailFor(format: BodyFormat): BodyTail {
+  switch (format) {
+    case "text":
+      return new TextTail();
+    case "openmetrics":
+      return new OpenMetricsTail();
+    case "protobuf":
+      return new DelimitedTail();
+  }
 }
 
 /**
- * Streams the body to the caller chunk by chunk, watching the size limit and the reserved names, and
- * appends the own metrics in the body's format (nothing for protobuf). Throws a ScrapeFailure on overflow.
+ * Streams the body to the caller chunk by chunk, watching the size limit and the reserved names, and adds
+ * the own samples in the body's format. Throws a ScrapeFailure on overflow or a cut-off body.
  */
 export async function relayBody(options: RelayOptions): Promise<RelayResult> {
   const { format, writer, maxBodySize } = options;
+  // Protobuf names are not scanned: that would mean decoding every message.
   const scanner = format === "protobuf" ? undefined : new ReservedNameScanner();
-  const tail: BodyTail =
-    format === "text"
-      ? new TextTail()
-      : format === "openmetrics"
-        ? new OpenMetricsTail()
-        : new PassThroughTail();
+  const tail = tailFor(format);
   let bytes = 0;
   for await (const chunk of options.source) {
     bytes += chunk.length;
@@ -45,7 +53,8 @@ export async function relayBody(options: RelayOptions): Promise<RelayResult> {
     await writer.write(tail.push(chunk));
   }
   scanner?.finish();
-  const appendTo = format === "protobuf" || scanner?.found !== undefined ? undefined : format;
-  writer.end(tail.finish(appendTo === undefined ? undefined : options.ownMetrics(appendTo)));
-  return { bytes, reservedName: scanner?.found };
+  const reserved = scanner?.found;
+  writer.end(tail.finish(reserved === undefined ? options.ownSamples(format) : undefined));
+  const leftOut = reserved !== undefined ? `the target's metrics already use ${reserved}` : tail.leftOut;
+  return { bytes, leftOut };
 }

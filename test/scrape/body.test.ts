@@ -1,6 +1,7 @@
 import http from "node:http";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { encodeGaugeFamilies } from "../../src/scrape/protobuf.js";
 import {
   get,
   instanceFor,
@@ -11,7 +12,9 @@ import {
   startProxy,
   startServer,
   TEXT,
+  testConfig,
 } from "./helpers.js";
+import { gaugeFamily, messages } from "./protobuf-wire.js";
 
 const UP_HELP = "Indicator, whether the target of promregator is available";
 const DURATION_HELP = "Duration in seconds indicating how long scraping of all metrics took";
@@ -24,6 +27,24 @@ const TEXT_OWN =
   `# HELP promregator_up ${UP_HELP}\n# TYPE promregator_up gauge\npromregator_up 1.0\n` +
   `# HELP promregator_scrape_duration_seconds ${DURATION_HELP}\n# TYPE promregator_scrape_duration_seconds gauge\n` +
   "promregator_scrape_duration_seconds <d>\n";
+
+const PROTOBUF =
+  "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+/** The answer's content type and raw bytes. */
+async function rawScrape(body: Buffer, contentType: string): Promise<{ type?: string; bytes: Buffer }> {
+  const target = await startServer(serve(body, contentType));
+  const proxy = await startProxy(instanceFor(`${target.url}/metrics`));
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${proxy.url}/x`, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ type: res.headers["content-type"], bytes: Buffer.concat(chunks) }));
+      })
+      .on("error", reject);
+  });
+}
 
 async function scrapeOnce(body: string | Buffer, contentType?: string, extra: http.OutgoingHttpHeaders = {}) {
   const target = await startServer(serve(body, contentType, extra));
@@ -54,11 +75,48 @@ describe("OpenMetrics bodies", () => {
     expect(proxy.outcomes).toMatchObject([{ ok: true, bytes: 25 }]);
   });
 
-  it("handles # EOF without a trailing newline and a body without # EOF", async () => {
+  it("keeps a final # EOF without newline as it is", async () => {
     const a = await scrapeOnce("# TYPE a gauge\na 1\n# EOF", OM);
-    expect(stableDuration(a.answer.body)).toBe(`# TYPE a gauge\na 1\n${OM_OWN}# EOF\n`);
-    const b = await scrapeOnce("# TYPE a gauge\na 1\n", OM);
-    expect(stableDuration(b.answer.body)).toBe(`# TYPE a gauge\na 1\n${OM_OWN}# EOF\n`);
+    expect(stableDuration(a.answer.body)).toBe(`# TYPE a gauge\na 1\n${OM_OWN}# EOF`);
+  });
+
+  it.each([['# TYPE http_requests counter\nhttp_requests_total{code="200"} 1027\n'], [""]])(
+    "fails a body without # EOF (cut off) instead of completing it: %j",
+    async (body) => {
+      const { answer, proxy } = await scrapeOnce(body, OM);
+      expect(answer.status).toBe(503);
+      expect(answer.body).toContain("OpenMetrics body ended without # EOF");
+      expect(answer.body).not.toContain("promregator_up");
+      expect(proxy.outcomes).toMatchObject([{ ok: false, reason: "OpenMetrics body ended without # EOF" }]);
+    },
+  );
+
+  it("compatible mode reports a body without # EOF as promregator_up 0, without the target's samples", async () => {
+    const target = await startServer(serve("# TYPE a gauge\na 1\n", OM));
+    const proxy = await startProxy(instanceFor(`${target.url}/metrics`), {
+      config: testConfig({ failureMode: "compatible" }),
+    });
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/^# TYPE promregator_up gauge\n(.*\n)*promregator_up 0\.0\n(.*\n)*# EOF\n$/);
+    expect(answer.body).not.toContain("a 1");
+  });
+
+  it("removes no blank line: before # EOF it stays (and so does the error), after it the scrape fails", async () => {
+    const before = await scrapeOnce("a 1\n\n# EOF\n", OM);
+    expect(stableDuration(before.answer.body)).toBe(`a 1\n\n${OM_OWN}# EOF\n`);
+    const after = await scrapeOnce("a 1\n# EOF\n\n", OM);
+    expect(after.answer.status).toBe(503);
+    expect(after.answer.body).toContain("OpenMetrics body has data after # EOF");
+    const content = await scrapeOnce("a 1\n# EOF\nb 1\n", OM);
+    expect(content.answer.status).toBe(503);
+  });
+
+  it("leaves a body with \\r\\n line endings as it is and ends its own lines with \\n", async () => {
+    const { answer } = await scrapeOnce("a 1\r\n# EOF\r\n", OM);
+    expect(answer.status).toBe(503);
+    const text = await scrapeOnce("a 1\r\nb 2\r\n", TEXT);
+    expect(stableDuration(text.answer.body)).toBe(`a 1\r\nb 2\r\n${TEXT_OWN}`);
   });
 
   it("finds # EOF split across chunks", async () => {
@@ -75,8 +133,8 @@ describe("OpenMetrics bodies", () => {
 });
 
 describe("text 0.0.4 bodies", () => {
-  it("appends HELP then TYPE, inserting the newline a body without one lacks", async () => {
-    const { answer } = await scrapeOnce("# HELP a x\n# TYPE a gauge\na 1", TEXT);
+  it("appends HELP then TYPE after the body's final newline", async () => {
+    const { answer } = await scrapeOnce("# HELP a x\n# TYPE a gauge\na 1\n", TEXT);
     expect(answer.headers["content-type"]).toBe(TEXT);
     expect(stableDuration(answer.body)).toBe(`# HELP a x\n# TYPE a gauge\na 1\n${TEXT_OWN}`);
   });
@@ -94,14 +152,16 @@ describe("text 0.0.4 bodies", () => {
   });
 });
 
-describe("reserved names", () => {
-  it("passes the body unchanged when a later line uses promregator_up, warning once per instance", async () => {
-    const body = "# TYPE a gauge\na 1\npromregator_up 1\n";
+describe("bodies passed through without own samples", () => {
+  it.each([
+    ["# TYPE a gauge\na 1\npromregator_up 1\n", "already use promregator_up"],
+    ["# HELP a x\n# TYPE a gauge\nbla 3.14", "text body does not end with a newline"],
+  ])("passes %j unchanged, without own samples, warning once per instance", async (body, why) => {
     const target = await startServer(serve(body, TEXT));
     const proxy = await startProxy(instanceFor(`${target.url}/metrics`));
     expect((await get(`${proxy.url}/x`)).body).toBe(body);
     expect((await get(`${proxy.url}/x`)).body).toBe(body);
-    const warnings = proxy.logs.filter((l) => String(l.msg).includes("already use promregator_up"));
+    const warnings = proxy.logs.filter((l) => String(l.msg).includes(why));
     expect(warnings).toHaveLength(1);
     expect(proxy.outcomes.map((o) => o.ok)).toEqual([true, true]);
   });
@@ -128,23 +188,24 @@ describe("encodings and formats", () => {
     expect(proxy.outcomes[0].bytes).toBe(Buffer.byteLength(body));
   });
 
-  it("passes protobuf through byte for byte with nothing appended", async () => {
-    const payload = Buffer.from([0x0a, 0x08, 0x70, 0x72, 0x6f, 0x6d, 0x0a, 0x00, 0xff, 0x80, 0x10]);
-    const type =
-      "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
-    const target = await startServer(serve(payload, type));
-    const proxy = await startProxy(instanceFor(`${target.url}/metrics`));
-    const raw = await new Promise<{ type?: string; bytes: Buffer }>((resolve, reject) => {
-      http
-        .get(`${proxy.url}/x`, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ type: res.headers["content-type"], bytes: Buffer.concat(chunks) }));
-        })
-        .on("error", reject);
-    });
-    expect(raw.type).toBe(type);
-    expect(raw.bytes.equals(payload)).toBe(true);
+  it("appends own samples to protobuf as length-delimited MetricFamily messages, the body byte for byte", async () => {
+    const payload = encodeGaugeFamilies([{ name: "app_metric", help: "x", value: 7 }]);
+    const raw = await rawScrape(payload, PROTOBUF);
+    expect(raw.type).toBe(PROTOBUF);
+    expect(raw.bytes.subarray(0, payload.length).equals(payload)).toBe(true);
+    const own = messages(raw.bytes.subarray(payload.length)).map(gaugeFamily);
+    expect(own.map((f) => [f.name, f.type])).toEqual([
+      ["promregator_up", 1],
+      ["promregator_scrape_duration_seconds", 1],
+    ]);
+    expect(own[0].value).toBe(1);
+  });
+
+  it("fails a protobuf body that ends inside a message", async () => {
+    const payload = encodeGaugeFamilies([{ name: "app_metric", help: "x", value: 7 }]);
+    const { answer } = await scrapeOnce(payload.subarray(0, payload.length - 3), PROTOBUF);
+    expect(answer.status).toBe(503);
+    expect(answer.body).toContain("protobuf body ended inside a message");
   });
 });
 

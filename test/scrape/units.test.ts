@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatScopes } from "../../src/scrape/authenticators/token-request.js";
 import { scrapeBudgetMs } from "../../src/scrape/budget.js";
 import { classifyUpstreamContentType } from "../../src/scrape/content-type.js";
-import { formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
+import { type BodyTail, formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
 import { ReservedNameScanner } from "../../src/scrape/reserved-names.js";
 
 const OWN = "own 1\n";
@@ -19,52 +19,93 @@ function allSplits(body: string, run: (chunks: Buffer[]) => string): Set<string>
   return results;
 }
 
-function throughOpenMetrics(chunks: Buffer[]): string {
-  const tail = new OpenMetricsTail();
+/** Output through `tail` (`own` null: nothing to append), or `failed: <reason>`, or `left out: <why>: <output>`. */
+function through(tail: BodyTail, chunks: Buffer[], own: string | null = OWN): string {
   const out = chunks.map((c) => tail.push(c));
-  return Buffer.concat([...out, tail.finish(OWN)]).toString();
+  try {
+    const last = tail.finish(own === null ? undefined : Buffer.from(own));
+    const text = Buffer.concat([...out, last]).toString();
+    return tail.leftOut ? `left out: ${tail.leftOut}: ${text}` : text;
+  } catch (err) {
+    return `failed: ${(err as Error).message}`;
+  }
 }
 
+const throughOpenMetrics = (chunks: Buffer[]) => through(new OpenMetricsTail(), chunks);
+
 describe("OpenMetricsTail", () => {
-  it.each([["a 1\n# EOF\n"], ["a 1\n# EOF"], ["a 1\n"], ["a 1"], ["a 1\n\n# EOF\n\n"], ["a 1\r\n# EOF\r\n"]])(
-    "puts own metrics before one final # EOF for %j, however the body is split",
-    (body) => {
-      expect(allSplits(body, throughOpenMetrics)).toEqual(new Set([`a 1\n${OWN}# EOF\n`]));
+  it.each([
+    ["a 1\n# EOF\n", `a 1\n${OWN}# EOF\n`],
+    ["a 1\n# EOF", `a 1\n${OWN}# EOF`],
+    ["# EOF\n", `${OWN}# EOF\n`],
+    ["# EOF", `${OWN}# EOF`],
+    ["a 1\n\n# EOF\n", `a 1\n\n${OWN}# EOF\n`],
+    ["a 1\r\n# EOF\n", `a 1\r\n${OWN}# EOF\n`],
+    ["# EOX 1\n# E\n# EOF\n", `# EOX 1\n# E\n${OWN}# EOF\n`],
+    ["a 1\n#  EOF\n# EOF\n", `a 1\n#  EOF\n${OWN}# EOF\n`],
+  ])(
+    "puts own samples right before the final # EOF line of %j, removing nothing, however it is split",
+    (body, out) => {
+      expect(allSplits(body, throughOpenMetrics)).toEqual(new Set([out]));
     },
   );
 
-  it("keeps lines that only look like the start of # EOF", () => {
-    expect(allSplits("# EOX 1\n# E\n", throughOpenMetrics)).toEqual(new Set([`# EOX 1\n# E\n${OWN}# EOF\n`]));
+  it.each([[""], ["a 1\n"], ["a 1"], ["a 1\n# EO"], ["a 1\n# EOF \n"], ["a 1\nx# EOF\n"], ["\n"]])(
+    "fails %j: the body ended without # EOF",
+    (body) => {
+      expect(allSplits(body, throughOpenMetrics)).toEqual(
+        new Set(["failed: OpenMetrics body ended without # EOF"]),
+      );
+    },
+  );
+
+  it.each([
+    ["a 1\n# EOF\n\n"],
+    ["a 1\n# EOF\nb 1\n"],
+    ["a 1\n# EOF\n# EOF\n"],
+    ["a 1\n# EOF\r\n"],
+    ["a 1\r\n# EOF\r\n"],
+  ])("fails %j: data after # EOF stays an error", (body) => {
+    expect(allSplits(body, throughOpenMetrics)).toEqual(
+      new Set(["failed: OpenMetrics body has data after # EOF"]),
+    );
   });
 
-  it("answers an empty body with own metrics only", () => {
-    expect(allSplits("", throughOpenMetrics)).toEqual(new Set([`${OWN}# EOF\n`]));
-    expect(allSplits("# EOF\n", throughOpenMetrics)).toEqual(new Set([`${OWN}# EOF\n`]));
+  it("returns the body unchanged when nothing is to be appended, even without # EOF", () => {
+    for (const body of ["a 1\n# EOF\n", "a 1\n", "a 1\n# EOF\n\n"]) {
+      expect(allSplits(body, (chunks) => through(new OpenMetricsTail(), chunks, null))).toEqual(
+        new Set([body]),
+      );
+    }
   });
 
-  it("returns the body unchanged when nothing is to be appended", () => {
+  it("holds back at most the bytes of a final # EOF line", () => {
     const tail = new OpenMetricsTail();
-    const out = [tail.push(Buffer.from("a 1\n# E")), tail.push(Buffer.from("OF\n")), tail.finish(undefined)];
-    expect(Buffer.concat(out).toString()).toBe("a 1\n# EOF\n");
-  });
-
-  it("holds back only a bounded tail", () => {
-    const tail = new OpenMetricsTail();
-    const emitted = tail.push(Buffer.from(`a 1${"\n".repeat(100_000)}`));
-    expect(emitted.length).toBeGreaterThan(90_000);
+    expect(tail.push(Buffer.from(`a 1${"\n".repeat(100_000)}`)).length).toBe(100_003);
+    expect(tail.push(Buffer.from("b 1\n# EOF\n")).toString()).toBe("b 1\n");
   });
 });
 
 describe("TextTail", () => {
-  it("adds a newline only when the body lacks one, and nothing before own metrics of an empty body", () => {
-    const run = (body: string) => {
-      const t = new TextTail();
-      return Buffer.concat([t.push(Buffer.from(body)), t.finish(OWN)]).toString();
-    };
-    expect(run("a 1")).toBe(`a 1\n${OWN}`);
-    expect(run("a 1\n")).toBe(`a 1\n${OWN}`);
-    expect(run("")).toBe(OWN);
+  const run = (body: string) => allSplits(body, (chunks) => through(new TextTail(), chunks));
+
+  it("appends own samples after a final newline, and to an empty body", () => {
+    expect(run("a 1\n")).toEqual(new Set([`a 1\n${OWN}`]));
+    expect(run("")).toEqual(new Set([OWN]));
   });
+
+  it("keeps \\r\\n line endings of the body and ends its own lines with \\n", () => {
+    expect(run("a 1\r\nb 2\r\n")).toEqual(new Set([`a 1\r\nb 2\r\n${OWN}`]));
+  });
+
+  it.each([["a 1"], ["a 1\n# comment"], ["a 1\r"]])(
+    "passes %j through unchanged: its last line has no newline",
+    (body) => {
+      expect(run(body)).toEqual(
+        new Set([`left out: the target's text body does not end with a newline: ${body}`]),
+      );
+    },
+  );
 });
 
 describe("ReservedNameScanner", () => {

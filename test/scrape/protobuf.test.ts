@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { renderOwnSamples } from "../../src/scrape/merge.js";
+import { DelimitedTail, encodeGaugeFamilies } from "../../src/scrape/protobuf.js";
+import { gaugeFamily, messages } from "./protobuf-wire.js";
+
+describe("encodeGaugeFamilies", () => {
+  it("writes a MetricFamily per metrics.proto: name 1, help 2, type 3 = GAUGE, metric 4 { gauge 2 { value 1 } }", () => {
+    const bytes = encodeGaugeFamilies([{ name: "a", help: "h", value: 1 }]);
+    // biome-ignore format: one field per line
+    const expected = [
+      0x15,                                           // message size 21
+      0x0a, 0x01, 0x61,                               // name "a"
+      0x12, 0x01, 0x68,                               // help "h"
+      0x18, 0x01,                                     // type GAUGE
+      0x22, 0x0b, 0x12, 0x09, 0x09,                   // metric { gauge { value (double)
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0x3f, // 1.0 little endian } }
+    ];
+    expect([...bytes]).toEqual(expected);
+  });
+
+  it("encodes sizes beyond 127 as multi-byte varints", () => {
+    const help = "h".repeat(200);
+    const [message] = messages(encodeGaugeFamilies([{ name: "a", help, value: 0.25 }]));
+    expect(gaugeFamily(message)).toEqual({ name: "a", help, type: 1, value: 0.25 });
+  });
+
+  it("renders promregator_up and promregator_scrape_duration_seconds for protobuf bodies", () => {
+    const families = messages(renderOwnSamples("protobuf", true, 0.005)).map(gaugeFamily);
+    expect(families).toEqual([
+      { name: "promregator_up", help: expect.stringContaining("available"), type: 1, value: 1 },
+      {
+        name: "promregator_scrape_duration_seconds",
+        help: expect.stringContaining("scraping"),
+        type: 1,
+        value: 0.005,
+      },
+    ]);
+  });
+});
+
+describe("DelimitedTail", () => {
+  const OWN = Buffer.from([0x01, 0x00]);
+  const body = Buffer.concat([
+    encodeGaugeFamilies([{ name: "x", help: "h".repeat(130), value: 2 }]),
+    Buffer.from([0x00]), // an empty message
+    encodeGaugeFamilies([{ name: "y", help: "", value: 3 }]),
+  ]);
+
+  function run(bytes: Buffer, i: number, j: number): string {
+    const tail = new DelimitedTail();
+    const out = [bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)].map((c) => tail.push(c));
+    try {
+      return Buffer.concat([...out, tail.finish(OWN)]).toString("hex");
+    } catch (err) {
+      return `failed: ${(err as Error).message}`;
+    }
+  }
+
+  it("appends after the last message however the body is split, changing nothing", () => {
+    const results = new Set<string>();
+    for (let i = 0; i <= body.length; i++)
+      for (let j = i; j <= body.length; j++) results.add(run(body, i, j));
+    expect(results).toEqual(new Set([Buffer.concat([body, OWN]).toString("hex")]));
+  });
+
+  it("fails a body that ends inside a message or its size", () => {
+    for (const cut of [1, 2, body.length - 1]) {
+      const truncated = body.subarray(0, cut);
+      expect(run(truncated, 0, cut)).toBe("failed: protobuf body ended inside a message");
+    }
+    expect(run(Buffer.from([0x80]), 0, 1)).toBe("failed: protobuf body ended inside a message");
+  });
+
+  it("fails a size prefix longer than a varint can be", () => {
+    const bad = Buffer.alloc(11, 0xff);
+    expect(run(bad, 3, 7)).toBe("failed: protobuf body has a malformed message size");
+  });
+
+  it("appends to an empty body and leaves the body alone when nothing is to be appended", () => {
+    expect(run(Buffer.alloc(0), 0, 0)).toBe("0100");
+    const tail = new DelimitedTail();
+    tail.push(Buffer.from([0x05, 0x01]));
+    expect(tail.finish(undefined).length).toBe(0);
+  });
+});
