@@ -5,15 +5,15 @@ import { startWatchdog } from "./cf/watchdog.js";
 import type { Config } from "./config/types.js";
 import { discoveryScheme, followDiscoveryFile } from "./discovery/document.js";
 import { createDiscoveryService } from "./discovery/service.js";
-import type { DiscoveryService } from "./discovery/types.js";
+import type { DiscoveryDiagnostics, DiscoveryReader } from "./discovery/types.js";
 import type { Logger } from "./log.js";
 import { readInstanceIdentity } from "./metrics/identity.js";
 import { createOwnMetrics } from "./metrics/index.js";
-import { createScrapeHandler } from "./scrape/index.js";
+import { createScrapeHandler, type ScrapeReport } from "./scrape/index.js";
 import type { Credentials } from "./server/basic-auth.js";
 import { createRequestHandler } from "./server/handler.js";
 import { type ListeningServer, listen } from "./server/http-server.js";
-import { createStatusView } from "./status/index.js";
+import { createStatusView, ScrapeLog } from "./status/index.js";
 import { VERSION } from "./version.js";
 
 export interface StartOptions {
@@ -56,7 +56,7 @@ function inboundCredentials(config: Config): Credentials {
 }
 
 /** Writes the discovery document for file_sd users; targets name the configured host/port, or ours. */
-function startDiscoveryFile(config: Config, discovery: DiscoveryService, port: number, logger: Logger) {
+function startDiscoveryFile(config: Config, discovery: DiscoveryReader, port: number, logger: Logger) {
   const d = config.promregator.discovery;
   if (!d.file) return undefined;
   return followDiscoveryFile({
@@ -73,7 +73,7 @@ function startDiscoveryFile(config: Config, discovery: DiscoveryService, port: n
 }
 
 /** CF health for the status page: the outcome of the latest discovery refresh, and when one last succeeded. */
-function cfHealthOf(discovery: DiscoveryService) {
+function cfHealthOf(discovery: DiscoveryDiagnostics) {
   let lastSuccessAt: number | undefined;
   return () => {
     const last = discovery.lastRefresh();
@@ -96,7 +96,21 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   const cf = createCloudControllerClient({ config: config.cf, logger, metrics, ca: opts.cfCa });
   const discovery = createDiscoveryService({ config, cf, logger, metrics, tickMs: opts.discoveryTickMs });
   metrics.setCacheStats(() => discovery.cacheStats());
-  const scrape = createScrapeHandler({ config, logger, metrics, processInstanceId: identity.processId });
+  // The status page's last scrape per instance; it forgets instances that discovery no longer knows.
+  const scrapeLog = new ScrapeLog();
+  const stopScrapeLog = discovery.onSnapshot((snapshot) => scrapeLog.retain(snapshot));
+  const scrapeReporter = {
+    recordScrape(report: ScrapeReport) {
+      metrics.recordScrape(report);
+      scrapeLog.recordScrape(report);
+    },
+  };
+  const scrape = createScrapeHandler({
+    config,
+    logger,
+    metrics: scrapeReporter,
+    processInstanceId: identity.processId,
+  });
   const credentials = inboundCredentials(config);
   const handler = createRequestHandler({
     config,
@@ -109,7 +123,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     status: createStatusView({
       snapshot: () => discovery.current(),
       ready: () => discovery.ready(),
-      lastScrape: (id) => metrics.lastScrape(id),
+      lastScrape: (id) => scrapeLog.lastScrape(id),
       cacheStats: () => discovery.cacheStats(),
       identity,
       version: VERSION,
@@ -149,6 +163,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
       metrics.stop();
       await server.close();
       await discovery.stop();
+      stopScrapeLog();
       await stopDiscoveryFile?.();
       await Promise.allSettled([scrape.close(), cf.close()]);
     },

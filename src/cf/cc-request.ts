@@ -1,7 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
-import type { OwnMetricsRecorder } from "../metrics/types.js";
 import { excerpt, redactSecrets } from "../redact.js";
 import { CfApiError, type CfFailureKind, parseCfErrorBody } from "./errors.js";
 import { FailureLog } from "./failure-log.js";
@@ -13,7 +12,7 @@ import {
   sendOnce,
 } from "./http.js";
 import type { RateLimiter, TimeSource } from "./rate-limiter.js";
-import type { CfResource } from "./types.js";
+import type { CfRequestObserver, CfResource } from "./types.js";
 import type { UaaTokenProvider } from "./uaa-token.js";
 
 /** Requests actually sent, per resource; for tests and diagnostics. */
@@ -39,7 +38,7 @@ export interface CcRequesterDeps {
   config: CfConfig;
   dispatcher: Dispatcher;
   logger: Logger;
-  metrics?: OwnMetricsRecorder;
+  metrics?: CfRequestObserver;
   tokens?: UaaTokenProvider;
   limiter: RateLimiter;
   time: TimeSource;

@@ -1,7 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
-import type { OwnMetricsRecorder } from "../metrics/types.js";
 import { toApp, toDomain, toOrganization, toProcess, toRoute, toSpace } from "./cc-mappers.js";
 import {
   CcRequester,
@@ -18,6 +17,7 @@ import type {
   CfDomain,
   CfOrganization,
   CfProcess,
+  CfRequestObserver,
   CfResource,
   CfRoute,
   CfSpace,
@@ -29,7 +29,7 @@ import { compareVersions, MIN_API_VERSION, type RootDocument, readRootDocument }
 export interface CloudControllerClientDeps {
   config: CfConfig;
   logger: Logger;
-  metrics?: OwnMetricsRecorder;
+  metrics?: CfRequestObserver;
   /** Extra trusted CA certificate (PEM), e.g. the simulator's self-signed certificate. */
   ca?: string;
 }

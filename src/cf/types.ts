@@ -47,6 +47,17 @@ export interface CfDomain {
 /** Which Cloud Controller resource a request was for; used for timeouts, metrics and logs. */
 export type CfResource = "info" | "org" | "space" | "appInSpace" | "process" | "route" | "domain";
 
+/** How one Cloud Controller request attempt ended. */
+export type CfRequestOutcome = "ok" | "error" | "retry" | "rate_limited";
+
+/** What the CF client reports about its requests; declared here, implemented by own metrics. */
+export interface CfRequestObserver {
+  /** One attempt at `resource`, `seconds` long. */
+  observeCfRequest(resource: CfResource, seconds: number, outcome: CfRequestOutcome): void;
+  /** Time spent waiting for a rate limit to clear before a request, seconds. */
+  observeRateLimitWait(resource: CfResource, seconds: number): void;
+}
+
 /**
  * Each list call follows every `pagination.next` link with per_page=5000 and splits long guid
  * filters into several requests so that URLs stay short; callers pass whole lists.

@@ -190,59 +190,68 @@ export function createInternalFamilies(
   };
 }
 
-/** Gauges and counters filled from the discovery caches' own statistics each time they are collected. */
-function registerCacheFamilies(registry: Registry, readCacheStats: CacheStatsSource): void {
-  const registers = [registry];
-  const labelNames = ["cache"];
-  // Each collect() starts from reset() so that a cache no longer reported disappears.
-  new Gauge({
+/** The cache families: each reads one field of every cache's statistics (see CacheStats). */
+const CACHE_FAMILIES: readonly {
+  name: string;
+  help: string;
+  kind: "gauge" | "counter";
+  field: "entries" | "oldestAgeSeconds" | "loads" | "loadFailures";
+}[] = [
+  {
     name: "promregator_cache_entries",
     help: "Number of entries held by a discovery cache",
-    labelNames,
-    registers,
-    collect() {
-      this.reset();
-      for (const stat of readCacheStats()) {
-        if (isCount(stat.entries)) this.set({ cache: stat.cache }, stat.entries);
-      }
-    },
-  });
-  new Gauge({
+    kind: "gauge",
+    field: "entries",
+  },
+  {
     name: "promregator_cache_oldest_entry_age_seconds",
     help: "Age of the oldest loaded entry of a discovery cache, in seconds",
-    labelNames,
-    registers,
-    collect() {
-      this.reset();
-      for (const stat of readCacheStats()) {
-        if (isCount(stat.oldestAgeSeconds)) this.set({ cache: stat.cache }, stat.oldestAgeSeconds);
-      }
-    },
-  });
-  new Counter({
+    kind: "gauge",
+    field: "oldestAgeSeconds",
+  },
+  {
     name: "promregator_cache_loads_total",
     help: "Load calls made by a discovery cache (one call may cover many keys)",
-    labelNames,
-    registers,
-    collect() {
-      this.reset();
-      for (const stat of readCacheStats()) {
-        if (isCount(stat.loads)) this.inc({ cache: stat.cache }, stat.loads);
-      }
-    },
-  });
-  new Counter({
+    kind: "counter",
+    field: "loads",
+  },
+  {
     name: "promregator_cache_load_failures_total",
     help: "Load calls of a discovery cache that failed",
-    labelNames,
-    registers,
-    collect() {
-      this.reset();
-      for (const stat of readCacheStats()) {
-        if (isCount(stat.loadFailures)) this.inc({ cache: stat.cache }, stat.loadFailures);
-      }
-    },
-  });
+    kind: "counter",
+    field: "loadFailures",
+  },
+];
+
+/** Gauges and counters filled from the discovery caches' own statistics each time they are collected. */
+function registerCacheFamilies(registry: Registry, readCacheStats: CacheStatsSource): void {
+  for (const family of CACHE_FAMILIES) {
+    const options = { name: family.name, help: family.help, labelNames: ["cache"], registers: [registry] };
+    // Each collect() starts from reset() so that a cache no longer reported disappears.
+    if (family.kind === "gauge") {
+      new Gauge({
+        ...options,
+        collect() {
+          this.reset();
+          for (const stat of readCacheStats()) {
+            const value = stat[family.field];
+            if (isCount(value)) this.set({ cache: stat.cache }, value);
+          }
+        },
+      });
+    } else {
+      new Counter({
+        ...options,
+        collect() {
+          this.reset();
+          for (const stat of readCacheStats()) {
+            const value = stat[family.field];
+            if (isCount(value)) this.inc({ cache: stat.cache }, value);
+          }
+        },
+      });
+    }
+  }
 }
 
 function isCount(value: number | undefined): value is number {

@@ -13,7 +13,7 @@ export { DROPPED_DEFAULT_METRICS } from "./process-metrics.js";
 export type {
   CacheStats,
   InstanceIdentity,
-  LastScrape,
+  InstanceLabels,
   OwnMetricsRecorder,
   ScrapeOutcome,
 } from "./types.js";

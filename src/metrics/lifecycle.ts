@@ -1,4 +1,4 @@
-import type { DiscoveredInstance } from "../discovery/types.js";
+import type { InstanceLabels } from "./types.js";
 
 /** One instance as its metric children know it: the label set is the identity (a renamed app is a new one). */
 export interface TrackedInstance {
@@ -22,7 +22,7 @@ export class InstanceTracker {
   ) {}
 
   /** Stamps the instance as seen now and returns its label set. */
-  touch(instance: DiscoveredInstance): TrackedInstance {
+  touch(instance: InstanceLabels): TrackedInstance {
     const values = labelValues(instance);
     const key = JSON.stringify(values);
     let entry = this.entries.get(key);
@@ -51,18 +51,13 @@ export class InstanceTracker {
     return expired;
   }
 
-  hasInstanceId(instanceId: string): boolean {
-    for (const entry of this.entries.values()) if (entry.instanceId === instanceId) return true;
-    return false;
-  }
-
   get size(): number {
     return this.entries.size;
   }
 }
 
 /** The five label values in the order of TARGET_LABEL_BASE_NAMES, derived as Java does. */
-function labelValues(instance: DiscoveredInstance): string[] {
+function labelValues(instance: InstanceLabels): string[] {
   const colon = instance.instanceId.lastIndexOf(":");
   // Java takes the instance number from the id ("<appGuid>:<index>"), not from a separate field.
   const number = colon >= 0 ? instance.instanceId.slice(colon + 1) : String(instance.index);

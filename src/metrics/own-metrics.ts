@@ -1,6 +1,4 @@
 import { Registry } from "prom-client";
-import type { CfResource } from "../cf/types.js";
-import type { DiscoveredInstance } from "../discovery/types.js";
 import { VERSION } from "../version.js";
 import { type FamilySnapshot, writeExposition } from "./exposition.js";
 import {
@@ -16,7 +14,13 @@ import {
 import { InstanceTracker } from "./lifecycle.js";
 import { chooseExpositionFormat, contentTypeOf } from "./negotiate.js";
 import { registerProcessMetrics } from "./process-metrics.js";
-import type { CacheStats, InstanceIdentity, LastScrape, OwnMetricsRecorder, ScrapeOutcome } from "./types.js";
+import type {
+  CacheStats,
+  InstanceIdentity,
+  InstanceLabels,
+  OwnMetricsRecorder,
+  ScrapeOutcome,
+} from "./types.js";
 
 export interface OwnMetricsOptions {
   /** promregator.metrics.labelNamePrefix */
@@ -47,10 +51,7 @@ export interface OwnMetrics extends OwnMetricsRecorder {
   setCacheStats(fn: CacheStatsSource): void;
   /** Counts a watchdog reconnect; returns the cumulative count (never reset). */
   recordWatchdogReconnect(): number;
-  lastScrape(instanceId: string): LastScrape | undefined;
 }
-
-const MAX_REASON_LENGTH = 300;
 
 class PromregatorOwnMetrics implements OwnMetrics {
   readonly identity: InstanceIdentity;
@@ -59,7 +60,6 @@ class PromregatorOwnMetrics implements OwnMetrics {
   private readonly general: GeneralFamilies;
   private readonly internal?: InternalFamilies;
   private readonly tracker: InstanceTracker;
-  private readonly lastScrapes = new Map<string, LastScrape>();
   private readonly now: () => number;
   private cacheStats?: CacheStatsSource;
   private watchdogReconnects = 0;
@@ -86,7 +86,7 @@ class PromregatorOwnMetrics implements OwnMetrics {
   }
 
   recordScrape(outcome: ScrapeOutcome): void {
-    const { labels, instanceId } = this.tracker.touch(outcome.instance);
+    const { labels } = this.tracker.touch(outcome.instance);
     const seconds = nonNegative(outcome.seconds);
     // Start the failure counter at 0 so that rate() works from the first failure on.
     this.target.requestFailure.inc(labels, outcome.ok ? 0 : 1);
@@ -95,30 +95,21 @@ class PromregatorOwnMetrics implements OwnMetrics {
     if (seconds !== undefined) this.target.requestLatency?.observe(labels, seconds);
     this.target.scrapeUp.set(labels, outcome.ok ? 1 : 0);
     if (seconds !== undefined) this.target.scrapeDuration.set(labels, seconds);
-
-    const last: LastScrape = { ok: outcome.ok, seconds: seconds ?? 0, at: this.now() };
-    if (outcome.ok && bytes !== undefined) last.bytes = bytes;
-    if (!outcome.ok && outcome.reason) last.reason = outcome.reason.slice(0, MAX_REASON_LENGTH);
-    this.lastScrapes.set(instanceId, last);
   }
 
-  markSeen(instances: readonly DiscoveredInstance[]): void {
+  markSeen(instances: readonly InstanceLabels[]): void {
     for (const instance of instances) this.tracker.touch(instance);
     this.general.discoveredInstances.set(instances.length);
   }
 
-  observeCfRequest(
-    resource: CfResource,
-    seconds: number,
-    outcome: "ok" | "error" | "retry" | "rate_limited",
-  ): void {
+  observeCfRequest(resource: string, seconds: number, outcome: string): void {
     if (!this.internal) return;
     this.internal.cfRequests.inc({ request_type: resource, outcome });
     const value = nonNegative(seconds);
     if (value !== undefined) this.internal.cfLatency.observe({ request_type: resource }, value);
   }
 
-  observeRateLimitWait(resource: CfResource, seconds: number): void {
+  observeRateLimitWait(resource: string, seconds: number): void {
     const value = nonNegative(seconds);
     if (!this.internal || value === undefined) return;
     this.internal.cfRateLimitWait.observe({ request_type: resource }, value);
@@ -142,15 +133,10 @@ class PromregatorOwnMetrics implements OwnMetrics {
     }
   }
 
-  lastScrape(instanceId: string): LastScrape | undefined {
-    return this.lastScrapes.get(instanceId);
-  }
-
   sweep(): number {
     const expired = this.tracker.takeExpired();
     for (const entry of expired) {
       for (const family of this.target.all) family.remove(entry.labels);
-      if (!this.tracker.hasInstanceId(entry.instanceId)) this.lastScrapes.delete(entry.instanceId);
     }
     return expired.length;
   }

@@ -1,8 +1,19 @@
-import type { CfResource } from "../cf/types.js";
-import type { DiscoveredInstance } from "../discovery/types.js";
+/**
+ * The fields of a discovered instance that make its metric labels. Metrics imports nothing from the modules it
+ * reports on: their ports (cf's CfRequestObserver, scrape's ScrapeReporter, discovery's SeenInstancesObserver)
+ * are declared by them and fit these shapes.
+ */
+export interface InstanceLabels {
+  /** "<appGuid>:<index>" */
+  instanceId: string;
+  index: number;
+  orgName: string;
+  spaceName: string;
+  appName: string;
+}
 
 export interface ScrapeOutcome {
-  instance: DiscoveredInstance;
+  instance: InstanceLabels;
   ok: boolean;
   /** Body size in bytes when ok. */
   bytes?: number;
@@ -12,17 +23,14 @@ export interface ScrapeOutcome {
   reason?: string;
 }
 
-/** The own-metrics facade used by discovery, scrape and server; implemented in metrics/own-metrics.ts. */
+/** What own metrics record: the union of the ports of scrape, discovery and cf, in metrics' own terms. */
 export interface OwnMetricsRecorder {
   recordScrape(outcome: ScrapeOutcome): void;
   /** Called after every discovery refresh with the instances now known (drives lifecycle removal). */
-  markSeen(instances: readonly DiscoveredInstance[]): void;
-  observeCfRequest(
-    resource: CfResource,
-    seconds: number,
-    outcome: "ok" | "error" | "retry" | "rate_limited",
-  ): void;
-  observeRateLimitWait(resource: CfResource, seconds: number): void;
+  markSeen(instances: readonly InstanceLabels[]): void;
+  /** `resource` is the CF request type label (org, space, appInSpace, process, route, domain, info). */
+  observeCfRequest(resource: string, seconds: number, outcome: string): void;
+  observeRateLimitWait(resource: string, seconds: number): void;
 }
 
 /**
@@ -38,16 +46,6 @@ export interface InstanceIdentity {
   orgName?: string;
   instanceIndex?: number;
   instanceGuid?: string;
-}
-
-/** The last scrape of one instance, for the status page. */
-export interface LastScrape {
-  ok: boolean;
-  reason?: string;
-  bytes?: number;
-  seconds: number;
-  /** epoch ms when it was recorded */
-  at: number;
 }
 
 /** Statistics of one discovery cache, polled each time own metrics are rendered (internal metrics only). */

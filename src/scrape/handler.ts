@@ -5,7 +5,6 @@ import type { PromregatorConfig } from "../config/types.js";
 import type { DiscoveredInstance } from "../discovery/types.js";
 import type { Logger } from "../log.js";
 import { chooseExposition, contentTypeOf, SCRAPE_POLICY } from "../media-type.js";
-import type { OwnMetricsRecorder } from "../metrics/types.js";
 import type { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { SCRAPE_TIMEOUT_HEADER, ScrapeBudget, scrapeBudgetMs } from "./budget.js";
 import { decodedBody, discardBody } from "./decode.js";
@@ -13,7 +12,7 @@ import { describeFetchError, redactUrl, ScrapeFailure } from "./failure.js";
 import { durationSeconds, renderFailureBody, renderOwnSamples } from "./merge.js";
 import { relayBody } from "./relay.js";
 import { checkUpstreamResponse, firstHeader } from "./response-check.js";
-import type { ScrapeHandler } from "./types.js";
+import type { ScrapeHandler, ScrapeReporter } from "./types.js";
 import { fetchUpstream } from "./upstream.js";
 import { CommittingWriter } from "./writer.js";
 
@@ -30,7 +29,7 @@ export interface ScrapeHandlerContext {
   dispatcher: Dispatcher;
   authenticators: AuthenticatorRegistry;
   logger: Logger;
-  metrics?: OwnMetricsRecorder;
+  metrics?: ScrapeReporter;
   processInstanceId: string;
 }
 

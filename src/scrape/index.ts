@@ -1,18 +1,17 @@
 import type { Config } from "../config/types.js";
 import type { Logger } from "../log.js";
-import type { OwnMetricsRecorder } from "../metrics/types.js";
 import { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { createScrapeDispatcher, type ScrapeDispatcherOptions } from "./dispatcher.js";
 import { ProxyScrapeHandler } from "./handler.js";
-import type { ScrapeHandler } from "./types.js";
+import type { ScrapeHandler, ScrapeReporter } from "./types.js";
 
 export type { ScrapeDispatcherOptions } from "./dispatcher.js";
-export type { ScrapeHandler } from "./types.js";
+export type { ScrapeHandler, ScrapeReport, ScrapeReporter } from "./types.js";
 
 export interface ScrapeHandlerDeps {
   config: Config;
   logger: Logger;
-  metrics?: OwnMetricsRecorder;
+  metrics?: ScrapeReporter;
   /** This process's random id, sent on every scrape so the server can spot a request that looped back. */
   processInstanceId: string;
   /** TLS trust for targets and token services (tests, private CAs). */

@@ -6,6 +6,7 @@ import { wantsJson } from "./negotiate.js";
 import type { StatusDeps, StatusDocument } from "./types.js";
 
 export { STATUS_JSON_PATH, wantsJson } from "./negotiate.js";
+export { type LastScrape, ScrapeLog } from "./scrape-log.js";
 export type * from "./types.js";
 
 /** Rows of the HTML instance table; beyond that a page gets slow to render and read (the JSON has all). */

@@ -1,5 +1,6 @@
 import type { DiscoverySnapshot } from "../discovery/types.js";
-import type { CacheStats, InstanceIdentity, LastScrape } from "../metrics/types.js";
+import type { CacheStats, InstanceIdentity } from "../metrics/types.js";
+import type { LastScrape } from "./scrape-log.js";
 
 /** Connection state of the Cloud Controller client, as the watchdog or the discovery loop last saw it. */
 export interface CfHealth {

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { TargetConfig } from "../../src/config/types.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
-import type { DiscoveredInstance, DiscoveryService, DiscoverySnapshot } from "../../src/discovery/types.js";
+import type {
+  DiscoveredInstance,
+  DiscoveryService,
+  DiscoverySnapshot,
+  SeenInstancesObserver,
+} from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
-import type { OwnMetricsRecorder } from "../../src/metrics/types.js";
 import { captureLogger, manualClock, testConfig } from "./config.js";
 import { FakeCloudController } from "./fake-cc.js";
 
@@ -16,14 +20,11 @@ function landscape() {
   return { cc, space, web, api };
 }
 
-function recorder(): OwnMetricsRecorder & { seen: (readonly DiscoveredInstance[])[] } {
+function recorder(): SeenInstancesObserver & { seen: (readonly DiscoveredInstance[])[] } {
   const seen: (readonly DiscoveredInstance[])[] = [];
   return {
     seen,
     markSeen: (instances) => void seen.push(instances),
-    recordScrape: () => undefined,
-    observeCfRequest: () => undefined,
-    observeRateLimitWait: () => undefined,
   };
 }
 
@@ -35,7 +36,7 @@ function serviceFor(
     cache?: { timeout?: number; expiry?: number; resolver?: number };
     clock?: ReturnType<typeof manualClock>;
     logger?: ReturnType<typeof captureLogger>["logger"];
-    metrics?: OwnMetricsRecorder;
+    metrics?: SeenInstancesObserver;
     tickMs?: number;
   } = {},
 ) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { LastScrape } from "../../src/metrics/types.js";
 import { createStatusView, MAX_INSTANCE_ROWS } from "../../src/status/index.js";
+import type { LastScrape } from "../../src/status/scrape-log.js";
 import type { StatusDeps } from "../../src/status/types.js";
 import { GUID, instance, NOW, section, serve, snapshotOf, unbalancedTags } from "./helpers.js";
 
