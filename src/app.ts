@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { createCloudControllerClient } from "./cf/index.js";
 import { startWatchdog } from "./cf/watchdog.js";
@@ -13,6 +12,8 @@ import { createScrapeHandler, type ScrapeReport } from "./scrape/index.js";
 import type { Credentials } from "./server/basic-auth.js";
 import { createRequestHandler } from "./server/handler.js";
 import { type ListeningServer, listen } from "./server/http-server.js";
+import { inboundCredentials } from "./server/inbound-auth.js";
+import { logStartup } from "./startup-log.js";
 import { createStatusView, ScrapeLog } from "./status/index.js";
 import { VERSION } from "./version.js";
 
@@ -35,24 +36,6 @@ export interface RunningPromregator {
   inboundCredentials: Credentials;
   whenReady(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** The inbound password: configured, or a random one announced once on stderr when an endpoint needs it. */
-function inboundCredentials(config: Config): Credentials {
-  const p = config.promregator;
-  const basic = p.authentication.basic;
-  if (basic.password) return { username: basic.username, password: basic.password };
-  const password = randomUUID();
-  const protectedEndpoints = [
-    [p.discovery.auth, "/discovery"],
-    [p.endpoint.auth, "/singleTargetMetrics"],
-    [p.metrics.auth, "/promregatorMetrics"],
-    [p.cache.invalidate.auth, "/cache/invalidate"],
-  ].filter(([auth]) => auth === "BASIC");
-  if (protectedEndpoints.length > 0) {
-    process.stderr.write(`\nUsing generated password for user ${basic.username}: ${password}\n\n`);
-  }
-  return { username: basic.username, password };
 }
 
 /** Writes the discovery document for file_sd users; targets name the configured host/port, or ours. */
@@ -85,6 +68,8 @@ function cfHealthOf(discovery: DiscoveryDiagnostics) {
 /** Wires config, CF client, discovery, scrape proxy, own metrics and the HTTP server together, and starts them. */
 export async function startPromregator(opts: StartOptions): Promise<RunningPromregator> {
   const { config, logger } = opts;
+  // Before anything is opened: a refusal leaves nothing to close.
+  const credentials = inboundCredentials(config);
   const identity = readInstanceIdentity(opts.env ?? process.env);
   const metrics = createOwnMetrics({
     labelNamePrefix: config.promregator.metrics.labelNamePrefix,
@@ -111,7 +96,6 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     metrics: scrapeReporter,
     processInstanceId: identity.processId,
   });
-  const credentials = inboundCredentials(config);
   const handler = createRequestHandler({
     config,
     logger,
@@ -150,7 +134,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
         onExit: opts.onExit ?? ((code) => process.exit(code)),
       })
     : undefined;
-  logger.info({ url: server.url, processInstanceId: identity.processId }, "Promregator listening");
+  logStartup(logger, config, server.url, identity.processId);
 
   return {
     url: server.url,

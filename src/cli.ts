@@ -4,15 +4,22 @@ import { stringify } from "yaml";
 import { ConfigError, encryptValue, loadConfig, locateConfigFile, maskSecrets } from "./config/load.js";
 import { createLogger, type Logger } from "./log.js";
 import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/exit-codes.js";
+import { inboundCredentials } from "./server/inbound-auth.js";
+import { EXIT_CONFIG, logStartupFailure } from "./startup-log.js";
 import { VERSION } from "./version.js";
 
-/** Exit code for configuration errors and bad command lines (the watchdog uses 161 for "restart me"). */
-const EXIT_CONFIG = 2;
+type Fail = (message: string, code?: number) => never;
 
-function fail(message: string, code = 1): never {
+const fail: Fail = (message, code = 1) => {
   process.stderr.write(`promregator: ${message}\n`);
   process.exit(code);
-}
+};
+
+/** The server's stderr carries JSON lines only, also for a failed start. */
+const failAsJson: Fail = (message, code = 1) => {
+  createLogger().fatal(message);
+  process.exit(code);
+};
 
 function parsePositiveSeconds(value: string): number {
   const seconds = Number(value);
@@ -27,19 +34,21 @@ function parsePort(value: string): number {
   return port;
 }
 
-function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG) {
+function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG, onError: Fail = fail) {
   const path = locateConfigFile(file, process.env);
   if (!path) {
-    fail(
+    onError(
       "no configuration file found (tried --config, $PROMREGATOR_CONFIG, /etc/promregator/promregator.yml, " +
         "./promregator.yml). Run `promregator demo` to try it against a simulated Cloud Foundry.",
       exitCode,
     );
   }
   try {
-    return loadConfig({ file: path, env: process.env });
+    const loaded = loadConfig({ file: path, env: process.env });
+    inboundCredentials(loaded.config); // refuses BASIC without a password, also in check-config
+    return loaded;
   } catch (error) {
-    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`, exitCode);
+    if (error instanceof ConfigError) onError(`configuration error: ${error.message}`, exitCode);
     throw error;
   }
 }
@@ -73,19 +82,18 @@ const program = new Command()
   })
   .option("-c, --config <file>", "configuration file (promregator.yml)")
   .action(async (opts: { config?: string }) => {
-    const { config, warnings } = loadOrExit(opts.config);
+    const { config, warnings } = loadOrExit(opts.config, EXIT_CONFIG, failAsJson);
     const logger = createLogger(config.logging.level);
     for (const warning of warnings) logger.warn(`configuration: ${warning}`);
-    // Modules are loaded by the command that needs them: `demo` and simulation mode pull in the simulator.
-    if (config.promregator.simulation.enabled) {
-      const { startSimulationMode } = await import("./simulation-mode.js");
-      const simulation = await startSimulationMode(config, logger);
-      onShutdown(logger, () => simulation.close());
-      return;
+    try {
+      // Modules are loaded by the command that needs them: `demo` and simulation mode pull in the simulator.
+      const running = config.promregator.simulation.enabled
+        ? await (await import("./simulation-mode.js")).startSimulationMode(config, logger)
+        : await (await import("./app.js")).startPromregator({ config, logger });
+      onShutdown(logger, () => running.close());
+    } catch (error) {
+      process.exit(logStartupFailure(logger, error));
     }
-    const { startPromregator } = await import("./app.js");
-    const app = await startPromregator({ config, logger });
-    onShutdown(logger, () => app.close());
   });
 
 interface CheckConfigOptions {

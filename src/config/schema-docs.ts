@@ -141,7 +141,7 @@ const MEANINGS: Readonly<Record<string, string>> = {
   "promregator.cache.invalidate.auth": "`BASIC` protects `/cache/invalidate` with the inbound user.",
   "promregator.authentication.basic.username": "User for inbound `BASIC` authentication.",
   "promregator.authentication.basic.password":
-    "Password for inbound `BASIC` authentication. Unset: a random one, printed once to stderr when an endpoint uses `BASIC`.",
+    "Password for inbound `BASIC` authentication. Required as soon as an endpoint uses `BASIC`: Promregator refuses to start without one.",
   "promregator.defaultInternalRoutePort":
     "Port for apps reached on an internal route when the target sets no `internalRoutePort`.",
   "promregator.simulation.enabled":

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 import type { Logger } from "../log.js";
 import type { DiscoveryService, DiscoverySnapshot } from "./types.js";
 
@@ -19,10 +20,52 @@ export interface DiscoveryDocumentOptions {
 
 /**
  * The /discovery JSON (http_sd / file_sd format): one group per instance in snapshot order, then the
- * own-metrics group. Callers that serve it repeatedly keep the result per snapshot (see server/handler.ts).
+ * own-metrics group. Callers that serve it repeatedly use preparedDiscoveryDocument.
  */
 export function renderDiscoveryDocument(snapshot: DiscoverySnapshot, opts: DiscoveryDocumentOptions): string {
   return JSON.stringify(buildGroups(snapshot, opts));
+}
+
+/** The document as UTF-8 bytes, and gzip (level 1) made once on first need. */
+export class DocumentBytes {
+  readonly bytes: Buffer;
+  private compressed: Buffer | undefined;
+
+  constructor(text: string) {
+    this.bytes = Buffer.from(text, "utf8");
+  }
+
+  gzipped(): Buffer {
+    this.compressed ??= gzipSync(this.bytes, { level: 1 });
+    return this.compressed;
+  }
+}
+
+/** Host headers vary per client; a few variants per snapshot are normal, many would be abuse. */
+const MAX_VARIANTS_PER_SNAPSHOT = 8;
+const prepared = new WeakMap<DiscoverySnapshot, Map<string, DocumentBytes>>();
+
+/**
+ * The document only changes with the snapshot: its bytes (and gzip) are kept per snapshot and options, and
+ * dropped with the snapshot.
+ */
+export function preparedDiscoveryDocument(
+  snapshot: DiscoverySnapshot,
+  opts: DiscoveryDocumentOptions,
+): DocumentBytes {
+  const key = `${opts.host}\n${opts.port}\n${opts.scheme}\n${opts.ownMetricsEndpoint}`;
+  let variants = prepared.get(snapshot);
+  if (!variants) {
+    variants = new Map();
+    prepared.set(snapshot, variants);
+  }
+  let document = variants.get(key);
+  if (!document) {
+    if (variants.size >= MAX_VARIANTS_PER_SNAPSHOT) variants.clear();
+    document = new DocumentBytes(renderDiscoveryDocument(snapshot, opts));
+    variants.set(key, document);
+  }
+  return document;
 }
 
 interface TargetGroup {

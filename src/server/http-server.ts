@@ -13,6 +13,46 @@ export interface ListeningServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** The listener could not be opened; `hint` says what to change. */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = "ListenError";
+  }
+}
+
+const PORT_KEYS = "server.port / --web.listen-address (or PORT)";
+
+function listenError(error: NodeJS.ErrnoException, config: ServerConfig): ListenError {
+  const where = `${config.address}:${config.port}`;
+  switch (error.code) {
+    case "EADDRINUSE":
+      return new ListenError(
+        `cannot listen on ${where}: the address is already in use`,
+        error.code,
+        `another process listens there (a second Promregator?); stop it or choose another port with ${PORT_KEYS}`,
+      );
+    case "EACCES":
+      return new ListenError(
+        `cannot listen on ${where}: permission denied`,
+        error.code,
+        `ports below 1024 need privileges; choose a port above 1023 with ${PORT_KEYS}`,
+      );
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      return new ListenError(
+        `cannot listen on ${where}: no such local address`,
+        error.code,
+        "server.address must be an address of this host, e.g. 0.0.0.0, 127.0.0.1 or ::",
+      );
+  }
+  return new ListenError(`cannot listen on ${where}: ${error.message}`, error.code, `check ${PORT_KEYS}`);
+}
+
 /** Starts the listener (HTTPS when server.tls is configured) and resolves once it accepts connections. */
 export async function listen(config: ServerConfig, handler: RequestHandler): Promise<ListeningServer> {
   const server: Server = config.tls
@@ -23,7 +63,7 @@ export async function listen(config: ServerConfig, handler: RequestHandler): Pro
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, config)));
     server.listen(config.port, config.address, () => {
       server.off("error", reject);
       resolve();

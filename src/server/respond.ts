@@ -15,19 +15,14 @@ export function acceptsGzip(req: IncomingMessage): boolean {
   });
 }
 
-/** A body sent many times unchanged (the /discovery document): encoded and compressed once, on first need. */
-export class PreparedBody {
+/** A body sent many times unchanged (e.g. the /discovery document), with its gzip made once on first need. */
+export interface PreparedBody {
   readonly bytes: Buffer;
-  private compressed: Buffer | undefined;
+  gzipped(): Buffer;
+}
 
-  constructor(text: string) {
-    this.bytes = Buffer.from(text, "utf8");
-  }
-
-  gzipped(): Buffer {
-    this.compressed ??= gzipSync(this.bytes, { level: 1 });
-    return this.compressed;
-  }
+function isPrepared(body: string | Buffer | PreparedBody): body is PreparedBody {
+  return typeof body === "object" && !Buffer.isBuffer(body);
 }
 
 /** Sends a complete body, gzip-compressed when the client accepts it and it is worth it. */
@@ -39,8 +34,7 @@ export function sendBody(
   body: string | Buffer | PreparedBody,
   extraHeaders: Record<string, string> = {},
 ): void {
-  let payload =
-    body instanceof PreparedBody ? body.bytes : typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  let payload = isPrepared(body) ? body.bytes : typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const headers: Record<string, string | number> = {
     "content-type": contentType,
     "cache-control": "no-store",
@@ -48,7 +42,7 @@ export function sendBody(
     ...extraHeaders,
   };
   if (payload.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
-    payload = body instanceof PreparedBody ? body.gzipped() : gzipSync(payload, { level: 1 });
+    payload = isPrepared(body) ? body.gzipped() : gzipSync(payload, { level: 1 });
     headers["content-encoding"] = "gzip";
     headers.vary = "Accept-Encoding";
   }

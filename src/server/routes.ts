@@ -1,82 +1,99 @@
-import type { InboundAuth } from "../config/types.js";
+import type { InboundAuth, PromregatorConfig } from "../config/types.js";
+import type { Endpoint } from "./endpoint.js";
+import { invalidateCaches } from "./endpoints/cache-invalidate.js";
+import { serveDiscovery } from "./endpoints/discovery.js";
+import { serveHealth, serveReady } from "./endpoints/health.js";
+import { serveOwnMetrics } from "./endpoints/own-metrics.js";
+import { serveScrape } from "./endpoints/scrape.js";
+import { serveStatus } from "./endpoints/status.js";
 
-/** The endpoint groups of the Java version, each with its own inbound-auth switch. */
+/** The endpoint groups of the Java version, each with its own inbound-auth switch, plus status and health. */
 export type EndpointGroup = "discovery" | "scrape" | "metrics" | "cacheInvalidate" | "status" | "health";
 
-export interface RouteMatch {
-  group: EndpointGroup;
-  name:
-    | "discovery"
-    | "singleTargetMetrics"
-    | "promregatorMetrics"
-    | "cacheInvalidate"
-    | "health"
-    | "ready"
-    | "status";
-  /** Raw path segments after /singleTargetMetrics/ (not decoded: ids are plain ASCII by contract). */
-  params?: { appId: string; instanceNumber: string };
+export interface Route {
+  /** An exact path, or with `prefix` every path that starts with it. */
+  path: string;
+  prefix?: true;
   methods: readonly string[];
+  group: EndpointGroup;
+  handler: Endpoint;
 }
 
 const GET = ["GET", "HEAD"] as const;
 
-/** Maps a request path (without query) to a route, or undefined for 404. */
-export function matchRoute(path: string): RouteMatch | undefined {
-  switch (path) {
-    case "/discovery":
-      return { group: "discovery", name: "discovery", methods: GET };
-    case "/promregatorMetrics":
-      return { group: "metrics", name: "promregatorMetrics", methods: GET };
-    case "/cache/invalidate":
-      return { group: "cacheInvalidate", name: "cacheInvalidate", methods: [...GET, "POST"] };
-    case "/health":
-      return { group: "health", name: "health", methods: GET };
-    case "/ready":
-      return { group: "health", name: "ready", methods: GET };
-    case "/":
-    case "/index.html":
-    case "/status.json":
-      return { group: "status", name: "status", methods: GET };
-  }
-  const prefix = "/singleTargetMetrics/";
-  if (path.startsWith(prefix)) {
-    const rest = path.slice(prefix.length).split("/");
-    if (rest.length === 2) {
-      return {
-        group: "scrape",
-        name: "singleTargetMetrics",
-        params: { appId: rest[0], instanceNumber: rest[1] },
-        methods: GET,
-      };
-    }
-  }
-  return undefined;
+/**
+ * Every endpoint, once: the Java version's paths, /health and /ready, Prometheus' /-/healthy and /-/ready, and
+ * the status page. The dispatcher, the auth decision and the list of protected endpoints are derived from it.
+ */
+export const ROUTES: readonly Route[] = [
+  { path: "/discovery", methods: GET, group: "discovery", handler: serveDiscovery },
+  { path: "/singleTargetMetrics/", prefix: true, methods: GET, group: "scrape", handler: serveScrape },
+  { path: "/promregatorMetrics", methods: GET, group: "metrics", handler: serveOwnMetrics },
+  {
+    path: "/cache/invalidate",
+    methods: [...GET, "POST"],
+    group: "cacheInvalidate",
+    handler: invalidateCaches,
+  },
+  { path: "/health", methods: GET, group: "health", handler: serveHealth },
+  { path: "/-/healthy", methods: GET, group: "health", handler: serveHealth },
+  { path: "/ready", methods: GET, group: "health", handler: serveReady },
+  { path: "/-/ready", methods: GET, group: "health", handler: serveReady },
+  { path: "/", methods: GET, group: "status", handler: serveStatus },
+  { path: "/index.html", methods: GET, group: "status", handler: serveStatus },
+  { path: "/status.json", methods: GET, group: "status", handler: serveStatus },
+];
+
+const EXACT = new Map(ROUTES.filter((r) => !r.prefix).map((r) => [r.path, r] as const));
+const PREFIXED = ROUTES.filter((r) => r.prefix);
+
+/** The route of a request path (without query) and the part after a prefix; undefined for 404. */
+export function matchRoute(path: string): { route: Route; rest: string } | undefined {
+  const exact = EXACT.get(path);
+  if (exact) return { route: exact, rest: "" };
+  const route = PREFIXED.find((r) => path.startsWith(r.path));
+  return route && { route, rest: path.slice(route.path.length) };
 }
 
-export interface AuthSwitches {
-  discovery: InboundAuth;
-  endpoint: InboundAuth;
-  metrics: InboundAuth;
-  cacheInvalidate: InboundAuth;
+/** The configuration key that switches each Java endpoint group to BASIC. */
+export const AUTH_KEYS = {
+  discovery: "promregator.discovery.auth",
+  scrape: "promregator.endpoint.auth",
+  metrics: "promregator.metrics.auth",
+  cacheInvalidate: "promregator.cache.invalidate.auth",
+} as const;
+
+type SwitchedGroup = keyof typeof AUTH_KEYS;
+
+function authSwitch(group: SwitchedGroup, p: PromregatorConfig): InboundAuth {
+  switch (group) {
+    case "discovery":
+      return p.discovery.auth;
+    case "scrape":
+      return p.endpoint.auth;
+    case "metrics":
+      return p.metrics.auth;
+    case "cacheInvalidate":
+      return p.cache.invalidate.auth;
+  }
+}
+
+/** The Java groups switched to BASIC, in table order. */
+export function basicGroups(p: PromregatorConfig): SwitchedGroup[] {
+  return (Object.keys(AUTH_KEYS) as SwitchedGroup[]).filter((group) => authSwitch(group, p) === "BASIC");
 }
 
 /**
  * Whether a group needs credentials. Health checks stay open (CF's HTTP health check cannot send credentials);
  * the status page is protected as soon as any endpoint is, because it shows what the protected ones show.
  */
-export function requiresAuth(group: EndpointGroup, switches: AuthSwitches): boolean {
-  switch (group) {
-    case "discovery":
-      return switches.discovery === "BASIC";
-    case "scrape":
-      return switches.endpoint === "BASIC";
-    case "metrics":
-      return switches.metrics === "BASIC";
-    case "cacheInvalidate":
-      return switches.cacheInvalidate === "BASIC";
-    case "status":
-      return Object.values(switches).includes("BASIC");
-    case "health":
-      return false;
-  }
+export function requiresAuth(group: EndpointGroup, p: PromregatorConfig): boolean {
+  if (group === "health") return false;
+  if (group === "status") return basicGroups(p).length > 0;
+  return authSwitch(group, p) === "BASIC";
+}
+
+/** Paths that ask for the inbound user, e.g. ["/discovery", "/singleTargetMetrics/"]. */
+export function protectedPaths(p: PromregatorConfig): string[] {
+  return ROUTES.filter((r) => requiresAuth(r.group, p)).map((r) => r.path);
 }

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Config } from "../config/types.js";
+import type { CacheInvalidation, DiscoverySnapshot } from "../discovery/types.js";
+import type { Logger } from "../log.js";
+import type { ScrapeHandler } from "../scrape/types.js";
+import type { Credentials } from "./basic-auth.js";
+
+/** What the HTTP layer reads from discovery; implemented by the discovery service. */
+export interface DiscoveryView {
+  current(): DiscoverySnapshot | undefined;
+  ready(): boolean;
+  invalidate(selection: CacheInvalidation): void;
+}
+
+export interface MetricsView {
+  render(accept: string | undefined): Promise<{ contentType: string; body: string }>;
+}
+
+export interface StatusView {
+  render(req: IncomingMessage): Promise<{ contentType: string; body: string }>;
+}
+
+export interface HandlerDeps {
+  config: Config;
+  logger: Logger;
+  discovery: DiscoveryView;
+  scrape: ScrapeHandler;
+  metrics: MetricsView;
+  status?: StatusView;
+  /** Random id of this process; a scrape request carrying it came back to us through the router: a loop. */
+  processInstanceId: string;
+  inboundCredentials: Credentials;
+}
+
+/** Scrapes in flight, shared by all requests of one server. */
+export interface ScrapeSlots {
+  inFlight: number;
+}
+
+/** One request as an endpoint sees it. */
+export interface EndpointContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** For prefix routes: the path after the prefix (not decoded); "" otherwise. */
+  rest: string;
+  deps: HandlerDeps;
+  scrapeSlots: ScrapeSlots;
+}
+
+export type Endpoint = (ctx: EndpointContext) => void | Promise<void>;

@@ -1,0 +1,16 @@
+import type { CacheInvalidation } from "../../discovery/types.js";
+import type { EndpointContext } from "../endpoint.js";
+import { parseInvalidation } from "../invalidate-params.js";
+import { sendText } from "../respond.js";
+
+/** GET or POST /cache/invalidate?org=true&...: empties the named discovery caches (Java query parameters). */
+export function invalidateCaches({ req, res, url, deps }: EndpointContext) {
+  let selection: CacheInvalidation;
+  try {
+    selection = parseInvalidation(url.searchParams);
+  } catch (error) {
+    return sendText(req, res, 400, (error as Error).message);
+  }
+  deps.discovery.invalidate(selection);
+  res.writeHead(204).end();
+}

@@ -1,0 +1,9 @@
+import type { EndpointContext } from "../endpoint.js";
+import { sendBody, sendText } from "../respond.js";
+
+/** GET /, /index.html, /status.json: the operator's status page (HTML or JSON by path and Accept). */
+export async function serveStatus({ req, res, deps }: EndpointContext): Promise<void> {
+  if (!deps.status) return sendText(req, res, 200, "Promregator: see /discovery and /promregatorMetrics");
+  const page = await deps.status.render(req);
+  sendBody(req, res, 200, page.contentType, page.body, { vary: "Accept" });
+}
