@@ -63,7 +63,7 @@ export async function runDemo(opts: DemoOptions) {
       `  Health / ready:     ${app.url}/health  ${app.url}/ready`,
       `  Simulated CF API:   ${sim.apiUrl}`,
       "",
-      "Paste this into prometheus.yml under scrape_configs:",
+      "A complete prometheus.yml for it (to extend an existing one, add the job to its scrape_configs):",
       "",
       "scrape_configs:",
       scrapeJobYaml({ promregatorUrl: app.url }),

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -6,6 +6,20 @@ import { join } from "node:path";
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 export const prometheusAvailable = existsSync(PROMETHEUS_BIN);
+export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
+
+/** `promtool check config` of a prometheus.yml given as text: exit code and output. */
+export function promtoolCheckConfig(configYaml: string): { code: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), "promregator-promtool-"));
+  try {
+    const file = join(dir, "prometheus.yml");
+    writeFileSync(file, configYaml);
+    const result = spawnSync(PROMTOOL_BIN, ["check", "config", file], { encoding: "utf8" });
+    return { code: result.status, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** A free loopback port chosen at run time. */
 export async function freePort(): Promise<number> {
@@ -43,14 +57,18 @@ export interface PromTarget {
 
 /** Starts a real Prometheus with the given scrape_configs on a free loopback port. */
 export async function startPrometheus(scrapeConfigs: string, opts: { interval?: string } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "promregator-e2e-"));
-  const port = await freePort();
   const interval = opts.interval ?? "1s";
-  const configFile = join(dir, "prometheus.yml");
-  writeFileSync(
-    configFile,
+  return startPrometheusWithConfig(
     `global:\n  scrape_interval: ${interval}\n  scrape_timeout: ${interval}\n  evaluation_interval: 1m\nscrape_configs:\n${scrapeConfigs}\n`,
   );
+}
+
+/** Starts a real Prometheus with a complete prometheus.yml (text) on a free loopback port. */
+export async function startPrometheusWithConfig(configYaml: string) {
+  const dir = mkdtempSync(join(tmpdir(), "promregator-e2e-"));
+  const port = await freePort();
+  const configFile = join(dir, "prometheus.yml");
+  writeFileSync(configFile, configYaml);
   let output = "";
   const child: ChildProcess = spawn(
     PROMETHEUS_BIN,
