@@ -21,6 +21,17 @@ export function promtoolCheckConfig(configYaml: string): { code: number | null; 
   }
 }
 
+/** The labels a series gets from its target under scrapeJobYaml's job: job, instance and the relabelled CF ones. */
+export const SCRAPE_JOB_TARGET_LABELS: readonly string[] = [
+  "job",
+  "instance",
+  "org_name",
+  "space_name",
+  "app_name",
+  "cf_instance_id",
+  "cf_instance_number",
+];
+
 /** A free loopback port chosen at run time. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,15 +67,20 @@ export interface PromTarget {
 }
 
 /** Starts a real Prometheus with the given scrape_configs on a free loopback port. */
-export async function startPrometheus(scrapeConfigs: string, opts: { interval?: string } = {}) {
+export async function startPrometheus(
+  scrapeConfigs: string,
+  /** `flags`: extra command-line flags, e.g. `--enable-feature=native-histograms`. */
+  opts: { interval?: string; flags?: string[] } = {},
+) {
   const interval = opts.interval ?? "1s";
   return startPrometheusWithConfig(
     `global:\n  scrape_interval: ${interval}\n  scrape_timeout: ${interval}\n  evaluation_interval: 1m\nscrape_configs:\n${scrapeConfigs}\n`,
+    opts.flags,
   );
 }
 
 /** Starts a real Prometheus with a complete prometheus.yml (text) on a free loopback port. */
-export async function startPrometheusWithConfig(configYaml: string) {
+export async function startPrometheusWithConfig(configYaml: string, flags: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), "promregator-e2e-"));
   const port = await freePort();
   const configFile = join(dir, "prometheus.yml");
@@ -79,6 +95,7 @@ export async function startPrometheusWithConfig(configYaml: string) {
       "--web.enable-lifecycle",
       "--enable-feature=exemplar-storage",
       "--log.level=debug",
+      ...flags,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Agent, request } from "undici";
+import type { RunningSimulator } from "../../src/simulator/index.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
 
@@ -81,4 +82,44 @@ export async function startPromregatorProcess(opts: {
       return child.exitCode;
     },
   };
+}
+
+/**
+ * A promregator.yml for a simulated landscape: every app of one org and space as target (http), scraped through
+ * the simulated router as proxy; `discoveryExtra` holds further lines under `promregator.discovery`.
+ */
+export function simulatorYaml(opts: {
+  sim: Pick<RunningSimulator, "apiUrl" | "routerAddress">;
+  port: number;
+  user: { username: string; password: string };
+  org: string;
+  space: string;
+  discoveryExtra?: string;
+}): string {
+  const { sim, port, user } = opts;
+  return `
+cf:
+  api_host: ${sim.apiUrl}
+  username: ${user.username}
+  password: ${user.password}
+promregator:
+  targets:
+    - orgName: ${opts.org}
+      spaceName: ${opts.space}
+      protocol: http
+  scraping:
+    proxy:
+      host: ${sim.routerAddress.host}
+      port: ${sim.routerAddress.port}
+  discovery:
+    hostname: 127.0.0.1
+    port: ${port}
+${opts.discoveryExtra ?? ""}
+server:
+  port: ${port}
+  address: 127.0.0.1
+logging:
+  level:
+    org.cloudfoundry.promregator: info
+`;
 }

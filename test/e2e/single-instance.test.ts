@@ -6,8 +6,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scrapeJobYaml } from "../../src/prometheus-config.js";
 import { type LandscapeSpec, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
-import { freePort, prometheusAvailable, type RunningPrometheus, startPrometheus } from "./prometheus.js";
-import { type PromregatorProcess, startPromregatorProcess } from "./promregator-process.js";
+import {
+  freePort,
+  prometheusAvailable,
+  type RunningPrometheus,
+  SCRAPE_JOB_TARGET_LABELS,
+  startPrometheus,
+} from "./prometheus.js";
+import { type PromregatorProcess, simulatorYaml, startPromregatorProcess } from "./promregator-process.js";
 
 const USER = { username: "e2e", password: "e2e-secret" };
 
@@ -30,34 +36,6 @@ const landscape: LandscapeSpec = {
     },
   ],
 };
-
-function promregatorYaml(sim: RunningSimulator, port: number, extra = ""): string {
-  return `
-cf:
-  api_host: ${sim.apiUrl}
-  username: ${USER.username}
-  password: ${USER.password}
-promregator:
-  targets:
-    - orgName: E2E-ORG
-      spaceName: e2e-space
-      protocol: http
-  scraping:
-    proxy:
-      host: ${sim.routerAddress.host}
-      port: ${sim.routerAddress.port}
-  discovery:
-    hostname: 127.0.0.1
-    port: ${port}
-${extra}
-server:
-  port: ${port}
-  address: 127.0.0.1
-logging:
-  level:
-    org.cloudfoundry.promregator: info
-`;
-}
 
 /** Fetches one instance directly through the router, as Prometheus would without Promregator if it could. */
 function scrapeThroughRouter(
@@ -125,7 +103,14 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
     const port = await freePort();
     sdDir = mkdtempSync(join(tmpdir(), "promregator-filesd-"));
     promregator = await startPromregatorProcess({
-      yaml: promregatorYaml(sim, port, `    file: ${join(sdDir, "targets.json")}`),
+      yaml: simulatorYaml({
+        sim,
+        port,
+        user: USER,
+        org: "E2E-ORG",
+        space: "e2e-space",
+        discoveryExtra: `    file: ${join(sdDir, "targets.json")}`,
+      }),
       port,
       caPem: sim.caPem,
     });
@@ -201,15 +186,6 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
       "promregator_up",
       "promregator_scrape_duration_seconds",
     ]);
-    const TARGET_LABELS = [
-      "job",
-      "instance",
-      "org_name",
-      "space_name",
-      "app_name",
-      "cf_instance_id",
-      "cf_instance_number",
-    ];
     const SYNTHETIC = new Set([
       "up",
       "scrape_duration_seconds",
@@ -225,7 +201,7 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
           .map((s) =>
             seriesKey(
               s.__name__,
-              Object.entries(s).filter(([k]) => k !== "__name__" && !TARGET_LABELS.includes(k)),
+              Object.entries(s).filter(([k]) => k !== "__name__" && !SCRAPE_JOB_TARGET_LABELS.includes(k)),
             ),
           ),
       );

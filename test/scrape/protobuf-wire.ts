@@ -66,3 +66,8 @@ export function gaugeFamily(message: Buffer): { name: string; help: string; type
     value: gauge.find((x) => x.field === 1)?.value as number,
   };
 }
+
+/** The name of a MetricFamily message (field 1). */
+export function familyName(message: Buffer): string {
+  return String(fields(message).find((x) => x.field === 1)?.value);
+}
