@@ -2,9 +2,10 @@ import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
 import { excerpt, redactSecrets } from "../redact.js";
-import { CfApiError, type CfFailureKind, parseCfErrorBody } from "./errors.js";
+import { CfApiError, parseCfErrorBody } from "./errors.js";
 import { FailureLog } from "./failure-log.js";
 import {
+  BodyTooLargeError,
   describeNetworkError,
   type HttpResponse,
   headerValue,
@@ -12,6 +13,13 @@ import {
   sendOnce,
 } from "./http.js";
 import type { RateLimiter, TimeSource } from "./rate-limiter.js";
+import {
+  type AttemptOutcome,
+  attemptLabel,
+  initialBudget,
+  nextStep,
+  rateLimitWaitMs,
+} from "./retry-policy.js";
 import type { CfRequestObserver, CfResource } from "./types.js";
 import type { UaaTokenProvider } from "./uaa-token.js";
 
@@ -31,8 +39,6 @@ export function emptyCounters(): CfRequestCounters {
 
 /** Never wait longer than this for a 429 to clear; CC windows can be an hour long. */
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 20_000;
-/** How often a 429 is waited out before giving up. */
-const RATE_LIMIT_RETRIES = 2;
 
 export interface CcRequesterDeps {
   config: CfConfig;
@@ -58,6 +64,8 @@ export interface GetOptions {
    * still fail, so the list call reports the recovery once all of it was read.
    */
   recovers?: boolean;
+  /** Whether a timeout is retried like other transient failures (default true). */
+  retryTimeouts?: boolean;
 }
 
 /** Per-attempt budget: the resource's timeout key, or the watchdog timeout for info documents. */
@@ -65,9 +73,14 @@ function timeoutFor(config: CfConfig, resource: CfResource): number {
   return resource === "info" ? config.watchdog.timeout : config.request.timeout[resource];
 }
 
+/** One attempt's result: the outcome the policy decides on, plus what is needed to act on it. */
+type Attempt =
+  | { outcome: AttemptOutcome & { kind: "ok" }; body: unknown }
+  | { outcome: AttemptOutcome; res?: HttpResponse; err?: unknown };
+
 /**
- * GET one CC document as parsed JSON: rate limit, per-attempt timeout, one retry with jittered
- * backoff for transient failures, token renewal on 401 and waiting out 429s.
+ * GET one CC document as parsed JSON: rate limit, per-attempt timeout and body cap, and the retry policy
+ * of retry-policy.ts (transient retries with jittered backoff, token renewal on 401, waiting out 429s).
  */
 export class CcRequester {
   readonly failures: FailureLog;
@@ -77,96 +90,142 @@ export class CcRequester {
   }
 
   async getJson(resource: CfResource, url: string, opts: GetOptions): Promise<unknown> {
-    const { config, metrics, time } = this.deps;
+    const { metrics, time } = this.deps;
     const path = pathOf(url);
-    let transientRetries = opts.retries;
-    let rateLimitRetries = RATE_LIMIT_RETRIES;
-    let renewedToken = false;
+    let budget = initialBudget(opts.retries, opts.auth, this.backoffMs(), opts.retryTimeouts);
     for (let attempt = 1; ; attempt++) {
       const waited = await this.deps.limiter.acquire();
       if (waited > 0) metrics?.observeRateLimitWait(resource, waited / 1000);
       const authorization = opts.auth ? await this.authorization(resource, path) : undefined;
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (authorization) headers.authorization = authorization;
-
-      this.deps.counters.requests[resource]++;
       const started = performance.now();
-      let res: HttpResponse;
-      try {
-        res = await sendOnce(this.deps.dispatcher, {
-          method: "GET",
-          url,
-          headers,
-          timeoutMs: timeoutFor(config, resource),
-        });
-      } catch (err) {
-        const seconds = (performance.now() - started) / 1000;
-        const timedOut = err instanceof RequestTimeoutError;
-        const via = config.proxy ? ` (through proxy ${config.proxy.host}:${config.proxy.port})` : "";
-        const reason = timedOut ? (err as Error).message : `${describeNetworkError(err)}${via}`;
-        if (transientRetries-- > 0) {
-          metrics?.observeCfRequest(resource, seconds, "retry");
-          this.deps.logger.debug({ resource, path, reason }, "CC request failed, retrying");
-          await time.sleep(this.backoffMs());
+      const result = await this.attempt(resource, url, authorization);
+      const step = nextStep(result.outcome, budget);
+      // Exactly one observation per attempt, labelled by what the policy made of it.
+      metrics?.observeCfRequest(
+        resource,
+        (performance.now() - started) / 1000,
+        attemptLabel(result.outcome, step),
+      );
+      switch (step.action) {
+        case "ok":
+          if (opts.recovers !== false) this.failures.success(resource);
+          return (result as { body: unknown }).body;
+        case "renewToken":
+          if (authorization) this.deps.tokens?.invalidate(authorization);
+          budget = step.budget;
           continue;
-        }
-        metrics?.observeCfRequest(resource, seconds, "error");
-        const kind: CfFailureKind = timedOut ? "timeout" : "network";
-        throw this.fail(`GET ${path} ${timedOut ? "timed out" : "failed"}: ${reason}`, attempt, {
-          kind,
+        case "retry":
+          this.deps.logger.debug(
+            { resource, path, outcome: result.outcome.kind, waitMs: step.waitMs },
+            step.why === "rateLimited" ? "CC rate limit hit, waiting" : "CC request failed, retrying",
+          );
+          if (step.why === "rateLimited") metrics?.observeRateLimitWait(resource, step.waitMs / 1000);
+          await time.sleep(step.waitMs);
+          budget = { ...step.budget, backoffMs: this.backoffMs() };
+          continue;
+        case "fail":
+          throw this.failure(result, resource, path, attempt, !step.retriedByCaller);
+      }
+    }
+  }
+
+  /** Sends once and classifies the answer; never throws for network trouble. */
+  private async attempt(
+    resource: CfResource,
+    url: string,
+    authorization: string | undefined,
+  ): Promise<Attempt> {
+    const { config } = this.deps;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (authorization) headers.authorization = authorization;
+    this.deps.counters.requests[resource]++;
+    let res: HttpResponse;
+    try {
+      res = await sendOnce(this.deps.dispatcher, {
+        method: "GET",
+        url,
+        headers,
+        timeoutMs: timeoutFor(config, resource),
+        maxBodyBytes: config.request.maxBodySize,
+      });
+    } catch (err) {
+      if (err instanceof RequestTimeoutError) return { outcome: { kind: "timeout" }, err };
+      if (err instanceof BodyTooLargeError) return { outcome: { kind: "size" }, err };
+      return { outcome: { kind: "network" }, err };
+    }
+    if (res.status < 200 || res.status > 299) {
+      const waitMs = rateLimitWaitMs(
+        headerValue(res.headers, "retry-after"),
+        headerValue(res.headers, "x-ratelimit-reset"),
+        this.deps.time.now(),
+        config.request.backoff,
+        this.deps.maxRateLimitWaitMs,
+      );
+      return {
+        outcome: { kind: "status", status: res.status, authSent: !!authorization, rateLimitWaitMs: waitMs },
+        res,
+      };
+    }
+    try {
+      return { outcome: { kind: "ok" }, body: JSON.parse(res.text) as unknown };
+    } catch (err) {
+      return { outcome: { kind: "malformed" }, res, err };
+    }
+  }
+
+  /** The error for an attempt the policy gave up on. */
+  private failure(
+    result: Attempt,
+    resource: CfResource,
+    path: string,
+    attempts: number,
+    log: boolean,
+  ): CfApiError {
+    const { outcome } = result;
+    if (outcome.kind === "timeout" && !log) {
+      // The caller tries again differently; the failure is logged only if that fails too.
+      return new CfApiError(`GET ${path} timed out: ${(result as { err: Error }).err.message}`, {
+        kind: "timeout",
+        resource,
+        path,
+      });
+    }
+    const { res, err } = result as { res?: HttpResponse; err?: unknown };
+    switch (outcome.kind) {
+      case "timeout":
+        return this.fail(`GET ${path} timed out: ${(err as Error).message}`, attempts, {
+          kind: "timeout",
+          resource,
+          path,
+          cause: err,
+        });
+      case "network": {
+        const proxy = this.deps.config.proxy;
+        const via = proxy ? ` (through proxy ${proxy.host}:${proxy.port})` : "";
+        return this.fail(`GET ${path} failed: ${describeNetworkError(err)}${via}`, attempts, {
+          kind: "network",
           resource,
           path,
           cause: err,
         });
       }
-      const seconds = (performance.now() - started) / 1000;
-
-      if (res.status >= 200 && res.status <= 299) {
-        try {
-          const body = JSON.parse(res.text) as unknown;
-          metrics?.observeCfRequest(resource, seconds, "ok");
-          if (opts.recovers !== false) this.failures.success(resource);
-          return body;
-        } catch (err) {
-          metrics?.observeCfRequest(resource, seconds, "error");
-          throw this.fail(`GET ${path} answered ${res.status} with a body that is not JSON`, attempt, {
-            kind: "malformed",
-            resource,
-            path,
-            status: res.status,
-            cause: err,
-          });
-        }
-      }
-
-      if (res.status === 401 && authorization && !renewedToken) {
-        renewedToken = true;
-        metrics?.observeCfRequest(resource, seconds, "retry");
-        this.deps.tokens?.invalidate(authorization);
-        continue;
-      }
-
-      if (res.status === 429) {
-        metrics?.observeCfRequest(resource, seconds, "rate_limited");
-        if (rateLimitRetries-- > 0) {
-          const waitMs = this.rateLimitWaitMs(res);
-          this.deps.logger.debug({ resource, path, waitMs }, "CC rate limit hit, waiting");
-          metrics?.observeRateLimitWait(resource, waitMs / 1000);
-          await time.sleep(waitMs);
-          continue;
-        }
-      } else if (res.status >= 500 && transientRetries-- > 0) {
-        metrics?.observeCfRequest(resource, seconds, "retry");
-        this.deps.logger.debug(
-          { resource, path, status: res.status },
-          "CC answered a server error, retrying",
-        );
-        await time.sleep(this.backoffMs());
-        continue;
-      } else {
-        metrics?.observeCfRequest(resource, seconds, "error");
-      }
-      throw this.httpError(res, resource, path, attempt);
+      case "size":
+        return this.fail(`GET ${path} failed: ${(err as Error).message}`, attempts, {
+          kind: "size",
+          resource,
+          path,
+          cause: err,
+        });
+      case "malformed":
+        return this.fail(`GET ${path} answered ${res?.status} with a body that is not JSON`, attempts, {
+          kind: "malformed",
+          resource,
+          path,
+          status: res?.status,
+          cause: err,
+        });
+      default:
+        return this.httpError(res as HttpResponse, resource, path, attempts);
     }
   }
 
@@ -183,18 +242,6 @@ export class CcRequester {
   private backoffMs(): number {
     const base = this.deps.config.request.backoff;
     return Math.round(base + this.deps.random() * 0.5 * base);
-  }
-
-  /** Retry-After (delta seconds or HTTP date), else X-RateLimit-Reset (epoch seconds), else the backoff. */
-  private rateLimitWaitMs(res: HttpResponse): number {
-    const now = this.deps.time.now();
-    let waitMs = this.deps.config.request.backoff;
-    const retryAfter = headerValue(res.headers, "retry-after")?.trim();
-    const reset = Number(headerValue(res.headers, "x-ratelimit-reset"));
-    if (retryAfter && /^\d+(\.\d+)?$/.test(retryAfter)) waitMs = Number(retryAfter) * 1000;
-    else if (retryAfter && !Number.isNaN(Date.parse(retryAfter))) waitMs = Date.parse(retryAfter) - now;
-    else if (Number.isFinite(reset) && reset > 0) waitMs = reset * 1000 - now;
-    return Math.min(Math.max(0, waitMs), this.deps.maxRateLimitWaitMs);
   }
 
   private httpError(res: HttpResponse, resource: CfResource, path: string, attempts: number): CfApiError {

@@ -8,9 +8,18 @@ import {
   DEFAULT_MAX_RATE_LIMIT_WAIT_MS,
   emptyCounters,
 } from "./cc-request.js";
-import { CfApiError, UaaError } from "./errors.js";
+import { CfApiError, PartialListError, UaaError } from "./errors.js";
 import { createDispatcher } from "./http.js";
-import { buildQueries, CHUNK_CONCURRENCY, fetchAllPages, type ListFilters, mapConcurrent } from "./paging.js";
+import { MAX_ISOLATION_FAILURES, readIsolating } from "./isolate.js";
+import {
+  CHUNK_CONCURRENCY,
+  fetchAllPages,
+  type ListFilters,
+  mapConcurrent,
+  PER_PAGE,
+  planList,
+  SMALL_PER_PAGE,
+} from "./paging.js";
 import { RateLimiter, realTime, type TimeSource } from "./rate-limiter.js";
 import type {
   CfApp,
@@ -44,6 +53,15 @@ export interface CloudControllerClientOptions extends CloudControllerClientDeps 
   dispatcher?: Dispatcher;
 }
 
+/** Each failure with the filter value it belongs to in its message, e.g. "... (names=exception)". */
+function namedFailures(filter: string, failed: Map<string, CfApiError>): Map<string, CfApiError> {
+  const out = new Map<string, CfApiError>();
+  for (const [key, err] of failed) {
+    out.set(key, new CfApiError(`${err.message} (${filter}=${key})`, { ...err, cause: err }));
+  }
+  return out;
+}
+
 /** The Cloud Controller v3 client: one connection pool, one token, shared rate limit. */
 export class CloudControllerClient implements CloudControllerApi {
   /** Requests sent per resource and token requests; for tests and diagnostics. */
@@ -53,6 +71,8 @@ export class CloudControllerClient implements CloudControllerApi {
   private readonly dispatcher: Dispatcher;
   private readonly requester: CcRequester;
   private readonly logger: Logger;
+  /** Resources whose PER_PAGE pages timed out once; read with SMALL_PER_PAGE since. */
+  private readonly smallPages = new Set<CfResource>();
   private rootDoc?: Promise<RootDocument>;
   private loginUrl?: Promise<string>;
   private versionChecked = false;
@@ -162,8 +182,13 @@ export class CloudControllerClient implements CloudControllerApi {
     if (this.closed) throw new Error("the Cloud Controller client is closed");
   }
 
+  /**
+   * One list call: chunks of the longest filter fetched CHUNK_CONCURRENCY at a time, each chunk bounded
+   * in pages and isolating key-specific failures (see isolate.ts). Throws PartialListError when some
+   * filter values failed and others were read, and the failure itself when nothing could be read.
+   */
   private async list<T extends { guid: string }>(
-    resource: CfResource,
+    resource: Exclude<CfResource, "info">,
     path: string,
     filters: ListFilters,
     fixed: Record<string, string>,
@@ -171,23 +196,58 @@ export class CloudControllerClient implements CloudControllerApi {
   ): Promise<T[]> {
     this.assertOpen();
     await this.checkApiVersion();
-    const queries = buildQueries(filters, fixed);
-    const ctx = { requester: this.requester, origin: this.origin };
-    const chunks = await mapConcurrent(queries, CHUNK_CONCURRENCY, (query) =>
-      fetchAllPages(ctx, resource, `${this.base}${path}?${query}`, map),
+    const plan = planList(filters, fixed);
+    if (!plan) return [];
+    const read = (values: readonly string[], perPage: number, retries: number, retryTimeouts: boolean) =>
+      fetchAllPages(
+        { requester: this.requester, origin: this.origin, retries, retryTimeouts },
+        resource,
+        `${this.base}${path}?${plan.query(values, perPage)}`,
+        map,
+      );
+    // A part read while isolating a fault gets no retry of its own: the batch had one.
+    const fetch = async (values: readonly string[], isolating: boolean): Promise<T[]> => {
+      const retries = isolating ? 0 : 1;
+      if (this.smallPages.has(resource)) return read(values, SMALL_PER_PAGE, retries, true);
+      try {
+        return await read(values, PER_PAGE, retries, false);
+      } catch (err) {
+        if (!(err instanceof CfApiError && err.kind === "timeout")) throw err;
+        // Big pages are too slow for the per-attempt timeout on this CC: smaller ones from now on. The
+        // smaller read is the timeout's retry, so it gets none itself.
+        this.smallPages.add(resource);
+        this.logger.info(
+          { resource, perPage: SMALL_PER_PAGE },
+          `a page of ${PER_PAGE} timed out; reading ${resource} lists with pages of ${SMALL_PER_PAGE}`,
+        );
+        return read(values, SMALL_PER_PAGE, 0, true);
+      }
+    };
+    const budget = { failures: MAX_ISOLATION_FAILURES };
+    const parts = await mapConcurrent(plan.chunks, CHUNK_CONCURRENCY, (chunk) =>
+      plan.splitKey === undefined
+        ? fetch(chunk, false).then((items) => ({ items, failed: new Map<string, CfApiError>() }))
+        : readIsolating(chunk, fetch, budget),
     );
-    this.requester.failures.success(resource);
     // A route shared by apps in two chunks comes back twice; keep its first appearance.
     const seen = new Set<string>();
     const out: T[] = [];
-    for (const chunk of chunks) {
-      for (const item of chunk) {
+    const failed = new Map<string, CfApiError>();
+    for (const part of parts) {
+      for (const [key, err] of part.failed) failed.set(key, err);
+      for (const item of part.items) {
         if (seen.has(item.guid)) continue;
         seen.add(item.guid);
         out.push(item);
       }
     }
-    return out;
+    if (failed.size === 0) {
+      this.requester.failures.success(resource);
+      return out;
+    }
+    const requested = plan.chunks.reduce((n, chunk) => n + chunk.length, 0);
+    if (failed.size === requested) throw failed.values().next().value as CfApiError;
+    throw new PartialListError(out, plan.splitKey ?? "", namedFailures(plan.splitKey ?? "", failed));
   }
 
   /** The root document, fetched once; a failed fetch is retried by the next caller. */

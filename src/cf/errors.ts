@@ -1,7 +1,7 @@
 import type { CfResource } from "./types.js";
 
-/** Why a Cloud Controller request failed; lets callers tell transient trouble from bad answers. */
-export type CfFailureKind = "http" | "timeout" | "network" | "malformed" | "version";
+/** Why a Cloud Controller request failed; "size": the body was longer than cf.request.maxBodySize. */
+export type CfFailureKind = "http" | "timeout" | "network" | "malformed" | "size" | "version";
 
 export interface CfApiErrorInit {
   kind: CfFailureKind;
@@ -69,5 +69,43 @@ export function parseCfErrorBody(text: string): { code?: number; title?: string;
     };
   } catch {
     return {};
+  }
+}
+
+/**
+ * A list call of which some filter values failed while the others were read: `items` holds what the
+ * others brought, `failed` the error per failed value of `filter` (e.g. names, space_guids). Thrown only
+ * when some values succeeded; when all fail, the list throws the failure itself.
+ */
+export class PartialListError<T = unknown> extends CfApiError {
+  constructor(
+    readonly items: T[],
+    readonly filter: string,
+    readonly failed: ReadonlyMap<string, CfApiError>,
+  ) {
+    const [first] = failed.values();
+    super(`${failed.size} ${filter} value(s) of the list failed; first: ${first?.message}`, {
+      kind: first?.kind ?? "http",
+      resource: first?.resource ?? "info",
+      path: first?.path ?? "",
+      status: first?.status,
+      cause: first,
+    });
+    this.name = "PartialListError";
+  }
+}
+
+/**
+ * The items of a list call and its failed filter values; other failures (the whole list failed) are
+ * thrown. For callers that cache per filter value and can serve the values that worked.
+ */
+export async function settleList<T>(
+  list: Promise<T[]>,
+): Promise<{ items: T[]; failed: ReadonlyMap<string, CfApiError> }> {
+  try {
+    return { items: await list, failed: new Map() };
+  } catch (err) {
+    if (err instanceof PartialListError) return { items: err.items as T[], failed: err.failed };
+    throw err;
   }
 }

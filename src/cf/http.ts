@@ -1,6 +1,7 @@
 import { rootCertificates } from "node:tls";
 import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
 import type { CfConfig } from "../config/types.js";
+import { describeUndiciError } from "../undici-error.js";
 
 /** How long an idle keep-alive connection to CC/UAA is kept open. */
 const KEEP_ALIVE_MS = 30_000;
@@ -38,6 +39,8 @@ export interface HttpRequest {
   body?: string;
   /** Budget for the whole exchange: connect, headers and body. */
   timeoutMs: number;
+  /** Bytes of body read at most; a longer body fails with BodyTooLargeError. */
+  maxBodyBytes: number;
 }
 
 /** Raised when the per-request budget ran out; kept apart from network errors for messages and metrics. */
@@ -48,7 +51,31 @@ export class RequestTimeoutError extends Error {
   }
 }
 
-/** One HTTP exchange with a total deadline; the body is read as text. */
+/** Raised when an answer body is longer than the cap; the connection is dropped at that point. */
+export class BodyTooLargeError extends Error {
+  constructor(readonly maxBodyBytes: number) {
+    super(`the answer body is larger than ${maxBodyBytes} bytes (cf.request.maxBodySize)`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
+/**
+ * Reads a body as UTF-8 text, stopping at `max` bytes: a peer that sends without end (or a
+ * Content-Length above the cap) costs at most `max` bytes of memory, not the whole answer.
+ */
+async function readCapped(body: AsyncIterable<Buffer>, max: number, declared: number): Promise<string> {
+  if (declared > max) throw new BodyTooLargeError(max);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.length;
+    if (bytes > max) throw new BodyTooLargeError(max);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, bytes).toString("utf8");
+}
+
+/** One HTTP exchange with a total deadline; the body is read as text up to `maxBodyBytes`. */
 export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promise<HttpResponse> {
   const controller = new AbortController();
   let timedOut = false;
@@ -64,7 +91,14 @@ export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promis
       body: req.body,
       signal: controller.signal,
     });
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = await readCapped(res.body, req.maxBodyBytes, Number(headerValue(res.headers, "content-length")));
+    } catch (err) {
+      // Stop the transfer at once; without this undici would keep reading into a discarded stream.
+      res.body.destroy();
+      throw err;
+    }
     return { status: res.statusCode, headers: res.headers, text };
   } catch (err) {
     if (timedOut) throw new RequestTimeoutError(req.timeoutMs);
@@ -80,11 +114,11 @@ export function headerValue(headers: HttpResponse["headers"], name: string): str
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Short description of a network error for messages: code and text, never request headers. */
-export function describeNetworkError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const code = (err as { code?: unknown }).code;
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
-  const base = err.message || err.name;
-  return typeof code === "string" && !base.includes(code) ? `${code} ${base}${cause}` : `${base}${cause}`;
+/**
+ * One line for a network error: the shared undici wording plus the error code (operators search logs
+ * for ECONNREFUSED and the like); never request headers.
+ */
+export function describeNetworkError(err: unknown, what = "the Cloud Controller"): string {
+  const { reason, code } = describeUndiciError(err, { what });
+  return code && !reason.includes(code) ? `${reason} (${code})` : reason;
 }

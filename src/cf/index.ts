@@ -6,7 +6,7 @@ export {
   type CloudControllerClientDeps,
   type CloudControllerClientOptions,
 } from "./client.js";
-export { CfApiError, type CfFailureKind, UaaError } from "./errors.js";
+export { CfApiError, type CfFailureKind, PartialListError, settleList, UaaError } from "./errors.js";
 export { MIN_API_VERSION } from "./versions.js";
 export { startWatchdog, type WatchdogHandle, type WatchdogOptions } from "./watchdog.js";
 

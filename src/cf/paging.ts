@@ -15,9 +15,18 @@ export const CHUNK_CONCURRENCY = 4;
 /** List filters by CC query parameter name; undefined = no filter, [] = nothing can match. */
 export type ListFilters = Record<string, readonly string[] | undefined>;
 
+/**
+ * One filter value as CC reads it back. CC's ListMessage.to_array! (app/messages/base_message.rb) takes the
+ * already URL-decoded parameter, splits it on /,\s*\/ and then URL-unescapes each piece. So a comma inside a
+ * value must reach it as "%2C" after the first decoding, i.e. "%252C" on the wire, and a literal "%" as
+ * "%2525"; this is also how CC writes such values into its own pagination links.
+ */
+export function encodeFilterValue(value: string): string {
+  return encodeURIComponent(value.replace(/%/g, "%25").replace(/,/g, "%2C"));
+}
+
 function encodeValues(values: readonly string[]): string {
-  // Commas inside a value must be %2C so CC does not split it; encodeURIComponent does that.
-  return values.map(encodeURIComponent).join(",");
+  return values.map(encodeFilterValue).join(",");
 }
 
 /** Splits values into groups whose encoded, comma-joined form stays within the budget. */
@@ -30,13 +39,13 @@ export function chunkValues(
   let current: string[] = [];
   let length = 0;
   for (const value of values) {
-    const cost = encodeURIComponent(value).length + (current.length > 0 ? 1 : 0);
+    const cost = encodeFilterValue(value).length + (current.length > 0 ? 1 : 0);
     if (current.length > 0 && (length + cost > maxChars || current.length >= maxValues)) {
       chunks.push(current);
       current = [];
       length = 0;
     }
-    length += current.length > 0 ? cost : encodeURIComponent(value).length;
+    length += current.length > 0 ? cost : encodeFilterValue(value).length;
     current.push(value);
   }
   if (current.length > 0) chunks.push(current);
@@ -44,20 +53,28 @@ export function chunkValues(
 }
 
 /**
- * Query strings for one list call: the longest filter is split into chunks, the others repeat in
- * each. Returns [] when a filter is an empty list, because then nothing can match.
+ * How one list call is sent: the longest filter (`splitKey`) is cut into chunks of values, the other
+ * filters repeat in every query. undefined when a filter is an empty list, because then nothing can match.
  */
-export function buildQueries(filters: ListFilters, fixed: Record<string, string> = {}): string[] {
+export interface ListPlan {
+  /** The filter whose values are spread over several requests; undefined without filters. */
+  splitKey?: string;
+  /** Values of splitKey per request; one empty chunk when there is no filter. */
+  chunks: string[][];
+  /** The query string for some values of splitKey (a chunk, or a part of one when isolating a fault). */
+  query(values: readonly string[], perPage?: number): string;
+}
+
+export function planList(filters: ListFilters, fixed: Record<string, string> = {}): ListPlan | undefined {
   const present = Object.entries(filters)
     .filter((e): e is [string, readonly string[]] => e[1] !== undefined)
     .map(([key, values]) => [key, [...new Set(values)]] as const);
-  if (present.some(([, values]) => values.length === 0)) return [];
+  if (present.some(([, values]) => values.length === 0)) return undefined;
 
-  const base = [
-    `per_page=${PER_PAGE}`,
-    ...Object.entries(fixed).map(([k, v]) => `${k}=${encodeURIComponent(v)}`),
-  ];
-  if (present.length === 0) return [base.join("&")];
+  const fixedParams = Object.entries(fixed).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+  const base = (perPage: number) => [`per_page=${perPage}`, ...fixedParams];
+  if (present.length === 0)
+    return { chunks: [[]], query: (_, perPage = PER_PAGE) => base(perPage).join("&") };
 
   let longest = 0;
   present.forEach(([, values], i) => {
@@ -65,9 +82,18 @@ export function buildQueries(filters: ListFilters, fixed: Record<string, string>
   });
   const others = present.filter((_, i) => i !== longest).map(([k, v]) => `${k}=${encodeValues(v)}`);
   const [splitKey, splitValues] = present[longest]!;
-  return chunkValues(splitValues).map((chunk) =>
-    [...base, ...others, `${splitKey}=${encodeValues(chunk)}`].join("&"),
-  );
+  return {
+    splitKey,
+    chunks: chunkValues(splitValues),
+    query: (values, perPage = PER_PAGE) =>
+      [...base(perPage), ...others, `${splitKey}=${encodeValues(values)}`].join("&"),
+  };
+}
+
+/** Query strings for one list call (see planList); [] when nothing can match. */
+export function buildQueries(filters: ListFilters, fixed: Record<string, string> = {}): string[] {
+  const plan = planList(filters, fixed);
+  return plan ? plan.chunks.map((chunk) => plan.query(chunk)) : [];
 }
 
 /** Runs fn over items with at most `limit` in flight; results keep the order of items. */
@@ -95,62 +121,112 @@ export async function mapConcurrent<T, R>(
   return results;
 }
 
+/** Pages of one list followed at most; with per_page=5000 that is half a million resources. */
+export const MAX_PAGES = 100;
+/**
+ * per_page after a page of PER_PAGE timed out. A real CC takes 3-4 s for a page of 5,000 apps, more than
+ * the 2,500 ms of cf.request.timeout.* (Java's value, for pages of 100); a 1,000-item page takes well
+ * under a second there.
+ */
+export const SMALL_PER_PAGE = 1000;
+
 export interface PagingContext {
   requester: CcRequester;
-  /** Only links on this origin are followed; a token must not be sent anywhere else. */
+  /**
+   * The configured API origin: every page is requested here. A next link on another origin (CC's external
+   * name, http behind a TLS-terminating load balancer) is followed by path and query on this origin, so
+   * the token never leaves it.
+   */
   origin: string;
+  /** Transient retries per page. */
+  retries: number;
+  /** False when a timed-out page is answered by reading the list again with a smaller per_page. */
+  retryTimeouts: boolean;
 }
 
-/** Fetches the first page and every `pagination.next.href`, mapping each resource as it arrives. */
-export async function fetchAllPages<T>(
+/**
+ * Fetches the first page and follows `pagination.next.href`, mapping each resource as it arrives. Bounded:
+ * never more pages than the first page's `total_pages` and MAX_PAGES; a later page that brings no resource
+ * not seen before (an endless or looping `next`) fails the list, as does a link seen before.
+ */
+export async function fetchAllPages<T extends { guid: string }>(
   ctx: PagingContext,
   resource: CfResource,
   firstUrl: string,
   map: (value: unknown, where: string) => T,
 ): Promise<T[]> {
   const out: T[] = [];
+  const seen = new Set<string>();
   const visited = new Set<string>();
   let url: string | undefined = firstUrl;
-  while (url) {
+  let total: number | undefined;
+  for (let pageNo = 1; url; pageNo++) {
     visited.add(url);
     const path = pathOf(url);
-    const body = await ctx.requester.getJson(resource, url, { auth: true, retries: 1, recovers: false });
+    const body = await ctx.requester.getJson(resource, url, {
+      auth: true,
+      recovers: false,
+      retries: ctx.retries,
+      retryTimeouts: ctx.retryTimeouts,
+    });
     let next: string | undefined;
+    let fresh = 0;
+    let count = 0;
     try {
       const page = asObject(body, "the body");
       const resources = page.resources;
       if (!Array.isArray(resources)) throw new ShapeError("resources should be an array");
+      count = resources.length;
       resources.forEach((item, i) => {
-        out.push(map(item, `resources[${i}]`));
+        const mapped = map(item, `resources[${i}]`);
+        if (seen.has(mapped.guid)) return;
+        seen.add(mapped.guid);
+        fresh++;
+        out.push(mapped);
       });
       next = nextHref(page);
+      if (pageNo === 1) total = totalPages(page);
     } catch (err) {
       if (!(err instanceof ShapeError)) throw err;
       throw malformed(ctx, resource, path, err.message);
     }
-    if (next !== undefined) {
-      let nextUrl: URL;
-      try {
-        nextUrl = new URL(next);
-      } catch {
-        throw malformed(ctx, resource, path, `pagination.next.href "${next}" is not an absolute URL`);
-      }
-      if (nextUrl.origin !== ctx.origin) {
-        throw malformed(
-          ctx,
-          resource,
-          path,
-          `pagination.next.href points to ${nextUrl.origin}, not ${ctx.origin}`,
-        );
-      }
-      if (visited.has(nextUrl.href) || visited.has(next)) {
-        throw malformed(ctx, resource, path, "pagination.next.href repeats a page already fetched");
-      }
-      next = nextUrl.href;
+    // An empty last page is what a CC answers when resources vanished while we paged; anything else
+    // without news is a CC (or proxy) that does not advance.
+    if (pageNo > 1 && fresh === 0 && (count > 0 || next !== undefined)) {
+      throw malformed(ctx, resource, path, `page ${pageNo} brought no resource not seen before`);
     }
-    url = next;
+    if (next === undefined) break;
+    // Resources added while paging can make a CC link beyond the first page's total; they come next time.
+    if (total !== undefined && pageNo >= total && total <= MAX_PAGES) break;
+    if (pageNo >= MAX_PAGES) {
+      throw malformed(ctx, resource, path, `more than ${MAX_PAGES} pages; the list is not read`);
+    }
+    url = sameOrigin(ctx, resource, path, next);
+    if (visited.has(url)) {
+      throw malformed(ctx, resource, path, "pagination.next.href repeats a page already fetched");
+    }
   }
   return out;
+}
+
+/** The next link's path and query on the configured origin. */
+function sameOrigin(ctx: PagingContext, resource: CfResource, path: string, href: string): string {
+  let link: URL;
+  try {
+    link = new URL(href);
+  } catch {
+    throw malformed(ctx, resource, path, `pagination.next.href "${href}" is not an absolute URL`);
+  }
+  if (link.origin === ctx.origin) return link.href;
+  return `${ctx.origin}${link.pathname}${link.search}`;
+}
+
+/** pagination.total_pages of the first page, when it is a usable count. */
+function totalPages(page: Record<string, unknown>): number | undefined {
+  const pagination = page.pagination;
+  if (!pagination || typeof pagination !== "object") return undefined;
+  const total = (pagination as { total_pages?: unknown }).total_pages;
+  return typeof total === "number" && Number.isInteger(total) && total >= 1 ? total : undefined;
 }
 
 function nextHref(page: Record<string, unknown>): string | undefined {

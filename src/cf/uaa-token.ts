@@ -157,6 +157,7 @@ export class UaaTokenProvider {
           headers,
           body,
           timeoutMs: this.timeoutMs,
+          maxBodyBytes: this.deps.config.request.maxBodySize,
         });
         if (res.status >= 500 && attempt === 1) {
           await this.time.sleep(backoff);
@@ -169,7 +170,7 @@ export class UaaTokenProvider {
           continue;
         }
         const what =
-          err instanceof RequestTimeoutError ? err.message : this.redact(describeNetworkError(err));
+          err instanceof RequestTimeoutError ? err.message : this.redact(describeNetworkError(err, "UAA"));
         throw new UaaError(`UAA at ${originOf(url)} could not be reached for a token: ${what}`, {
           cause: err,
         });

@@ -127,6 +127,7 @@ function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig 
       },
       backoff: s.int("cf.request.backoff"),
       rateLimit: s.num("cf.request.rateLimit"),
+      maxBodySize: s.int("cf.request.maxBodySize"),
     },
     watchdog: {
       enabled: s.bool("cf.watchdog.enabled"),

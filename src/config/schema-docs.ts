@@ -78,7 +78,7 @@ const MEANINGS: Readonly<Record<string, string>> = {
   "cf.cache.expiry.process": "Like `cf.cache.expiry.org`, for web processes.",
   "cf.cache.expiry.domain": "Like `cf.cache.expiry.org`, for domains.",
   "cf.cache.aggregator.blocksize.route":
-    "Accepted and validated (> 0) but without effect: routes are looked up by app guids (up to 100 per request) for up to 100 apps, and by space for more.",
+    "Accepted and validated (> 0) but without effect: routes are looked up by app guids (up to 100 per request); processes too for up to 100 apps, and by space for more.",
   "cf.cache.aggregator.blocksize.process": "Like `cf.cache.aggregator.blocksize.route`, for processes.",
   "cf.cache.aggregator.checkinterval.route":
     "Accepted and validated (> 0) but without effect: there is no batching window.",
@@ -94,6 +94,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
     "Wait before retrying a failed Cloud Controller request (network error, timeout, 5xx), plus up to 50 % jitter.",
   "cf.request.rateLimit":
     "Maximum Cloud Controller requests per second, shared by all requests; 0 means unlimited.",
+  "cf.request.maxBodySize":
+    "Largest Cloud Controller or UAA answer body read; a 5,000-app page is about 25 MB. A longer body fails that request instead of filling the memory. A number of bytes or a size such as `128MB`.",
   "cf.watchdog.enabled": "Probe `GET /v3/info` regularly and count failures.",
   "cf.watchdog.timeout":
     "Budget of one watchdog probe; also of the unauthenticated `GET /` and `GET /v2/info` documents.",

@@ -48,6 +48,7 @@ export const SCALAR_KEYS: readonly ScalarKey[] = [
   ...keys("cf.request.timeout", ["org", "space", "appInSpace", "domain", "route", "process"], positive, 2500),
   { path: "cf.request.backoff", kind: nonNegative, default: 500 },
   { path: "cf.request.rateLimit", kind: { type: "number", min: 0 }, default: 0 },
+  { path: "cf.request.maxBodySize", kind: { type: "size" }, default: 128 * 1024 * 1024 },
   { path: "cf.watchdog.enabled", kind: bool, default: false },
   { path: "cf.watchdog.timeout", kind: positive, default: 2500 },
   { path: "cf.watchdog.rate", kind: positive, default: 60 },

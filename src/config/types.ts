@@ -53,6 +53,8 @@ export interface CfConfig {
     backoff: number;
     /** requests per second, 0 = unlimited */
     rateLimit: number;
+    /** bytes; the largest CC or UAA answer body read */
+    maxBodySize: number;
   };
   watchdog: {
     enabled: boolean;

@@ -1,3 +1,4 @@
+import { settleList } from "../cf/index.js";
 import type {
   CfApp,
   CfDomain,
@@ -14,8 +15,8 @@ import { type BatchLoader, type LoadSettled, RefreshAheadCache } from "./refresh
 export const ALL = "*";
 
 /**
- * Up to this many apps, processes and routes are fetched by app guid (small answers);
- * beyond it by space guid, which costs far fewer requests for big landscapes.
+ * Up to this many apps, processes are fetched by app guid (small answers); beyond it by space guid, which
+ * costs far fewer requests for big landscapes. Routes are always fetched by app guid (100 per request).
  */
 export const APP_GUID_FILTER_LIMIT = 100;
 
@@ -74,23 +75,26 @@ export function createCfCaches(
   return {
     org: make("org", (keys) => loadOrgs(cf, keys)),
     space: make("space", async (orgGuids) =>
-      groupBy(orgGuids, await cf.listSpaces({ organizationGuids: orgGuids }), (s) => s.orgGuid),
+      groupBy(orgGuids, await settleList(cf.listSpaces({ organizationGuids: orgGuids })), (s) => s.orgGuid),
     ),
     application: make("application", async (spaceGuids) =>
-      groupBy(spaceGuids, await cf.listApps({ spaceGuids }), (a) => a.spaceGuid),
+      groupBy(spaceGuids, await settleList(cf.listApps({ spaceGuids })), (a) => a.spaceGuid),
     ),
     process: make("process", (keys) =>
       loadPerApp(
         keys,
         (filter) => cf.listWebProcesses(filter),
         (p) => [p.appGuid],
+        true,
       ),
     ),
+    // A route lives in one space but can lead to apps of other spaces: listing by space would miss it.
     route: make("route", (keys) =>
       loadPerApp(
         keys,
         (filter) => cf.listRoutes(filter),
         (r) => r.appGuids,
+        false,
       ),
     ),
     domain: make<ReadonlyMap<string, CfDomain>>("domain", async (keys) => {
@@ -101,30 +105,39 @@ export function createCfCaches(
 }
 
 /** With ALL among the keys one unfiltered list serves every key; otherwise one list filtered by names. */
-async function loadOrgs(cf: CloudControllerApi, keys: string[]): Promise<Map<string, CfOrganization[]>> {
+async function loadOrgs(
+  cf: CloudControllerApi,
+  keys: string[],
+): Promise<Map<string, CfOrganization[] | Error>> {
   const wantsAll = keys.includes(ALL);
   const names = keys.filter((k) => k !== ALL);
-  const orgs = wantsAll ? await cf.listOrganizations() : await cf.listOrganizations({ names });
-  const result = new Map<string, CfOrganization[]>();
+  const { items: orgs, failed } = await settleList(
+    wantsAll ? cf.listOrganizations() : cf.listOrganizations({ names }),
+  );
+  const result = new Map<string, CfOrganization[] | Error>();
   if (wantsAll) result.set(ALL, orgs);
   for (const name of names)
-    result.set(
-      name,
-      orgs.filter((o) => o.name.toLowerCase() === name),
-    );
+    result.set(name, failed.get(name) ?? orgs.filter((o) => o.name.toLowerCase() === name));
   return result;
 }
 
+/**
+ * Items per app key, by app guids, or by space guids beyond APP_GUID_FILTER_LIMIT apps when `bySpace` is
+ * allowed (only for items that live in their app's space). A failed app or space fails only its keys.
+ */
 async function loadPerApp<T>(
   keys: string[],
   list: (filter: { appGuids?: string[]; spaceGuids?: string[] }) => Promise<T[]>,
   appsOf: (item: T) => string[],
-): Promise<Map<string, T[]>> {
+  bySpace: boolean,
+): Promise<Map<string, T[] | Error>> {
   const wanted = keys.map(splitAppKey);
-  const items =
-    wanted.length <= APP_GUID_FILTER_LIMIT
-      ? await list({ appGuids: wanted.map((w) => w.appGuid) })
-      : await list({ spaceGuids: [...new Set(wanted.map((w) => w.spaceGuid))] });
+  const useSpaces = bySpace && wanted.length > APP_GUID_FILTER_LIMIT;
+  const { items, failed } = await settleList(
+    useSpaces
+      ? list({ spaceGuids: [...new Set(wanted.map((w) => w.spaceGuid))] })
+      : list({ appGuids: wanted.map((w) => w.appGuid) }),
+  );
   const byApp = new Map<string, T[]>();
   for (const item of items) {
     // a route shared by several apps belongs to each of them
@@ -134,12 +147,22 @@ async function loadPerApp<T>(
       else byApp.set(appGuid, [item]);
     }
   }
-  return new Map(keys.map((key, i) => [key, byApp.get(wanted[i].appGuid) ?? []] as const));
+  return new Map(
+    keys.map((key, i) => {
+      const { appGuid, spaceGuid } = wanted[i];
+      const error = failed.get(useSpaces ? spaceGuid : appGuid);
+      return [key, error ?? byApp.get(appGuid) ?? []] as const;
+    }),
+  );
 }
 
-/** Every requested key gets a list, empty when the answer had nothing for it. */
-function groupBy<T>(keys: string[], items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+/** Every requested key gets a list (empty when the answer had nothing for it), or its own failure. */
+function groupBy<T>(
+  keys: string[],
+  { items, failed }: { items: T[]; failed: ReadonlyMap<string, Error> },
+  keyOf: (item: T) => string,
+): Map<string, T[] | Error> {
   const result = new Map<string, T[]>(keys.map((k) => [k, [] as T[]] as const));
   for (const item of items) result.get(keyOf(item))?.push(item);
-  return result;
+  return new Map(keys.map((k) => [k, failed.get(k) ?? (result.get(k) as T[])] as const));
 }

@@ -4,6 +4,7 @@ import type { FailureInjector } from "./control/faults.js";
 import type { RateLimiter } from "./control/ratelimit.js";
 import type { Delays } from "./http/util.js";
 import type { LandscapeStore } from "./model/store.js";
+import type { CcListFaults } from "./types.js";
 import type { UaaAccounts } from "./uaa/handler.js";
 import type { TokenIssuer } from "./uaa/tokens.js";
 
@@ -24,4 +25,6 @@ export interface SimContext {
   apiUrl: string;
   uaaUrl: string;
   apiVersion: string;
+  /** Faults of list answers (admin can change them). */
+  listFaults: CcListFaults;
 }

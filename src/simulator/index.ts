@@ -124,11 +124,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     apiUrl,
     uaaUrl,
     apiVersion: opts.apiVersion ?? "3.180.0",
+    listFaults: landscape.listFaults ?? {},
   };
   const admin: SimulatorAdmin = createAdmin(ctx, {
     latencyMs,
     rateLimit: opts.rateLimit,
     tokenLifetimeSeconds: lifetime,
+    listFaults: landscape.listFaults ?? {},
   });
   apiHandler = createApiHandler(ctx, admin);
   const routing = createRouterHandler(ctx);

@@ -54,6 +54,22 @@ export interface DomainSpec {
 export interface LandscapeSpec {
   domains: DomainSpec[];
   orgs: OrgSpec[];
+  /** Faults of CC list answers from the start (also settable through the admin API). */
+  listFaults?: CcListFaults;
+}
+
+/** Faults of Cloud Controller list answers, as real CCs and their load balancers show them. */
+export interface CcListFaults {
+  /** Every page's pagination.next names page N+1, past the end too (empty pages; total_pages unchanged). */
+  endlessNext?: boolean;
+  /** Paging links are written on this origin (CC's external name), e.g. "https://localhost:8443". */
+  linkOrigin?: string;
+  /** Each list page is delayed by this many ms per requested per_page item (0.7: 3.5 s for 5,000). */
+  pageDelayMsPerItem?: number;
+  /** List requests on these path prefixes get 200 and a body that never ends. */
+  endlessBodyPaths?: string[];
+  /** Any list request naming one of these values (case-insensitive) in a filter gets 500 UnknownError. */
+  failKeys?: string[];
 }
 
 export interface SimulatorOptions {
@@ -108,6 +124,8 @@ export interface SimulatorAdmin {
   injectFailures(spec: FailureSpec): void;
   setLatency(ms: number): void;
   setRateLimit(spec?: { limit: number; windowSeconds: number }): void;
+  /** Replaces the CC list faults ({} for none). */
+  setListFaults(faults: CcListFaults): void;
   /** Requests served by CC (excluding / and /v3/info) and UAA since start or last reset. */
   counters(): { ccRequests: number; uaaRequests: number; byPath: Record<string, number> };
   resetCounters(): void;

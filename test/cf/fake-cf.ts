@@ -73,9 +73,13 @@ export function authorised(req: SeenRequest, res: ServerResponse, fake: FakeCf):
 }
 
 /** A v3 list page; `next` is the absolute URL of the following page, if any. */
-export function page(resources: unknown[], next?: string): unknown {
+export function page(resources: unknown[], next?: string, totalPages = 1): unknown {
   return {
-    pagination: { total_results: resources.length, total_pages: 1, next: next ? { href: next } : null },
+    pagination: {
+      total_results: resources.length,
+      total_pages: totalPages,
+      next: next ? { href: next } : null,
+    },
     resources,
   };
 }

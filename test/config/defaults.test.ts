@@ -27,6 +27,7 @@ const EXPECTED_DEFAULTS: Config = {
       timeout: { org: 2500, space: 2500, appInSpace: 2500, domain: 2500, route: 2500, process: 2500 },
       backoff: 500,
       rateLimit: 0,
+      maxBodySize: 128 * 1024 * 1024,
     },
     watchdog: { enabled: false, timeout: 2500, rate: 60, initialDelay: 60 },
   },

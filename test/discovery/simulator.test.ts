@@ -51,7 +51,7 @@ function discoveryFor(targets: Partial<TargetConfig>[]): DiscoveryService {
 }
 
 describe("discovery against the simulator", () => {
-  it("resolves 10,000 apps in 100 spaces with a few dozen Cloud Controller requests", async () => {
+  it("resolves 10,000 apps in 100 spaces with about a hundred Cloud Controller requests", async () => {
     const discovery = discoveryFor([{}]);
     const snapshot = await discovery.refresh();
     expect(snapshot.instances).toHaveLength(20_000);
@@ -66,7 +66,8 @@ describe("discovery against the simulator", () => {
     expect(first.url).toBe(`https://${first.appName}.apps.example.org/metrics`);
     const { ccRequests } = sim.admin.counters();
     expect(ccRequests).toBeGreaterThan(0);
-    expect(ccRequests).toBeLessThanOrEqual(40);
+    // Routes are asked for by app guid (100 per request): a route can lead to apps of other spaces.
+    expect(ccRequests).toBeLessThanOrEqual(120);
 
     // A second pass within the cache timeouts does not ask the Cloud Controller at all.
     sim.admin.resetCounters();

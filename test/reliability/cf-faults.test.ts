@@ -77,8 +77,11 @@ describe("Cloud Controller faults", () => {
       await expectLastGoodLandscape(h, known);
       const { ccRequests } = h.sim.admin.counters();
       const after = await cfLoads(h);
-      // every load of this small landscape is one request; with its one retry, never more than two
-      expect(ccRequests).toBeLessThanOrEqual(2 * (after.loads - before.loads));
+      // every load of this small landscape is one request; with its one retry, two. A failed batch of the
+      // three apps' processes or routes is split to find the app it fails for: up to 4 requests more, none
+      // retried (a 503 says nothing about the apps and is not split).
+      const perLoad = spec.status === 500 && spec.kind !== "reset" ? 6 : 2;
+      expect(ccRequests).toBeLessThanOrEqual(perLoad * (after.loads - before.loads));
       expect(h.logs.lines().some((l) => l.level === "debug" && /retrying/.test(l.msg))).toBe(true);
       // one warning per failing resource, not one per attempt: at most the six CF list endpoints
       const warned = h.logs.warnings(warning);

@@ -1,12 +1,18 @@
+import { parseListFaults } from "../cc/list-faults.js";
 import type { SimContext } from "../context.js";
 import type { RateLimitSpec } from "../control/ratelimit.js";
 import { parseAppSpec, parseBehaviour } from "../landscape/load.js";
-import type { AppSpec, FailureSpec, InstanceBehaviour, SimulatorAdmin } from "../types.js";
+import type { AppSpec, CcListFaults, FailureSpec, InstanceBehaviour, SimulatorAdmin } from "../types.js";
 
 /** The in-process admin: every mutation goes through the store so CC answers and the router agree. */
 export function createAdmin(
   ctx: SimContext,
-  initial: { latencyMs: number; rateLimit?: RateLimitSpec; tokenLifetimeSeconds: number },
+  initial: {
+    latencyMs: number;
+    rateLimit?: RateLimitSpec;
+    tokenLifetimeSeconds: number;
+    listFaults: CcListFaults;
+  },
 ): SimulatorAdmin {
   return {
     scaleApp: (appGuid: string, instances: number) => ctx.store.scaleApp(appGuid, instances),
@@ -27,6 +33,9 @@ export function createAdmin(
       ctx.latencyMs = ms;
     },
     setRateLimit: (spec?: RateLimitSpec) => ctx.limiter.set(spec),
+    setListFaults: (faults: CcListFaults) => {
+      ctx.listFaults = parseListFaults(faults);
+    },
     counters: () => ctx.counters.snapshot(),
     resetCounters: () => ctx.counters.reset(),
     findApp: (name: string) => {
@@ -38,6 +47,7 @@ export function createAdmin(
       ctx.latencyMs = initial.latencyMs;
       ctx.tokenLifetimeSeconds = initial.tokenLifetimeSeconds;
       ctx.limiter.set(initial.rateLimit);
+      ctx.listFaults = initial.listFaults;
       ctx.counters.reset();
     },
   };

@@ -17,6 +17,7 @@ import type { SimulatorAdmin } from "../types.js";
  *   POST   /admin/failures                         {"count","status","pathPrefix"?,"kind"?}
  *   POST   /admin/latency                          {"ms": n}
  *   POST   /admin/rate-limit                       {"limit","windowSeconds"} or {} to switch off
+ *   POST   /admin/list-faults                      CcListFaults ({} for none)
  *   GET    /admin/counters ; POST /admin/counters/reset ; POST /admin/reset
  */
 export async function handleAdminRequest(
@@ -62,6 +63,7 @@ export async function handleAdminRequest(
       /^\/admin\/rate-limit$/,
       () => admin.setRateLimit(body.limit === undefined ? undefined : (body as never)),
     ],
+    ["POST", /^\/admin\/list-faults$/, () => admin.setListFaults(body as never)],
     ["GET", /^\/admin\/counters$/, () => admin.counters()],
     ["POST", /^\/admin\/counters\/reset$/, () => admin.resetCounters()],
     ["POST", /^\/admin\/reset$/, () => admin.reset()],

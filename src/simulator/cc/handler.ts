@@ -6,6 +6,7 @@ import { headerValue, sendJson, sendText } from "../http/util.js";
 import type { FailureSpec } from "../types.js";
 import type { TokenClaims } from "../uaa/tokens.js";
 import { type CcError, CcRequestError, ccErrors, errorBody } from "./errors.js";
+import { afterList, beforeList } from "./list-faults.js";
 import { resolveV3, rootDocument, v2Info, v3Document, v3Info } from "./resources.js";
 
 /** Paths the CC rate limiter never counts. */
@@ -107,8 +108,9 @@ export async function handleCcRequest(
     res.setHeader("X-USER-GUID", auth.claims.user_id ?? auth.claims.client_id);
   }
   if (!path.startsWith("/v3/")) return sendError(res, ccErrors.notFound());
+  if (await beforeList(ctx, res, path, url.searchParams)) return;
   try {
-    sendJson(res, 200, resolveV3(ctx, path, url.searchParams));
+    sendJson(res, 200, afterList(ctx, path, url.searchParams, resolveV3(ctx, path, url.searchParams)));
   } catch (err) {
     if (err instanceof CcRequestError) sendError(res, err.error);
     else throw err;

@@ -9,12 +9,10 @@ export interface Pagination {
   previous: { href: string } | null;
 }
 
-/** Commas stay literal so multi-value filters read the same after a round trip through `next.href`. */
-function encodeValue(value: string): string {
-  return value.split(",").map(encodeURIComponent).join(",");
-}
-
-/** Absolute link with every parameter sorted by name, as Rails' to_query writes it. */
+/**
+ * Absolute link with every parameter sorted by name and each value URL-encoded whole, as Rails' to_query
+ * writes it: the separating commas become %2C, a %2C inside a value %252C, so the link reads back the same.
+ */
 function pageHref(baseUrl: string, path: string, query: ListQuery, page: number): string {
   const params: [string, string][] = [
     ...query.echo,
@@ -22,7 +20,7 @@ function pageHref(baseUrl: string, path: string, query: ListQuery, page: number)
     ["per_page", String(query.perPage)],
   ];
   params.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${baseUrl}${path}?${params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeValue(v)}`).join("&")}`;
+  return `${baseUrl}${path}?${params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")}`;
 }
 
 /** One page of `items` plus CC's pagination block; pages past the end are empty, not errors. */

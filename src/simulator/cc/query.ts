@@ -39,6 +39,25 @@ export interface ListQuery {
 const COMMON = ["page", "per_page", "order_by", "label_selector", "guids", "created_ats", "updated_ats"];
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
+/**
+ * A multi-value filter as CC's ListMessage.to_array! reads it: the decoded parameter split on a comma and
+ * any whitespace after it, then each piece URL-unescaped (so "%2C" inside a piece is a literal comma).
+ */
+export function splitFilterValue(raw: string): string[] {
+  return raw.split(/,\s*/).map(unescapePiece);
+}
+
+/** Addressable::URI.unescape: every valid %XX run decoded as UTF-8; anything else kept as it is. */
+function unescapePiece(piece: string): string {
+  return piece.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
 function positiveInt(raw: string | null): number | undefined {
   if (raw === null) return undefined;
   return /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : Number.NaN;
@@ -177,7 +196,7 @@ export function parseListQuery(params: URLSearchParams, spec: ListEndpointSpec):
   const filters = new Map<string, string[]>();
   for (const name of ["guids", ...spec.filters]) {
     const raw = params.get(name);
-    if (raw !== null) filters.set(name, raw.split(","));
+    if (raw !== null) filters.set(name, splitFilterValue(raw));
   }
 
   let labels: LabelRequirement[] = [];

@@ -51,6 +51,18 @@ const landscapeSchema = z.strictObject({
       ),
     }),
   ),
+  listFaults: z
+    .strictObject({
+      endlessNext: z.boolean().optional(),
+      linkOrigin: z
+        .string()
+        .regex(/^https?:\/\/[^/]+$/, "must be an origin such as https://localhost:8443")
+        .optional(),
+      pageDelayMsPerItem: z.number().nonnegative().optional(),
+      endlessBodyPaths: z.array(z.string().startsWith("/")).optional(),
+      failKeys: z.array(z.string()).optional(),
+    })
+    .optional(),
 });
 
 function check<T>(schema: z.ZodType<T>, input: unknown, source: string): T {
