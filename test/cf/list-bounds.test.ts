@@ -36,7 +36,9 @@ function connect(request: Partial<CfConfig["request"]> = {}): CloudControllerCli
     username: DEFAULT_SIMULATOR_USER.username,
     password: DEFAULT_SIMULATOR_USER.password,
   });
-  config.request = { ...config.request, ...request };
+  // Generous timeouts: a loaded machine must not turn 5,000-item pages into smaller ones here.
+  const timeout = Object.fromEntries(Object.keys(config.request.timeout).map((k) => [k, 30_000]));
+  config.request = { ...config.request, timeout: timeout as CfConfig["request"]["timeout"], ...request };
   client = createCloudControllerClient({ config, logger: silentLogger, ca: sim.caPem });
   return client;
 }
