@@ -1,3 +1,4 @@
+import { compileJavaRegex } from "../config/load.js";
 import type { TargetConfig } from "../config/types.js";
 
 /** How one level (org, space or app) of a target selects by name. */
@@ -30,18 +31,12 @@ export function selects(selector: NameSelector, candidate: string): boolean {
 }
 
 /**
- * Compiles a pattern that must match the whole string. A leading Java inline "(?i)" is dropped
- * because JavaScript (before Node 23) does not understand it; callers pass the flag instead.
+ * Compiles a Java pattern (translated, see config/java-regex.ts) that must match the whole string; flags "i"
+ * means Java's CASE_INSENSITIVE.
  */
 export function wholeMatch(pattern: string, flags = ""): RegExp {
-  let source = pattern;
-  let effectiveFlags = flags;
-  if (source.startsWith("(?i)")) {
-    source = source.slice(4);
-    if (!effectiveFlags.includes("i")) effectiveFlags += "i";
-  }
   try {
-    return new RegExp(`^(?:${source})$`, effectiveFlags);
+    return compileJavaRegex(pattern, { caseInsensitive: flags.includes("i") });
   } catch (error) {
     throw new Error(`invalid regular expression /${pattern}/: ${(error as Error).message}`);
   }
