@@ -78,8 +78,19 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     discovererTimeoutSeconds: config.promregator.discoverer.timeout,
     identity,
   });
-  const cf = createCloudControllerClient({ config: config.cf, logger, metrics, ca: opts.cfCa });
-  const discovery = createDiscoveryService({ config, cf, logger, metrics, tickMs: opts.discoveryTickMs });
+  const cf = createCloudControllerClient({
+    config: config.cf,
+    logger: logger.child({ module: "cf" }),
+    metrics,
+    ca: opts.cfCa,
+  });
+  const discovery = createDiscoveryService({
+    config,
+    cf,
+    logger: logger.child({ module: "discovery" }),
+    metrics,
+    tickMs: opts.discoveryTickMs,
+  });
   metrics.setCacheStats(() => discovery.cacheStats());
   // The status page's last scrape per instance; it forgets instances that discovery no longer knows.
   const scrapeLog = new ScrapeLog();
@@ -98,7 +109,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   });
   const handler = createRequestHandler({
     config,
-    logger,
+    logger: logger.child({ module: "server" }),
     discovery,
     scrape,
     metrics,

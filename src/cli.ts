@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, type CommanderError, InvalidArgumentError } from "commander";
 import { stringify } from "yaml";
-import { ConfigError, encryptValue, loadConfig, locateConfigFile, maskSecrets } from "./config/load.js";
+import { ConfigError, encryptValue, loadStartupConfig, maskSecrets } from "./config/load.js";
 import { createLogger, type Logger } from "./log.js";
 import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/exit-codes.js";
 import { inboundCredentials } from "./server/inbound-auth.js";
@@ -34,21 +34,22 @@ function parsePort(value: string): number {
   return port;
 }
 
+/** How warnings found before a fatal configuration error are shown: like the error itself. */
+const warnPlain = (message: string) => process.stderr.write(`promregator: warning: ${message}\n`);
+const warnAsJson = (message: string) => createLogger().warn(`configuration: ${message}`);
+
 function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG, onError: Fail = fail) {
-  const path = locateConfigFile(file, process.env);
-  if (!path) {
-    onError(
-      "no configuration file found (tried --config, $PROMREGATOR_CONFIG, /etc/promregator/promregator.yml, " +
-        "./promregator.yml). Run `promregator demo` to try it against a simulated Cloud Foundry.",
-      exitCode,
-    );
-  }
   try {
-    const loaded = loadConfig({ file: path, env: process.env });
+    const loaded = loadStartupConfig(file, process.env);
     inboundCredentials(loaded.config); // refuses BASIC without a password, also in check-config
     return loaded;
   } catch (error) {
-    if (error instanceof ConfigError) onError(`configuration error: ${error.message}`, exitCode);
+    if (error instanceof ConfigError) {
+      // Warnings often explain the error (an ignored profile document, a misspelt key).
+      const warn = onError === failAsJson ? warnAsJson : warnPlain;
+      for (const warning of error.warnings) warn(warning);
+      onError(`configuration error: ${error.message}`, exitCode);
+    }
     throw error;
   }
 }
@@ -80,10 +81,10 @@ const program = new Command()
   .exitOverride((error: CommanderError) => {
     process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
   })
-  .option("-c, --config <file>", "configuration file (promregator.yml)")
+  .option("-c, --config <file>", "configuration file (promregator.yml or promregator.properties)")
   .action(async (opts: { config?: string }) => {
     const { config, warnings } = loadOrExit(opts.config, EXIT_CONFIG, failAsJson);
-    const logger = createLogger(config.logging.level);
+    const logger = createLogger(config.logging.level, undefined, config.logging.modules);
     for (const warning of warnings) logger.warn(`configuration: ${warning}`);
     try {
       // Modules are loaded by the command that needs them: `demo` and simulation mode pull in the simulator.
@@ -138,11 +139,11 @@ Progress goes to stderr, the report to stdout. Secrets are never printed.`,
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     if (!opts.resolve) {
       process.stdout.write(stringify(maskSecrets(config)));
-      process.stderr.write(`configuration ${config.source ?? ""} is valid\n`);
+      process.stderr.write(`configuration ${config.source ?? "from the environment"} is valid\n`);
       return;
     }
     if (!config.cf.apiUrl) fail("cf.api_host is not set, so there is nothing to resolve", EXIT_CONFIG);
-    process.stderr.write(`configuration ${config.source ?? ""} is valid\n`);
+    process.stderr.write(`configuration ${config.source ?? "from the environment"} is valid\n`);
     const { runResolveCheck } = await import("./resolve-report/index.js");
     const code = await runResolveCheck({
       config,

@@ -2,14 +2,38 @@ import { pino } from "pino";
 
 export type Logger = pino.Logger;
 
-/** JSON logs on stderr, so stdout stays free for command output (check-config, demo URLs). */
+/**
+ * JSON logs on stderr, so stdout stays free for command output (check-config, demo URLs). `modules` gives
+ * single modules their own level (`{ cf: "debug" }`); a module is known by the `module` binding of its child
+ * logger (`logger.child({ module: "cf" })`).
+ */
 export function createLogger(
   level = "info",
   destination: pino.DestinationStream = pino.destination(2),
+  modules: Readonly<Record<string, string>> = {},
 ): Logger {
+  const base = normaliseLevel(level);
+  const thresholds = new Map(
+    Object.entries(modules).map(([m, l]) => [m, pino.levels.values[normaliseLevel(l)] ?? Infinity]),
+  );
+  const value = (l: string) => pino.levels.values[l] ?? Infinity;
+  // The logger itself lets through the most verbose level in use; the hook applies each module's own.
+  const lowest = [base, ...Object.values(modules).map(normaliseLevel)].reduce((a, b) =>
+    value(b) < value(a) ? b : a,
+  );
+  const baseValue = value(base);
   return pino(
     {
-      level: normaliseLevel(level),
+      level: lowest,
+      ...(thresholds.size > 0 && {
+        hooks: {
+          logMethod(args, method, levelValue) {
+            const module = (this.bindings() as { module?: unknown }).module;
+            const threshold = (typeof module === "string" ? thresholds.get(module) : undefined) ?? baseValue;
+            if (levelValue >= threshold) method.apply(this, args);
+          },
+        },
+      }),
       base: { name: "promregator" },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

@@ -37,7 +37,7 @@ export function bindAuthenticators(source: PropertySource, warnings: string[]): 
     if (globalItem.str("id") !== undefined) {
       warnings.push(`${globalItem.key("id")}: the global authenticator has no id; ignored`);
     }
-    result.authenticator = bindAuthenticator(globalItem, warnings);
+    result.authenticator = bindAuthenticator(globalItem, warnings, undefined);
   }
   for (const item of treeItems(source, tree("promregator.targetAuthenticators"), warnings)) {
     const id = item.str("id");
@@ -50,19 +50,27 @@ export function bindAuthenticators(source: PropertySource, warnings: string[]): 
       continue;
     }
     result.ids.add(id);
-    const bound = bindAuthenticator(item, warnings);
+    const bound = bindAuthenticator(item, warnings, result.authenticator ?? null);
     if (bound) result.targetAuthenticators.push({ id, ...bound });
   }
   return result;
 }
 
-function bindAuthenticator(item: TreeItem, warnings: string[]): AuthenticatorConfig | undefined {
+/**
+ * `fallback`: for a target authenticator, the global authenticator that targets using a skipped entry get
+ * instead (null when there is none); undefined for the global authenticator itself.
+ */
+function bindAuthenticator(
+  item: TreeItem,
+  warnings: string[],
+  fallback: AuthenticatorConfig | null | undefined,
+): AuthenticatorConfig | undefined {
   const written = item.str("type");
   const type = written === undefined ? undefined : TYPES[written.toLowerCase()];
   if (type === undefined) {
     const what = written === undefined ? "has no type" : `has the unknown type "${written}"`;
     warnings.push(
-      `${item.base} ${what} (expected none, basic, OAuth2XSUAABasic or OAuth2XSUAACertificate); it is skipped`,
+      `${item.base} ${what} (expected none, basic, OAuth2XSUAABasic or OAuth2XSUAACertificate); it is skipped${skippedMeans(fallback)}`,
     );
     return undefined;
   }
@@ -87,6 +95,15 @@ function bindAuthenticator(item: TreeItem, warnings: string[]): AuthenticatorCon
     };
   }
   return auth;
+}
+
+/** What a skipped entry means for the targets that name it, as the Java version behaves. */
+function skippedMeans(fallback: AuthenticatorConfig | null | undefined): string {
+  if (fallback === undefined) return ", so targets are scraped without credentials";
+  if (fallback === null || fallback.type === "none") {
+    return ", so targets using it are scraped without credentials; write `type: none` to say so";
+  }
+  return `, so targets using it fall back to the global authenticator promregator.authenticator (type ${fallback.type}) and its credentials are sent to them; write \`type: none\` to send none`;
 }
 
 function required(item: TreeItem, field: string): string {

@@ -4,10 +4,20 @@ import { normaliseLevel } from "../log.js";
 import { bindAuthenticators } from "./authenticators.js";
 import { ConfigError, describeKey } from "./errors.js";
 import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
+import { bindLogging } from "./logging.js";
 import type { PropertySource } from "./properties.js";
 import { Settings } from "./settings.js";
 import { bindTargets } from "./targets.js";
-import type { CfConfig, Config, FailureMode, InboundAuth, PromregatorConfig, ServerConfig } from "./types.js";
+import {
+  type CfConfig,
+  type Config,
+  type FailureMode,
+  type InboundAuth,
+  LOG_MODULES,
+  type LoggingConfig,
+  type PromregatorConfig,
+  type ServerConfig,
+} from "./types.js";
 
 /** Valid Java keys whose job is done differently here; setting them changes nothing, which deserves a word. */
 const AGGREGATOR = "route and process look-ups are batched per space and page, not by a timed aggregator";
@@ -40,12 +50,17 @@ export function buildConfig(source: PropertySource, requireCf: boolean, warnings
     cf: buildCf(s, needCf, warnings),
     promregator,
     server: buildServer(s),
-    logging: {
-      level: normaliseLevel(
-        s.str("logging.level.org.cloudfoundry.promregator") ?? s.str("logging.level.root") ?? "info",
-      ),
-    },
+    logging: normaliseLogging(bindLogging(source, warnings)),
   };
+}
+
+function normaliseLogging(logging: LoggingConfig): LoggingConfig {
+  const modules: LoggingConfig["modules"] = {};
+  for (const module of LOG_MODULES) {
+    const level = logging.modules[module];
+    if (level !== undefined) modules[module] = normaliseLevel(level);
+  }
+  return { level: normaliseLevel(logging.level), modules };
 }
 
 function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig {

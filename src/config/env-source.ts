@@ -5,9 +5,11 @@
  * matching ignores where the underscores are. A variable name containing a dot is read as a property name.
  */
 
+import { ConfigError } from "./errors.js";
+import { loggerFromEnv, loggerProperty } from "./logging.js";
 import { canonicalPath, envMatchForm, pathMatchForm } from "./paths.js";
 import type { Property } from "./properties.js";
-import { matchTemplate } from "./templates.js";
+import { findShapeProblem, matchTemplate } from "./templates.js";
 
 const PREFIXES = ["cf", "promregator", "server", "logging", "encrypt"];
 
@@ -16,10 +18,22 @@ export function readEnvProperties(env: NodeJS.ProcessEnv, warnings: string[]): M
   for (const name of Object.keys(env).sort()) {
     const value = env[name];
     if (value === undefined) continue;
+    const origin = { kind: "env", name } as const;
+    const logger = name.includes(".")
+      ? loggerProperty(canonicalPath(name), { key: name, value, origin })
+      : loggerFromEnv(name, value);
+    if (logger) {
+      result.set(logger.canonical, logger.prop);
+      continue;
+    }
     const form = name.includes(".") ? pathMatchForm(canonicalPath(name)) : envMatchForm(name);
     if (!PREFIXES.some((p) => form.startsWith(p))) continue;
     const match = matchTemplate(form, "dotless");
-    if (!match) continue;
+    if (!match) {
+      const shape = findShapeProblem(form, "dotless");
+      if (shape) throw new ConfigError(shape.message, shape.key, origin);
+      continue;
+    }
     const earlier = result.get(match.canonical);
     if (earlier) {
       if (earlier.value !== value && earlier.origin.kind === "env") {
@@ -29,7 +43,7 @@ export function readEnvProperties(env: NodeJS.ProcessEnv, warnings: string[]): M
       }
       continue;
     }
-    result.set(match.canonical, { key: match.display, value, origin: { kind: "env", name } });
+    result.set(match.canonical, { key: match.display, value, origin });
   }
   return result;
 }

@@ -23,6 +23,8 @@ export function describeKey(key: string, origin?: ValueOrigin): string {
 export class ConfigError extends Error {
   readonly key: string | undefined;
   readonly origin: ValueOrigin | undefined;
+  /** Warnings collected before the error, to be shown with it (they often explain it). */
+  warnings: readonly string[] = [];
 
   constructor(message: string, key?: string, origin?: ValueOrigin) {
     super(key ? `${describeKey(key, origin)}: ${message}` : message);

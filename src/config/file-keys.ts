@@ -1,33 +1,35 @@
 /**
- * Sorts the keys read from the file: known keys are kept under their documented spelling, deprecated
- * spellings move to their new key, JVM-only keys are dropped with a warning saying why, and unknown keys
- * under cf/promregator/server are reported (not fatal, as in the Java version).
+ * Sorts the keys read from a structured source (the file, SPRING_APPLICATION_JSON): known keys are kept under
+ * their documented spelling, deprecated spellings move to their new key, JVM-only keys are dropped with a
+ * warning saying why, a list or mapping where one value belongs is fatal, and unknown keys under
+ * cf/promregator/server are reported (not fatal, as in the Java version).
  */
 import { ConfigError, describeKey, type ValueOrigin } from "./errors.js";
+import { loggerProperty } from "./logging.js";
 import { canonicalPath, isUnder } from "./paths.js";
 import type { Property } from "./properties.js";
-import { CHECKED_TREES, SCALAR_KEYS, TREES } from "./schema.js";
-import { ALIAS_CANONICAL, IGNORED_CANONICAL, matchTemplate } from "./templates.js";
-import type { FileProperty } from "./yaml-source.js";
+import { CHECKED_TREES, TREES } from "./schema.js";
+import { ALIAS_CANONICAL, findShapeProblem, IGNORED_CANONICAL, matchTemplate } from "./templates.js";
 
 const READ_TREES = new Set([...CHECKED_TREES, "logging", "encrypt"]);
-const SCALAR_CANONICAL = SCALAR_KEYS.map((k) => canonicalPath(k.path));
 const TREE_CANONICAL = TREES.map((t) => ({ ...t, canonical: canonicalPath(t.path) }));
 
-export function prepareFileProperties(
-  fileProps: Map<string, FileProperty>,
-  fileLabel: string,
-  warnings: string[],
-): Map<string, Property> {
+/** `props` are keyed by canonical path, each with the key as written and where it came from. */
+export function prepareProperties(props: Map<string, Property>, warnings: string[]): Map<string, Property> {
   const kept = new Map<string, Property>();
   const aliased: { to: string; prop: Property }[] = [];
 
-  for (const [canonical, fp] of fileProps) {
+  for (const [canonical, fp] of props) {
     const top = canonical.split(/[.[]/)[0];
     if (!READ_TREES.has(top)) continue;
-    const origin: ValueOrigin = { kind: "file", file: fileLabel, line: fp.line };
+    const origin = fp.origin;
     const where = describeKey(fp.key, origin);
 
+    const logger = loggerProperty(canonical, fp);
+    if (logger) {
+      kept.set(logger.canonical, logger.prop);
+      continue;
+    }
     const alias = ALIAS_CANONICAL.find((a) => a.canonical === canonical);
     if (alias) {
       aliased.push({ to: alias.to, prop: { key: fp.key, value: fp.value, origin } });
@@ -44,10 +46,8 @@ export function prepareFileProperties(
       continue;
     }
     if (checkTreeShape(canonical, fp, origin)) continue;
-    const scalar = SCALAR_KEYS[SCALAR_CANONICAL.findIndex((s) => isUnder(canonical, s))];
-    if (scalar) {
-      throw new ConfigError("expects a single value, not a list or mapping", scalar.path, origin);
-    }
+    const shape = findShapeProblem(canonical, "dotted");
+    if (shape) throw new ConfigError(shape.message, shape.key, origin);
     if (CHECKED_TREES.includes(top)) warnings.push(`${where}: unknown key, ignored`);
   }
 
@@ -67,7 +67,7 @@ export function prepareFileProperties(
  * Handles keys that name a tree or one of its items rather than a field: empty ones are harmless, a plain value
  * where a list or mapping belongs is fatal. Returns true when the key was such a key.
  */
-function checkTreeShape(canonical: string, fp: FileProperty, origin: ValueOrigin): boolean {
+function checkTreeShape(canonical: string, fp: Property, origin: ValueOrigin): boolean {
   for (const tree of TREE_CANONICAL) {
     const isRoot = canonical === tree.canonical;
     const isItem =

@@ -1,28 +1,38 @@
 /**
- * Loading promregator.yml the way the Java version's Spring Boot does: environment over file over defaults,
- * relaxed names, `${...}` placeholders and `{cipher}` values; then validation into the typed Config.
+ * Loading the configuration the way the Java version's Spring Boot does: SPRING_APPLICATION_JSON over
+ * environment variables over the file (YAML or .properties) over defaults, relaxed names, `${...}`
+ * placeholders and `{cipher}` values; then validation into the typed Config.
  */
-import { readFileSync } from "node:fs";
 import { buildConfig } from "./build.js";
 import { DEFAULT_SECRETS_DIR } from "./cipher.js";
 import { readEnvProperties } from "./env-source.js";
 import { ConfigError } from "./errors.js";
-import { prepareFileProperties } from "./file-keys.js";
+import { prepareProperties } from "./file-keys.js";
+import { readSpringApplicationJson } from "./json-source.js";
+import { locateConfigFile, SEARCHED_LOCATIONS } from "./locate.js";
 import { canonicalPath } from "./paths.js";
 import { type Property, PropertySource } from "./properties.js";
+import { decodePropertiesFile, readPropertiesFile } from "./properties-source.js";
+import { readConfigFile } from "./read-file.js";
 import type { Config } from "./types.js";
 import { type FileProperty, readYamlProperties } from "./yaml-source.js";
 
 export { DEFAULT_SECRETS_DIR, decryptValue, encryptValue } from "./cipher.js";
 export { ConfigError } from "./errors.js";
+export { compileJavaRegex } from "./java-regex.js";
 export { DEFAULT_CONFIG_PATH, locateConfigFile } from "./locate.js";
 export { maskSecrets } from "./mask.js";
+export { MAX_CONFIG_BYTES } from "./read-file.js";
+
+export type ConfigFormat = "yaml" | "properties";
 
 export interface LoadConfigOptions {
-  /** Path of promregator.yml; read unless `text` is given (then only used in messages). */
+  /** Path of the configuration file; read unless `text` is given (then only used in messages). */
   file?: string;
-  /** YAML content, instead of reading `file`. */
+  /** File content, instead of reading `file`. */
   text?: string;
+  /** Default: `properties` for a file named `*.properties`, else `yaml`. */
+  format?: ConfigFormat;
   /** Defaults to process.env. */
   env?: NodeJS.ProcessEnv;
   /** Whether cf.api_host and credentials are mandatory (default true; never in simulation mode). */
@@ -40,35 +50,60 @@ export interface LoadedConfig {
 /**
  * Loads and validates the configuration synchronously. With neither `file` nor `text`, only the environment
  * and the defaults apply. Throws ConfigError for every fatal problem; its message names the key and, for a
- * value from the file, `file:line`, and never contains a secret.
+ * value from the file, `file:line`, and never contains a secret; its `warnings` are those found before it.
  */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const warnings: string[] = [];
+  try {
+    const config = load(options, warnings);
+    // A value read twice (e.g. to test and to use it) must not warn twice.
+    return { config, warnings: [...new Set(warnings)] };
+  } catch (err) {
+    if (err instanceof ConfigError) err.warnings = [...new Set(warnings)];
+    throw err;
+  }
+}
+
+/**
+ * The configuration of `promregator` and `check-config`: the file named on the command line or found in the
+ * usual places, else the environment alone (`CF_API_HOST=... PROMREGATOR_TARGETS_0_ORGNAME=...`, or
+ * `SPRING_APPLICATION_JSON`). Throws ConfigError when there is neither.
+ */
+export function loadStartupConfig(cliPath: string | undefined, env: NodeJS.ProcessEnv): LoadedConfig {
+  const file = locateConfigFile(cliPath, env);
+  if (file === undefined && readEnvProperties(env, []).size === 0 && !readSpringApplicationJson(env)) {
+    throw new ConfigError(
+      `no configuration found: no file (tried --config, $PROMREGATOR_CONFIG, ${SEARCHED_LOCATIONS.join(", ")}) ` +
+        "and no settings in the environment (e.g. CF_API_HOST, PROMREGATOR_TARGETS_0_ORGNAME or SPRING_APPLICATION_JSON). " +
+        "Run `promregator demo` to try it against a simulated Cloud Foundry.",
+    );
+  }
+  return loadConfig({ file, env });
+}
+
+function load(options: LoadConfigOptions, warnings: string[]): Config {
   const env = options.env ?? process.env;
   const fileLabel = options.file ?? "configuration";
+  const format = options.format ?? (/\.properties$/i.test(options.file ?? "") ? "properties" : "yaml");
   let text = options.text;
   if (text === undefined && options.file !== undefined) {
-    try {
-      text = readFileSync(options.file, "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? "read error";
-      throw new ConfigError(`cannot read the configuration file ${options.file} (${code})`);
+    const bytes = readConfigFile(options.file);
+    text = format === "properties" ? decodePropertiesFile(bytes) : bytes.toString("utf8");
+  }
+  const fileProps = new Map<string, Property>();
+  if (text !== undefined) {
+    const read = format === "properties" ? readPropertiesFile : readYamlProperties;
+    for (const [canonical, fp] of read(text, fileLabel, warnings)) {
+      fileProps.set(canonical, fromFile(fp, fileLabel));
     }
   }
-  const raw =
-    text === undefined ? new Map<string, FileProperty>() : readYamlProperties(text, fileLabel, warnings);
-  const allFileProps = new Map<string, Property>();
-  for (const [canonical, fp] of raw) {
-    allFileProps.set(canonical, {
-      key: fp.key,
-      value: fp.value,
-      origin: { kind: "file", file: fileLabel, line: fp.line },
-    });
-  }
-  // The environment overrides the file, key by key (also single fields of list items).
+  const jsonProps = readSpringApplicationJson(env) ?? new Map<string, Property>();
+  // Spring Boot's property-source order, weakest first: the file, environment variables,
+  // SPRING_APPLICATION_JSON. A stronger source overrides key by key (also single fields of list items).
   const merged = new Map([
-    ...prepareFileProperties(raw, fileLabel, warnings),
+    ...prepareProperties(fileProps, warnings),
     ...readEnvProperties(env, warnings),
+    ...prepareProperties(jsonProps, warnings),
   ]);
   // Cloud Foundry and container platforms tell an app its port in PORT; an explicit server.port still wins.
   const serverPort = canonicalPath("server.port");
@@ -76,9 +111,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     merged.set(serverPort, { key: "server.port", value: env.PORT, origin: { kind: "env", name: "PORT" } });
   }
   const secretsDir = options.secretsDir ?? DEFAULT_SECRETS_DIR;
-  const source = new PropertySource(merged, allFileProps, env, secretsDir, warnings);
+  const everything = new Map([...fileProps, ...jsonProps]);
+  const source = new PropertySource(merged, everything, env, secretsDir, warnings);
   const config = buildConfig(source, options.requireCf ?? true, warnings);
   if (options.file !== undefined) config.source = options.file;
-  // A value read twice (e.g. to test and to use it) must not warn twice.
-  return { config, warnings: [...new Set(warnings)] };
+  return config;
+}
+
+function fromFile(fp: FileProperty, file: string): Property {
+  return { key: fp.key, value: fp.value, origin: { kind: "file", file, line: fp.line } };
 }

@@ -4,6 +4,8 @@
  * so only the meaning of each key is written here; a key without a meaning fails the generation.
  */
 import { loadConfig } from "./load.js";
+import { JAVA_LOGGER_MODULES } from "./logging.js";
+import { MAX_CONFIG_BYTES } from "./read-file.js";
 import {
   ALIASES,
   AUTHENTICATOR_FIELDS,
@@ -32,6 +34,9 @@ export interface ConfigReference {
   authenticatorFields: KeyReference[];
   aliases: readonly { from: string; to: string }[];
   ignored: readonly { path: string; reason: string }[];
+  /** Java loggers and the module whose level they set. */
+  loggers: readonly { logger: string; module: string }[];
+  maxFileMiB: number;
 }
 
 /** Units of numeric keys, by path pattern. */
@@ -155,7 +160,7 @@ const MEANINGS: Readonly<Record<string, string>> = {
   "server.tls.cert": "PEM certificate (chain) file; with `server.tls.key`, Promregator serves HTTPS.",
   "server.tls.key": "PEM private key file for `server.tls.cert`.",
   "logging.level.org.cloudfoundry.promregator":
-    "Log level: `trace`, `debug`, `info`, `warn`, `error`, `fatal` or `off` (Spring's upper-case names work too). Wins over `logging.level.root`.",
+    "Log level: `trace`, `debug`, `info`, `warn`, `error`, `fatal` or `off` (Spring's upper-case names work too). Wins over `logging.level.root`. Other loggers: see below.",
   "logging.level.root": "Log level when `logging.level.org.cloudfoundry.promregator` is not set.",
   "encrypt.key":
     "Key for `'{cipher}...'` values; usually `ENCRYPT_KEY`, or `ENCRYPT_KEY_FILE` naming a file in `/run/secrets`.",
@@ -358,6 +363,8 @@ export function configReference(): ConfigReference {
     ),
     aliases: ALIASES,
     ignored: IGNORED_KEYS,
+    loggers: JAVA_LOGGER_MODULES,
+    maxFileMiB: MAX_CONFIG_BYTES / 1024 ** 2,
   };
   const known = new Set(SCALAR_KEYS.map((k) => k.path));
   for (const key of Object.keys(MEANINGS)) if (!known.has(key)) missing.push(`key for the meaning of ${key}`);

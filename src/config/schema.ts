@@ -2,6 +2,7 @@
  * Every key of promregator.yml we read, with its type and the Java version's default. The same table drives
  * environment overrides, placeholder strictness and the unknown-key warning, so a key added here is complete.
  */
+import { LOG_LEVELS } from "./types.js";
 import type { ScalarKind, ScalarValue } from "./values.js";
 
 export interface ScalarKey {
@@ -18,10 +19,7 @@ const port: ScalarKind = { type: "int", min: 0, max: 65535 };
 const positive: ScalarKind = { type: "int", min: 1 };
 const nonNegative: ScalarKind = { type: "int", min: 0 };
 const inboundAuth: ScalarKind = { type: "enum", values: ["NONE", "BASIC"] };
-const logLevel: ScalarKind = {
-  type: "enum",
-  values: ["trace", "debug", "info", "warn", "warning", "error", "fatal", "off"],
-};
+const logLevel: ScalarKind = { type: "enum", values: LOG_LEVELS };
 
 function keys(prefix: string, names: readonly string[], kind: ScalarKind, def?: ScalarValue): ScalarKey[] {
   return names.map((n) => ({ path: `${prefix}.${n}`, kind, default: def }));
@@ -95,7 +93,8 @@ export const SCALAR_KEYS: readonly ScalarKey[] = [
   { path: "server.tls.cert", kind: str },
   { path: "server.tls.key", kind: str },
 
-  // The Java logger of Promregator wins over root; the default is ours (Java used WARN).
+  // The Java logger of Promregator wins over root; the default is ours (Java used WARN). Every other
+  // logging.level.<logger> is read by logging.ts.
   { path: "logging.level.org.cloudfoundry.promregator", kind: logLevel },
   { path: "logging.level.root", kind: logLevel },
 
@@ -140,12 +139,30 @@ export interface TreeField {
   path: string;
   kind: TreeFieldKind;
   secret?: boolean;
+  /** What to do instead, for a single-value field given a list or mapping. */
+  insteadOfList?: string;
+}
+
+/** `orgName` given as a list: a Java user's mistake that would otherwise widen the target to everything. */
+function nameField(level: "org" | "space" | "application", what: string): TreeField {
+  return {
+    path: `${level}Name`,
+    kind: str,
+    insteadOfList: `expects a single name; use ${level}Regex or one target per ${what}`,
+  };
+}
+
+function regexField(path: string): TreeField {
+  return { path, kind: str, insteadOfList: "expects a single regular expression; join alternatives with |" };
 }
 
 export const TARGET_FIELDS: readonly TreeField[] = [
-  ...["orgName", "orgRegex", "spaceName", "spaceRegex", "applicationName", "applicationRegex"].map(
-    (path): TreeField => ({ path, kind: str }),
-  ),
+  nameField("org", "organisation"),
+  regexField("orgRegex"),
+  nameField("space", "space"),
+  regexField("spaceRegex"),
+  nameField("application", "app"),
+  regexField("applicationRegex"),
   { path: "path", kind: str },
   { path: "protocol", kind: str },
   { path: "authenticatorId", kind: str },

@@ -70,3 +70,60 @@ export function matchTemplate(
 
 export const ALIAS_CANONICAL = ALIASES.map((a) => ({ ...a, canonical: canonicalPath(a.from) }));
 export const IGNORED_CANONICAL = IGNORED_KEYS.map((k) => ({ ...k, canonical: canonicalPath(k.path) }));
+
+interface ShapeRule {
+  display: string;
+  /** Paths strictly below the key, in canonical (`dotted`) and environment (`dotless`) form. */
+  dotted: RegExp;
+  dotless: RegExp;
+  message: (got: "a list" | "a mapping") => string;
+}
+
+function shapeRule(display: string, list: boolean, insteadOfList?: string): ShapeRule {
+  const canonical = canonicalPath(display);
+  const dotted = indexPattern(canonical);
+  const dotless = indexPattern(pathMatchForm(canonical));
+  if (list) {
+    // A list of strings: `key[0]` is fine (matched as a template before this is asked), anything deeper is not.
+    return {
+      display,
+      dotted: new RegExp(`^${dotted}(?:\\.|\\[\\d+\\][.[])`),
+      dotless: new RegExp(`^${dotless}\\[\\d+\\]\\[`),
+      message: () => "expects a list of strings",
+    };
+  }
+  return {
+    display,
+    dotted: new RegExp(`^${dotted}[.[]`),
+    // An environment variable can only be recognised as a list index (`..._APPLICATIONNAME_0`).
+    dotless: new RegExp(`^${dotless}\\[`),
+    message: (got) =>
+      insteadOfList ? `${insteadOfList} (got ${got})` : "expects a single value, not a list or mapping",
+  };
+}
+
+/** Every key that takes one value or a list of strings, to recognise a list or mapping given in its place. */
+const SHAPE_RULES: readonly ShapeRule[] = [
+  ...SCALAR_KEYS.filter((k) => !k.path.startsWith("logging.level.")).map((k) => shapeRule(k.path, false)),
+  ...TREES.flatMap((tree) => {
+    const item = tree.list ? `${tree.path}[*]` : tree.path;
+    return tree.fields.map((f) => shapeRule(`${item}.${f.path}`, f.kind.type === "list", f.insteadOfList));
+  }),
+];
+
+/**
+ * When `path` lies below a key that takes a single value (or a list of plain strings), the documented key and
+ * the message saying what it expects; `path` is canonical (`dotted`) or an environment match form (`dotless`).
+ */
+export function findShapeProblem(
+  path: string,
+  form: "dotted" | "dotless",
+): { key: string; message: string } | undefined {
+  for (const rule of SHAPE_RULES) {
+    const m = (form === "dotted" ? rule.dotted : rule.dotless).exec(path);
+    if (!m) continue;
+    const got = path[m[0].length - 1] === "[" ? "a list" : "a mapping";
+    return { key: fillIndices(rule.display, m.slice(1)), message: rule.message(got) };
+  }
+  return undefined;
+}

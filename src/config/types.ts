@@ -154,11 +154,25 @@ export interface ServerConfig {
   tls?: { cert: string; key: string };
 }
 
+/** Spring Boot's level names (matched case-insensitively); `warning` is also accepted. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "warning", "error", "fatal", "off"] as const;
+
+/** Modules whose child loggers carry a `module` binding and can have their own level. */
+export const LOG_MODULES = ["cf", "discovery", "scrape", "server"] as const;
+export type LogModule = (typeof LOG_MODULES)[number];
+
+export interface LoggingConfig {
+  /** pino level of everything without a level of its own (`silent` for Spring's OFF). */
+  level: string;
+  /** Levels of single modules, from `logging.level.<Java package>` (or the module name). */
+  modules: Partial<Record<LogModule, string>>;
+}
+
 export interface Config {
   cf: CfConfig;
   promregator: PromregatorConfig;
   server: ServerConfig;
-  logging: { level: string };
+  logging: LoggingConfig;
   /** Where the config came from, for messages; undefined when built in code. */
   source?: string;
 }

@@ -37,8 +37,8 @@ export function readYamlProperties(
 ): Map<string, FileProperty> {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, merge: true, prettyErrors: false });
-  const result = new Map<string, FileProperty>();
-  if (!Array.isArray(docs)) return result;
+  const documents: FileProperty[][] = [];
+  if (!Array.isArray(docs)) return new Map();
   for (const doc of docs) {
     const problem = doc.errors[0];
     if (problem) {
@@ -49,14 +49,36 @@ export function readYamlProperties(
     if (doc.contents === null) continue;
     if (!isMap(doc.contents)) {
       const line = lineCounter.linePos(doc.contents.range?.[0] ?? 0).line;
-      throw new ConfigError(`${fileLabel}:${line}: the configuration must be a mapping of keys to values`);
+      const hint =
+        isScalar(doc.contents) && /^\s*[\w.[\]-]+\s*[=:]/.test(String(doc.contents.value))
+          ? " (a .properties file must be named *.properties)"
+          : "";
+      throw new ConfigError(
+        `${fileLabel}:${line}: the configuration must be a mapping of keys to values${hint}`,
+      );
     }
     const flat: FileProperty[] = [];
     new Flattener(doc, lineCounter, fileLabel, flat).walk(doc.contents, "", 1);
+    documents.push(flat);
+  }
+  return mergeDocuments(documents, fileLabel, warnings);
+}
+
+/**
+ * The properties of a multi-document file: later documents override earlier ones, as in Spring; a document
+ * limited to a Spring profile is skipped with a warning.
+ */
+export function mergeDocuments(
+  documents: readonly FileProperty[][],
+  fileLabel: string,
+  warnings: string[],
+): Map<string, FileProperty> {
+  const result = new Map<string, FileProperty>();
+  for (const flat of documents) {
     const profile = flat.find((p) => PROFILE_KEYS.some((k) => isUnder(canonicalPath(p.key), k)));
     if (profile) {
       warnings.push(
-        `${fileLabel}:${profile.line}: a YAML document limited to a Spring profile is ignored (profiles are not supported)`,
+        `${fileLabel}:${profile.line}: a document limited to a Spring profile is ignored (profiles are not supported)`,
       );
       continue;
     }

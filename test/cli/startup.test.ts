@@ -63,6 +63,6 @@ describe.concurrent("promregator start-up failures", () => {
   it("reports a configuration error of the server as JSON too", async () => {
     const run = await runCli(["--config", dir.write("bad.yml", "cf: [1, 2]\n")]);
     expect(run.code).toBe(2);
-    expect(jsonLines(run.stderr)[0].msg).toMatch(/^configuration error: /);
+    expect(jsonLines(run.stderr).at(-1)?.msg).toMatch(/^configuration error: /);
   });
 });

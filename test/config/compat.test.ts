@@ -81,8 +81,6 @@ server.contextPath: /p
     const yaml = `${MINIMAL_CF}spring.main.banner-mode: off
 management.endpoints.web.exposure.include: health
 logging:
-  level:
-    reactor.Mono.OnAssembly: WARN
   pattern.console: "%m"
 `;
     expect(load(yaml).warnings).toEqual([]);
@@ -181,8 +179,8 @@ describe("authenticators", () => {
     expect(config.promregator.targetAuthenticators).toEqual([{ id: "n", type: "none" }]);
     expect(config.promregator.targets[0].authenticatorId).toBe("old");
     expect(warnings).toEqual([
-      'promregator.authenticator has the unknown type "OAuth2XSUAA" (expected none, basic, OAuth2XSUAABasic or OAuth2XSUAACertificate); it is skipped',
-      'promregator.targetAuthenticators[1] has the unknown type "OAuth2XSUAA" (expected none, basic, OAuth2XSUAABasic or OAuth2XSUAACertificate); it is skipped',
+      'promregator.authenticator has the unknown type "OAuth2XSUAA" (expected none, basic, OAuth2XSUAABasic or OAuth2XSUAACertificate); it is skipped, so targets are scraped without credentials',
+      'promregator.targetAuthenticators[1] has the unknown type "OAuth2XSUAA" (expected none, basic, OAuth2XSUAABasic or OAuth2XSUAACertificate); it is skipped, so targets using it are scraped without credentials; write `type: none` to say so',
     ]);
   });
 });

@@ -53,7 +53,7 @@ const EXPECTED_DEFAULTS: Config = {
     simulation: { enabled: false, instances: 10 },
   },
   server: { port: 8080, address: "0.0.0.0" },
-  logging: { level: "info" },
+  logging: { level: "info", modules: {} },
   source: "promregator.yml",
 };
 

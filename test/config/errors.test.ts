@@ -98,25 +98,25 @@ const cases: { name: string; yaml: string; message: string }[] = [
     name: "an invalid org regex in the third target",
     yaml: `${MINIMAL_CF}promregator:\n  targets:\n    - orgName: a\n    - orgName: b\n    - orgregex: "team-(a"\n`,
     message:
-      "promregator.targets[2].orgRegex (promregator.yml:9): is not a valid regular expression: Invalid regular expression: /team-(a/i: Unterminated group",
+      "promregator.targets[2].orgRegex (promregator.yml:9): is not a valid Java regular expression: unclosed group opened at position 5",
   },
   {
     name: "a possessive quantifier",
-    yaml: `${MINIMAL_CF}promregator:\n  targets:\n    - applicationRegex: "app-.*+"\n`,
+    yaml: `${MINIMAL_CF}promregator:\n  targets:\n    - applicationRegex: "app-.*+"\n      spaceRegex: "(?<=x*+)y"\n`,
     message:
-      'promregator.targets[0].applicationRegex (promregator.yml:7): uses a Java-only regex construct: possessive quantifier "*+" (use "*")',
+      "promregator.targets[0].spaceRegex (promregator.yml:8): uses a Java regex construct without an exact JavaScript equivalent: possessive quantifier *+ inside a lookbehind",
   },
   {
-    name: "a Java anchor",
-    yaml: `${MINIMAL_CF}promregator:\n  targets:\n    - spaceRegex: '\\Aprod\\Z'\n`,
+    name: "a Unicode block",
+    yaml: `${MINIMAL_CF}promregator:\n  targets:\n    - spaceRegex: '\\p{InGreek}+'\n`,
     message:
-      "promregator.targets[0].spaceRegex (promregator.yml:7): uses a Java-only regex construct: \\A (start of input; use ^)",
+      "promregator.targets[0].spaceRegex (promregator.yml:7): uses a Java regex construct without an exact JavaScript equivalent: the Unicode block \\p{InGreek} (JavaScript has no block property; use a range such as [\\u0370-\\u03FF])",
   },
   {
     name: "an invalid preferred route regex",
     yaml: `${MINIMAL_CF}promregator:\n  targets:\n    - orgName: o\n      preferredRouteRegex:\n        - ok\n        - "[a-"\n`,
     message:
-      "promregator.targets[0].preferredRouteRegex[1] (promregator.yml:10): is not a valid regular expression: Invalid regular expression: /[a-/: Unterminated character class",
+      "promregator.targets[0].preferredRouteRegex[1] (promregator.yml:10): is not a valid Java regular expression: unclosed character class opened at position 0",
   },
   {
     name: "an authenticatorId naming no authenticator",

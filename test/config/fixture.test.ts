@@ -136,6 +136,7 @@ describe("a realistic promregator.yml of the Java version", () => {
       "cf.cache.aggregator.checkinterval.process",
       "promregator.scraping.threads",
       "cf.cache.type",
+      "logging.level.reactor.Mono.OnAssembly",
     ]);
     for (const w of warnings)
       expect(w).toMatch(new RegExp(`\\(${FIXTURE.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+\\)`));
