@@ -25,37 +25,45 @@ export function writeExposition(families: readonly FamilySnapshot[], format: Exp
   const out: string[] = [];
   const labels = new LabelFormatter();
   for (const family of families) {
-    if (format === "openmetrics") writeOpenMetricsFamily(family, out, labels);
-    else writeTextFamily(family, out, labels);
+    writeFamily(family, format, out, labels);
   }
   if (format === "openmetrics") out.push("# EOF");
   return `${out.join("\n")}\n`;
 }
 
-function writeTextFamily(family: FamilySnapshot, out: string[], labels: LabelFormatter): void {
-  const name = withPrefix(family.name);
-  out.push(`# HELP ${name} ${escapeHelp(family.help, false)}`);
-  out.push(`# TYPE ${name} ${textType(family.type)}`);
-  for (const sample of family.values) {
-    const sampleName = sample.metricName ? withPrefix(sample.metricName) : name;
-    out.push(
-      `${sampleName}${labels.format(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`,
-    );
+/**
+ * The HELP and TYPE lines of a family (each ending in a newline) and the name of its plain samples: text 0.0.4
+ * writes HELP first; OpenMetrics writes TYPE first and names a counter family without `_total`, which only its
+ * samples carry.
+ */
+export function familyHeader(
+  familyName: string,
+  type: string,
+  help: string,
+  format: ExpositionFormat,
+): { header: string; sampleName: string } {
+  const full = withPrefix(familyName);
+  if (format !== "openmetrics") {
+    const header = `# HELP ${full} ${escapeHelp(help, false)}\n# TYPE ${full} ${textType(type)}\n`;
+    return { header, sampleName: full };
   }
+  const isCounter = type === "counter";
+  const name = isCounter ? full.replace(/_total$/, "") : full;
+  const header = `# TYPE ${name} ${openMetricsType(type)}\n# HELP ${name} ${escapeHelp(help, true)}\n`;
+  return { header, sampleName: isCounter ? `${name}_total` : name };
 }
 
-function writeOpenMetricsFamily(family: FamilySnapshot, out: string[], labels: LabelFormatter): void {
-  const isCounter = family.type === "counter";
-  // OpenMetrics names the counter family without `_total`; only its samples carry the suffix.
-  const name = isCounter ? withPrefix(family.name).replace(/_total$/, "") : withPrefix(family.name);
-  out.push(`# TYPE ${name} ${openMetricsType(family.type)}`);
-  out.push(`# HELP ${name} ${escapeHelp(family.help, true)}`);
+function writeFamily(
+  family: FamilySnapshot,
+  format: ExpositionFormat,
+  out: string[],
+  labels: LabelFormatter,
+): void {
+  const { header, sampleName } = familyHeader(family.name, family.type, family.help, format);
+  out.push(header.slice(0, -1));
   for (const sample of family.values) {
-    let sampleName = sample.metricName ? withPrefix(sample.metricName) : name;
-    if (isCounter && !sample.metricName) sampleName = `${name}_total`;
-    out.push(
-      `${sampleName}${labels.format(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`,
-    );
+    const name = sample.metricName ? withPrefix(sample.metricName) : sampleName;
+    out.push(`${name}${labels.format(sample.sharedLabels, sample.labels)} ${formatValue(sample.value)}`);
   }
 }
 
@@ -113,7 +121,7 @@ function appendLabels(labels: Labels, parts: string[], skip?: ReadonlySet<string
 }
 
 /** Bucket bounds as floats ("1.0", "+Inf"), the form OpenMetrics asks for and the Java version writes. */
-function canonicalNumber(value: string | number): string {
+export function canonicalNumber(value: string | number): string {
   const n = typeof value === "number" ? value : Number(value);
   if (Number.isNaN(n)) return String(value);
   if (!Number.isFinite(n)) return n > 0 ? "+Inf" : "-Inf";
@@ -130,7 +138,7 @@ export function formatValue(value: number): string {
 
 const NEEDS_ESCAPE = /[\\\n"]/;
 
-function escapeLabelValue(value: string): string {
+export function escapeLabelValue(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 }

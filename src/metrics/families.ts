@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { InstanceSeriesFamilies } from "./instance-series.js";
 import type { CacheStats } from "./types.js";
 
 /** The five per-instance label names of the Java version, before labelNamePrefix is applied. */
@@ -56,67 +57,46 @@ export const JAVA_DEFAULT_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ];
 
-/** Families labelled per scraped instance; lifecycle removal deletes children from all of them. */
-export interface TargetFamilies {
-  requestFailure: Counter<string>;
-  requestSize: Histogram<string>;
-  /** Only registered when promregator.metrics.requestLatency is on. */
-  requestLatency?: Histogram<string>;
-  scrapeUp: Gauge<string>;
-  scrapeDuration: Gauge<string>;
-  all: ReadonlyArray<Counter<string> | Gauge<string> | Histogram<string>>;
-}
-
-export function createTargetFamilies(
-  registry: Registry,
-  labelNames: string[],
-  withRequestLatency: boolean,
-): TargetFamilies {
-  const registers = [registry];
-  // Names, HELP and buckets of the first three are those of the Java version (compatibility).
-  const requestFailure = new Counter({
-    name: "promregator_request_failure_total",
-    help: "Requests, which responded, but the HTTP code indicated an error or the connection dropped/timed out",
-    labelNames,
-    registers,
-  });
-  const requestSize = new Histogram({
-    name: "promregator_request_size_bytes",
-    help: "The size in bytes of the document, which the scraped targets sent to promregator",
-    labelNames,
-    buckets: exponentialBuckets(100, 1.5, 16),
-    registers,
-  });
-  // The Java version always registers this family; we only do when it is recorded, because its Java name
-  // ("milliseconds" for values in seconds) fails `promtool check metrics` and would fail the default set-up's lint.
-  const requestLatency = withRequestLatency
-    ? new Histogram({
-        name: "promregator_request_latency_milliseconds",
-        help: "The latency, which the targets of the promregator produce",
-        labelNames,
-        buckets: JAVA_DEFAULT_BUCKETS,
-        registers,
-      })
-    : undefined;
-  const scrapeUp = new Gauge({
-    name: "promregator_scrape_up",
-    help: "Whether the last scrape of the target instance through promregator succeeded (1) or failed (0)",
-    labelNames,
-    registers,
-  });
-  const scrapeDuration = new Gauge({
-    name: "promregator_scrape_last_duration_seconds",
-    help: "How long the last scrape of the target instance took, in seconds",
-    labelNames,
-    registers,
-  });
+/**
+ * The families labelled per scraped instance. They live in an InstanceSeries store (typed arrays per instance),
+ * not in prom-client: thousands of instances would make hundreds of thousands of child objects.
+ */
+export function targetFamilies(withRequestLatency: boolean): InstanceSeriesFamilies {
   return {
-    requestFailure,
-    requestSize,
-    requestLatency,
-    scrapeUp,
-    scrapeDuration,
-    all: [requestFailure, requestSize, ...(requestLatency ? [requestLatency] : []), scrapeUp, scrapeDuration],
+    // Names, HELP and buckets of the first three are those of the Java version (compatibility).
+    requestFailure: {
+      name: "promregator_request_failure_total",
+      help: "Requests, which responded, but the HTTP code indicated an error or the connection dropped/timed out",
+      type: "counter",
+    },
+    requestSize: {
+      name: "promregator_request_size_bytes",
+      help: "The size in bytes of the document, which the scraped targets sent to promregator",
+      type: "histogram",
+      buckets: exponentialBuckets(100, 1.5, 16),
+    },
+    // The Java version always registers this family; we only do when it is recorded, because its Java name
+    // ("milliseconds" for values in seconds) fails `promtool check metrics` and would fail the default set-up's lint.
+    ...(withRequestLatency
+      ? {
+          requestLatency: {
+            name: "promregator_request_latency_milliseconds",
+            help: "The latency, which the targets of the promregator produce",
+            type: "histogram" as const,
+            buckets: JAVA_DEFAULT_BUCKETS,
+          },
+        }
+      : {}),
+    scrapeUp: {
+      name: "promregator_scrape_up",
+      help: "Whether the last scrape of the target instance through promregator succeeded (1) or failed (0)",
+      type: "gauge",
+    },
+    scrapeDuration: {
+      name: "promregator_scrape_last_duration_seconds",
+      help: "How long the last scrape of the target instance took, in seconds",
+      type: "gauge",
+    },
   };
 }
 

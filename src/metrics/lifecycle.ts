@@ -1,10 +1,14 @@
+import { formatLabelPairs } from "./instance-series.js";
 import type { InstanceLabels } from "./types.js";
 
-/** One instance as its metric children know it: the label set is the identity (a renamed app is a new one). */
+/** One instance as its metric series know it: the label set is the identity (a renamed app is a new one). */
 export interface TrackedInstance {
   instanceId: string;
-  labels: Record<string, string>;
+  /** The escaped label pairs, `org_name="...",...,cf_instance_number="0"`. */
+  labelText: string;
   lastSeen: number;
+  /** Its slot in the InstanceSeries store, once it was scraped. */
+  slot?: number;
 }
 
 /**
@@ -27,11 +31,8 @@ export class InstanceTracker {
     const key = JSON.stringify(values);
     let entry = this.entries.get(key);
     if (!entry) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((name, i) => {
-        labels[name] = values[i];
-      });
-      entry = { instanceId: instance.instanceId, labels, lastSeen: 0 };
+      const labelText = formatLabelPairs(this.labelNames, values);
+      entry = { instanceId: instance.instanceId, labelText, lastSeen: 0 };
       this.entries.set(key, entry);
     }
     entry.lastSeen = this.now();

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { Registry } from "prom-client";
 import { VERSION } from "../version.js";
 import { type FamilySnapshot, writeExposition } from "./exposition.js";
@@ -5,14 +6,14 @@ import {
   type CacheStatsSource,
   createGeneralFamilies,
   createInternalFamilies,
-  createTargetFamilies,
   type GeneralFamilies,
   type InternalFamilies,
-  type TargetFamilies,
+  targetFamilies,
   targetLabelNames,
 } from "./families.js";
+import { InstanceSeries } from "./instance-series.js";
 import { InstanceTracker } from "./lifecycle.js";
-import { chooseExpositionFormat, contentTypeOf } from "./negotiate.js";
+import { chooseExpositionFormat, contentTypeOf, type ExpositionFormat } from "./negotiate.js";
 import { registerProcessMetrics } from "./process-metrics.js";
 import type {
   CacheStats,
@@ -42,6 +43,11 @@ export interface OwnMetrics extends OwnMetricsRecorder {
   readonly identity: InstanceIdentity;
   /** The /promregatorMetrics body in the format the Accept header prefers (text 0.0.4 unless OpenMetrics wins). */
   render(accept: string | undefined): Promise<{ contentType: string; body: string }>;
+  /**
+   * The same body as a stream of text chunks (about 64 K characters each); the event loop gets a turn between
+   * chunks, so thousands of instances neither block it nor build one large string.
+   */
+  renderChunks(accept: string | undefined): { contentType: string; chunks: AsyncIterable<string> };
   /** Drops the series of instances not seen for discovererTimeoutSeconds; returns how many instances went. */
   sweep(): number;
   /** Runs sweep() every intervalMs (default 60 s) on an unref'd timer; calling it again restarts it. */
@@ -56,7 +62,7 @@ export interface OwnMetrics extends OwnMetricsRecorder {
 class PromregatorOwnMetrics implements OwnMetrics {
   readonly identity: InstanceIdentity;
   private readonly registry = new Registry();
-  private readonly target: TargetFamilies;
+  private readonly series: InstanceSeries;
   private readonly general: GeneralFamilies;
   private readonly internal?: InternalFamilies;
   private readonly tracker: InstanceTracker;
@@ -76,7 +82,7 @@ class PromregatorOwnMetrics implements OwnMetrics {
     this.now = options.now ?? Date.now;
     this.tracker = new InstanceTracker(labelNames, options.discovererTimeoutSeconds * 1000, this.now);
 
-    this.target = createTargetFamilies(this.registry, labelNames, options.requestLatency);
+    this.series = new InstanceSeries(targetFamilies(options.requestLatency));
     this.general = createGeneralFamilies(this.registry);
     if (options.internal) {
       this.internal = createInternalFamilies(this.registry, () => this.readCacheStats());
@@ -86,15 +92,13 @@ class PromregatorOwnMetrics implements OwnMetrics {
   }
 
   recordScrape(outcome: ScrapeOutcome): void {
-    const { labels } = this.tracker.touch(outcome.instance);
-    const seconds = nonNegative(outcome.seconds);
-    // Start the failure counter at 0 so that rate() works from the first failure on.
-    this.target.requestFailure.inc(labels, outcome.ok ? 0 : 1);
-    const bytes = nonNegative(outcome.bytes);
-    if (outcome.ok && bytes !== undefined) this.target.requestSize.observe(labels, bytes);
-    if (seconds !== undefined) this.target.requestLatency?.observe(labels, seconds);
-    this.target.scrapeUp.set(labels, outcome.ok ? 1 : 0);
-    if (seconds !== undefined) this.target.scrapeDuration.set(labels, seconds);
+    const entry = this.tracker.touch(outcome.instance);
+    entry.slot ??= this.series.add(entry.labelText);
+    this.series.record(entry.slot, {
+      ok: outcome.ok,
+      bytes: nonNegative(outcome.bytes),
+      seconds: nonNegative(outcome.seconds),
+    });
   }
 
   markSeen(instances: readonly InstanceLabels[]): void {
@@ -136,7 +140,7 @@ class PromregatorOwnMetrics implements OwnMetrics {
   sweep(): number {
     const expired = this.tracker.takeExpired();
     for (const entry of expired) {
-      for (const family of this.target.all) family.remove(entry.labels);
+      if (entry.slot !== undefined) this.series.remove(entry.slot);
     }
     return expired.length;
   }
@@ -159,9 +163,22 @@ class PromregatorOwnMetrics implements OwnMetrics {
   }
 
   async render(accept: string | undefined): Promise<{ contentType: string; body: string }> {
+    const { contentType, chunks } = this.renderChunks(accept);
+    const parts: string[] = [];
+    for await (const chunk of chunks) parts.push(chunk);
+    return { contentType, body: parts.join("") };
+  }
+
+  renderChunks(accept: string | undefined): { contentType: string; chunks: AsyncIterable<string> } {
     const format = chooseExpositionFormat(accept);
+    return { contentType: contentTypeOf(format), chunks: this.chunks(format) };
+  }
+
+  /** The per-instance families first (where the registry used to list them), then the registry's. */
+  private async *chunks(format: ExpositionFormat): AsyncGenerator<string> {
+    yield* this.series.render(format, () => nextTurn());
     const families = await Promise.all(this.registry.getMetricsAsArray().map(snapshotOf));
-    return { contentType: contentTypeOf(format), body: writeExposition(families, format) };
+    yield writeExposition(families, format);
   }
 }
 

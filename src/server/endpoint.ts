@@ -13,7 +13,8 @@ export interface DiscoveryView {
 }
 
 export interface MetricsView {
-  render(accept: string | undefined): Promise<{ contentType: string; body: string }>;
+  /** The body as text chunks, produced while it is sent (see OwnMetrics.renderChunks). */
+  renderChunks(accept: string | undefined): { contentType: string; chunks: AsyncIterable<string> };
 }
 
 export interface StatusView {

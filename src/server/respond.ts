@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { gzipSync } from "node:zlib";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip, gzipSync } from "node:zlib";
 
 /** Below this size gzip costs more than it saves (the Java version's threshold is the same). */
 const GZIP_MIN_BYTES = 2048;
@@ -49,6 +51,56 @@ export function sendBody(
   headers["content-length"] = payload.length;
   res.writeHead(status, headers);
   res.end(req.method === "HEAD" ? undefined : payload);
+}
+
+/** A streamed body shorter than this goes out whole (with Content-Length, gzip only from GZIP_MIN_BYTES on). */
+const STREAM_MIN_CHARS = 64 * 1024;
+
+/**
+ * Sends a body produced as text chunks (e.g. the own metrics of thousands of instances): a short one whole
+ * via sendBody, a long one chunked as it is produced, gzip-compressed off the event loop when the client
+ * accepts it, and with backpressure from the client, so that neither the text nor its gzip is ever held whole.
+ * A client that goes away mid-body ends the render; an error of the render itself rejects, with the response
+ * destroyed (its 200 is already out).
+ */
+export async function sendChunks(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  chunks: AsyncIterable<string>,
+): Promise<void> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const head: string[] = [];
+  let length = 0;
+  while (length < STREAM_MIN_CHARS) {
+    const next = await iterator.next();
+    if (next.done) return sendBody(req, res, status, contentType, head.join(""));
+    head.push(next.value);
+    length += next.value.length;
+  }
+  const gzip = acceptsGzip(req);
+  res.writeHead(status, {
+    "content-type": contentType,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    ...(gzip ? { "content-encoding": "gzip", vary: "Accept-Encoding" } : {}),
+  });
+  if (req.method === "HEAD") {
+    await iterator.return?.();
+    res.end();
+    return;
+  }
+  async function* all(): AsyncGenerator<string> {
+    yield* head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  const source = Readable.from(all());
+  try {
+    await (gzip ? pipeline(source, createGzip({ level: 1 }), res) : pipeline(source, res));
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
+  }
 }
 
 /** A one-line plain-text answer, used for every error so that Prometheus shows the reason. */

@@ -76,7 +76,12 @@ async function start(
     discovery,
     scrape,
     metrics: {
-      render: async () => ({ contentType: "text/plain; version=0.0.4; charset=utf-8", body: "m 1\n" }),
+      renderChunks: () => ({
+        contentType: "text/plain; version=0.0.4; charset=utf-8",
+        chunks: (async function* () {
+          yield "m 1\n";
+        })(),
+      }),
     },
     processInstanceId: "self-id",
     inboundCredentials: { username: "promregator", password: "s3cret" },

@@ -24,7 +24,7 @@ async function serve(yaml: string): Promise<string> {
     logger: silentLogger,
     discovery: { current: () => undefined, ready: () => false, invalidate: () => {} },
     scrape: { handle: async (_req, res) => void res.end(), close: async () => {} },
-    metrics: { render: async () => ({ contentType: "text/plain", body: "" }) },
+    metrics: { renderChunks: () => ({ contentType: "text/plain", chunks: (async function* () {})() }) },
     processInstanceId: "self",
     inboundCredentials: { username: "promregator", password: "pw" },
   });

@@ -1,8 +1,8 @@
 import type { EndpointContext } from "../endpoint.js";
-import { sendBody } from "../respond.js";
+import { sendChunks } from "../respond.js";
 
 /** GET /promregatorMetrics: Promregator's own metrics in the format the caller accepts. */
 export async function serveOwnMetrics({ req, res, deps }: EndpointContext): Promise<void> {
-  const { contentType, body } = await deps.metrics.render(req.headers.accept);
-  sendBody(req, res, 200, contentType, body);
+  const { contentType, chunks } = deps.metrics.renderChunks(req.headers.accept);
+  await sendChunks(req, res, 200, contentType, chunks);
 }
