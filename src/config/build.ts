@@ -6,13 +6,16 @@ import { ConfigError, describeKey } from "./errors.js";
 import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
 import { bindLogging } from "./logging.js";
 import type { PropertySource } from "./properties.js";
+import type { KeyPath } from "./schema.js";
 import { Settings } from "./settings.js";
 import { bindTargets } from "./targets.js";
 import {
+  CACHE_LAYERS,
+  type CacheLayer,
   type CfConfig,
   type Config,
-  type FailureMode,
-  type InboundAuth,
+  FAILURE_MODES,
+  INBOUND_AUTH,
   LOG_MODULES,
   type LoggingConfig,
   type PromregatorConfig,
@@ -21,9 +24,9 @@ import {
 
 /** Valid Java keys whose job is done differently here; setting them changes nothing, which deserves a word. */
 const AGGREGATOR = "route and process look-ups are batched per space and page, not by a timed aggregator";
-const WITHOUT_EFFECT: readonly [key: string, why: string][] = [
-  ...["blocksize", "checkinterval"].flatMap((setting) =>
-    ["route", "process"].map((kind): [string, string] => [
+const WITHOUT_EFFECT: readonly [key: KeyPath, why: string][] = [
+  ...(["blocksize", "checkinterval"] as const).flatMap((setting) =>
+    (["route", "process"] as const).map((kind): [KeyPath, string] => [
       `cf.cache.aggregator.${setting}.${kind}`,
       AGGREGATOR,
     ]),
@@ -61,6 +64,12 @@ function normaliseLogging(logging: LoggingConfig): LoggingConfig {
     if (level !== undefined) modules[module] = normaliseLevel(level);
   }
   return { level: normaliseLevel(logging.level), modules };
+}
+
+/** One value per cache layer, in CACHE_LAYERS order. */
+function perLayer(value: (layer: CacheLayer) => number): Record<CacheLayer, number> {
+  const [org, space, application, domain, route, process] = CACHE_LAYERS.map(value);
+  return { org, space, application, domain, route, process };
 }
 
 function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig {
@@ -104,22 +113,10 @@ function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig 
     skipSslValidation: s.bool("cf.skipSslValidation"),
     cache: {
       timeout: {
-        org: s.int("cf.cache.timeout.org"),
-        space: s.int("cf.cache.timeout.space"),
-        application: s.int("cf.cache.timeout.application"),
-        domain: s.int("cf.cache.timeout.domain"),
-        route: s.int("cf.cache.timeout.route"),
-        process: s.int("cf.cache.timeout.process"),
+        ...perLayer((layer) => s.int(`cf.cache.timeout.${layer}`)),
         resolver: s.int("cf.cache.timeout.resolver"),
       },
-      expiry: {
-        org: s.int("cf.cache.expiry.org"),
-        space: s.int("cf.cache.expiry.space"),
-        application: s.int("cf.cache.expiry.application"),
-        domain: s.int("cf.cache.expiry.domain"),
-        route: s.int("cf.cache.expiry.route"),
-        process: s.int("cf.cache.expiry.process"),
-      },
+      expiry: perLayer((layer) => s.int(`cf.cache.expiry.${layer}`)),
       aggregator: {
         blocksize: {
           route: s.int("cf.cache.aggregator.blocksize.route"),
@@ -194,7 +191,7 @@ function checkCredentials(
 /** A proxy needs host and port; a port alone is ignored with a warning. */
 function readProxy(
   s: Settings,
-  prefix: string,
+  prefix: "cf.proxy" | "promregator.scraping.proxy",
   warnings: string[],
 ): { host: string; port: number } | undefined {
   const host = s.str(`${prefix}.host`);
@@ -232,27 +229,27 @@ function buildPromregator(s: Settings, source: PropertySource, warnings: string[
     },
     discovery: {
       port: s.int("promregator.discovery.port"),
-      auth: s.enumValue<InboundAuth>("promregator.discovery.auth"),
+      auth: s.oneOf("promregator.discovery.auth", INBOUND_AUTH),
       ownMetricsEndpoint: s.bool("promregator.discovery.ownMetricsEndpoint"),
     },
     discoverer: { timeout: s.int("promregator.discoverer.timeout") },
-    endpoint: { auth: s.enumValue<InboundAuth>("promregator.endpoint.auth") },
+    endpoint: { auth: s.oneOf("promregator.endpoint.auth", INBOUND_AUTH) },
     scraping: {
       maxProcessingTime,
       connectionTimeout: clamped(s, "promregator.scraping.connectionTimeout", maxProcessingTime, warnings),
       socketReadTimeout: clamped(s, "promregator.scraping.socketReadTimeout", maxProcessingTime, warnings),
       threads: s.int("promregator.scraping.threads"),
       maxBodySize: s.int("promregator.scraping.maxBodySize"),
-      failureMode: s.enumValue<FailureMode>("promregator.scraping.failureMode"),
+      failureMode: s.oneOf("promregator.scraping.failureMode", FAILURE_MODES),
       maxConcurrent: s.int("promregator.scraping.maxConcurrent"),
     },
     metrics: {
-      auth: s.enumValue<InboundAuth>("promregator.metrics.auth"),
+      auth: s.oneOf("promregator.metrics.auth", INBOUND_AUTH),
       requestLatency: s.bool("promregator.metrics.requestLatency"),
       internal: s.bool("promregator.metrics.internal"),
       labelNamePrefix: s.str("promregator.metrics.labelNamePrefix") ?? "",
     },
-    cache: { invalidate: { auth: s.enumValue<InboundAuth>("promregator.cache.invalidate.auth") } },
+    cache: { invalidate: { auth: s.oneOf("promregator.cache.invalidate.auth", INBOUND_AUTH) } },
     defaultInternalRoutePort: s.int("promregator.defaultInternalRoutePort"),
     simulation: {
       enabled: s.bool("promregator.simulation.enabled"),
@@ -272,7 +269,7 @@ function buildPromregator(s: Settings, source: PropertySource, warnings: string[
 }
 
 /** Java clamps the connect and read timeouts to the overall scrape budget. */
-function clamped(s: Settings, path: string, max: number, warnings: string[]): number {
+function clamped(s: Settings, path: KeyPath, max: number, warnings: string[]): number {
   const value = s.int(path);
   if (value <= max) return value;
   // Lowering maxProcessingTime below the default timeouts is normal; only a value set too high is worth a word.
@@ -291,7 +288,9 @@ function buildServer(s: Settings): ServerConfig {
   if (cert === undefined && key === undefined) return server;
   if (cert === undefined || key === undefined) {
     const [missing, given] =
-      cert === undefined ? ["server.tls.cert", "server.tls.key"] : ["server.tls.key", "server.tls.cert"];
+      cert === undefined
+        ? (["server.tls.cert", "server.tls.key"] as const)
+        : (["server.tls.key", "server.tls.cert"] as const);
     throw new ConfigError(
       `is required when ${given} is set (both are PEM file paths)`,
       missing,

@@ -68,7 +68,8 @@ const LEVEL_KIND = { type: "enum", values: LOG_LEVELS } as const;
 /** Our module for a canonical logger name, "all" for the whole application, or undefined when none matches. */
 function moduleOf(logger: string): LogModule | "all" | undefined {
   if (logger === "root" || logger === PROMREGATOR) return "all";
-  if ((LOG_MODULES as readonly string[]).includes(logger)) return logger as LogModule;
+  const own = LOG_MODULES.find((m) => m === logger);
+  if (own !== undefined) return own;
   if (!logger.startsWith(`${PROMREGATOR}.`)) return undefined;
   return JAVA_PACKAGES[logger.slice(PROMREGATOR.length + 1).split(".")[0]];
 }

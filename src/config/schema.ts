@@ -2,7 +2,7 @@
  * Every key of promregator.yml we read, with its type and the Java version's default. The same table drives
  * environment overrides, placeholder strictness and the unknown-key warning, so a key added here is complete.
  */
-import { LOG_LEVELS } from "./types.js";
+import { CACHE_LAYERS, type CacheLayer, FAILURE_MODES, INBOUND_AUTH, LOG_LEVELS } from "./types.js";
 import type { ScalarKind, ScalarValue } from "./values.js";
 
 export interface ScalarKey {
@@ -18,14 +18,38 @@ const bool: ScalarKind = { type: "bool" };
 const port: ScalarKind = { type: "int", min: 0, max: 65535 };
 const positive: ScalarKind = { type: "int", min: 1 };
 const nonNegative: ScalarKind = { type: "int", min: 0 };
-const inboundAuth: ScalarKind = { type: "enum", values: ["NONE", "BASIC"] };
+const inboundAuth: ScalarKind = { type: "enum", values: INBOUND_AUTH };
 const logLevel: ScalarKind = { type: "enum", values: LOG_LEVELS };
 
-function keys(prefix: string, names: readonly string[], kind: ScalarKind, def?: ScalarValue): ScalarKey[] {
-  return names.map((n) => ({ path: `${prefix}.${n}`, kind, default: def }));
+/** Keys `<prefix>.<name>` for each name, typed with their literal paths. */
+function keys<P extends string, N extends string>(
+  prefix: P,
+  names: readonly N[],
+  kind: ScalarKind,
+  def?: ScalarValue,
+): { path: `${P}.${N}`; kind: ScalarKind; default?: ScalarValue }[] {
+  return names.map((n) => ({ path: `${prefix}.${n}` as const, kind, default: def }));
 }
 
-export const SCALAR_KEYS: readonly ScalarKey[] = [
+/** Java's defaults, in seconds: refresh-ahead age (`timeout`) and idle eviction (`expiry`) of each cache layer. */
+const CACHE_DEFAULTS: Readonly<Record<CacheLayer, { timeout: number; expiry: number }>> = {
+  org: { timeout: 3600, expiry: 120 },
+  space: { timeout: 3600, expiry: 120 },
+  application: { timeout: 300, expiry: 120 },
+  domain: { timeout: 3600, expiry: 300 },
+  route: { timeout: 300, expiry: 120 },
+  process: { timeout: 300, expiry: 120 },
+};
+
+function cacheKeys<B extends "timeout" | "expiry">(block: B, kind: ScalarKind) {
+  return CACHE_LAYERS.map((layer) => ({
+    path: `cf.cache.${block}.${layer}` as const,
+    kind,
+    default: CACHE_DEFAULTS[layer][block],
+  }));
+}
+
+const TABLE = [
   { path: "cf.api_host", kind: str },
   { path: "cf.username", kind: str },
   { path: "cf.password", kind: str, secret: true },
@@ -36,10 +60,9 @@ export const SCALAR_KEYS: readonly ScalarKey[] = [
   { path: "cf.proxy.port", kind: port, default: 0 },
   { path: "cf.connectionPool.size", kind: positive },
   { path: "cf.cache.type", kind: str, default: "CAFFEINE" },
-  ...keys("cf.cache.timeout", ["org", "space", "domain"], positive, 3600),
-  ...keys("cf.cache.timeout", ["application", "route", "process", "resolver"], positive, 300),
-  ...keys("cf.cache.expiry", ["org", "space", "application", "route", "process"], nonNegative, 120),
-  { path: "cf.cache.expiry.domain", kind: nonNegative, default: 300 },
+  ...cacheKeys("timeout", positive),
+  { path: "cf.cache.timeout.resolver", kind: positive, default: 300 },
+  ...cacheKeys("expiry", nonNegative),
   // Java rejects values <= 0 here.
   ...keys("cf.cache.aggregator.blocksize", ["route", "process"], positive, 100),
   ...keys("cf.cache.aggregator.checkinterval", ["route", "process"], positive, 125),
@@ -73,7 +96,7 @@ export const SCALAR_KEYS: readonly ScalarKey[] = [
   { path: "promregator.scraping.maxBodySize", kind: { type: "size" }, default: 64 * 1024 * 1024 },
   {
     path: "promregator.scraping.failureMode",
-    kind: { type: "enum", values: ["strict", "compatible"] },
+    kind: { type: "enum", values: FAILURE_MODES },
     default: "strict",
   },
   { path: "promregator.scraping.maxConcurrent", kind: positive, default: 512 },
@@ -100,7 +123,13 @@ export const SCALAR_KEYS: readonly ScalarKey[] = [
 
   { path: "encrypt.key", kind: str, secret: true },
   { path: "encrypt.salt", kind: str, default: "deadbeef" },
-];
+] as const satisfies readonly ScalarKey[];
+
+/** Every scalar key, with its type and the Java version's default. */
+export const SCALAR_KEYS: readonly ScalarKey[] = TABLE;
+
+/** The path of a scalar key: a key string that is not in the table fails to compile. */
+export type KeyPath = (typeof TABLE)[number]["path"];
 
 /** Old spellings: the value moves to the new key unless that is set too. */
 export const ALIASES: readonly { from: string; to: string }[] = [
@@ -202,7 +231,7 @@ export const TREES: readonly Tree[] = [
   { path: "promregator.targetAuthenticators", list: true, fields: AUTHENTICATOR_FIELDS },
 ];
 
-export function findScalarKey(path: string): ScalarKey {
+export function findScalarKey(path: KeyPath): ScalarKey {
   const key = SCALAR_KEYS.find((k) => k.path === path);
   if (!key) throw new Error(`internal: ${path} is not in the key table`);
   return key;

@@ -2,14 +2,14 @@
 import { ConfigError, type ValueOrigin } from "./errors.js";
 import { canonicalPath } from "./paths.js";
 import type { PropertySource } from "./properties.js";
-import { findScalarKey } from "./schema.js";
+import { findScalarKey, type KeyPath } from "./schema.js";
 import { parseScalar, type ScalarValue, ValueError } from "./values.js";
 
 export class Settings {
   constructor(private readonly source: PropertySource) {}
 
   /** The typed value, the default when unset, or undefined when the key has no default. */
-  value(path: string): ScalarValue | undefined {
+  value(path: KeyPath): ScalarValue | undefined {
     const key = findScalarKey(path);
     const prop = this.source.get(canonicalPath(path));
     const text = this.source.text(prop, "strict");
@@ -23,42 +23,46 @@ export class Settings {
   }
 
   /** True when the key was given (file or environment) with a non-empty value. */
-  isSet(path: string): boolean {
+  isSet(path: KeyPath): boolean {
     return this.source.text(this.source.get(canonicalPath(path)), "strict") !== undefined;
   }
 
-  origin(path: string): ValueOrigin | undefined {
+  origin(path: KeyPath): ValueOrigin | undefined {
     return this.source.get(canonicalPath(path))?.origin;
   }
 
-  str(path: string): string | undefined {
+  str(path: KeyPath): string | undefined {
     const v = this.value(path);
     return v === undefined ? undefined : String(v);
   }
 
-  int(path: string): number {
+  int(path: KeyPath): number {
     const v = this.value(path);
     if (typeof v !== "number") throw new Error(`internal: ${path} has no numeric default`);
     return v;
   }
 
   /** Same as int, for keys that allow fractions. */
-  num(path: string): number {
+  num(path: KeyPath): number {
     return this.int(path);
   }
 
-  optInt(path: string): number | undefined {
+  optInt(path: KeyPath): number | undefined {
     const v = this.value(path);
     return typeof v === "number" ? v : undefined;
   }
 
-  bool(path: string): boolean {
+  bool(path: KeyPath): boolean {
     const v = this.value(path);
     if (typeof v !== "boolean") throw new Error(`internal: ${path} has no boolean default`);
     return v;
   }
 
-  enumValue<T extends string>(path: string): T {
-    return this.str(path) as T;
+  /** The value of an enumeration key, checked against `values` (the same list its table entry uses). */
+  oneOf<V extends string>(path: KeyPath, values: readonly V[]): V {
+    const v = this.value(path);
+    const found = values.find((candidate) => candidate === v);
+    if (found === undefined) throw new Error(`internal: ${path} is not one of ${values.join(", ")}`);
+    return found;
   }
 }

@@ -3,7 +3,13 @@
  * durations keep the unit the Java key uses (seconds for cache.*, milliseconds for request/scraping timeouts).
  */
 
-export type InboundAuth = "NONE" | "BASIC";
+/** Inbound authentication of an endpoint group. */
+export const INBOUND_AUTH = ["NONE", "BASIC"] as const;
+export type InboundAuth = (typeof INBOUND_AUTH)[number];
+
+/** The Cloud Controller caches, one per kind of resource; each has a `cf.cache.timeout.*` and `.expiry.*` key. */
+export const CACHE_LAYERS = ["org", "space", "application", "domain", "route", "process"] as const;
+export type CacheLayer = (typeof CACHE_LAYERS)[number];
 
 export interface CfConfig {
   /** Base URL of the Cloud Controller, derived from `cf.api_host` (a bare host means https on 443). */
@@ -18,23 +24,10 @@ export interface CfConfig {
   skipSslValidation: boolean;
   proxy?: { host: string; port: number };
   cache: {
-    timeout: {
-      org: number;
-      space: number;
-      application: number;
-      domain: number;
-      route: number;
-      process: number;
-      resolver: number;
-    };
-    expiry: {
-      org: number;
-      space: number;
-      application: number;
-      domain: number;
-      route: number;
-      process: number;
-    };
+    /** s, per layer, plus how often targets are resolved again */
+    timeout: Record<CacheLayer | "resolver", number>;
+    /** s, per layer */
+    expiry: Record<CacheLayer, number>;
     aggregator: {
       blocksize: { route: number; process: number };
       checkinterval: { route: number; process: number };
@@ -103,7 +96,8 @@ export interface TargetConfig {
   overrideRouteAndPath?: string;
 }
 
-export type FailureMode = "strict" | "compatible";
+export const FAILURE_MODES = ["strict", "compatible"] as const;
+export type FailureMode = (typeof FAILURE_MODES)[number];
 
 export interface PromregatorConfig {
   targets: TargetConfig[];

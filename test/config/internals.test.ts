@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkJavaRegex } from "../../src/config/java-regex.js";
+import type { KeyPath } from "../../src/config/schema.js";
 import { SETTABLE_TEMPLATES } from "../../src/config/templates.js";
 import { load, MINIMAL_CF } from "./helpers.js";
 
@@ -29,6 +30,13 @@ describe("Java regex check", () => {
 });
 
 describe("key table", () => {
+  it("types key paths, so that a misspelt key does not compile", () => {
+    // @ts-expect-error: not a key of the table
+    const typo: KeyPath = "cf.api_hots";
+    const layer: KeyPath = "cf.cache.expiry.domain";
+    expect([typo, layer]).toEqual(["cf.api_hots", "cf.cache.expiry.domain"]);
+  });
+
   it("gives every settable key a distinct environment-variable form", () => {
     const forms = SETTABLE_TEMPLATES.map((t) => t.pattern.source);
     expect(new Set(forms).size).toBe(forms.length);
