@@ -10,6 +10,7 @@
  */
 import { ScrapeFailure } from "./failure.js";
 import type { BodyTail } from "./merge.js";
+import { RESERVED_NAMES } from "./reserved-names.js";
 
 /** Wire types (protobuf encoding guide). */
 const VARINT = 0;
@@ -70,14 +71,26 @@ export function encodeGaugeFamilies(families: readonly GaugeFamily[]): Buffer {
 /** A varint has at most 10 bytes (64 bits in 7-bit groups). */
 const MAX_VARINT_BYTES = 10;
 
+/** How a MetricFamily named like one of ours begins: its name field (encoders write field 1 first). */
+const RESERVED_HEADS = RESERVED_NAMES.map((name) => ({
+  name,
+  head: lengthDelimited(1, Buffer.from(name, "utf8")),
+}));
+const HEAD_BYTES = Math.max(...RESERVED_HEADS.map((r) => r.head.length));
+
 /**
  * Follows the framing of a delimited stream as it passes and appends the own families after the last
- * message. A body that ends inside a message (cut off) fails the scrape: our bytes would otherwise be read
+ * message. Notes a family that already carries one of our names, so that nothing is appended then. A body that ends inside a message (cut off) fails the scrape: our bytes would otherwise be read
  * as the rest of the target's message.
  */
 export class DelimitedTail implements BodyTail {
+  /** A reserved family name the body uses, once seen. */
+  found: string | undefined;
   /** Bytes of the current message still to come. */
   private remaining = 0;
+  /** The first bytes of the current message, while fewer than HEAD_BYTES are known. */
+  private head: Buffer[] = [];
+  private headBytes = 0;
   /** The size prefix being read, and how many of its bytes were seen (0: none, between messages). */
   private size = 0;
   private sizeBytes = 0;
@@ -88,6 +101,8 @@ export class DelimitedTail implements BodyTail {
     while (at < chunk.length && !this.broken) {
       if (this.remaining > 0) {
         const skip = Math.min(this.remaining, chunk.length - at);
+        if (this.headBytes < HEAD_BYTES && this.found === undefined)
+          this.noteHead(chunk, at, skip, this.remaining);
         this.remaining -= skip;
         at += skip;
         continue;
@@ -102,8 +117,23 @@ export class DelimitedTail implements BodyTail {
       this.remaining = this.size;
       this.size = 0;
       this.sizeBytes = 0;
+      this.head = [];
+      this.headBytes = 0;
     }
     return chunk;
+  }
+
+  /** Collects the start of a message (`available` of its `left` bytes are in `chunk` at `at`) and checks it. */
+  private noteHead(chunk: Buffer, at: number, available: number, left: number): void {
+    const take = Math.min(available, HEAD_BYTES - this.headBytes);
+    this.head.push(Buffer.from(chunk.subarray(at, at + take)));
+    this.headBytes += take;
+    // Check once the head is as long as it gets: HEAD_BYTES, or the whole (short) message.
+    if (this.headBytes < HEAD_BYTES && take < left) return;
+    const head = Buffer.concat(this.head);
+    this.found = RESERVED_HEADS.find((r) => head.subarray(0, r.head.length).equals(r.head))?.name;
+    this.headBytes = HEAD_BYTES;
+    this.head = [];
   }
 
   finish(own: Buffer | undefined): Buffer {

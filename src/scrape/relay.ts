@@ -40,9 +40,9 @@ function tailFor(format: BodyFormat): BodyTail {
  */
 export async function relayBody(options: RelayOptions): Promise<RelayResult> {
   const { format, writer, maxBodySize } = options;
-  // Protobuf names are not scanned: that would mean decoding every message.
-  const scanner = format === "protobuf" ? undefined : new ReservedNameScanner();
   const tail = tailFor(format);
+  // Text formats get a line scanner; for protobuf the tail sees each family's name as it follows the framing.
+  const scanner = format === "protobuf" ? undefined : new ReservedNameScanner();
   let bytes = 0;
   for await (const chunk of options.source) {
     bytes += chunk.length;
@@ -53,7 +53,7 @@ export async function relayBody(options: RelayOptions): Promise<RelayResult> {
     await writer.write(tail.push(chunk));
   }
   scanner?.finish();
-  const reserved = scanner?.found;
+  const reserved = scanner ? scanner.found : tail instanceof DelimitedTail ? tail.found : undefined;
   writer.end(tail.finish(reserved === undefined ? options.ownSamples(format) : undefined));
   const leftOut = reserved !== undefined ? `the target's metrics already use ${reserved}` : tail.leftOut;
   return { bytes, leftOut };

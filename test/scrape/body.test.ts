@@ -201,6 +201,12 @@ describe("encodings and formats", () => {
     expect(own[0].value).toBe(1);
   });
 
+  it("passes a protobuf body that has a promregator_up family unchanged", async () => {
+    const payload = encodeGaugeFamilies([{ name: "promregator_up", help: "x", value: 1 }]);
+    const raw = await rawScrape(payload, PROTOBUF);
+    expect(raw.bytes.equals(payload)).toBe(true);
+  });
+
   it("fails a protobuf body that ends inside a message", async () => {
     const payload = encodeGaugeFamilies([{ name: "app_metric", help: "x", value: 7 }]);
     const { answer } = await scrapeOnce(payload.subarray(0, payload.length - 3), PROTOBUF);

@@ -82,4 +82,26 @@ describe("DelimitedTail", () => {
     tail.push(Buffer.from([0x05, 0x01]));
     expect(tail.finish(undefined).length).toBe(0);
   });
+
+  it.each([
+    ["promregator_up", "promregator_up"],
+    ["promregator_scrape_duration_seconds", "promregator_scrape_duration_seconds"],
+    ["promregator_up_total", undefined],
+    ["my_promregator_up", undefined],
+  ])("notes a family named %j at any split", (name, found) => {
+    const stream = Buffer.concat([
+      encodeGaugeFamilies([{ name: "a", help: "", value: 1 }]),
+      Buffer.from([0x00]),
+      encodeGaugeFamilies([{ name, help: "x", value: 1 }]),
+    ]);
+    const seen = new Set<string | undefined>();
+    for (let i = 0; i <= stream.length; i++) {
+      for (let j = i; j <= stream.length; j++) {
+        const tail = new DelimitedTail();
+        for (const c of [stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)]) tail.push(c);
+        seen.add(tail.found);
+      }
+    }
+    expect(seen).toEqual(new Set([found]));
+  });
 });
