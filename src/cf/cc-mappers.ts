@@ -1,4 +1,12 @@
-import type { CfApp, CfDomain, CfOrganization, CfProcess, CfRoute, CfSpace } from "./types.js";
+import type {
+  CfApp,
+  CfDomain,
+  CfOrganization,
+  CfProcess,
+  CfRoute,
+  CfRouteDestination,
+  CfSpace,
+} from "./types.js";
 
 /** A CC document did not have the expected shape; `message` says where. */
 export class ShapeError extends Error {
@@ -99,21 +107,43 @@ export function toRoute(value: unknown, where: string): CfRoute {
   if (!Array.isArray(destinations)) {
     throw new ShapeError(`${where}.destinations should be an array but is ${describe(destinations)}`);
   }
-  const appGuids: string[] = [];
-  destinations.forEach((d, i) => {
-    // One app can be a destination twice (two ports); it still has this route once.
-    const guid = nestedStr(
-      asObject(d, `${where}.destinations[${i}]`),
-      ["app", "guid"],
-      `${where}.destinations[${i}]`,
-    );
-    if (!appGuids.includes(guid)) appGuids.push(guid);
-  });
+  const parsed = destinations.map((d, i) => toDestination(d, `${where}.destinations[${i}]`));
+  // One app can be a destination twice (two ports, two process types); it still has this route once.
+  const appGuids = [...new Set(parsed.map((d) => d.appGuid))];
+  const protocol = o.protocol;
+  if (protocol !== undefined && protocol !== null && typeof protocol !== "string") {
+    throw new ShapeError(`${where}.protocol should be a string but is ${describe(protocol)}`);
+  }
   return {
     guid: str(o, "guid", where),
     url: str(o, "url", where),
     domainGuid: nestedStr(o, ["relationships", "domain", "data", "guid"], where),
     appGuids,
+    protocol: typeof protocol === "string" ? protocol : "http",
+    destinations: parsed,
+  };
+}
+
+function toDestination(value: unknown, where: string): CfRouteDestination {
+  const d = asObject(value, where);
+  const app = asObject(d.app, `${where}.app`);
+  const process = app.process;
+  let processType = "web"; // CC docs: the process type defaults to web
+  if (process !== undefined && process !== null) {
+    const type = asObject(process, `${where}.app.process`).type;
+    if (typeof type !== "string" || type === "") {
+      throw new ShapeError(`${where}.app.process.type should be a non-empty string but is ${describe(type)}`);
+    }
+    processType = type;
+  }
+  const port = d.port;
+  if (port !== undefined && port !== null && (typeof port !== "number" || !Number.isInteger(port))) {
+    throw new ShapeError(`${where}.port should be an integer but is ${describe(port)}`);
+  }
+  return {
+    appGuid: str(app, "guid", `${where}.app`),
+    processType,
+    ...(typeof port === "number" ? { port } : {}),
   };
 }
 

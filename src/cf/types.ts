@@ -31,11 +31,24 @@ export interface CfProcess {
 
 export interface CfRoute {
   guid: string;
-  /** host.domain[/path], no scheme, as CC writes it. */
+  /** host.domain[/path] for HTTP routes, domain:port for TCP routes; no scheme, as CC writes it. */
   url: string;
   domainGuid: string;
-  /** Apps this route leads to (from destinations[].app.guid), in CC order. */
+  /** Apps this route leads to (from destinations[].app.guid), in CC order, each once. */
   appGuids: string[];
+  /** CC v3 route `protocol`: "http" or "tcp" (taken from the domain); "http" when the CC does not say. */
+  protocol: string;
+  /** CC v3 route `destinations`, in CC order; which of them count for an app is discovery's decision. */
+  destinations: CfRouteDestination[];
+}
+
+/** Where a route sends traffic: one process type of one app, on one container port. */
+export interface CfRouteDestination {
+  appGuid: string;
+  /** `app.process.type`; CC's default is "web". */
+  processType: string;
+  /** Container port; absent when the CC does not state one. */
+  port?: number;
 }
 
 export interface CfDomain {

@@ -2,8 +2,9 @@ import type { CfDomain, CfProcess, CfRoute } from "../cf/types.js";
 import type { TargetConfig } from "../config/types.js";
 import { ALL, appKey } from "./cf-caches.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
+import { candidateRoutes, chooseRoute } from "./routes.js";
 import type { ResolvedApp } from "./target-resolver.js";
-import type { DiscoveredInstance } from "./types.js";
+import type { DiscoveredInstance, NoInstancesKind } from "./types.js";
 
 export interface ScanInput {
   apps: readonly ResolvedApp[];
@@ -17,7 +18,7 @@ export interface ScanResult {
   /** Instances per target index, apps in resolution order, indices ascending. */
   instances: Map<number, DiscoveredInstance[]>;
   /** Why selected apps produced no instances, per target index. */
-  reasons: Map<number, string[]>;
+  reasons: Map<number, AppProblem[]>;
   /** Targets for which a Cloud Controller layer could not be loaded. */
   errors: Map<number, Error>;
 }
@@ -60,11 +61,21 @@ export async function scanInstances(
       return;
     }
     const built = buildInstances(app, input, appProcesses, appRoutes, domainsByGuid);
-    if (typeof built === "string")
-      push(result.reasons, t, `${app.orgName}/${app.spaceName}/${app.appName} ${built}`);
-    else for (const instance of built) push(result.instances, t, instance);
+    if (Array.isArray(built)) for (const instance of built) push(result.instances, t, instance);
+    else
+      push(result.reasons, t, {
+        kind: built.kind,
+        text: `${app.orgName}/${app.spaceName}/${app.appName} ${built.text}`,
+      });
   });
   return result;
+}
+
+/** Why one selected app has no instances. */
+export interface AppProblem {
+  kind: NoInstancesKind;
+  /** "<org>/<space>/<app> <why>" in a scan result; only "<why>" as buildInstances returns it. */
+  text: string;
 }
 
 /** The app's instances, or why it has none. */
@@ -74,13 +85,16 @@ function buildInstances(
   processes: readonly CfProcess[],
   routes: readonly CfRoute[],
   domains: ReadonlyMap<string, CfDomain>,
-): DiscoveredInstance[] | string {
-  if (processes.length !== 1) return `has ${processes.length} web processes, expected exactly one`;
-  if (routes.length === 0) return "has no route";
-  const count = processes[0].instances;
-  if (count <= 0) return "is scaled to 0 instances";
+): DiscoveredInstance[] | AppProblem {
+  if (processes.length !== 1) {
+    return { kind: "no-web-process", text: `has ${processes.length} web processes, expected exactly one` };
+  }
   const target = input.targets[app.targetIndex];
-  const route = chooseRoute(routes, input.routePatterns[app.targetIndex] ?? []);
+  const candidates = candidateRoutes(routes, app.appGuid, Boolean(target.overrideRouteAndPath));
+  if (!Array.isArray(candidates)) return candidates;
+  const count = processes[0].instances;
+  if (count <= 0) return { kind: "scaled-to-zero", text: "is scaled to 0 instances" };
+  const route = chooseRoute(candidates, input.routePatterns[app.targetIndex] ?? []);
   const access = accessFor(target, route, domains.get(route.domainGuid), input.defaultInternalRoutePort);
   const instances: DiscoveredInstance[] = [];
   for (let index = 0; index < count; index++) {
@@ -98,18 +112,6 @@ function buildInstances(
     });
   }
   return instances;
-}
-
-/**
- * First route in Cloud Controller order, unless a preferred pattern (tried in configured order, each
- * against all routes in order, whole url, case-sensitive) matches; no match falls back to the first route.
- */
-export function chooseRoute(routes: readonly CfRoute[], patterns: readonly RegExp[]): CfRoute {
-  for (const pattern of patterns) {
-    const match = routes.find((route) => pattern.test(route.url));
-    if (match) return match;
-  }
-  return routes[0];
 }
 
 interface Access {

@@ -6,7 +6,7 @@ import { describeTarget } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { buildSnapshot, type Duplicate, mergeTargets, sameInstances, sameReports } from "./snapshot.js";
 import type { TargetResolution } from "./target-resolver.js";
-import type { DiscoveredInstance, DiscoverySnapshot, TargetReport } from "./types.js";
+import type { DiscoveredInstance, DiscoverySnapshot, NoInstancesKind, TargetReport } from "./types.js";
 
 /** What one refresh reads: the resolved targets and the per-app Cloud Controller layers. */
 export interface RefreshCaches {
@@ -95,15 +95,25 @@ async function collect(input: RefreshInput) {
     const error = resolved.errors.get(key) ?? scan.errors.get(index);
     let found: DiscoveredInstance[];
     let problem: string | undefined;
+    let kind: NoInstancesKind | undefined;
     if (error) {
       errors.set(index, error);
       found = previous?.instances.filter((i) => i.targetIndex === index) ?? [];
       problem = error.message;
+      kind = "cc-error";
     } else {
       found = scan.instances.get(index) ?? [];
       if (found.length === 0) {
-        problem = resolved.values.get(key)?.problem ?? scan.reasons.get(index)?.slice(0, 3).join("; ");
-        problem ??= "nothing matched";
+        const reasons = scan.reasons.get(index) ?? [];
+        const unresolved = resolved.values.get(key)?.problem;
+        problem =
+          unresolved ??
+          (reasons
+            .slice(0, 3)
+            .map((r) => r.text)
+            .join("; ") ||
+            "nothing matched");
+        kind = unresolved !== undefined || reasons.length === 0 ? "no-matching-app" : reasons[0].kind;
       }
     }
     perTarget.push(found);
@@ -111,7 +121,7 @@ async function collect(input: RefreshInput) {
       targetIndex: index,
       description: describeTarget(target),
       instances: found.length,
-      ...(problem ? { problem } : {}),
+      ...(problem ? { problem, kind } : {}),
     });
   });
   return { perTarget, reports, errors };

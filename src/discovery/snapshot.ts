@@ -88,7 +88,10 @@ export function sameReports(a: readonly TargetReport[], b: readonly TargetReport
     a.length === b.length &&
     a.every(
       (x, i) =>
-        x.instances === b[i].instances && x.problem === b[i].problem && x.description === b[i].description,
+        x.instances === b[i].instances &&
+        x.problem === b[i].problem &&
+        x.kind === b[i].kind &&
+        x.description === b[i].description,
     )
   );
 }

@@ -17,6 +17,22 @@ export interface DiscoveredInstance {
   targetIndex: number;
 }
 
+/**
+ * Why a configured target has no instances (or, for "cc-error", keeps its previous ones):
+ * - "cc-error": the Cloud Controller could not be read; `problem` names the cause;
+ * - "no-matching-app": the org/space/application selection matched nothing (or the target is invalid);
+ * - "no-route" / "no-http-route": apps matched, but none has an HTTP route to its web process (e.g. TCP only);
+ * - "no-web-process": an app has no (or more than one) web process;
+ * - "scaled-to-zero": the apps' web processes want 0 instances.
+ */
+export type NoInstancesKind =
+  | "cc-error"
+  | "no-matching-app"
+  | "no-route"
+  | "no-http-route"
+  | "no-web-process"
+  | "scaled-to-zero";
+
 /** What one configured target resolved to in the last refresh; for diagnostics and the status page. */
 export interface TargetReport {
   targetIndex: number;
@@ -25,6 +41,8 @@ export interface TargetReport {
   instances: number;
   /** Why nothing matched, or the last error; undefined when instances > 0. */
   problem?: string;
+  /** The kind of `problem`; set exactly when `problem` is. */
+  kind?: NoInstancesKind;
 }
 
 export interface DiscoverySnapshot {

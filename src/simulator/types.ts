@@ -22,8 +22,16 @@ export interface AppSpec {
   guid?: string;
   state?: "STARTED" | "STOPPED";
   instances?: number;
-  /** Route urls "host.domain[/path]"; the domain must be declared in `domains`. Default: "<name>.<first shared domain>". */
+  /**
+   * Routes to the web process on port 8080, in creation (= CC) order: "host.domain[/path]", or "domain:port" on a
+   * TCP domain. The domain must be declared in `domains`. Default: "<name>.<first shared HTTP domain>" (none when
+   * `routeMappings` is given).
+   */
   routes?: string[];
+  /** Further routes, created after `routes`, each with its destination's process type and container port. */
+  routeMappings?: RouteSpec[];
+  /** Process types besides `web` (e.g. "api", "worker"), each with its own desired instance count (default 1). */
+  processes?: { type: string; instances?: number }[];
   annotations?: Record<string, string>;
   labels?: Record<string, string>;
   /** Metrics path the built-in instances serve (default /metrics). */
@@ -31,6 +39,13 @@ export interface AppSpec {
   behaviour?: InstanceBehaviour;
   /** Per-instance overrides by index. */
   instanceBehaviour?: Record<number, InstanceBehaviour>;
+}
+
+/** A route with its destination: a process type of the app (default "web") on a container port (default 8080). */
+export interface RouteSpec {
+  url: string;
+  process?: string;
+  port?: number;
 }
 
 export interface SpaceSpec {
@@ -49,6 +64,8 @@ export interface DomainSpec {
   name: string;
   guid?: string;
   internal?: boolean;
+  /** A TCP domain (router group of type tcp): its routes are "domain:port" and have protocol tcp. */
+  tcp?: boolean;
 }
 
 export interface LandscapeSpec {

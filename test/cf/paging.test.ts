@@ -217,7 +217,18 @@ describe("lists", () => {
       { guid: "s1", name: "dev", orgGuid: "o1" },
     ]);
     expect(await c.listRoutes({ appGuids: ["a1", "a2"] })).toEqual([
-      { guid: "r1", url: "demo.apps.example.com/m", domainGuid: "dom1", appGuids: ["a1", "a2"] },
+      {
+        guid: "r1",
+        url: "demo.apps.example.com/m",
+        domainGuid: "dom1",
+        appGuids: ["a1", "a2"],
+        protocol: "http",
+        destinations: [
+          { appGuid: "a1", processType: "web", port: 8080 },
+          { appGuid: "a2", processType: "web", port: 8080 },
+          { appGuid: "a1", processType: "web", port: 9090 },
+        ],
+      },
     ]);
     expect(await c.listDomains()).toEqual([
       { guid: "dom1", name: "apps.example.com", internal: false },

@@ -38,9 +38,13 @@ export class FakeCloudController implements CloudControllerApi {
   failOnly = new Set<Method>();
   private gate: Promise<void> | undefined;
 
+  /** Domains declared with tcp=true carry TCP routes ("domain:port" urls). */
+  private readonly tcpDomains = new Set<string>();
+
   // ---- landscape building ----
-  domain(name: string, internal = false): string {
+  domain(name: string, internal = false, opts: { tcp?: boolean } = {}): string {
     const d = { guid: guid("domain"), name, internal };
+    if (opts.tcp) this.tcpDomains.add(d.guid);
     this.domains.push(d);
     return d.guid;
   }
@@ -75,13 +79,16 @@ export class FakeCloudController implements CloudControllerApi {
     return appGuid;
   }
 
-  mapRoute(url: string, appGuid: string): void {
+  /** Maps a route to the app's `web` process (or `opts.process`), on port 8080 (or `opts.port`). */
+  mapRoute(url: string, appGuid: string, opts: { process?: string; port?: number } = {}): void {
+    const destination = { appGuid, processType: opts.process ?? "web", port: opts.port ?? 8080 };
     const existing = this.routes.find((r) => r.url === url);
     if (existing) {
-      existing.appGuids.push(appGuid);
+      if (!existing.appGuids.includes(appGuid)) existing.appGuids.push(appGuid);
+      existing.destinations.push(destination);
       return;
     }
-    const host = url.split("/")[0];
+    const host = url.split(/[/:]/)[0];
     const domain = [...this.domains]
       .sort((a, b) => b.name.length - a.name.length)
       .find((d) => host === d.name || host.endsWith(`.${d.name}`));
@@ -90,6 +97,8 @@ export class FakeCloudController implements CloudControllerApi {
       url,
       domainGuid: domain?.guid ?? "unknown-domain",
       appGuids: [appGuid],
+      protocol: domain && this.tcpDomains.has(domain.guid) ? "tcp" : "http",
+      destinations: [destination],
     });
   }
 
@@ -155,7 +164,7 @@ export class FakeCloudController implements CloudControllerApi {
     await this.enter("listRoutes", filter);
     return this.routes
       .filter((r) => r.appGuids.some((g) => this.appMatches(g, filter)))
-      .map((r) => ({ ...r, appGuids: [...r.appGuids] }));
+      .map((r) => ({ ...r, appGuids: [...r.appGuids], destinations: r.destinations.map((d) => ({ ...d })) }));
   }
 
   async listDomains(): Promise<CfDomain[]> {

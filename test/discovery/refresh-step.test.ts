@@ -34,6 +34,8 @@ function caches(resolver: Record<string, TargetResolution | Error>): RefreshCach
         url: `${name}.apps.example.test`,
         domainGuid: "d1",
         appGuids: [name],
+        protocol: "http",
+        destinations: [{ appGuid: name, processType: "web", port: 8080 }],
       },
     ] satisfies CfRoute[],
   });

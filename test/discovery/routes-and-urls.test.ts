@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { CfRoute } from "../../src/cf/types.js";
 import type { TargetConfig } from "../../src/config/types.js";
-import { chooseRoute, internalRouteUrl, joinUrl } from "../../src/discovery/instance-builder.js";
+import { internalRouteUrl, joinUrl } from "../../src/discovery/instance-builder.js";
 import { wholeMatch } from "../../src/discovery/matching.js";
+import { chooseRoute } from "../../src/discovery/routes.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import { silentLogger } from "../../src/log.js";
 import { testConfig } from "./config.js";
@@ -25,7 +26,14 @@ async function instancesOf(
   return snapshot.instances;
 }
 
-const route = (url: string): CfRoute => ({ guid: url, url, domainGuid: "d", appGuids: ["a"] });
+const route = (url: string): CfRoute => ({
+  guid: url,
+  url,
+  domainGuid: "d",
+  appGuids: ["a"],
+  protocol: "http",
+  destinations: [{ appGuid: "a", processType: "web", port: 8080 }],
+});
 
 describe("access URLs", () => {
   it("appends the path after the route's own path with exactly one slash", async () => {

@@ -141,7 +141,10 @@ export function listProcesses(ctx: ListContext, appGuid?: string): object {
     guids ??
     (appCandidates
       ? new Set(
-          [...appCandidates].map((g) => s.apps.get(g)?.web.guid).filter((g): g is string => g !== undefined),
+          [...appCandidates].flatMap((g) => {
+            const app = s.apps.get(g);
+            return app ? [app.web.guid, ...app.otherProcesses.map((p) => p.guid)] : [];
+          }),
         )
       : undefined);
   const items = collect(s.processes, candidates, (p) => {

@@ -124,21 +124,23 @@ export class Presenter {
   }
 
   route(r: RouteRecord): object {
+    // CC takes a route's protocol from its domain; TCP routes have a port, and their destinations speak tcp.
+    const tcp = r.port !== undefined;
     return {
       guid: r.guid,
       created_at: r.createdAt,
       updated_at: r.updatedAt,
-      protocol: "http",
+      protocol: tcp ? "tcp" : "http",
       host: r.host,
       path: r.path,
-      port: null,
+      port: r.port ?? null,
       url: this.store.routeUrl(r),
       destinations: r.destinations.map((d) => ({
         guid: d.guid,
         app: { guid: d.appGuid, process: { type: d.processType } },
         weight: null,
         port: d.port,
-        protocol: "http1",
+        protocol: tcp ? "tcp" : "http1",
         created_at: d.createdAt,
         updated_at: d.createdAt,
       })),
@@ -160,8 +162,8 @@ export class Presenter {
       updated_at: d.updatedAt,
       name: d.name,
       internal: d.internal,
-      router_group: null,
-      supported_protocols: ["http"],
+      router_group: d.tcp ? { guid: deriveGuid("router-group", "default-tcp") } : null,
+      supported_protocols: [d.tcp ? "tcp" : "http"],
       relationships: { organization: { data: null }, shared_organizations: { data: [] } },
       metadata: { labels: {}, annotations: {} },
       links: {

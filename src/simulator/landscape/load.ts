@@ -29,6 +29,18 @@ const app = z.strictObject({
   state: z.enum(["STARTED", "STOPPED"]).optional(),
   instances: z.number().int().nonnegative().optional(),
   routes: z.array(z.string().min(1)).optional(),
+  routeMappings: z
+    .array(
+      z.strictObject({
+        url: z.string().min(1),
+        process: z.string().min(1).optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+      }),
+    )
+    .optional(),
+  processes: z
+    .array(z.strictObject({ type: z.string().min(1), instances: z.number().int().nonnegative().optional() }))
+    .optional(),
   annotations: stringMap.optional(),
   labels: stringMap.optional(),
   metricsPath: z.string().startsWith("/").optional(),
@@ -39,7 +51,12 @@ const app = z.strictObject({
 const landscapeSchema = z.strictObject({
   domains: z
     .array(
-      z.strictObject({ name: z.string().min(1), guid: guid.optional(), internal: z.boolean().optional() }),
+      z.strictObject({
+        name: z.string().min(1),
+        guid: guid.optional(),
+        internal: z.boolean().optional(),
+        tcp: z.boolean().optional(),
+      }),
     )
     .min(1),
   orgs: z.array(

@@ -11,6 +11,8 @@ export interface DomainRecord extends Timestamps {
   guid: string;
   name: string;
   internal: boolean;
+  /** A TCP domain: supported_protocols ["tcp"], routes "domain:port". */
+  tcp: boolean;
 }
 
 export interface OrgRecord extends Timestamps {
@@ -46,6 +48,8 @@ export interface AppRecord extends Timestamps {
   /** Bumped on every start, so instance guids change like they do on a real restart. */
   generation: number;
   web: ProcessRecord;
+  /** Process types besides web, in creation order. */
+  otherProcesses: ProcessRecord[];
 }
 
 export interface DestinationRecord {
@@ -64,6 +68,8 @@ export interface RouteRecord extends Timestamps {
   domainGuid: string;
   spaceGuid: string;
   orgGuid: string;
+  /** The route port of a TCP route; absent for HTTP routes. */
+  port?: number;
   destinations: DestinationRecord[];
 }
 

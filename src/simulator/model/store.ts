@@ -1,9 +1,10 @@
 import { deriveGuid, isGuid } from "../guid.js";
-import type { AppSpec, InstanceBehaviour, LandscapeSpec } from "../types.js";
+import type { AppSpec, InstanceBehaviour, LandscapeSpec, RouteSpec } from "../types.js";
 import {
   APP_PORT,
   type AppRecord,
   ccTimestamp,
+  type DestinationRecord,
   type DomainRecord,
   type OrgRecord,
   type ProcessRecord,
@@ -73,11 +74,12 @@ export class LandscapeStore {
         guid: this.checkGuid(d.guid ?? deriveGuid("domain", name), `domain '${d.name}'`),
         name,
         internal: d.internal === true,
+        tcp: d.tcp === true,
       };
       this.domains.set(rec.guid, rec);
       this.domainsByName.set(name, rec);
     }
-    this.sharedDomain = [...this.domains.values()].find((d) => !d.internal);
+    this.sharedDomain = [...this.domains.values()].find((d) => !d.internal && !d.tcp);
     for (const o of spec.orgs) {
       if (this.orgsByName.has(o.name.toLowerCase()))
         throw new Error(`landscape: org '${o.name}' is declared twice`);
@@ -194,19 +196,67 @@ export class LandscapeStore {
       instanceBehaviour,
       generation: 1,
       web,
+      otherProcesses: this.otherProcessesOf(guid, spec, where),
     };
     // Like `cf push` without routes: a host named after the app on the first shared domain.
     const defaultHost = lower.replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "app";
-    const urls = spec.routes ?? (this.sharedDomain ? [`${defaultHost}.${this.sharedDomain.name}`] : []);
-    const parsed = urls.map((url) => this.parseRouteUrl(url, where));
+    const defaultUrls =
+      spec.routeMappings || !this.sharedDomain ? [] : [`${defaultHost}.${this.sharedDomain.name}`];
+    const mappings = [...(spec.routes ?? defaultUrls).map((url) => ({ url })), ...(spec.routeMappings ?? [])];
+    const parsed = mappings.map((m) => this.parseRouteMapping(app, m, where));
     this.apps.set(guid, app);
     this.processes.set(web.guid, web);
+    for (const p of app.otherProcesses) this.processes.set(p.guid, p);
     addToIndex(this.appsBySpace, spaceGuid, guid);
     addToIndex(this.appsByOrg, org.guid, guid);
     addToIndex(this.appsByName, lower, guid);
     this.appNamesInSpace.add(`${spaceGuid}|${lower}`);
-    for (const r of parsed) this.mapRoute(app, r.host, r.domain, r.path);
+    for (const r of parsed) this.mapRoute(app, r.host, r.domain, r.path, r.destination, r.tcpPort);
     return app;
+  }
+
+  /** The app's process types besides web (AppSpec.processes). */
+  private otherProcessesOf(appGuid: string, spec: AppSpec, where: string): ProcessRecord[] {
+    const seen = new Set(["web"]);
+    return (spec.processes ?? []).map((p) => {
+      if (seen.has(p.type))
+        throw new Error(`landscape: ${where}: process type '${p.type}' is declared twice`);
+      seen.add(p.type);
+      const seq = this.nextSeq();
+      return {
+        seq,
+        createdAt: this.createdAtOf(seq),
+        updatedAt: this.createdAtOf(seq),
+        guid: deriveGuid("process", `${appGuid}:${p.type}`),
+        appGuid,
+        type: p.type,
+        instances: p.instances ?? 1,
+        version: deriveGuid("process-version", `${appGuid}:${p.type}:1`),
+      };
+    });
+  }
+
+  /** A route of the app with its destination; "domain:port" on a TCP domain is a TCP route. */
+  private parseRouteMapping(app: AppRecord, mapping: RouteSpec, where: string) {
+    const processType = mapping.process ?? "web";
+    if (processType !== "web" && !app.otherProcesses.some((p) => p.type === processType)) {
+      throw new Error(
+        `landscape: ${where}: route '${mapping.url}' leads to undeclared process type '${processType}'`,
+      );
+    }
+    const destination = { processType, port: mapping.port ?? APP_PORT };
+    const tcp = /^([^/:]+):(\d+)$/.exec(mapping.url);
+    const tcpDomain = tcp ? this.domainsByName.get(tcp[1].toLowerCase()) : undefined;
+    if (tcpDomain?.tcp) {
+      return { host: "", domain: tcpDomain, path: "", destination, tcpPort: Number(tcp?.[2]) };
+    }
+    const parsed = this.parseRouteUrl(mapping.url, where);
+    if (parsed.domain.tcp) {
+      throw new Error(
+        `landscape: ${where}: route '${mapping.url}' is on TCP domain ${parsed.domain.name}: write "domain:port"`,
+      );
+    }
+    return { ...parsed, destination, tcpPort: undefined };
   }
 
   private parseRouteUrl(url: string, where: string): { host: string; domain: DomainRecord; path: string } {
@@ -224,8 +274,15 @@ export class LandscapeStore {
     return { host, domain: best, path };
   }
 
-  private mapRoute(app: AppRecord, host: string, domain: DomainRecord, path: string): void {
-    const key = `${host}|${domain.guid}|${path}`;
+  private mapRoute(
+    app: AppRecord,
+    host: string,
+    domain: DomainRecord,
+    path: string,
+    destination: { processType: string; port: number } = { processType: "web", port: APP_PORT },
+    tcpPort?: number,
+  ): void {
+    const key = `${host}|${domain.guid}|${path}|${tcpPort ?? ""}`;
     let route = this.routesByKey.get(key);
     if (!route) {
       const hostname = host ? `${host}.${domain.name}` : domain.name;
@@ -234,29 +291,39 @@ export class LandscapeStore {
         seq,
         createdAt: this.createdAtOf(seq),
         updatedAt: this.createdAtOf(seq),
-        guid: deriveGuid("route", `${hostname}${path}`),
+        guid: deriveGuid("route", `${hostname}${path}${tcpPort !== undefined ? `:${tcpPort}` : ""}`),
         host,
         path,
         domainGuid: domain.guid,
         spaceGuid: app.spaceGuid,
         orgGuid: app.orgGuid,
+        ...(tcpPort !== undefined ? { port: tcpPort } : {}),
         destinations: [],
       };
       this.routes.set(route.guid, route);
       this.routesByKey.set(key, route);
       addToIndex(this.routesBySpace, route.spaceGuid, route.guid);
       addToIndex(this.routesByOrg, route.orgGuid, route.guid);
-      const list = this.routesByHostname.get(hostname) ?? [];
-      list.push(route);
-      list.sort((a, b) => b.path.length - a.path.length);
-      this.routesByHostname.set(hostname, list);
+      // The HTTP router never serves a TCP route.
+      if (tcpPort === undefined) {
+        const list = this.routesByHostname.get(hostname) ?? [];
+        list.push(route);
+        list.sort((a, b) => b.path.length - a.path.length);
+        this.routesByHostname.set(hostname, list);
+      }
     }
-    if (route.destinations.some((d) => d.appGuid === app.guid)) return;
+    const same = (d: DestinationRecord) =>
+      d.appGuid === app.guid && d.processType === destination.processType && d.port === destination.port;
+    if (route.destinations.some(same)) return;
+    const suffix =
+      destination.processType === "web" && destination.port === APP_PORT
+        ? ""
+        : `:${destination.processType}:${destination.port}`;
     route.destinations.push({
-      guid: deriveGuid("destination", `${route.guid}:${app.guid}`),
+      guid: deriveGuid("destination", `${route.guid}:${app.guid}${suffix}`),
       appGuid: app.guid,
-      processType: "web",
-      port: APP_PORT,
+      processType: destination.processType,
+      port: destination.port,
       createdAt: ccTimestamp(Date.now()),
     });
     addToIndex(this.routesByApp, app.guid, route.guid);
@@ -267,6 +334,7 @@ export class LandscapeStore {
     const app = this.requireApp(appGuid);
     this.apps.delete(appGuid);
     this.processes.delete(app.web.guid);
+    for (const p of app.otherProcesses) this.processes.delete(p.guid);
     removeFromIndex(this.appsBySpace, app.spaceGuid, appGuid);
     removeFromIndex(this.appsByOrg, app.orgGuid, appGuid);
     removeFromIndex(this.appsByName, app.name.toLowerCase(), appGuid);
@@ -342,6 +410,7 @@ export class LandscapeStore {
   /** CC's `url`: host.domain + path, or domain + path when the host is empty. */
   routeUrl(route: RouteRecord): string {
     const domain = this.domainName(route);
+    if (route.port !== undefined) return `${domain}:${route.port}`; // a TCP route (CC route_presenter)
     return `${route.host ? `${route.host}.${domain}` : domain}${route.path}`;
   }
 }

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import type { TargetConfig } from "../../src/config/types.js";
+import { createDiscoveryService } from "../../src/discovery/service.js";
+import { silentLogger } from "../../src/log.js";
+import { testConfig } from "./config.js";
+import { FakeCloudController } from "./fake-cc.js";
+
+/** One app "app-a" in o/s on a landscape with an HTTP, a TCP and an internal domain; routes are mapped by `map`. */
+async function discover(
+  map: (cc: FakeCloudController, app: string) => void,
+  target: Partial<TargetConfig> = {},
+) {
+  const cc = new FakeCloudController();
+  cc.domain("apps.example.test");
+  cc.domain("tcp.example.test", false, { tcp: true });
+  cc.domain("apps.internal", true);
+  const app = cc.app(cc.space(cc.org("o"), "s"), "app-a", { instances: 2, routes: [] });
+  map(cc, app);
+  const service = createDiscoveryService({
+    config: testConfig([{ orgName: "o", spaceName: "s", applicationName: "app-a", ...target }]),
+    cf: cc,
+    logger: silentLogger,
+  });
+  const snapshot = await service.refresh();
+  await service.stop();
+  return { instances: snapshot.instances, report: snapshot.targets[0] };
+}
+
+describe("route semantics: protocol", () => {
+  it("never scrapes through a TCP route that comes first in CC order", async () => {
+    const { instances } = await discover((cc, app) => {
+      cc.mapRoute("tcp.example.test:1050", app);
+      cc.mapRoute("app-a.apps.example.test", app);
+    });
+    expect(instances.map((i) => i.url)).toEqual([
+      "https://app-a.apps.example.test/metrics",
+      "https://app-a.apps.example.test/metrics",
+    ]);
+    expect(instances.every((i) => i.sendInstanceHeader)).toBe(true);
+  });
+
+  it("does not let a preferredRouteRegex pick a TCP route", async () => {
+    const { instances } = await discover(
+      (cc, app) => {
+        cc.mapRoute("app-a.apps.example.test", app);
+        cc.mapRoute("tcp.example.test:1050", app);
+      },
+      { preferredRouteRegex: ["tcp\\..*"] },
+    );
+    expect(instances[0].url).toBe("https://app-a.apps.example.test/metrics");
+  });
+
+  it("gives an app with only TCP routes no target and reports it as having no HTTP route", async () => {
+    const { instances, report } = await discover((cc, app) => {
+      cc.mapRoute("tcp.example.test:1050", app);
+      cc.mapRoute("tcp.example.test:1051", app);
+    });
+    expect(instances).toEqual([]);
+    expect(report).toMatchObject({ instances: 0, kind: "no-http-route" });
+    expect(report.problem).toMatch(/o\/s\/app-a has no HTTP route \(only TCP routes\)/);
+  });
+
+  it("still serves an app with only TCP routes through overrideRouteAndPath", async () => {
+    const { instances } = await discover((cc, app) => cc.mapRoute("tcp.example.test:1050", app), {
+      overrideRouteAndPath: "gateway.example.test/app-a",
+      protocol: "http",
+    });
+    expect(instances.map((i) => i.url)).toEqual([
+      "http://gateway.example.test/app-a/metrics",
+      "http://gateway.example.test/app-a/metrics",
+    ]);
+  });
+});
+
+describe("route semantics: destination process type", () => {
+  it("skips a first route that leads to another process type of the app", async () => {
+    const { instances } = await discover((cc, app) => {
+      cc.mapRoute("app-a-api.apps.example.test", app, { process: "api", port: 9000 });
+      cc.mapRoute("app-a.apps.example.test", app);
+    });
+    expect(instances.map((i) => i.url)).toEqual([
+      "https://app-a.apps.example.test/metrics",
+      "https://app-a.apps.example.test/metrics",
+    ]);
+  });
+
+  it("reports an app whose HTTP routes all lead to other process types", async () => {
+    const { instances, report } = await discover((cc, app) => {
+      cc.mapRoute("app-a-api.apps.example.test", app, { process: "api", port: 9000 });
+    });
+    expect(instances).toEqual([]);
+    expect(report).toMatchObject({ kind: "no-http-route" });
+    expect(report.problem).toMatch(/has no HTTP route to its web process .*process type api/);
+  });
+
+  it("keeps a route that leads to another process and, on a second port, to the web process", async () => {
+    const { instances } = await discover((cc, app) => {
+      cc.mapRoute("shared.apps.example.test", app, { process: "api", port: 9000 });
+      cc.mapRoute("shared.apps.example.test", app, { port: 8080 });
+    });
+    expect(instances[0].url).toBe("https://shared.apps.example.test/metrics");
+  });
+
+  it("does not count a route to another app's web process (a shared route) for this app", async () => {
+    const { instances, report } = await discover((cc) => {
+      const other = cc.app(cc.spaces[0].guid, "other", { routes: [] });
+      cc.mapRoute("other.apps.example.test", other);
+      const route = cc.routes.find((r) => r.url === "other.apps.example.test")!;
+      // listed for app-a (as app_guids would list it) but with no destination to app-a's web process
+      const appA = cc.apps.find((a) => a.name === "app-a")!.guid;
+      route.appGuids.push(appA);
+      route.destinations.push({ appGuid: appA, processType: "worker", port: 8080 });
+    });
+    expect(instances).toEqual([]);
+    expect(report.kind).toBe("no-http-route");
+  });
+
+  it("builds internal-route URLs with the configured port, as the Java version does", async () => {
+    const { instances } = await discover(
+      (cc, app) => {
+        cc.mapRoute("app-a-api.apps.internal", app, { process: "api", port: 9000 });
+        cc.mapRoute("app-a.apps.internal", app, { port: 8080 });
+      },
+      { internalRoutePort: 9191 },
+    );
+    expect(instances.map((i) => i.url)).toEqual([
+      "http://0.app-a.apps.internal:9191/metrics",
+      "http://1.app-a.apps.internal:9191/metrics",
+    ]);
+    expect(instances.every((i) => !i.sendInstanceHeader)).toBe(true);
+  });
+});
