@@ -135,7 +135,7 @@ const MEANINGS: Readonly<Record<string, string>> = {
   "promregator.scraping.maxBodySize":
     "A target answer larger than this fails the scrape. A number of bytes or a size such as `64MB`.",
   "promregator.scraping.failureMode":
-    "`strict`: a failed scrape is answered 503 (504 on timeout) with a one-line reason, so Prometheus marks the target down. `compatible`: 200 with `promregator_up 0`, like the Java version.",
+    "`strict`: a failed scrape is answered 502 (504 on timeout) with a one-line reason, also as the HTTP reason phrase, so Prometheus marks the target down and shows why. `compatible`: 200 with `promregator_up 0`, like the Java version.",
   "promregator.scraping.maxConcurrent":
     "Scrapes in flight at most; beyond it `/singleTargetMetrics` answers 503 with `Retry-After`.",
   "promregator.metrics.auth": "`BASIC` protects `/promregatorMetrics` with the inbound user.",

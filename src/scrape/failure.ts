@@ -1,7 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import { describeUndiciError } from "../undici-error.js";
 
-/** timeout -> 504 in strict mode; client -> the caller went away, nothing to answer; others -> 503. */
+/** In strict mode timeout -> 504, upstream and auth -> 502 (see failureStatus); client -> nothing to answer. */
 export type FailureKind = "timeout" | "upstream" | "auth" | "client";
 
 /** A scrape that did not produce a usable body; `reason` is one line, safe to show and log. */
@@ -13,6 +13,15 @@ export class ScrapeFailure extends Error {
     super(reason);
     this.name = "ScrapeFailure";
   }
+}
+
+/**
+ * Strict mode's status for a failed scrape (RFC 9110 §15.6): 504 Gateway Timeout when the target did not answer
+ * in time, 502 Bad Gateway when it (or its token service) failed. 503 stays for Promregator itself being
+ * saturated or not ready, with Retry-After.
+ */
+export function failureStatus(kind: FailureKind): 502 | 504 {
+  return kind === "timeout" ? 504 : 502;
 }
 
 export function statusText(status: number): string {

@@ -5,10 +5,12 @@ import type { PromregatorConfig } from "../config/types.js";
 import type { DiscoveredInstance } from "../discovery/types.js";
 import type { Logger } from "../log.js";
 import { chooseExposition, contentTypeOf, SCRAPE_POLICY } from "../media-type.js";
+import { reasonPhrase } from "../reason-phrase.js";
 import type { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { SCRAPE_TIMEOUT_HEADER, ScrapeBudget, scrapeBudgetMs } from "./budget.js";
 import { decodedBody, discardBody } from "./decode.js";
-import { describeFetchError, redactUrl, ScrapeFailure } from "./failure.js";
+import { describeFetchError, failureStatus, ScrapeFailure } from "./failure.js";
+import { ScrapeFailureLog } from "./failure-log.js";
 import { durationSeconds, renderFailureBody, renderOwnSamples } from "./merge.js";
 import { relayBody } from "./relay.js";
 import { checkUpstreamResponse, firstHeader } from "./response-check.js";
@@ -36,7 +38,11 @@ export interface ScrapeHandlerContext {
 export class ProxyScrapeHandler implements ScrapeHandler {
   private readonly warnedLeftOut = new Set<string>();
 
-  constructor(private readonly ctx: ScrapeHandlerContext) {}
+  private readonly failureLog: ScrapeFailureLog;
+
+  constructor(private readonly ctx: ScrapeHandlerContext) {
+    this.failureLog = new ScrapeFailureLog(ctx.logger);
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, instance: DiscoveredInstance): Promise<void> {
     const started = performance.now();
@@ -80,6 +86,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       const seconds = (performance.now() - started) / 1000;
       this.ctx.metrics?.recordScrape({ instance, ok: true, bytes: result.bytes, seconds });
       this.ctx.logger.debug({ instanceId: instance.instanceId, bytes: result.bytes, seconds }, "scraped");
+      this.failureLog.succeeded(instance);
     } catch (err) {
       // Once the budget is spent (or the caller left) every later error is a consequence of that.
       const failure =
@@ -122,15 +129,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       seconds: elapsedMs / 1000,
       reason: failure.reason,
     });
-    this.ctx.logger.warn(
-      {
-        instanceId: instance.instanceId,
-        app: instance.appName,
-        url: redactUrl(instance.url),
-        reason: failure.reason,
-      },
-      "scrape failed",
-    );
+    this.failureLog.failed(instance, failure.reason);
     if (failure.kind === "client" || res.destroyed) return;
     if (committed || res.headersSent) {
       // The 200 is already on the wire: cutting the connection leaves the caller with an incomplete
@@ -147,12 +146,15 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       contentType = contentTypeOf(format);
       text = renderFailureBody(format, durationSeconds(elapsedMs));
     } else {
-      status = failure.kind === "timeout" ? 504 : 503;
+      status = failureStatus(failure.kind);
       contentType = "text/plain; charset=utf-8";
       text = `scrape of ${instance.instanceId} failed: ${failure.reason}\n`;
     }
     const payload = Buffer.from(text, "utf8");
-    res.writeHead(status, { "content-type": contentType, "content-length": payload.length });
+    const headers = { "content-type": contentType, "content-length": payload.length };
+    // The reason phrase carries the cause to Prometheus, which shows the status line as the target's error.
+    if (status === 200) res.writeHead(status, headers);
+    else res.writeHead(status, reasonPhrase(failure.reason, status), headers);
     res.end(payload);
   }
 

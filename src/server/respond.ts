@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
+import { reasonPhrase } from "../reason-phrase.js";
 
 /** Below this size gzip costs more than it saves (the Java version's threshold is the same). */
 const GZIP_MIN_BYTES = 2048;
@@ -35,6 +36,7 @@ export function sendBody(
   contentType: string,
   body: string | Buffer | PreparedBody,
   extraHeaders: Record<string, string> = {},
+  reason?: string,
 ): void {
   let payload = isPrepared(body) ? body.bytes : typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const headers: Record<string, string | number> = {
@@ -49,7 +51,8 @@ export function sendBody(
     headers.vary = "Accept-Encoding";
   }
   headers["content-length"] = payload.length;
-  res.writeHead(status, headers);
+  if (reason === undefined) res.writeHead(status, headers);
+  else res.writeHead(status, reasonPhrase(reason, status), headers);
   res.end(req.method === "HEAD" ? undefined : payload);
 }
 
@@ -103,7 +106,7 @@ export async function sendChunks(
   }
 }
 
-/** A one-line plain-text answer, used for every error so that Prometheus shows the reason. */
+/** A one-line plain-text answer, used for every error; the text is also the reason phrase, which Prometheus shows. */
 export function sendText(
   req: IncomingMessage,
   res: ServerResponse,
@@ -111,5 +114,13 @@ export function sendText(
   text: string,
   extraHeaders: Record<string, string> = {},
 ): void {
-  sendBody(req, res, status, "text/plain; charset=utf-8", `${text}\n`, extraHeaders);
+  sendBody(
+    req,
+    res,
+    status,
+    "text/plain; charset=utf-8",
+    `${text}\n`,
+    extraHeaders,
+    status >= 400 ? text : undefined,
+  );
 }

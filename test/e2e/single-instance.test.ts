@@ -159,7 +159,10 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
       const targets = (await prometheus.targets()).filter((t) => t.scrapePool === job);
       const crashed = targets.find((t) => t.labels.instance === `${guidOf("crashy")}:1`)!;
       expect(crashed.health).toBe("down");
-      expect(crashed.lastError).toMatch(/503/);
+      // The reason travels in the status line, which Prometheus shows as the target's error.
+      expect(crashed.lastError).toMatch(
+        /^server returned HTTP status 502 target answered 502 Bad Gateway \(router: endpoint_failure/,
+      );
 
       const series = await prometheus.waitFor(`app series of ${job}`, async () => {
         const r = await prometheus.query(`sim_instance_info{job="${job}"}`);

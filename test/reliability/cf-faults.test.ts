@@ -197,7 +197,7 @@ describe("Cloud Controller unreachable", () => {
     expect(await h.discoveryTargets()).toEqual(known);
     // the router is down too: the scrape fails cleanly with a reason
     const scrape = await h.get(known[0]);
-    expect(scrape.status).toBe(503);
+    expect(scrape.status).toBe(502);
     expect(scrape.text).toMatch(/refused/);
     expect(h.logs.warnings(/^GET \/v3\/\S+ failed: .*ECONNREFUSED/).length).toBeGreaterThan(0);
 

@@ -64,16 +64,16 @@ describe("misbehaving targets", () => {
   it.each([
     ["hang", 504, /sent no response within 1000 ms|scrape budget of 1000 ms/],
     ["trickle", 504, /no complete answer within the scrape budget of 1000 ms/],
-    ["garbage-type", 503, /unsupported content type "application\/octet-stream"/],
-    ["html", 503, /unsupported content type "text\/html"/],
-    ["close-early", 503, /closed unexpectedly|other side closed|terminated/],
-    ["corrupt-gzip", 503, /corrupt compressed body/],
+    ["garbage-type", 502, /unsupported content type "application\/octet-stream"/],
+    ["html", 502, /unsupported content type "text\/html"/],
+    ["close-early", 502, /closed unexpectedly|other side closed|terminated/],
+    ["corrupt-gzip", 502, /corrupt compressed body/],
     [
       "redirect-301",
-      503,
+      502,
       /301 Moved Permanently redirecting to http:\/\/127\.0\.0\.1:\d+\/stolen\/metrics; redirects are not followed/,
     ],
-    ["redirect-302", 503, /302 Found redirecting to .*; redirects are not followed/],
+    ["redirect-302", 502, /302 Found redirecting to .*; redirects are not followed/],
   ] as [BadMode, number, RegExp][])(
     "%s: %i with the reason, within the budget",
     async (mode, status, reason) => {

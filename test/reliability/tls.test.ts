@@ -87,7 +87,7 @@ describe("TLS towards Cloud Foundry", () => {
     await h.app.whenReady();
     const [first] = await h.discoveryTargets();
     const scrape = await h.get(first);
-    expect(scrape.status).toBe(503);
+    expect(scrape.status).toBe(502);
     expect(scrape.text).toMatch(
       /TLS handshake with target 127\.0\.0\.1:\d+ failed: (DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/,
     );

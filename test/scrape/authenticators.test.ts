@@ -91,7 +91,7 @@ describe("basic authenticator and selection", () => {
     const config = testConfig({}, { authenticator: { type: "basic", basic: {} } });
     const proxy = await startProxy(instanceFor(`${target.url}/m`), { config });
     const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toContain("has no basic.username");
     expect(target.requests).toHaveLength(0);
   });
@@ -170,7 +170,7 @@ describe("OAuth2XSUAABasic", () => {
     const config = testConfig({}, { authenticator: xsuaaBasic(tokens.tokenUrl) });
     const proxy = await startProxy(instanceFor(`${target.url}/m`), { config });
     const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toContain("401 Unauthorized");
     expect(target.requests).toHaveLength(2);
   });
@@ -197,7 +197,7 @@ describe("OAuth2XSUAABasic", () => {
     );
     const proxy = await startProxy(instanceFor(`${target.url}/m`, { authenticatorId: "xsuaa" }), { config });
     const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toContain(
       `no token for authenticator OAuth2XSUAABasic "xsuaa": token service ${tokenServer.url}/oauth/token answered 401 Unauthorized (unauthorized)`,
     );

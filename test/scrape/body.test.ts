@@ -84,7 +84,7 @@ describe("OpenMetrics bodies", () => {
     "fails a body without # EOF (cut off) instead of completing it: %j",
     async (body) => {
       const { answer, proxy } = await scrapeOnce(body, OM);
-      expect(answer.status).toBe(503);
+      expect(answer.status).toBe(502);
       expect(answer.body).toContain("OpenMetrics body ended without # EOF");
       expect(answer.body).not.toContain("promregator_up");
       expect(proxy.outcomes).toMatchObject([{ ok: false, reason: "OpenMetrics body ended without # EOF" }]);
@@ -106,15 +106,15 @@ describe("OpenMetrics bodies", () => {
     const before = await scrapeOnce("a 1\n\n# EOF\n", OM);
     expect(stableDuration(before.answer.body)).toBe(`a 1\n\n${OM_OWN}# EOF\n`);
     const after = await scrapeOnce("a 1\n# EOF\n\n", OM);
-    expect(after.answer.status).toBe(503);
+    expect(after.answer.status).toBe(502);
     expect(after.answer.body).toContain("OpenMetrics body has data after # EOF");
     const content = await scrapeOnce("a 1\n# EOF\nb 1\n", OM);
-    expect(content.answer.status).toBe(503);
+    expect(content.answer.status).toBe(502);
   });
 
   it("leaves a body with \\r\\n line endings as it is and ends its own lines with \\n", async () => {
     const { answer } = await scrapeOnce("a 1\r\n# EOF\r\n", OM);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     const text = await scrapeOnce("a 1\r\nb 2\r\n", TEXT);
     expect(stableDuration(text.answer.body)).toBe(`a 1\r\nb 2\r\n${TEXT_OWN}`);
   });
@@ -210,7 +210,7 @@ describe("encodings and formats", () => {
   it("fails a protobuf body that ends inside a message", async () => {
     const payload = encodeGaugeFamilies([{ name: "app_metric", help: "x", value: 7 }]);
     const { answer } = await scrapeOnce(payload.subarray(0, payload.length - 3), PROTOBUF);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toContain("protobuf body ended inside a message");
   });
 });

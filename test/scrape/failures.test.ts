@@ -33,7 +33,7 @@ const cases: Case[] = [
     name: "connection refused",
     target: async () => `http://127.0.0.1:${await closedPort()}/metrics`,
     reason: /connection to target 127\.0\.0\.1:\d+ refused/,
-    status: 503,
+    status: 502,
   },
   {
     name: "401 from the target",
@@ -45,7 +45,7 @@ const cases: Case[] = [
         })
       ).url,
     reason: /target answered 401 Unauthorized/,
-    status: 503,
+    status: 502,
   },
   {
     name: "router 400 unknown_route",
@@ -57,19 +57,19 @@ const cases: Case[] = [
         })
       ).url,
     reason: /target answered 400 Bad Request \(router: unknown_route\)/,
-    status: 503,
+    status: 502,
   },
   {
     name: "unsupported content type",
     target: async () => (await startServer(serve('{"a":1}', "application/json"))).url,
     reason: /unsupported content type "application\/json"/,
-    status: 503,
+    status: 502,
   },
   {
     name: "an HTML page",
     target: async () => (await startServer(serve("<html></html>", "text/html; charset=utf-8"))).url,
     reason: /unsupported content type "text\/html; charset=utf-8"/,
-    status: 503,
+    status: 502,
   },
   {
     name: "no response headers within socketReadTimeout",
@@ -95,7 +95,7 @@ const cases: Case[] = [
     name: "a body over maxBodySize (announced)",
     target: async () => (await startServer(serve("a 1\n".repeat(500), TEXT))).url,
     reason: /larger than maxBodySize \(1000 bytes\)/,
-    status: 503,
+    status: 502,
     scraping: { maxBodySize: 1000 },
   },
   {
@@ -107,7 +107,7 @@ const cases: Case[] = [
         )
       ).url,
     reason: /larger than maxBodySize \(50000 bytes\)/,
-    status: 503,
+    status: 502,
     scraping: { maxBodySize: 50_000 },
   },
   {
@@ -115,7 +115,7 @@ const cases: Case[] = [
     target: async () =>
       (await startServer(serve(gzipSync("a 1\n").subarray(0, 12), TEXT, { "content-encoding": "gzip" }))).url,
     reason: /corrupt compressed body/,
-    status: 503,
+    status: 502,
   },
 ];
 
@@ -144,6 +144,8 @@ describe.each(cases)("failure: $name", (c) => {
     const proxy = await proxyFor(await c.target(), "strict", c.scraping);
     const answer = await get(`${proxy.url}/x`);
     expect(answer.status).toBe(c.status);
+    // Prometheus shows the status line, so the reason travels in the reason phrase too.
+    expect(answer.statusMessage).toMatch(c.reason);
     expect(answer.headers["content-type"]).toBe("text/plain; charset=utf-8");
     expect(answer.body).toMatch(new RegExp(`^scrape of ${INSTANCE_ID} failed: .+\\n$`));
     expect(answer.body).toMatch(c.reason);
@@ -184,7 +186,7 @@ describe("failure details", () => {
     });
     const proxy = await proxyFor(target.url, "strict");
     const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toContain(
       `302 Found redirecting to ${elsewhere.url}/metrics; redirects are not followed`,
     );

@@ -157,6 +157,8 @@ export async function startProxy(
 
 export interface Answer {
   status: number;
+  /** The reason phrase of the status line. */
+  statusMessage: string;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -173,6 +175,7 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
         if (!res.complete) return reject(new Error("response incomplete"));
         resolve({
           status: res.statusCode ?? 0,
+          statusMessage: res.statusMessage ?? "",
           headers: res.headers,
           body: Buffer.concat(chunks).toString("utf8"),
         });

@@ -78,7 +78,7 @@ describe("HTTPS targets", () => {
     const target = await startServer(serve(BODY, OM), { key: trusted.private, cert: trusted.cert });
     const proxy = await startProxy(instanceFor(`${target.url}/m`));
     const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toMatch(/TLS handshake with target 127\.0\.0\.1:\d+ failed: [A-Z_]+/);
   });
 });
@@ -119,7 +119,7 @@ describe("OAuth2XSUAACertificate", () => {
       dispatcherOptions: { ca: [trusted.cert] },
     });
     const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toContain("no token for authenticator OAuth2XSUAACertificate (global): ");
     expect(target.requests).toHaveLength(0);
   });
@@ -137,7 +137,7 @@ describe("OAuth2XSUAACertificate", () => {
     );
     const proxy = await startProxy(instanceFor(`${target.url}/m`), { config });
     const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(503);
+    expect(answer.status).toBe(502);
     expect(answer.body).toContain("unusable client_certificates/client_key");
     expect(answer.body).not.toContain("not-a-key");
     expect(proxy.rawLogs()).not.toContain("not-a-key");

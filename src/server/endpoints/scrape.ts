@@ -41,9 +41,15 @@ export async function serveScrape(ctx: EndpointContext): Promise<void> {
   }
   const max = deps.config.promregator.scraping.maxConcurrent;
   if (scrapeSlots.inFlight >= max) {
-    return sendText(req, res, 503, `Promregator saturated: ${max} scrapes in flight; retry later`, {
-      "retry-after": "1",
-    });
+    return sendText(
+      req,
+      res,
+      503,
+      `Too many scrapes in flight (${max}): Promregator is saturated; retry later`,
+      {
+        "retry-after": "1",
+      },
+    );
   }
   scrapeSlots.inFlight++;
   try {
