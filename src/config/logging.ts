@@ -77,7 +77,7 @@ function moduleOf(logger: string): LogModule | "all" | undefined {
 export function bindLogging(source: PropertySource, warnings: string[]): LoggingConfig {
   const modules: LoggingConfig["modules"] = {};
   /** The logger that set each module, so that the broader (package) setting wins over a class-level one. */
-  const setBy = new Map<LogModule, string>();
+  const setBy = new Map<LogModule, { logger: string; prop: Property }>();
   let root: string | undefined;
   let promregator: string | undefined;
   const entries = [...source.props].filter(([canonical]) => canonical.startsWith(PREFIX)).sort();
@@ -101,16 +101,16 @@ export function bindLogging(source: PropertySource, warnings: string[]): Logging
       );
     } else if (module !== "all") {
       const earlier = setBy.get(module);
-      if (earlier === undefined || logger.length < earlier.length) {
+      if (earlier === undefined || logger.length < earlier.logger.length) {
         modules[module] = level;
-        setBy.set(module, logger);
+        setBy.set(module, { logger, prop });
       }
     }
   }
-  for (const [module, logger] of setBy) {
-    if (moduleOf(logger) === module && logger.split(".").length > 4) {
+  for (const [module, { logger, prop }] of setBy) {
+    if (logger.split(".").length > 4) {
       warnings.push(
-        `${describeKey(`${PREFIX}${logger}`, source.get(`${PREFIX}${logger}`)?.origin)} sets the level of the whole ${module} module (loggers here are per module, not per class)`,
+        `${describeKey(prop.key, prop.origin)} sets the level of the whole ${module} module (loggers here are per module, not per class)`,
       );
     }
   }

@@ -52,7 +52,9 @@ describe("logging.level.<logger> (Spring Boot's per-logger levels)", () => {
       `${MINIMAL_CF}logging.level.org.cloudfoundry.promregator.cfaccessor.ReactiveCFAccessorImpl: DEBUG\n`,
     );
     expect(config.logging.modules).toEqual({ cf: "debug" });
-    expect(warnings[0]).toMatch(/sets the level of the whole cf module/);
+    expect(warnings).toEqual([
+      "logging.level.org.cloudfoundry.promregator.cfaccessor.ReactiveCFAccessorImpl (promregator.yml:5) sets the level of the whole cf module (loggers here are per module, not per class)",
+    ]);
   });
 
   it("reads LOGGING_LEVEL_... variables, underscores standing for dots", () => {
