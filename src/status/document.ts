@@ -1,4 +1,4 @@
-import type { DiscoveredInstance, DiscoverySnapshot } from "../discovery/types.js";
+import type { DiscoveredInstance, DiscoverySnapshot, NoInstancesKind } from "../discovery/types.js";
 import { toError } from "../errors.js";
 import type { InstanceIdentity } from "../metrics/types.js";
 import { redactSecrets } from "../redact.js";
@@ -103,12 +103,27 @@ function instanceStatus(
   return status;
 }
 
+/** Short phrases for the kinds of "no instances" (discovery/types.ts NoInstancesKind). */
+const WHY: Record<NoInstancesKind, string> = {
+  "cc-error": "Cloud Controller error",
+  "no-matching-app": "no matching app",
+  "no-route": "no route",
+  "no-http-route": "no HTTP route",
+  "no-web-process": "no single web process",
+  "scaled-to-zero": "scaled to 0 instances",
+};
+
 function targetStatus(report: DiscoverySnapshot["targets"][number]): TargetStatus {
+  const problem = report.problem !== undefined ? redactSecrets(report.problem) : undefined;
+  const kind = report.kind;
   return {
     targetIndex: report.targetIndex,
     description: report.description,
     instances: report.instances,
-    ...(report.problem !== undefined && { problem: redactSecrets(report.problem) }),
+    ...(problem !== undefined && { problem }),
+    ...(kind !== undefined && {
+      why: { kind, text: kind === "cc-error" && problem ? `${WHY[kind]}: ${problem}` : WHY[kind] },
+    }),
   };
 }
 

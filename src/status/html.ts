@@ -140,7 +140,7 @@ function targetsTable(doc: StatusDocument): string {
   }
   const rows = targets.map((t) => {
     const bad = t.problem !== undefined || t.instances === 0;
-    return `<tr${bad ? ' class="bad"' : ""}><td class="num">${e(t.targetIndex)}</td><th scope="row"><code>${e(t.description)}</code></th><td class="num">${e(t.instances)}</td><td class="problem">${t.problem === undefined ? "–" : e(t.problem)}</td></tr>`;
+    return `<tr${bad ? ' class="bad"' : ""}><td class="num">${e(t.targetIndex)}</td><th scope="row"><code>${e(t.description)}</code></th><td class="num">${e(t.instances)}</td><td class="problem">${t.problem === undefined ? "–" : `${t.why ? `<strong>${e(t.why.kind === "cc-error" ? "Cloud Controller error" : t.why.text)}</strong>: ` : ""}${e(t.problem)}`}</td></tr>`;
   });
   return `${head}
 <div class="table-wrap"><table>

@@ -1,4 +1,4 @@
-import type { DiscoverySnapshot } from "../discovery/types.js";
+import type { DiscoverySnapshot, NoInstancesKind } from "../discovery/types.js";
 import type { CacheStats, InstanceIdentity } from "../metrics/types.js";
 import type { LastScrape } from "./scrape-log.js";
 
@@ -36,7 +36,13 @@ export interface TargetStatus {
   targetIndex: number;
   description: string;
   instances: number;
+  /** The details: what matched nothing, or the Cloud Controller error with its cause. */
   problem?: string;
+  /**
+   * Why the target has no instances (with "cc-error": why it only keeps its previous ones), as a kind and a
+   * short phrase: "no HTTP route", "no matching app", "Cloud Controller error: <cause>", ...
+   */
+  why?: { kind: NoInstancesKind; text: string };
 }
 
 export interface ScrapeStatus {
