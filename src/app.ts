@@ -5,6 +5,7 @@ import type { Config } from "./config/types.js";
 import { discoveryScheme, followDiscoveryFile } from "./discovery/document.js";
 import { createDiscoveryService } from "./discovery/service.js";
 import type { DiscoveryDiagnostics, DiscoveryReader } from "./discovery/types.js";
+import { createLandscapeLog } from "./landscape-log.js";
 import type { Logger } from "./log.js";
 import { readInstanceIdentity } from "./metrics/identity.js";
 import { createOwnMetrics } from "./metrics/index.js";
@@ -95,6 +96,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   // The status page's last scrape per instance; it forgets instances that discovery no longer knows.
   const scrapeLog = new ScrapeLog();
   const stopScrapeLog = discovery.onSnapshot((snapshot) => scrapeLog.retain(snapshot));
+  const stopLandscapeLog = discovery.onSnapshot(createLandscapeLog(logger));
   const scrapeReporter = {
     recordScrape(report: ScrapeReport) {
       metrics.recordScrape(report);
@@ -159,6 +161,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
       await server.close();
       await discovery.stop();
       stopScrapeLog();
+      stopLandscapeLog();
       await stopDiscoveryFile?.();
       await Promise.allSettled([scrape.close(), cf.close()]);
     },
