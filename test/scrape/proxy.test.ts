@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
+import { generate } from "selfsigned";
 import { afterEach, describe, expect, it } from "vitest";
 import { get, instanceFor, OM, serve, startProxy, startServer, testConfig } from "./helpers.js";
 
@@ -19,13 +20,36 @@ afterEach(async () => {
   }
 });
 
-/** A minimal HTTP proxy that tunnels CONNECT requests and records their authorities. */
-async function startHttpProxy(): Promise<{ port: number; tunnels: string[] }> {
+interface HttpProxy {
+  port: number;
+  /** Authorities of CONNECT requests. */
+  tunnels: string[];
+  /** Absolute-form request targets of plain requests, with their Host header. */
+  forwarded: { url: string; host: string | undefined }[];
+  /** Client connections accepted. */
+  connections: number;
+}
+
+/** A minimal HTTP proxy: forwards absolute-form requests and tunnels CONNECT requests, recording both. */
+async function startHttpProxy(): Promise<HttpProxy> {
   const tunnels: string[] = [];
-  const server = http.createServer((_req, res) => {
-    res.writeHead(405);
-    res.end();
+  const forwarded: HttpProxy["forwarded"] = [];
+  const server = http.createServer((req, res) => {
+    if (!req.url?.startsWith("http://")) {
+      res.writeHead(405);
+      res.end();
+      return;
+    }
+    forwarded.push({ url: req.url, host: req.headers.host });
+    const upstream = http.request(req.url, { headers: req.headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    upstream.end();
   });
+  const proxy: HttpProxy = { port: 0, tunnels, forwarded, connections: 0 };
+  server.on("connection", () => proxy.connections++);
   server.on("connect", (req: http.IncomingMessage, client: net.Socket) => {
     tunnels.push(String(req.url));
     const [host, port] = String(req.url).split(":");
@@ -46,19 +70,54 @@ async function startHttpProxy(): Promise<{ port: number; tunnels: string[] }> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   proxyServer = server;
-  return { port: (server.address() as AddressInfo).port, tunnels };
+  proxy.port = (server.address() as AddressInfo).port;
+  return proxy;
 }
 
 describe("promregator.scraping.proxy", () => {
-  it("sends every scrape through the configured HTTP proxy", async () => {
-    const target = await startServer(serve("# TYPE a gauge\na 1\n# EOF\n", OM));
+  it("sends plain-HTTP scrapes of every route in absolute form over the proxy's shared connections", async () => {
+    const routes = await Promise.all(
+      [1, 2, 3].map(() => startServer(serve("# TYPE a gauge\na 1\n# EOF\n", OM))),
+    );
     const httpProxy = await startHttpProxy();
     const config = testConfig({ proxy: { host: "127.0.0.1", port: httpProxy.port } });
-    const proxy = await startProxy(instanceFor(`${target.url}/metrics`), { config });
-    const answer = await get(`${proxy.url}/x`);
-    expect(answer.status).toBe(200);
+    const proxy = await startProxy(
+      (req) => instanceFor(`${routes[Number(req.url?.slice(1))].url}/metrics?x=1`),
+      {
+        config,
+      },
+    );
+    for (const round of [1, 2]) {
+      for (const i of [0, 1, 2]) expect((await get(`${proxy.url}/${i}`)).status, `round ${round}`).toBe(200);
+    }
+    expect(httpProxy.tunnels).toEqual([]);
+    expect(httpProxy.forwarded.slice(0, 3)).toEqual(
+      routes.map((r) => ({ url: `${r.url}/metrics?x=1`, host: `127.0.0.1:${r.port}` })),
+    );
+    // Six scrapes of three routes, one after the other: one kept-alive connection to the proxy.
+    expect(httpProxy.connections).toBe(1);
+    expect(routes[0].requests[0]["x-cf-app-instance"]).toBe("6c1d3e2a-0b1f-4c55-8d6e-7f8a9b0c1d2e:1");
+  });
+
+  it("tunnels HTTPS scrapes through the proxy with CONNECT", async () => {
+    const pems = await generate([{ name: "commonName", value: "route" }], {
+      keyType: "ec",
+      algorithm: "sha256",
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+    });
+    const target = await startServer(serve("# TYPE a gauge\na 1\n# EOF\n", OM), {
+      key: pems.private,
+      cert: pems.cert,
+    });
+    const httpProxy = await startHttpProxy();
+    const config = testConfig({ proxy: { host: "127.0.0.1", port: httpProxy.port } });
+    const proxy = await startProxy(instanceFor(`${target.url}/metrics`), {
+      config,
+      dispatcherOptions: { ca: pems.cert },
+    });
+    expect((await get(`${proxy.url}/x`)).status).toBe(200);
     expect(httpProxy.tunnels).toEqual([`127.0.0.1:${target.port}`]);
-    expect(target.requests[0]["x-cf-app-instance"]).toBe("6c1d3e2a-0b1f-4c55-8d6e-7f8a9b0c1d2e:1");
+    expect(httpProxy.forwarded).toEqual([]);
   });
 
   it("connects directly when the proxy port is 0", async () => {
