@@ -20,6 +20,7 @@ import { LandscapeStore } from "./model/store.js";
 import { createRouterHandler } from "./router/router.js";
 import { simulatorCertificate } from "./tls.js";
 import type { RunningSimulator, SimulatorAdmin, SimulatorOptions } from "./types.js";
+import { UaaPolicy } from "./uaa/policy.js";
 import { TokenIssuer } from "./uaa/tokens.js";
 
 export { deriveGuid } from "./guid.js";
@@ -113,6 +114,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
     accounts: {
       users: new Map(users.map((u) => [u.username, u.password])),
       clients: new Map([["cf", ""], ...clients.map((c): [string, string] => [c.clientId, c.clientSecret])]),
+      policy: new UaaPolicy(opts.uaa ?? landscape.uaa),
     },
     limiter,
     failures: new FailureInjector(),

@@ -1,4 +1,5 @@
 /** A CF landscape for the simulator, as written in YAML (see simulator/landscapes/*.yml). */
+import type { UaaPolicySpec, UaaUserState } from "./uaa/policy.js";
 
 export type MetricsFormat = "text" | "openmetrics";
 
@@ -73,6 +74,8 @@ export interface LandscapeSpec {
   orgs: OrgSpec[];
   /** Faults of CC list answers from the start (also settable through the admin API). */
   listFaults?: CcListFaults;
+  /** Token endpoint behaviour: accepted client authentication methods, user lockout. */
+  uaa?: UaaPolicySpec;
 }
 
 /** Faults of Cloud Controller list answers, as real CCs and their load balancers show them. */
@@ -109,6 +112,8 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Reported CC v3 API version (default "3.180.0"). */
   apiVersion?: string;
+  /** Token endpoint policy; overrides `landscape.uaa`. */
+  uaa?: UaaPolicySpec;
 }
 
 export interface RunningSimulator {
@@ -135,6 +140,10 @@ export interface SimulatorAdmin {
   removeApp(appGuid: string): void;
   /** Invalidate every issued token. */
   revokeTokens(): void;
+  /** Replace the token endpoint's client authentication and lockout policy. */
+  setUaaPolicy(spec: UaaPolicySpec): void;
+  /** Failed password logins of a user and whether it is locked now. */
+  uaaUser(username: string): UaaUserState;
   /** Lifetime of access tokens issued from now on, seconds (fractions allowed). */
   setTokenLifetime(seconds: number): void;
   /** Fail the next n CC requests (matching pathPrefix if given) with this status. */

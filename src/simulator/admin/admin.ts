@@ -3,6 +3,7 @@ import type { SimContext } from "../context.js";
 import type { RateLimitSpec } from "../control/ratelimit.js";
 import { parseAppSpec, parseBehaviour } from "../landscape/load.js";
 import type { AppSpec, CcListFaults, FailureSpec, InstanceBehaviour, SimulatorAdmin } from "../types.js";
+import type { UaaPolicySpec } from "../uaa/policy.js";
 
 /** The in-process admin: every mutation goes through the store so CC answers and the router agree. */
 export function createAdmin(
@@ -22,6 +23,8 @@ export function createAdmin(
     addApp: (spaceGuid: string, app: AppSpec) => ctx.store.addApp(spaceGuid, parseAppSpec(app)).guid,
     removeApp: (appGuid: string) => ctx.store.removeApp(appGuid),
     revokeTokens: () => ctx.issuer.revokeAll(),
+    setUaaPolicy: (spec: UaaPolicySpec) => ctx.accounts.policy.set(spec),
+    uaaUser: (username: string) => ctx.accounts.policy.userState(username),
     setTokenLifetime: (seconds: number) => {
       if (!(seconds > 0))
         throw new Error(`token lifetime must be a positive number of seconds, got ${String(seconds)}`);
@@ -49,6 +52,7 @@ export function createAdmin(
       ctx.limiter.set(initial.rateLimit);
       ctx.listFaults = initial.listFaults;
       ctx.counters.reset();
+      ctx.accounts.policy.clear();
     },
   };
 }

@@ -13,6 +13,8 @@ import type { SimulatorAdmin } from "../types.js";
  *   DELETE /admin/apps/:guid
  *   GET    /admin/apps?name=x                      -> {"guid","spaceGuid"} or 404
  *   POST   /admin/revoke
+ *   POST   /admin/uaa-policy                      {"clientAuth"?, "lockout"?: {"lockoutAfterFailures", ...}}
+ *   GET    /admin/uaa-users/:name                  -> {"failedLogins", "locked"}
  *   POST   /admin/token-lifetime                   {"seconds": n}
  *   POST   /admin/failures                         {"count","status","pathPrefix"?,"kind"?}
  *   POST   /admin/latency                          {"ms": n}
@@ -55,6 +57,8 @@ export async function handleAdminRequest(
     ["DELETE", /^\/admin\/apps\/([^/]+)$/, (m) => admin.removeApp(m[1])],
     ["GET", /^\/admin\/apps$/, () => admin.findApp(url.searchParams.get("name") ?? "") ?? null],
     ["POST", /^\/admin\/revoke$/, () => admin.revokeTokens()],
+    ["POST", /^\/admin\/uaa-policy$/, () => admin.setUaaPolicy(body as never)],
+    ["GET", /^\/admin\/uaa-users\/([^/]+)$/, (m) => admin.uaaUser(decodeURIComponent(m[1]))],
     ["POST", /^\/admin\/token-lifetime$/, () => admin.setTokenLifetime(body.seconds as number)],
     ["POST", /^\/admin\/failures$/, () => admin.injectFailures(body as never)],
     ["POST", /^\/admin\/latency$/, () => admin.setLatency(body.ms as number)],

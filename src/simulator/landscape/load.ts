@@ -48,6 +48,17 @@ const app = z.strictObject({
   instanceBehaviour: z.record(z.string().regex(/^\d+$/, "must be an instance index"), behaviour).optional(),
 });
 
+const uaaPolicy = z.strictObject({
+  clientAuth: z.enum(["client_secret_basic", "client_secret_post", "both"]).optional(),
+  lockout: z
+    .strictObject({
+      lockoutAfterFailures: z.number().int().min(1),
+      countFailuresWithinSeconds: z.number().positive(),
+      lockoutPeriodSeconds: z.number().positive(),
+    })
+    .optional(),
+});
+
 const landscapeSchema = z.strictObject({
   domains: z
     .array(
@@ -80,6 +91,7 @@ const landscapeSchema = z.strictObject({
       failKeys: z.array(z.string()).optional(),
     })
     .optional(),
+  uaa: uaaPolicy.optional(),
 });
 
 function check<T>(schema: z.ZodType<T>, input: unknown, source: string): T {

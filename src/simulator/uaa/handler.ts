@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { headerValue, readBody, sendJson } from "../http/util.js";
+import { LOCKED_MESSAGE, type UaaPolicy } from "./policy.js";
 import type { TokenIssuer } from "./tokens.js";
 
 export interface UaaAccounts {
   users: Map<string, string>;
   /** clientId -> secret; "cf" with an empty secret always exists. */
   clients: Map<string, string>;
+  policy: UaaPolicy;
 }
 
 /** The cf CLI's public client: password and refresh_token grants only. */
@@ -33,28 +35,37 @@ function badClient(res: ServerResponse): void {
   });
 }
 
-/** Client credentials from the Basic header (preferred, as UAA's filter runs first) or the form body. */
+/**
+ * Client credentials from the Basic header (preferred, as UAA's filter runs first) or the form body, each only
+ * when the policy accepts that method; the public client "cf" is accepted either way.
+ */
 function clientCredentials(
   req: IncomingMessage,
   form: URLSearchParams,
+  policy: UaaPolicy,
 ): { id: string; secret: string } | undefined {
+  const fromHeader = basicClient(req);
+  if (fromHeader && (fromHeader.id === CF_CLIENT || policy.accepts("client_secret_basic"))) return fromHeader;
+  const id = form.get("client_id");
+  if (id === null || (id !== CF_CLIENT && !policy.accepts("client_secret_post"))) return undefined;
+  return { id, secret: form.get("client_secret") ?? "" };
+}
+
+function basicClient(req: IncomingMessage): { id: string; secret: string } | undefined {
   const auth = headerValue(req, "authorization");
   if (auth && /^basic /i.test(auth)) {
     const decoded = Buffer.from(auth.slice(6).trim(), "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 0) return undefined;
-    // Spring decodes URL-encoded client credentials in the Basic header.
+    // UAA form-decodes the client id and secret of the Basic header (RFC 6749 §2.3.1), "+" included.
+    const formDecode = (v: string) => decodeURIComponent(v.replace(/\+/g, " "));
     try {
-      return {
-        id: decodeURIComponent(decoded.slice(0, colon)),
-        secret: decodeURIComponent(decoded.slice(colon + 1)),
-      };
+      return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
     } catch {
       return undefined;
     }
   }
-  const id = form.get("client_id");
-  return id === null ? undefined : { id, secret: form.get("client_secret") ?? "" };
+  return undefined;
 }
 
 /** POST <uaa>/oauth/token with the password, client_credentials and refresh_token grants. */
@@ -80,8 +91,13 @@ export async function handleTokenRequest(
     return;
   }
   const form = new URLSearchParams(body);
-  const client = clientCredentials(req, form);
-  if (!client || accounts.clients.get(client.id) !== client.secret) {
+  const client = clientCredentials(req, form, accounts.policy);
+  if (!client) {
+    // Credentials were sent, but not in a way this token endpoint accepts (RFC 6749 §5.2).
+    oauthError(res, 401, "invalid_client", "Client authentication failed");
+    return;
+  }
+  if (accounts.clients.get(client.id) !== client.secret) {
     badClient(res);
     return;
   }
@@ -104,7 +120,12 @@ export async function handleTokenRequest(
     case "password": {
       const username = form.get("username") ?? "";
       const password = form.get("password") ?? "";
+      if (accounts.policy.isLocked(username)) {
+        oauthError(res, 401, "unauthorized", LOCKED_MESSAGE);
+        return;
+      }
       if (!accounts.users.has(username) || accounts.users.get(username) !== password) {
+        accounts.policy.loginFailed(username);
         oauthError(res, 401, "invalid_client", "Bad credentials");
         return;
       }
