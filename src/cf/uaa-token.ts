@@ -1,8 +1,25 @@
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
+import {
+  applyClientAuth,
+  ClientAuthChoice,
+  type ClientAuthMethod,
+  isInvalidClient,
+} from "../oauth2/client-auth.js";
+import { redactSecrets } from "../redact.js";
 import { UaaError } from "./errors.js";
 import { describeNetworkError, type HttpResponse, RequestTimeoutError, sendOnce } from "./http.js";
+import {
+  afterAcceptance,
+  afterRefusal,
+  DEFAULT_LOGIN_BACKOFF,
+  isCredentialRejection,
+  type LoginBackoffPolicy,
+  type LoginBackoffState,
+  NO_REFUSALS,
+  nextLoginAt,
+} from "./login-backoff.js";
 import { realTime, type TimeSource } from "./rate-limiter.js";
 
 /** UAA has no timeout key in promregator.yml; the Java client gave up on a token after about 5 s. */
@@ -35,7 +52,12 @@ export interface UaaTokenProviderDeps {
   timeoutMs?: number;
   /** Called for every token request sent (for counters). */
   onRequest?: (grantType: string) => void;
+  /** When to log in again after UAA refused a login; tests shorten it. */
+  loginBackoff?: LoginBackoffPolicy;
 }
+
+/** How the client authenticates a token request: the cf CLI's public client, or a configured client's method. */
+type ClientAuth = "cf-public" | ClientAuthMethod;
 
 /** Picks the login grant from the configuration; client credentials win when both are set. */
 export function grantFromConfig(config: CfConfig): Grant {
@@ -52,7 +74,9 @@ export function grantFromConfig(config: CfConfig): Grant {
 
 /**
  * Holds one access token for all CC requests. Only one token request is in flight at a time;
- * concurrent callers share its result.
+ * concurrent callers share its result. Every login (password or client_credentials grant) passes one
+ * backoff: after UAA refused one, the next is sent only when login-backoff.ts allows, whatever asks for a
+ * token in between (discovery refreshes, a CC 401, cache invalidation); until then the refusal is repeated.
  */
 export class UaaTokenProvider {
   private held?: HeldToken;
@@ -62,6 +86,11 @@ export class UaaTokenProvider {
   private readonly credentialsProblem?: UaaError;
   private readonly time: TimeSource;
   private readonly timeoutMs: number;
+  private readonly backoffPolicy: LoginBackoffPolicy;
+  private backoff: LoginBackoffState = NO_REFUSALS;
+  /** The latest refusal, repeated (with its next try) while the backoff holds. */
+  private refusal?: UaaError;
+  private readonly clientAuth: ClientAuthChoice;
 
   constructor(private readonly deps: UaaTokenProviderDeps) {
     let grant: Grant = { kind: "password", username: "", password: "" };
@@ -73,6 +102,8 @@ export class UaaTokenProvider {
     this.grant = grant;
     this.time = deps.time ?? realTime;
     this.timeoutMs = deps.timeoutMs ?? DEFAULT_UAA_TIMEOUT_MS;
+    this.backoffPolicy = deps.loginBackoff ?? DEFAULT_LOGIN_BACKOFF;
+    this.clientAuth = new ClientAuthChoice(deps.config.token_endpoint_auth_method);
   }
 
   /** The value for the Authorization header, fetching or renewing the token when needed. */
@@ -96,28 +127,72 @@ export class UaaTokenProvider {
     const refreshToken = this.held?.refreshToken;
     if (refreshToken) {
       try {
-        return await this.request({ grant_type: "refresh_token", refresh_token: refreshToken });
+        return await this.request(
+          { grant_type: "refresh_token", refresh_token: refreshToken },
+          this.grant.kind === "password" ? "cf-public" : this.clientAuth.method(),
+        );
       } catch (err) {
         // An expired or revoked refresh token is normal after a long idle time; log in again.
         this.deps.logger.debug({ reason: (err as Error).message }, "token refresh failed, logging in again");
       }
     }
     this.held = undefined;
-    return this.request(this.loginForm());
+    return this.login();
   }
 
-  private loginForm(): Record<string, string> {
-    if (this.grant.kind === "client_credentials") {
-      return {
-        grant_type: "client_credentials",
-        client_id: this.grant.clientId,
-        client_secret: this.grant.clientSecret,
-      };
+  /** A login with the configured credentials, unless the backoff after a refused one still holds. */
+  private async login(): Promise<string> {
+    const at = nextLoginAt(this.backoff, this.backoffPolicy);
+    if (this.refusal && at > this.time.now()) throw this.withNextTry(this.refusal, at);
+    let token: string;
+    try {
+      token = await this.loginOnce();
+    } catch (err) {
+      if (!(err instanceof UaaError) || !isRefusal(err.status)) throw err;
+      this.backoff = afterRefusal(this.backoff, this.time.now(), this.backoffPolicy);
+      this.refusal = err;
+      const refused = this.withNextTry(err, nextLoginAt(this.backoff, this.backoffPolicy));
+      // The caller's failure log warns about the first refusal; later ones, minutes apart, are news too.
+      const level = this.backoff.inARow > 1 ? "warn" : "debug";
+      this.deps.logger[level](
+        { status: err.status, error: err.error, refusalsInARow: this.backoff.inARow },
+        refused.message,
+      );
+      throw refused;
     }
-    return { grant_type: "password", username: this.grant.username, password: this.grant.password };
+    this.backoff = afterAcceptance(this.backoff);
+    this.refusal = undefined;
+    return token;
   }
 
-  private async request(form: Record<string, string>): Promise<string> {
+  /** One login; a client switches its authentication method once when UAA says `invalid_client`. */
+  private async loginOnce(): Promise<string> {
+    if (this.grant.kind === "password") {
+      return this.request(
+        { grant_type: "password", username: this.grant.username, password: this.grant.password },
+        "cf-public",
+      );
+    }
+    const clientId = this.grant.clientId;
+    return this.clientAuth.request(
+      (method) => this.request({ grant_type: "client_credentials" }, method),
+      (err) => err instanceof UaaError && err.status !== undefined && isInvalidClient(err.status, err.error),
+      (from, to) =>
+        this.deps.logger.info(
+          { client: clientId, refused: from, next: to },
+          "UAA refused the client authentication; trying the other method once",
+        ),
+    );
+  }
+
+  private withNextTry(err: UaaError, at: number): UaaError {
+    return new UaaError(`${err.message}; next try at ${new Date(at).toISOString()}`, {
+      status: err.status,
+      error: err.error,
+    });
+  }
+
+  private async request(form: Record<string, string>, auth: ClientAuth): Promise<string> {
     const loginUrl = await this.deps.resolveLoginUrl();
     const url = `${loginUrl.replace(/\/+$/, "")}/oauth/token`;
     const headers: Record<string, string> = {
@@ -125,14 +200,13 @@ export class UaaTokenProvider {
       accept: "application/json",
     };
     const body = new URLSearchParams(form);
-    if (this.grant.kind === "password") {
+    if (auth === "cf-public") {
       // Same as the Java client: basic header for client "cf" and the client fields in the body too.
       headers.authorization = CF_CLIENT_BASIC;
       body.set("client_id", "cf");
       body.set("client_secret", "");
-    } else if (form.grant_type === "refresh_token") {
-      body.set("client_id", this.grant.clientId);
-      body.set("client_secret", this.grant.clientSecret);
+    } else if (this.grant.kind === "client_credentials") {
+      applyClientAuth(auth, { id: this.grant.clientId, secret: this.grant.clientSecret }, headers, body);
     }
     const res = await this.send(url, headers, body.toString(), form.grant_type);
     const token = this.parseToken(res, url);
@@ -211,11 +285,17 @@ export class UaaTokenProvider {
     const reason = this.redact([error, description && `(${description})`].filter(Boolean).join(" "));
     const who =
       this.grant.kind === "password" ? `user "${this.grant.username}"` : `client "${this.grant.clientId}"`;
-    if (status === 400 || status === 401 || status === 403) {
-      return new UaaError(`UAA rejected the credentials for ${who}: ${reason || `status ${status}`}`, {
+    if (isCredentialRejection(status, error, description)) {
+      return new UaaError(`CF rejected the credentials for ${who}: ${reason || `status ${status}`}`, {
         status,
         error,
       });
+    }
+    if (isRefusal(status)) {
+      return new UaaError(
+        `UAA refused the login of ${who} with status ${status}${reason ? `: ${reason}` : ""}`,
+        { status, error },
+      );
     }
     return new UaaError(
       `UAA at ${originOf(url)} answered ${status} to the token request for ${who}${reason ? `: ${reason}` : ""}`,
@@ -223,11 +303,19 @@ export class UaaTokenProvider {
     );
   }
 
-  /** UAA texts are echoed into messages; make sure a secret can never ride along. */
+  /** UAA texts are echoed into messages; make sure a secret or token can never ride along. */
   private redact(text: string): string {
     const secret = this.grant.kind === "password" ? this.grant.password : this.grant.clientSecret;
-    return secret.length >= 3 ? text.split(secret).join("***") : text;
+    return redactSecrets(text, [secret]);
   }
+}
+
+/**
+ * A 4xx answer to a login will not change by itself (wrong credentials, a locked user, a client without the
+ * grant), so the login backs off; 408 and 429 are UAA's trouble and keep the short retry.
+ */
+function isRefusal(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 function originOf(url: string): string {

@@ -1,6 +1,7 @@
 /** Assembles the effective Config from the merged properties, with the checks that span several keys. */
 import { existsSync } from "node:fs";
 import { normaliseLevel } from "../log.js";
+import { CLIENT_AUTH_SETTINGS } from "../oauth2/client-auth.js";
 import { bindAuthenticators } from "./authenticators.js";
 import { ConfigError, describeKey } from "./errors.js";
 import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
@@ -154,6 +155,9 @@ function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig 
   if (password !== undefined) cf.password = password;
   if (client_id !== undefined) cf.client_id = client_id;
   if (client_secret !== undefined) cf.client_secret = client_secret;
+  if (s.isSet("cf.token_endpoint_auth_method")) {
+    cf.token_endpoint_auth_method = s.oneOf("cf.token_endpoint_auth_method", CLIENT_AUTH_SETTINGS);
+  }
   const proxy = readProxy(s, "cf.proxy", warnings);
   if (proxy) cf.proxy = proxy;
   const poolSize = s.optInt("cf.connectionPool.size");

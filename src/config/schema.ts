@@ -2,6 +2,7 @@
  * Every key of promregator.yml we read, with its type and the Java version's default. The same table drives
  * environment overrides, placeholder strictness and the unknown-key warning, so a key added here is complete.
  */
+import { CLIENT_AUTH_SETTINGS } from "../oauth2/client-auth.js";
 import { CACHE_LAYERS, type CacheLayer, FAILURE_MODES, INBOUND_AUTH, LOG_LEVELS } from "./types.js";
 import type { ScalarKind, ScalarValue } from "./values.js";
 
@@ -19,6 +20,7 @@ const port: ScalarKind = { type: "int", min: 0, max: 65535 };
 const positive: ScalarKind = { type: "int", min: 1 };
 const nonNegative: ScalarKind = { type: "int", min: 0 };
 const inboundAuth: ScalarKind = { type: "enum", values: INBOUND_AUTH };
+const clientAuth: ScalarKind = { type: "enum", values: CLIENT_AUTH_SETTINGS };
 const logLevel: ScalarKind = { type: "enum", values: LOG_LEVELS };
 
 /** Keys `<prefix>.<name>` for each name, typed with their literal paths. */
@@ -55,6 +57,7 @@ const TABLE = [
   { path: "cf.password", kind: str, secret: true },
   { path: "cf.client_id", kind: str },
   { path: "cf.client_secret", kind: str, secret: true },
+  { path: "cf.token_endpoint_auth_method", kind: clientAuth, default: "auto" },
   { path: "cf.skipSslValidation", kind: bool, default: false },
   { path: "cf.proxy.host", kind: str },
   { path: "cf.proxy.port", kind: port, default: 0 },
@@ -211,6 +214,7 @@ export const AUTHENTICATOR_FIELDS: readonly TreeField[] = [
   { path: "oauth2xsuaaBasic.client_secret", kind: str, secret: true },
   // A list is joined with commas, as Spring converts a list bound to a string.
   { path: "oauth2xsuaaBasic.scopes", kind: { type: "list" } },
+  { path: "oauth2xsuaaBasic.token_endpoint_auth_method", kind: clientAuth },
   { path: "oauth2xsuaaCertificate.tokenServiceCertURL", kind: str },
   { path: "oauth2xsuaaCertificate.client_id", kind: str },
   { path: "oauth2xsuaaCertificate.client_certificates", kind: str },

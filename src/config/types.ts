@@ -3,6 +3,8 @@
  * durations keep the unit the Java key uses (seconds for cache.*, milliseconds for request/scraping timeouts).
  */
 
+import type { ClientAuthSetting } from "../oauth2/client-auth.js";
+
 /** Inbound authentication of an endpoint group. */
 export const INBOUND_AUTH = ["NONE", "BASIC"] as const;
 export type InboundAuth = (typeof INBOUND_AUTH)[number];
@@ -21,6 +23,8 @@ export interface CfConfig {
   /** Client-credentials login instead of the password grant (not in the Java version). */
   client_id?: string;
   client_secret?: string;
+  /** How a client_credentials login authenticates the client (RFC 6749 §2.3.1); `auto` when not set. */
+  token_endpoint_auth_method?: ClientAuthSetting;
   skipSslValidation: boolean;
   proxy?: { host: string; port: number };
   cache: {
@@ -69,7 +73,13 @@ export interface AuthenticatorConfig {
   id?: string;
   type: AuthenticatorType;
   basic?: { username?: string; password?: string };
-  oauth2xsuaaBasic?: { tokenServiceURL: string; client_id: string; client_secret: string; scopes?: string };
+  oauth2xsuaaBasic?: {
+    tokenServiceURL: string;
+    client_id: string;
+    client_secret: string;
+    scopes?: string;
+    token_endpoint_auth_method?: ClientAuthSetting;
+  };
   oauth2xsuaaCertificate?: {
     tokenServiceCertURL: string;
     client_id: string;

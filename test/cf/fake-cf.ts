@@ -114,7 +114,10 @@ const defaultToken: Handler = (req, res, fake) => {
     return issueToken(fake, res);
   }
   if (grant === "client_credentials") {
-    if (form.get("client_id") !== "my-client" || form.get("client_secret") !== "client-secret") {
+    // UAA takes the client from HTTP Basic or from the form body.
+    const basic = `Basic ${Buffer.from("my-client:client-secret").toString("base64")}`;
+    const inBody = form.get("client_id") === "my-client" && form.get("client_secret") === "client-secret";
+    if (req.headers.authorization !== basic && !inBody) {
       return json(res, 401, { error: "unauthorized", error_description: "Bad credentials" });
     }
     return issueToken(fake, res);

@@ -74,10 +74,14 @@ describe("login", () => {
     });
     client = createCloudControllerClient({ config, logger: silentLogger });
     expect(await client.listOrganizations()).toHaveLength(1);
-    const form = new URLSearchParams(fake.requestsTo("/oauth/token", "POST")[0]!.body);
+    // HTTP Basic first (RFC 6749 §2.3.1: every server supports it), accepted by this UAA.
+    const [tokenReq] = fake.requestsTo("/oauth/token", "POST");
+    const form = new URLSearchParams(tokenReq!.body);
     expect(form.get("grant_type")).toBe("client_credentials");
-    expect(form.get("client_id")).toBe("my-client");
-    expect(form.get("client_secret")).toBe("client-secret");
+    expect(tokenReq!.headers.authorization).toBe(
+      `Basic ${Buffer.from("my-client:client-secret").toString("base64")}`,
+    );
+    expect(form.has("client_secret")).toBe(false);
   });
 
   it("reports rejected credentials with the user and UAA's error, never the password", async () => {
@@ -92,10 +96,10 @@ describe("login", () => {
     const err = await client.listOrganizations().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UaaError);
     expect((err as Error).message).toContain(
-      `UAA rejected the credentials for user "${USER}": invalid_client`,
+      `CF rejected the credentials for user "${USER}": invalid_client`,
     );
     expect((err as Error).message).not.toContain(wrong);
-    expect(log.text()).toContain("UAA rejected the credentials");
+    expect(log.text()).toContain("CF rejected the credentials");
     expect(log.text()).not.toContain(wrong);
     // Wrong credentials are not retried.
     expect(fake.requestsTo("/oauth/token", "POST")).toHaveLength(1);
@@ -116,13 +120,13 @@ describe("login", () => {
     for (const r of results) {
       expect(r.status).toBe("rejected");
       const message = (r as PromiseRejectedResult).reason.message as string;
-      expect(message).toBe(
-        'UAA rejected the credentials for client "my-client": unauthorized (Bad credentials for secret ***)',
+      expect(message).toMatch(
+        /^CF rejected the credentials for client "my-client": unauthorized \(Bad credentials for secret \[redacted\]\); next try at /,
       );
     }
     expect(log.text()).not.toContain("top-secret-value");
-    // Both callers shared one token request, and the failure was logged as a warning once.
-    expect(fake.requestsTo("/oauth/token", "POST")).toHaveLength(1);
+    // Both callers shared one login (Basic, then once the form body), and it was logged as a warning once.
+    expect(fake.requestsTo("/oauth/token", "POST")).toHaveLength(2);
     expect(log.lines().filter((l) => l.level === 40)).toHaveLength(1);
   });
 

@@ -111,7 +111,7 @@ describe("against the simulator", () => {
     const c = connect({ password: "not-the-password" });
     const err = await c.listOrganizations().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UaaError);
-    expect((err as Error).message).toMatch(/^UAA rejected the credentials for user "admin": /);
+    expect((err as Error).message).toMatch(/^CF rejected the credentials for user "admin": /);
     expect((err as Error).message).not.toContain("not-the-password");
   });
 

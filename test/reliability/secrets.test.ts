@@ -171,7 +171,7 @@ describe.each(["password", "client"] as const)("no secret leaks (CF %s grant)", 
     ];
     // the error paths ran and were logged
     expect(h.logs.warnings(/^scrape failed$/).length).toBeGreaterThanOrEqual(2);
-    expect(h.logs.warnings(/^UAA rejected the credentials for (user|client) "/).length).toBeGreaterThan(0);
+    expect(h.logs.warnings(/^CF rejected the credentials for (user|client) "/).length).toBeGreaterThan(0);
     expectNoSecrets("the log", h.logs.text(), secrets);
     for (const [where, text] of collected) expectNoSecrets(where, text, secrets);
     // the failures themselves are explained

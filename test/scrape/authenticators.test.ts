@@ -107,12 +107,15 @@ describe("OAuth2XSUAABasic", () => {
     expect((await get(`${proxy.url}/x`)).status).toBe(200);
     expect(tokens.issued()).toBe(1);
     const form = new URLSearchParams(tokens.bodies[0]);
+    // the secret goes as HTTP Basic first (RFC 6749 §2.3.1), which this token service accepts
     expect(Object.fromEntries(form)).toEqual({
       grant_type: "client_credentials",
       client_id: "my-client",
-      client_secret: SECRET,
       scope: "a b c d e",
     });
+    expect(tokens.requests[0].authorization).toBe(
+      `Basic ${Buffer.from(`my-client:${SECRET}`).toString("base64")}`,
+    );
     expect(tokens.requests[0]["content-type"]).toBe("application/x-www-form-urlencoded");
     expect(proxy.rawLogs()).not.toContain(SECRET);
     expect(proxy.rawLogs()).not.toContain("tok-1");

@@ -1,6 +1,12 @@
 import type { Dispatcher } from "undici";
+import { type ClientAuthChoice, isInvalidClient } from "../../oauth2/client-auth.js";
 import { ScrapeFailure } from "../failure.js";
-import { requestClientCredentialsToken, type TokenRequest } from "./token-request.js";
+import {
+  requestClientCredentialsToken,
+  TokenEndpointError,
+  type TokenGrant,
+  type TokenRequest,
+} from "./token-request.js";
 import type { OutboundAuthenticator } from "./types.js";
 
 /** Renew this long before the token expires (Java's margin). */
@@ -11,6 +17,8 @@ const DEFAULT_LIFETIME_MS = 10 * 60_000;
 export interface ClientCredentialsOptions {
   label: string;
   token: TokenRequest;
+  /** How the secret is sent (absent for the certificate variant), remembered across token requests. */
+  clientAuth?: ClientAuthChoice;
   /** Closed with the authenticator (the certificate variant owns a client-certificate agent). */
   ownedDispatcher?: Dispatcher;
   /** epoch ms; injectable so expiry can be tested without waiting. */
@@ -60,9 +68,9 @@ export class ClientCredentialsAuthenticator implements OutboundAuthenticator {
   }
 
   private async fetchToken(): Promise<string> {
-    let grant: Awaited<ReturnType<typeof requestClientCredentialsToken>>;
+    let grant: TokenGrant;
     try {
-      grant = await requestClientCredentialsToken(this.options.token);
+      grant = await this.requestToken();
     } catch (err) {
       const reason = err instanceof ScrapeFailure ? err.reason : String(err);
       throw new ScrapeFailure("auth", `no token for authenticator ${this.label}: ${reason}`);
@@ -73,6 +81,16 @@ export class ClientCredentialsAuthenticator implements OutboundAuthenticator {
     const margin = Math.min(RENEW_MARGIN_MS, lifetime / 2);
     this.cached = { header, renewAt: this.options.clock() + lifetime - margin };
     return header;
+  }
+
+  /** One token request; with `invalid_client`, once more with the other client authentication method. */
+  private requestToken(): Promise<TokenGrant> {
+    const { clientAuth, token } = this.options;
+    if (!clientAuth) return requestClientCredentialsToken(token);
+    return clientAuth.request(
+      (method) => requestClientCredentialsToken({ ...token, clientAuth: method }),
+      (err) => err instanceof TokenEndpointError && isInvalidClient(err.status, err.error),
+    );
   }
 }
 

@@ -3,6 +3,7 @@ import { Agent, type Dispatcher } from "undici";
 import type { AuthenticatorConfig, PromregatorConfig } from "../../config/types.js";
 import type { DiscoveredInstance } from "../../discovery/types.js";
 import type { Logger } from "../../log.js";
+import { ClientAuthChoice } from "../../oauth2/client-auth.js";
 import { ClientCredentialsAuthenticator } from "./oauth2.js";
 import { BasicAuthenticator, MisconfiguredAuthenticator, NoAuthenticator } from "./simple.js";
 import type { OutboundAuthenticator } from "./types.js";
@@ -94,6 +95,7 @@ function createAuthenticator(
       return new ClientCredentialsAuthenticator({
         label: full,
         clock: deps.clock,
+        clientAuth: new ClientAuthChoice(c.token_endpoint_auth_method),
         token: {
           url: c.tokenServiceURL,
           clientId: c.client_id,

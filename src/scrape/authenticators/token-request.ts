@@ -1,4 +1,6 @@
 import type { Dispatcher } from "undici";
+import { applyClientAuth, type ClientAuthMethod } from "../../oauth2/client-auth.js";
+import { excerpt } from "../../redact.js";
 import { describeFetchError, redactUrl, ScrapeFailure, statusText } from "../failure.js";
 
 /** Token answers are small JSON documents; anything bigger is not one. */
@@ -8,8 +10,10 @@ export interface TokenRequest {
   /** The token endpoint exactly as configured (`.../oauth/token`); nothing is appended. */
   url: string;
   clientId: string;
-  /** Sent in the form (not as HTTP Basic); absent for the certificate variant. */
+  /** Absent for the certificate variant (the client certificate authenticates the client). */
   clientSecret?: string;
+  /** How the id and secret are sent when there is a secret (default HTTP Basic). */
+  clientAuth?: ClientAuthMethod;
   scopes?: string;
   dispatcher: Dispatcher;
   /** Bounds the whole token call, so no token request outlives a scrape by much. */
@@ -30,6 +34,17 @@ export function formatScopes(scopes: string | undefined): string | undefined {
   return unique.length > 0 ? unique.join(" ") : undefined;
 }
 
+/** The token endpoint answered with an error (RFC 6749 §5.2); `error` is its OAuth2 error code. */
+export class TokenEndpointError extends ScrapeFailure {
+  constructor(
+    reason: string,
+    readonly status: number,
+    readonly error: string | undefined,
+  ) {
+    super("auth", reason);
+  }
+}
+
 /** OAuth2 client-credentials grant. Rejects with a ScrapeFailure whose reason never contains a secret. */
 export async function requestClientCredentialsToken(req: TokenRequest): Promise<TokenGrant> {
   const where = `token service ${redactUrl(req.url)}`;
@@ -40,7 +55,14 @@ export async function requestClientCredentialsToken(req: TokenRequest): Promise<
     throw new ScrapeFailure("auth", `token service URL is not a valid URL`);
   }
   const form = new URLSearchParams({ grant_type: "client_credentials", client_id: req.clientId });
-  if (req.clientSecret !== undefined) form.set("client_secret", req.clientSecret);
+  const headers: Record<string, string> = {
+    "content-type": "application/x-www-form-urlencoded",
+    accept: "application/json",
+  };
+  if (req.clientSecret !== undefined) {
+    const client = { id: req.clientId, secret: req.clientSecret };
+    applyClientAuth(req.clientAuth ?? "client_secret_basic", client, headers, form);
+  }
   const scope = formatScopes(req.scopes);
   if (scope !== undefined) form.set("scope", scope);
 
@@ -50,7 +72,7 @@ export async function requestClientCredentialsToken(req: TokenRequest): Promise<
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      headers,
       body: form.toString(),
       signal,
       headersTimeout: req.timeoutMs,
@@ -59,8 +81,13 @@ export async function requestClientCredentialsToken(req: TokenRequest): Promise<
     const text = await readLimited(res.body);
     const json = parseJsonObject(text);
     if (res.statusCode !== 200) {
-      const error = typeof json?.error === "string" ? ` (${json.error.slice(0, 100)})` : "";
-      throw new ScrapeFailure("auth", `${where} answered ${statusText(res.statusCode)}${error}`);
+      const error = typeof json?.error === "string" ? json.error : undefined;
+      const shown = error === undefined ? "" : ` (${excerpt(error, 100, [req.clientSecret ?? ""])})`;
+      throw new TokenEndpointError(
+        `${where} answered ${statusText(res.statusCode)}${shown}`,
+        res.statusCode,
+        error,
+      );
     }
     const token = json?.access_token;
     if (typeof token !== "string" || token === "") {

@@ -1,0 +1,109 @@
+/**
+ * OAuth2 client authentication at a token endpoint (RFC 6749 §2.3.1), by the names of RFC 7591 §2:
+ * `client_secret_basic` (HTTP Basic; every server must support it) and `client_secret_post` (id and secret in
+ * the form body; optional for servers). Some token services accept only one of them and answer the other with
+ * 401 `invalid_client`.
+ */
+
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
+
+/** A config value: one method pinned, or `auto` (try one, switch once on `invalid_client`, keep what worked). */
+export type ClientAuthSetting = ClientAuthMethod | "auto";
+
+export const CLIENT_AUTH_SETTINGS: readonly ClientAuthSetting[] = [
+  "auto",
+  "client_secret_basic",
+  "client_secret_post",
+];
+
+/**
+ * `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B), which §2.3.1 requires for
+ * the id and secret before they are joined with ":" into the Basic credentials.
+ */
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/** `Basic base64(urlencode(id):urlencode(secret))`. */
+export function basicClientAuthorization(clientId: string, clientSecret: string): string {
+  const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
+  return `Basic ${Buffer.from(pair, "utf8").toString("base64")}`;
+}
+
+/** Adds the client credentials to a token request in the given way. */
+export function applyClientAuth(
+  method: ClientAuthMethod,
+  client: { id: string; secret: string },
+  headers: Record<string, string>,
+  form: URLSearchParams,
+): void {
+  if (method === "client_secret_basic") {
+    headers.authorization = basicClientAuthorization(client.id, client.secret);
+    form.delete("client_secret");
+  } else {
+    delete headers.authorization;
+    form.set("client_id", client.id);
+    form.set("client_secret", client.secret);
+  }
+}
+
+/** Whether a token endpoint's answer says the client authentication failed (RFC 6749 §5.2). */
+export function isInvalidClient(status: number, error: string | undefined): boolean {
+  // UAA answers a bad client secret with 401 "unauthorized" and WWW-Authenticate: Basic realm="UAA/client".
+  return error === "invalid_client" || (status === 401 && (error === undefined || error === "unauthorized"));
+}
+
+/**
+ * Which method to use next for one client. With `auto`, Basic is tried first (servers must support it);
+ * after `invalid_client` the other method is tried once per token request, and whichever was accepted is kept.
+ */
+export class ClientAuthChoice {
+  private current: ClientAuthMethod;
+  private settled: boolean;
+
+  constructor(setting: ClientAuthSetting = "auto") {
+    this.current = setting === "auto" ? "client_secret_basic" : setting;
+    this.settled = setting !== "auto";
+  }
+
+  /** The method for the first attempt of a token request. */
+  method(): ClientAuthMethod {
+    return this.current;
+  }
+
+  /** The method to try after `invalid_client` with `tried`, or undefined when none is left to try. */
+  fallback(tried: ClientAuthMethod): ClientAuthMethod | undefined {
+    if (this.settled) return undefined;
+    return tried === "client_secret_basic" ? "client_secret_post" : "client_secret_basic";
+  }
+
+  /** The token endpoint accepted `method`: use it from now on, without switching again. */
+  accepted(method: ClientAuthMethod): void {
+    this.current = method;
+    this.settled = true;
+  }
+
+  /**
+   * One token request: `attempt` with the current method, and when it fails with what `refusedClient` calls
+   * `invalid_client`, once more with the other method (`onSwitch` hears of it). Remembers what was accepted.
+   */
+  async request<T>(
+    attempt: (method: ClientAuthMethod) => Promise<T>,
+    refusedClient: (err: unknown) => boolean,
+    onSwitch?: (from: ClientAuthMethod, to: ClientAuthMethod) => void,
+  ): Promise<T> {
+    let method = this.current;
+    let result: T;
+    try {
+      result = await attempt(method);
+    } catch (err) {
+      const other = refusedClient(err) ? this.fallback(method) : undefined;
+      if (!other) throw err;
+      onSwitch?.(method, other);
+      method = other;
+      result = await attempt(method);
+    }
+    this.accepted(method);
+    return result;
+  }
+}
