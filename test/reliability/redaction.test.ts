@@ -82,6 +82,7 @@ describe("a load balancer error page that echoes the request", () => {
       // Not spawnSync: the simulator answers from this process.
       const result = await runCli(["check-config", file, "--resolve", "--timeout", "10", ...extra], {
         env: { CF_PASSWORD: CF_USER.password, NODE_EXTRA_CA_CERTS: ca },
+        timeoutMs: 40_000,
       });
       const output = result.stdout + result.stderr;
       expect(result.code).toBe(1);
@@ -89,5 +90,5 @@ describe("a load balancer error page that echoes the request", () => {
       expect(output).toContain("[redacted]");
       expect(output).not.toMatch(TOKEN_TRACE);
     }
-  });
+  }, 90_000);
 });
