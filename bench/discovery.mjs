@@ -1,5 +1,6 @@
 // Discovery at scale: cold resolution of simulated landscapes with 20 ms Cloud Controller latency, the
-// CF requests it took, and how fast /discovery is served from the result.
+// CF requests it took, and how fast /discovery is served from the result. Then the first discovery of the
+// largest landscape against a CC whose 5,000-item pages take 3.5 s, with the default cf.request settings.
 import { gzipSync } from "node:zlib";
 import { profilePromregator, selfTimeByArea, topSelfTime } from "./lib/cpuprofile.mjs";
 import { sequentialGets } from "./lib/http-timing.mjs";
@@ -18,6 +19,8 @@ const INSTANCES = 3;
 const CC_LATENCY_MS = 20;
 const GETS = 200;
 const GZIP = { "accept-encoding": "gzip" };
+/** 0.7 ms per requested per_page item: a page of 5,000 takes 3.5 s (as on real CCs), one of 1,000 0.7 s. */
+const SLOW_PAGE_MS_PER_ITEM = 0.7;
 
 /** 10 orgs x 10 spaces, apps spread evenly: the shape of a mid-size foundation. */
 function landscapeFor(apps) {
@@ -88,12 +91,61 @@ async function measureSize(apps, { profile }) {
   }
 }
 
+/**
+ * First discovery (time from spawn to /ready, i.e. a first landscape) and the CF requests it took, with
+ * `latencyMs` on every CC answer and `pageDelayMsPerItem` per requested per_page item on list pages.
+ */
+export async function measureFirstDiscovery(apps, { latencyMs = 0, pageDelayMsPerItem = 0 } = {}) {
+  const sim = await startSimulatorProcess({ generate: landscapeFor(apps), latencyMs });
+  try {
+    if (pageDelayMsPerItem > 0) await sim.setListFaults({ pageDelayMsPerItem });
+    const port = await freePort();
+    await sim.resetCounters();
+    const promregator = await startPromregatorProcess({
+      yaml: promregatorYaml({ sim, port, promregator: TARGETS }),
+      port,
+      caPem: sim.caPem,
+      readyTimeoutMs: 600_000,
+    });
+    try {
+      const counters = await sim.counters();
+      const targets = JSON.parse(await (await fetch(`${promregator.url}/discovery`)).text()).length - 1;
+      return {
+        apps,
+        instances: apps * INSTANCES,
+        targets,
+        latencyMs,
+        pageDelayMsPer5000: pageDelayMsPerItem * 5000,
+        coldReadyMs: round(promregator.readyMs, 0),
+        cfRequests: Object.values(counters.byPath).reduce((a, b) => a + b, 0),
+        cfRequestsByPath: counters.byPath,
+      };
+    } finally {
+      await promregator.stop();
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
 export async function runDiscovery({ profile = false, ...context }) {
   const sizes = [];
   for (const apps of APP_COUNTS) {
     sizes.push(await measureSize(apps, { profile }));
     process.stdout.write(`  ${apps} apps: ready after ${sizes.at(-1).coldReadyMs} ms\n`);
   }
+  const slow = await measureFirstDiscovery(APP_COUNTS.at(-1), { pageDelayMsPerItem: SLOW_PAGE_MS_PER_ITEM });
+  printTable(
+    `First discovery with ${slow.pageDelayMsPer5000} ms per 5,000-item page, default cf.request settings`,
+    [
+      {
+        apps: slow.apps,
+        targets: slow.targets,
+        "ready ms": slow.coldReadyMs,
+        "CF requests": slow.cfRequests,
+      },
+    ],
+  );
   printTable(
     `Discovery (simulated CC with ${CC_LATENCY_MS} ms latency per request; ${GETS} sequential GETs each)`,
     sizes.map((s) => ({
@@ -143,6 +195,7 @@ export async function runDiscovery({ profile = false, ...context }) {
     ccLatencyMs: CC_LATENCY_MS,
     sequentialGets: GETS,
     sizes,
+    slowPages: slow,
     targets,
   });
 }

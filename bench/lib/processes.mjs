@@ -64,6 +64,7 @@ export async function startSimulatorProcess(options) {
     pid: handle.pid,
     counters: () => admin("GET", "/counters"),
     resetCounters: () => admin("POST", "/counters/reset"),
+    setListFaults: (faults) => admin("POST", "/list-faults", faults),
     findApp: (name) => admin("GET", `/apps?name=${encodeURIComponent(name)}`),
     setInstanceBehaviour: (guid, index, behaviour) =>
       admin("POST", `/apps/${guid}/instances/${index}/behaviour`, behaviour),
@@ -93,7 +94,8 @@ export function promregatorYaml({ sim, port, promregator }) {
     `  port: ${port}`,
     "  address: 127.0.0.1",
     "logging:",
-    "  level: warn",
+    "  level:",
+    "    root: warn",
     "",
   ].join("\n");
 }

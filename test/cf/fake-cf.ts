@@ -8,8 +8,10 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
+import { afterEach, beforeEach } from "vitest";
+import { type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
 import type { CfConfig } from "../../src/config/types.js";
-import type { Logger } from "../../src/log.js";
+import { type Logger, silentLogger } from "../../src/log.js";
 import type { OwnMetricsRecorder } from "../../src/metrics/types.js";
 import { defaultConfig } from "../support/default-config.js";
 
@@ -282,4 +284,38 @@ export function fakeTime(start = 1_700_000_000_000): {
 
 export function org(guid: string, name = guid): unknown {
   return { guid, name, metadata: { labels: {}, annotations: {} } };
+}
+
+/**
+ * Per-test fake CF for a test file: a fresh FakeCf before each test, closed after it together with every
+ * client made by `client()`. Read `fake` inside the tests (it changes per test).
+ */
+export function useFakeCf(opts: Parameters<typeof startFakeCf>[0] = {}): {
+  readonly fake: FakeCf;
+  client(overrides?: Partial<CfConfig>, options?: { logger?: Logger }): CloudControllerClient;
+} {
+  let current: FakeCf | undefined;
+  const clients: CloudControllerClient[] = [];
+  beforeEach(async () => {
+    current = await startFakeCf(opts);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get fake(): FakeCf {
+      if (!current) throw new Error("useFakeCf: the fake CF runs only inside a test");
+      return current;
+    },
+    client(overrides = {}, options = {}) {
+      const c = createCloudControllerClient({
+        config: testConfig(this.fake.url, overrides),
+        logger: options.logger ?? silentLogger,
+      });
+      clients.push(c);
+      return c;
+    },
+  };
 }

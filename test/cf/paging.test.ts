@@ -1,24 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CfApiError, type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
-import { buildQueries, chunkValues } from "../../src/cf/paging.js";
-import { silentLogger } from "../../src/log.js";
-import { authorised, type FakeCf, json, org, page, startFakeCf, testConfig } from "./fake-cf.js";
+import { describe, expect, it } from "vitest";
+import { CfApiError } from "../../src/cf/index.js";
+import { buildQueries, chunkValues, MAX_PAGES } from "../../src/cf/paging.js";
+import { authorised, json, org, page, startFakeCf, useFakeCf } from "./fake-cf.js";
 
-let fake: FakeCf;
-let client: CloudControllerClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await fake?.close();
-});
+const cf = useFakeCf();
 
 const guid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
-
-function newClient(): CloudControllerClient {
-  client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
-  return client;
-}
+const newClient = () => cf.client();
 
 describe("query building", () => {
   it("splits long value lists so each query stays under 4 KB and 100 values", () => {
@@ -58,7 +46,7 @@ describe("query building", () => {
 
 describe("lists", () => {
   it("follows every pagination.next link and concatenates pages in order", async () => {
-    fake = await startFakeCf();
+    const fake = cf.fake;
     fake.on("GET /v3/organizations", (req, res, f) => {
       if (!authorised(req, res, f)) return;
       const p = Number(req.query.get("page") ?? "1");
@@ -73,7 +61,7 @@ describe("lists", () => {
   });
 
   it("follows a next link on another origin by path and query on the configured origin", async () => {
-    fake = await startFakeCf();
+    const fake = cf.fake;
     const other = await startFakeCf();
     try {
       fake.on("GET /v3/organizations", (req, res, f) => {
@@ -98,8 +86,43 @@ describe("lists", () => {
     }
   });
 
+  it("ends a list with an error when a page brings nothing new, also without total_pages", async () => {
+    const fake = cf.fake;
+    fake.on("GET /v3/organizations", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      const p = Number(req.query.get("page") ?? "1");
+      // No total_pages; from page 2 on every page is empty and still links to the next one.
+      const body = page(p === 1 ? [org("o1")] : [], `${f.url}/v3/organizations?page=${p + 1}&per_page=5000`);
+      delete (body as { pagination: { total_pages?: number } }).pagination.total_pages;
+      json(res, 200, body);
+    });
+    const err = await newClient()
+      .listOrganizations()
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "malformed", path: "/v3/organizations" });
+    expect((err as Error).message).toBe(
+      "GET /v3/organizations answered with an unexpected document: page 2 brought no resource not seen before",
+    );
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+  });
+
+  it("stops at a hard cap of pages when every page brings something new", async () => {
+    const fake = cf.fake;
+    fake.on("GET /v3/organizations", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      const p = Number(req.query.get("page") ?? "1");
+      json(
+        res,
+        200,
+        page([org(`o${p}`)], `${f.url}/v3/organizations?page=${p + 1}&per_page=5000`, 1_000_000),
+      );
+    });
+    await expect(newClient().listOrganizations()).rejects.toThrow(`more than ${MAX_PAGES} pages`);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(MAX_PAGES);
+  });
+
   it("fetches guid chunks at most 4 at a time and returns results in request order", async () => {
-    fake = await startFakeCf();
+    const fake = cf.fake;
     let inFlight = 0;
     let maxInFlight = 0;
     fake.on("GET /v3/processes", async (req, res, f) => {
@@ -135,13 +158,13 @@ describe("lists", () => {
   });
 
   it("sends no request for an empty guid list", async () => {
-    fake = await startFakeCf();
+    const fake = cf.fake;
     expect(await newClient().listRoutes({ appGuids: [] })).toEqual([]);
     expect(fake.requests.filter((r) => r.path.startsWith("/v3/"))).toHaveLength(0);
   });
 
   it("maps apps, spaces, routes and domains to the plain shapes", async () => {
-    fake = await startFakeCf();
+    const fake = cf.fake;
     fake.on("GET /v3/apps", (req, res, f) => {
       if (!authorised(req, res, f)) return;
       json(
@@ -237,7 +260,7 @@ describe("lists", () => {
   });
 
   it("rejects a malformed resource with the path and the field that is wrong", async () => {
-    fake = await startFakeCf();
+    const fake = cf.fake;
     fake.on("GET /v3/processes", (req, res, f) => {
       if (!authorised(req, res, f)) return;
       json(
@@ -259,7 +282,7 @@ describe("lists", () => {
   });
 
   it("rejects a 200 whose body is not JSON, or has no resources array", async () => {
-    fake = await startFakeCf();
+    const fake = cf.fake;
     fake.on("GET /v3/organizations", (_req, res) => {
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<html>login page</html>");
