@@ -21,7 +21,8 @@ ${server}
 `;
 }
 
-describe.concurrent("promregator healthcheck", () => {
+// One server at a time: each simulates a landscape of 100 apps in its own process.
+describe("promregator healthcheck", () => {
   it("exits 0 against a running plain HTTP server on the configured address and port", async () => {
     const port = await freePort();
     const proc = await startPromregatorProcess({
@@ -36,7 +37,7 @@ describe.concurrent("promregator healthcheck", () => {
     } finally {
       await proc.kill();
     }
-  });
+  }, 60_000);
 
   it("probes with HTTPS when server.tls is set, on the loopback when the server listens on every address", async () => {
     const port = await freePort();
@@ -56,7 +57,7 @@ describe.concurrent("promregator healthcheck", () => {
     } finally {
       await proc.kill();
     }
-  });
+  }, 60_000);
 
   it("follows PORT, as the server does, and exits 1 when nothing listens there", async () => {
     const port = await freePort();

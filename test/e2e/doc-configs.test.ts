@@ -139,13 +139,17 @@ describe.skipIf(!toolsAvailable)("documented Prometheus configurations, run for 
     try {
       prometheus = await startPrometheusWithConfig(configYaml);
       const prom = prometheus;
-      const targets = await prom.waitFor("every target scraped as expected", async () => {
-        const active = await prom.targets();
-        const asExpected = active.every(
-          (t) => (t.health === "up") === expected.get(t.discoveredLabels.__metrics_path__),
-        );
-        return active.length === expected.size && asExpected ? active : undefined;
-      });
+      const targets = await prom.waitFor(
+        "every target scraped as expected",
+        async () => {
+          const active = await prom.targets();
+          const asExpected = active.every(
+            (t) => (t.health === "up") === expected.get(t.discoveredLabels.__metrics_path__),
+          );
+          return active.length === expected.size && asExpected ? active : undefined;
+        },
+        45_000,
+      );
       for (const t of targets) {
         const meta = (key: string) => t.discoveredLabels[`__meta_promregator_target_${key}`];
         if (meta("instanceId") === undefined) continue; // the own-metrics target
@@ -163,7 +167,7 @@ describe.skipIf(!toolsAvailable)("documented Prometheus configurations, run for 
     }
   }
 
-  it.concurrent.each(prometheusBlocks.map((b) => [name(b), b] as const))(
+  it.each(prometheusBlocks.map((b) => [name(b), b] as const))(
     "%s passes promtool and scrapes every instance with the documented labels",
     async (_, block) => {
       const check = promtoolCheckConfig(block.text);
@@ -179,7 +183,7 @@ describe.skipIf(!toolsAvailable)("documented Prometheus configurations, run for 
         expected,
       );
     },
-    60_000,
+    90_000,
   );
 
   it("the demo prints a whole prometheus.yml that promtool accepts, aimed at the demo's /discovery", async () => {

@@ -79,8 +79,24 @@ export async function startPrometheus(
   );
 }
 
-/** Starts a real Prometheus with a complete prometheus.yml (text) on a free loopback port. */
+/**
+ * Starts a real Prometheus with a complete prometheus.yml (text) on a free loopback port. The port is free when
+ * chosen; should another process take it before Prometheus binds it (test files run in parallel), it starts
+ * again on another one.
+ */
 export async function startPrometheusWithConfig(configYaml: string, flags: string[] = []) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchPrometheus(configYaml, flags);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function launchPrometheus(configYaml: string, flags: string[]): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "promregator-e2e-"));
   const port = await freePort();
   const configFile = join(dir, "prometheus.yml");
@@ -157,8 +173,23 @@ export async function startPrometheusWithConfig(configYaml: string, flags: strin
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await prom.waitFor("Prometheus to be ready", async () =>
-    (await fetch(`${url}/-/ready`)).ok ? true : undefined,
-  );
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      const message = `Prometheus exited with ${child.exitCode}:\n${output.slice(-3000)}`;
+      throw /address already in use/.test(output) ? new PortTakenError(message) : new Error(message);
+    }
+    try {
+      if ((await fetch(`${url}/-/ready`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await prom.stop();
+      throw new Error(`Prometheus did not become ready:\n${output.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return prom;
 }
