@@ -97,7 +97,11 @@ function buildInstances(
   const route = chooseRoute(candidates, input.routePatterns[app.targetIndex] ?? []);
   const access = accessFor(target, route, domains.get(route.domainGuid), input.defaultInternalRoutePort);
   const instances: DiscoveredInstance[] = [];
+  let parsed: { url: string; value: URL | undefined } | undefined;
   for (let index = 0; index < count; index++) {
+    const url = access.url(index, app.path);
+    // Route and override URLs are the same for every instance: parse them once.
+    if (parsed?.url !== url) parsed = { url, value: URL.canParse(url) ? new URL(url) : undefined };
     instances.push({
       instanceId: `${app.appGuid}:${index}`,
       appGuid: app.appGuid,
@@ -105,7 +109,8 @@ function buildInstances(
       orgName: app.orgName,
       spaceName: app.spaceName,
       appName: app.appName,
-      url: access.url(index, app.path),
+      url,
+      ...(parsed.value ? { parsedUrl: parsed.value } : {}),
       sendInstanceHeader: access.sendInstanceHeader,
       ...(target.authenticatorId !== undefined ? { authenticatorId: target.authenticatorId } : {}),
       targetIndex: app.targetIndex,

@@ -22,7 +22,7 @@ export interface UpstreamRequest {
 export function targetUrl(instance: DiscoveredInstance): URL {
   let url: URL;
   try {
-    url = new URL(instance.url);
+    url = instance.parsedUrl ?? new URL(instance.url);
   } catch {
     throw new ScrapeFailure("upstream", "the instance URL is not a valid URL");
   }

@@ -37,6 +37,9 @@ describe("route semantics: protocol", () => {
       "https://app-a.apps.example.test/metrics",
     ]);
     expect(instances.every((i) => i.sendInstanceHeader)).toBe(true);
+    // parsed once at discovery and shared by the app's instances, so a scrape does not parse it again
+    expect(instances[0].parsedUrl?.href).toBe(instances[0].url);
+    expect(instances[1].parsedUrl).toBe(instances[0].parsedUrl);
   });
 
   it("does not let a preferredRouteRegex pick a TCP route", async () => {
