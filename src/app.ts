@@ -14,6 +14,7 @@ import type { Credentials } from "./server/basic-auth.js";
 import { createRequestHandler } from "./server/handler.js";
 import { type ListeningServer, listen } from "./server/http-server.js";
 import { inboundCredentials } from "./server/inbound-auth.js";
+import { loadWebConfig, WebUsers } from "./server/web-config.js";
 import { logStartup } from "./startup-log.js";
 import { createStatusView, ScrapeLog } from "./status/index.js";
 import { VERSION } from "./version.js";
@@ -71,6 +72,9 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   const { config, logger } = opts;
   // Before anything is opened: a refusal leaves nothing to close.
   const credentials = inboundCredentials(config);
+  const web = config.server.webConfigFile ? loadWebConfig(config.server.webConfigFile) : undefined;
+  for (const key of web?.ignored ?? [])
+    logger.warn({ file: web?.file }, `web configuration: ${key} has no effect here`);
   const identity = readInstanceIdentity(opts.env ?? process.env);
   const metrics = createOwnMetrics({
     labelNamePrefix: config.promregator.metrics.labelNamePrefix,
@@ -117,6 +121,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     metrics,
     processInstanceId: identity.processId,
     inboundCredentials: credentials,
+    ...(web && { web: { users: new WebUsers(web.basicAuthUsers), headers: web.headers } }),
     status: createStatusView({
       snapshot: () => discovery.current(),
       ready: () => discovery.ready(),
@@ -130,7 +135,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   });
   let server: ListeningServer;
   try {
-    server = await listen(config.server, handler);
+    server = await listen(config.server, handler, web?.tls);
   } catch (error) {
     await Promise.allSettled([scrape.close(), cf.close()]);
     throw error;

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { Command, type CommanderError, InvalidArgumentError } from "commander";
+import { Command, type CommanderError, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
 import { ConfigError, encryptValue, loadStartupConfig, maskSecrets } from "./config/load.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, LOG_FORMATS, type LogFormat, type Logger, logDestination } from "./log.js";
 import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/exit-codes.js";
 import { inboundCredentials } from "./server/inbound-auth.js";
+import { parseListenAddress } from "./server/listen-address.js";
 import { EXIT_CONFIG, logStartupFailure } from "./startup-log.js";
 import { VERSION } from "./version.js";
 
@@ -15,9 +16,21 @@ const fail: Fail = (message, code = 1) => {
   process.exit(code);
 };
 
-/** The server's stderr carries JSON lines only, also for a failed start. */
+/** `--log.format`, `--log.level`, `--web.listen-address`, `--web.config.file`: Prometheus' flag names. */
+interface GlobalFlags {
+  config?: string;
+  "log.level"?: string;
+  "log.format"?: LogFormat;
+  "web.listenAddress"?: { address: string; port: number };
+  "web.config.file"?: string;
+}
+const flags = () => program.opts<GlobalFlags>();
+const serverLogger = (level?: string, modules?: Record<string, string>) =>
+  createLogger(flags()["log.level"] ?? level, logDestination(flags()["log.format"]), modules);
+
+/** The server's stderr carries log lines only (JSON or logfmt), also for a failed start. */
 const failAsJson: Fail = (message, code = 1) => {
-  createLogger().fatal(message);
+  serverLogger().fatal(message);
   process.exit(code);
 };
 
@@ -36,11 +49,13 @@ function parsePort(value: string): number {
 
 /** How warnings found before a fatal configuration error are shown: like the error itself. */
 const warnPlain = (message: string) => process.stderr.write(`promregator: warning: ${message}\n`);
-const warnAsJson = (message: string) => createLogger().warn(`configuration: ${message}`);
+const warnAsJson = (message: string) => serverLogger().warn(`configuration: ${message}`);
 
 function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG, onError: Fail = fail) {
   try {
     const loaded = loadStartupConfig(file, process.env);
+    const { "web.listenAddress": listenAddress, "web.config.file": webConfigFile } = flags();
+    Object.assign(loaded.config.server, listenAddress, webConfigFile && { webConfigFile });
     inboundCredentials(loaded.config); // refuses BASIC without a password, also in check-config
     return loaded;
   } catch (error) {
@@ -82,9 +97,30 @@ const program = new Command()
     process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
   })
   .option("-c, --config <file>", "configuration file (promregator.yml or promregator.properties)")
+  .option(
+    "--web.listen-address <host:port>",
+    "address and port to listen on (server.address, server.port)",
+    (v) => {
+      try {
+        return parseListenAddress(v);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    },
+  )
+  .option(
+    "--web.config.file <file>",
+    "TLS, client certificates and bcrypt users (Prometheus exporter-toolkit format)",
+  )
+  .option("--log.level <level>", "log level (error, warn, info, debug...), over logging.level.root")
+  .addOption(
+    new Option("--log.format <format>", "format of the log lines on stderr")
+      .choices(LOG_FORMATS)
+      .default("json"),
+  )
   .action(async (opts: { config?: string }) => {
     const { config, warnings } = loadOrExit(opts.config, EXIT_CONFIG, failAsJson);
-    const logger = createLogger(config.logging.level, undefined, config.logging.modules);
+    const logger = serverLogger(config.logging.level, config.logging.modules);
     for (const warning of warnings) logger.warn(`configuration: ${warning}`);
     try {
       // Modules are loaded by the command that needs them: `demo` and simulation mode pull in the simulator.

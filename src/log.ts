@@ -64,3 +64,29 @@ export function normaliseLevel(level: string): string {
 
 /** A logger that drops everything; for tests and library use. */
 export const silentLogger: Logger = pino({ level: "silent" });
+
+/** `--log.format`: JSON lines (default) or logfmt, as Prometheus' own `--log.format` offers. */
+export const LOG_FORMATS = ["json", "logfmt"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+function logfmtValue(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return /^[^\s"=\\]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+/** One logfmt line (`level=info ts=... msg="..." key=value`) from one pino JSON line; nested values as JSON. */
+export function toLogfmt(jsonLine: string): string {
+  const { level, time, msg, ...rest } = JSON.parse(jsonLine) as Record<string, unknown>;
+  const fields = { level, ts: time, msg, ...rest };
+  return `${Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${logfmtValue(value)}`)
+    .join(" ")}\n`;
+}
+
+/** Where createLogger writes: stderr, as JSON lines or logfmt. */
+export function logDestination(format: LogFormat = "json"): pino.DestinationStream {
+  const stderr = pino.destination(2);
+  if (format === "json") return stderr;
+  return { write: (line: string) => void stderr.write(toLogfmt(line)) };
+}

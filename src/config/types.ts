@@ -156,6 +156,8 @@ export interface ServerConfig {
   port: number;
   address: string;
   tls?: { cert: string; key: string };
+  /** `--web.config.file`: exporter-toolkit web configuration (TLS, client certificates, bcrypt users). */
+  webConfigFile?: string;
 }
 
 /** Spring Boot's level names (matched case-insensitively); `warning` is also accepted. */

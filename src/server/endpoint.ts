@@ -4,6 +4,7 @@ import type { CacheInvalidation, DiscoverySnapshot } from "../discovery/types.js
 import type { Logger } from "../log.js";
 import type { ScrapeHandler } from "../scrape/types.js";
 import type { Credentials } from "./basic-auth.js";
+import type { WebUsers } from "./web-config.js";
 
 /** What the HTTP layer reads from discovery; implemented by the discovery service. */
 export interface DiscoveryView {
@@ -31,6 +32,8 @@ export interface HandlerDeps {
   /** Random id of this process; a scrape request carrying it came back to us through the router: a loop. */
   processInstanceId: string;
   inboundCredentials: Credentials;
+  /** From `--web.config.file`: users every request must be one of (when any), headers for every answer. */
+  web?: { users: WebUsers; headers: Record<string, string> };
 }
 
 /** Scrapes in flight, shared by all requests of one server. */

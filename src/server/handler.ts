@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hasValidBasicAuth } from "./basic-auth.js";
 import type { HandlerDeps, ScrapeSlots } from "./endpoint.js";
 import { sendText } from "./respond.js";
-import { matchRoute, requiresAuth } from "./routes.js";
+import { type EndpointGroup, matchRoute, requiresAuth } from "./routes.js";
 
 export type { DiscoveryView, HandlerDeps, MetricsView, StatusView } from "./endpoint.js";
 
@@ -13,7 +13,19 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
   const p = deps.config.promregator;
   const scrapeSlots: ScrapeSlots = { inFlight: 0 };
 
+  /**
+   * The web configuration's users guard every endpoint (as in exporter-toolkit); a group switched to BASIC takes
+   * the inbound user or one of them.
+   */
+  async function authorized(req: IncomingMessage, group: EndpointGroup): Promise<boolean> {
+    const webUsers = deps.web?.users;
+    const webUser = webUsers?.enabled ? await webUsers.check(req) : undefined;
+    if (webUser === false) return false;
+    return !requiresAuth(group, p) || webUser === true || hasValidBasicAuth(req, deps.inboundCredentials);
+  }
+
   async function dispatch(req: IncomingMessage, res: ServerResponse) {
+    for (const [name, value] of Object.entries(deps.web?.headers ?? {})) res.setHeader(name, value);
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = matchRoute(url.pathname);
     if (!match) return sendText(req, res, 404, `No such endpoint: ${url.pathname.slice(0, 200)}`);
@@ -22,7 +34,7 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     if (!route.methods.includes(method)) {
       return sendText(req, res, 405, `Method ${method} not allowed`, { allow: route.methods.join(", ") });
     }
-    if (requiresAuth(route.group, p) && !hasValidBasicAuth(req, deps.inboundCredentials)) {
+    if (!(await authorized(req, route.group))) {
       return sendText(req, res, 401, "Authentication required", {
         "www-authenticate": 'Basic realm="Promregator"',
       });

@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { ServerConfig } from "../config/types.js";
 import type { RequestHandler } from "./handler.js";
+import { acceptsClient, httpsOptions, type WebTls } from "./web-config.js";
 
 export interface ListeningServer {
   server: Server;
@@ -54,25 +56,41 @@ function listenError(error: NodeJS.ErrnoException, config: ServerConfig): Listen
 }
 
 /** Starts the listener (HTTPS when server.tls is configured) and resolves once it accepts connections. */
-export async function listen(config: ServerConfig, handler: RequestHandler): Promise<ListeningServer> {
-  const server: Server = config.tls
-    ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, handler)
-    : createHttpServer(handler);
+export async function listen(
+  config: ServerConfig,
+  handler: RequestHandler,
+  webTls?: WebTls,
+): Promise<ListeningServer> {
+  let server: Server;
+  if (webTls) {
+    server = createHttpsServer(httpsOptions(webTls), handler);
+    server.on("secureConnection", (socket: TLSSocket) => {
+      if (!acceptsClient(webTls, socket)) socket.destroy();
+    });
+  } else if (config.tls) {
+    server = createHttpsServer(
+      { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+      handler,
+    );
+  } else {
+    server = createHttpServer(handler);
+  }
   // Prometheus scrapes every 15-60 s over one connection per target; keep it open across scrapes.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 20_000;
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) => reject(listenError(error, config)));
+    const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, config));
+    server.once("error", onError);
     server.listen(config.port, config.address, () => {
-      server.off("error", reject);
+      server.off("error", onError);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const shownHost = host === "0.0.0.0" || host === "[::]" ? "localhost" : host;
-  const url = `${config.tls ? "https" : "http"}://${shownHost}:${address.port}`;
+  const url = `${config.tls || webTls ? "https" : "http"}://${shownHost}:${address.port}`;
   return {
     server,
     url,

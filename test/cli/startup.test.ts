@@ -34,6 +34,10 @@ describe.concurrent("promregator start-up failures", () => {
     expect(check.code).toBe(2);
     expect(check.stderr).toContain("promregator.authentication.basic.password");
 
+    const logfmt = await runCli(["--config", file, "--log.format", "logfmt"]);
+    expect(logfmt.code).toBe(2);
+    expect(logfmt.stderr).toMatch(/^level=fatal ts=\S+ msg="configuration error: /);
+
     const withPassword = await runCli(["check-config", file], {
       env: { PROMREGATOR_AUTHENTICATION_BASIC_PASSWORD: "inbound-pw" },
     });

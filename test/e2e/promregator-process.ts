@@ -24,6 +24,10 @@ export async function startPromregatorProcess(opts: {
   caPem?: string;
   /** The server serves HTTPS (server.tls) with a certificate issued by this CA (PEM). */
   serverCaPem?: string;
+  /** More command-line arguments. */
+  args?: string[];
+  /** Answers the status of GET <url>/ready, for servers the default probe cannot reach (client certificates). */
+  probe?: (readyUrl: string) => Promise<number | undefined>;
 }): Promise<PromregatorProcess> {
   const dir = mkdtempSync(join(tmpdir(), "promregator-proc-"));
   const configFile = join(dir, "promregator.yml");
@@ -36,7 +40,7 @@ export async function startPromregatorProcess(opts: {
     env.NODE_EXTRA_CA_CERTS = caFile;
   }
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, [CLI, "--config", configFile], {
+  const child: ChildProcess = spawn(process.execPath, [CLI, "--config", configFile, ...(opts.args ?? [])], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -52,6 +56,10 @@ export async function startPromregatorProcess(opts: {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`promregator exited with ${child.exitCode}:\n${output}`);
     try {
+      if (opts.probe) {
+        if ((await opts.probe(`${url}/ready`)) === 200) break;
+        throw new Error("not ready");
+      }
       const ready = await request(`${url}/ready`, { dispatcher });
       await ready.body.dump();
       if (ready.statusCode === 200) break;
