@@ -1,6 +1,9 @@
-// Memory under steady scraping: 3,000 instances each scraped every 15 s (200 scrapes/s) plus the own
-// metrics endpoint, by the built-in load generator or by a real Prometheus (--prometheus). Promregator's
-// RSS is sampled every 10 s; its V8 heap comes from --trace-gc (live heap after the last full GC).
+// Memory under steady scraping: N instances (--instances, default 3,000) each scraped every 15 s plus the own
+// metrics endpoint and /discovery, by the built-in load generator or by a real Prometheus (--prometheus), while
+// discovery refreshes every minute. Promregator's RSS is sampled every 10 s; its V8 heap comes from --trace-gc
+// (live heap after the last full GC), its event-loop delay from a preloaded monitorEventLoopDelay probe.
+// With --baseline-cli <dist/cli.js of another build> that build runs first, the same way, in the same run.
+import { join } from "node:path";
 import { steadyLoad } from "./lib/http-timing.mjs";
 import { cpuSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mjs";
 import {
@@ -13,9 +16,22 @@ import {
 import { startPrometheus } from "./lib/prometheus.mjs";
 import { mb, mean, percentile, printTable, printTargets, round, slope, writeResult } from "./lib/report.mjs";
 
-const LANDSCAPE = { orgs: 2, spacesPerOrg: 5, appsPerSpace: 100, instances: 3, sizeBytes: 20_000 };
-const INSTANCES = 3_000;
+/** 2 orgs x 5 spaces; 3 instances per app up to 3,000 instances, 4 above (10,000 = 2,500 apps). */
+function landscapeFor(instances) {
+  const perApp = instances > 3_000 ? 4 : 3;
+  const appsPerSpace = Math.ceil(instances / perApp / 10);
+  if (appsPerSpace * perApp * 10 !== instances) throw new Error(`--instances must be a multiple of ${perApp * 10}`);
+  return { orgs: 2, spacesPerOrg: 5, appsPerSpace, instances: perApp, sizeBytes: 20_000 };
+}
 const SCRAPE_INTERVAL_S = 15;
+/** Prometheus re-reads http_sd every 60 s by default; here every 30 s, to see it under load more often. */
+const DISCOVERY_EVERY_S = 30;
+/** Cache timeouts (s) that make Promregator refresh its discovery about once a minute during the run. */
+const REFRESH_EVERY_S = 60;
+/** Windows of the time series of latency, failures and event-loop delay. */
+const WINDOW_S = 30;
+/** What the Dockerfile, manifest.yml and docs give Node (see docs/performance.md, memory). */
+export const HEAP_OPTIONS = ["--max-old-space-size=160", "--max-semi-space-size=2"];
 const SAMPLE_EVERY_MS = 10_000;
 const RSS_LIMIT_MB = 150;
 /** Growth of the last quarter's mean RSS over the second quarter's that still counts as flat. */
@@ -24,6 +40,14 @@ const FLAT_TOLERANCE = 0.05;
 const ROUTER_IDLE_TIMEOUT_MS = 90_000;
 const FULL_GC = /Mark-Compact (?:\(reduce\) )?[\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/g;
 const OWN_METRICS = "/promregatorMetrics";
+const LOOP_DELAY = /LOOP_DELAY (\{.*\})/g;
+const PROBE = join(import.meta.dirname, "lib/loop-delay-probe.mjs");
+
+/** The probe's latest window (see lib/loop-delay-probe.mjs). */
+function lastLoopDelay(output) {
+  const last = [...output.matchAll(LOOP_DELAY)].at(-1);
+  return last ? JSON.parse(last[1]) : {};
+}
 
 /** Live heap after the most recent full GC, and the heap V8 had reserved then (MB). */
 function lastFullGc(output) {
@@ -41,6 +65,7 @@ function startSampler(promregator) {
       tSeconds: round((performance.now() - started) / 1000, 0),
       rssMB: mb(rssBytes(promregator.pid)),
       ...lastFullGc(promregator.output()),
+      loopDelay: lastLoopDelay(promregator.output()),
       cpuSeconds: round(cpuSeconds(promregator.pid)),
       // CPU of unrelated processes since the previous sample (none before the first)
       otherCores: others ? round(others().otherCores) : undefined,
@@ -59,14 +84,19 @@ function startSampler(promregator) {
 }
 
 /** Every target of the discovery document (instances and the own metrics), each once per interval. */
-async function loadGenerator(promregator, durationMs) {
+async function loadGenerator(promregator, durationMs, expected) {
   const discovery = await (await fetch(`${promregator.url}/discovery`)).json();
   const plan = discovery.map((group) => {
     const path = group.labels.__metrics_path__;
     return { path, tag: path === OWN_METRICS ? "own" : "instance" };
   });
   const instances = plan.filter((p) => p.tag === "instance").length;
-  if (instances !== INSTANCES) throw new Error(`expected ${INSTANCES} targets, discovered ${instances}`);
+  if (instances !== expected) throw new Error(`expected ${expected} targets, discovered ${instances}`);
+  // /discovery as Prometheus' http_sd would fetch it, spread evenly over the plan.
+  const every = Math.round((plan.length * DISCOVERY_EVERY_S) / SCRAPE_INTERVAL_S);
+  for (let at = every; at < plan.length * 8; at += every) {
+    plan.splice(at % plan.length, 0, { path: "/discovery", tag: "discovery" });
+  }
   const records = await steadyLoad({
     origin: promregator.url,
     plan,
@@ -78,15 +108,40 @@ async function loadGenerator(promregator, durationMs) {
   const scrapes = records.filter((r) => r.tag === "instance");
   const ok = scrapes.filter((r) => r.status === 200).map((r) => r.latencyMs);
   const own = records.filter((r) => r.tag === "own").map((r) => r.latencyMs);
+  const discoveries = records.filter((r) => r.tag === "discovery").map((r) => r.latencyMs);
   return {
     driver: "load generator",
     scrapes: scrapes.length,
     ok: ok.length,
+    failed: scrapes.length - ok.length,
     p50Ms: round(percentile(ok, 50)),
     p99Ms: round(percentile(ok, 99)),
+    maxMs: round(Math.max(...ok)),
     ownMetricsScrapes: own.length,
     ownMetricsP50Ms: round(percentile(own, 50)),
+    ownMetricsMaxMs: round(Math.max(...own)),
+    discoveryGets: discoveries.length,
+    discoveryP50Ms: round(percentile(discoveries, 50)),
+    windows: windowsOf(scrapes),
   };
+}
+
+/** Scrapes per WINDOW_S window by send time: count, failures, p50 and p99 latency. */
+function windowsOf(scrapes) {
+  const windows = [];
+  for (const r of scrapes) {
+    const i = Math.floor(r.sentAtMs / 1000 / WINDOW_S);
+    windows[i] ??= { fromS: i * WINDOW_S, latencies: [], failed: 0 };
+    if (r.status === 200) windows[i].latencies.push(r.latencyMs);
+    else windows[i].failed++;
+  }
+  return windows.filter(Boolean).map((w) => ({
+    fromS: w.fromS,
+    scrapes: w.latencies.length + w.failed,
+    failed: w.failed,
+    p50Ms: round(percentile(w.latencies, 50)),
+    p99Ms: round(percentile(w.latencies, 99)),
+  }));
 }
 
 async function prometheusDriver(promregator, durationMs) {
@@ -102,52 +157,82 @@ async function prometheusDriver(promregator, durationMs) {
   }
 }
 
-export async function runMemory({ minutes = 10, prometheus = false, ...context }) {
-  const sim = await startSimulatorProcess({ generate: LANDSCAPE, idleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS });
+export async function runMemory({ minutes = 10, prometheus = false, instances = 3_000, baselineCli, ...context }) {
+  const contenders = [
+    ...(baselineCli ? [{ name: "baseline", cli: baselineCli }] : []),
+    { name: "current", cli: undefined },
+  ];
+  const runs = [];
+  for (const contender of contenders) {
+    process.stdout.write(`  -- ${contender.name}${contender.cli ? ` (${contender.cli})` : ""}\n`);
+    runs.push({ contender: contender.name, ...(await runOnce({ minutes, prometheus, instances, cli: contender.cli })) });
+  }
+  return report(runs, { minutes, instances, context });
+}
+
+async function runOnce({ minutes, prometheus, instances, cli }) {
+  const sim = await startSimulatorProcess({ generate: landscapeFor(instances), idleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS });
   let promregator;
   try {
     const port = await freePort();
+    const refresh = ["application", "route", "process"].map((l) => `      ${l}: ${REFRESH_EVERY_S}`);
     const yaml = promregatorYaml({
       sim,
       port,
       promregator: routerTargetYaml(sim, "orgRegex: org-.*"),
-    });
+    }).replace("promregator:\n", `  cache:\n    timeout:\n${refresh.join("\n")}\npromregator:\n`);
     promregator = await startPromregatorProcess({
       yaml,
       port,
       caPem: sim.caPem,
-      nodeOptions: ["--trace-gc"],
+      nodeOptions: [...HEAP_OPTIONS, "--trace-gc", "--import", PROBE],
+      readyTimeoutMs: 120_000,
+      ...(cli ? { cli } : {}),
     });
-    process.stdout.write(
-      `  scraping ${INSTANCES} instances every ${SCRAPE_INTERVAL_S} s for ${minutes} min...\n`,
-    );
+    process.stdout.write(`  scraping ${instances} instances every ${SCRAPE_INTERVAL_S} s for ${minutes} min...\n`);
+    const cfBefore = await sim.counters();
     const sampler = startSampler(promregator);
     const durationMs = minutes * 60_000;
+    // The event-loop figures start after the first interval of load (see lib/loop-delay-probe.mjs).
+    const warm = setTimeout(() => process.kill(promregator.pid, "SIGUSR2"), SCRAPE_INTERVAL_S * 1000);
     const load = prometheus
       ? await prometheusDriver(promregator, durationMs)
-      : await loadGenerator(promregator, durationMs);
+      : await loadGenerator(promregator, durationMs, instances);
+    clearTimeout(warm);
     sampler.stop();
-    const peakMB = mb(peakRssBytes(promregator.pid));
-    return report(sampler.samples, load, { minutes, peakMB, context });
+    const cfAfter = await sim.counters();
+    return {
+      load,
+      samples: sampler.samples,
+      peakMB: mb(peakRssBytes(promregator.pid)),
+      cfRequestsDuringRun: cfRequests(cfAfter) - cfRequests(cfBefore),
+    };
   } finally {
     await promregator?.stop();
     await sim.stop();
   }
 }
 
-function report(samples, load, { minutes, peakMB, context }) {
+/** Cloud Controller requests in the simulator's counters. */
+function cfRequests(counters) {
+  return counters.ccRequests ?? 0;
+}
+
+/** Summary of one contender's run. */
+function summarize({ load: { windows, ...load }, samples, peakMB, cfRequestsDuringRun }, minutes) {
   const n = samples.length;
   const quarter = (q) =>
     samples.slice(Math.floor((q * n) / 4), Math.floor(((q + 1) * n) / 4)).map((s) => s.rssMB);
   const q2 = mean(quarter(1));
   const q4 = mean(quarter(3));
   const secondHalf = samples.slice(Math.floor(n / 2));
-  const maxRss = Math.max(...samples.map((s) => s.rssMB));
-  const summary = {
+  const delays = samples.map((s) => s.loopDelay ?? {});
+  const last = delays.at(-1) ?? {};
+  return {
     minutes,
     ...load,
     samples: n,
-    maxRssMB: maxRss,
+    maxRssMB: Math.max(...samples.map((s) => s.rssMB)),
     peakRssMB: peakMB,
     secondQuarterMeanMB: round(q2, 1),
     lastQuarterMeanMB: round(q4, 1),
@@ -159,46 +244,76 @@ function report(samples, load, { minutes, peakMB, context }) {
       ),
       2,
     ),
-    lastHeapLiveMB: samples.at(-1).heapLiveMB,
+    maxHeapLiveMB: Math.max(...samples.map((s) => s.heapLiveMB ?? 0)),
+    maxHeapCommittedMB: Math.max(...samples.map((s) => s.heapCommittedMB ?? 0)),
+    // The probe samples every 10 ms; its figures include those 10 ms (an idle loop reads about 10 ms).
+    loopDelayP99Ms: last.totalP99Ms,
+    loopDelayMaxMs: last.totalMaxMs,
+    worstWindowLoopDelayP99Ms: Math.max(...delays.map((d) => d.p99Ms ?? 0)),
+    cfRequestsDuringRun,
     meanOtherCores: round(mean(samples.slice(1).map((s) => s.otherCores))),
   };
-  const every = Math.max(1, Math.round(n / 20));
-  printTable(
-    "RSS samples (a selection)",
-    samples.filter((_, i) => i % every === 0 || i === n - 1),
-  );
-  printTable(`Memory (${INSTANCES} instances every ${SCRAPE_INTERVAL_S} s, ${minutes} min, ${load.driver})`, [
-    summary,
-  ]);
+}
+
+function report(runs, { minutes, instances, context }) {
+  const summaries = runs.map((run) => ({ contender: run.contender, ...summarize(run, minutes) }));
+  for (const run of runs) {
+    const n = run.samples.length;
+    const every = Math.max(1, Math.round(n / 20));
+    printTable(
+      `${run.contender}: samples (a selection)`,
+      run.samples
+        .filter((_, i) => i % every === 0 || i === n - 1)
+        .map(({ loopDelay, ...s }) => ({ ...s, loopP99Ms: loopDelay?.p99Ms, loopMaxMs: loopDelay?.maxMs })),
+    );
+    if (run.load.windows) printTable(`${run.contender}: scrapes per ${WINDOW_S} s window`, run.load.windows);
+  }
+  printTable(`Memory (${instances} instances every ${SCRAPE_INTERVAL_S} s, ${minutes} min)`, summaries);
+  const current = summaries.at(-1);
   const targets = printTargets([
     {
       name: "RSS stays below",
       goal: `< ${RSS_LIMIT_MB} MB`,
-      measured: `${maxRss} MB`,
-      met: maxRss < RSS_LIMIT_MB,
+      measured: `${current.maxRssMB} MB`,
+      met: current.maxRssMB < RSS_LIMIT_MB,
     },
     {
       name: "no growth: last-quarter mean RSS vs second-quarter mean",
       goal: `<= ${1 + FLAT_TOLERANCE}x`,
-      measured: `${summary.lastVsSecondQuarter}x (slope ${summary.secondHalfSlopeMBPerMin} MB/min)`,
-      met: q4 <= q2 * (1 + FLAT_TOLERANCE),
+      measured: `${current.lastVsSecondQuarter}x (slope ${current.secondHalfSlopeMBPerMin} MB/min)`,
+      met: current.lastVsSecondQuarter <= 1 + FLAT_TOLERANCE,
     },
     {
       name: "scrapes answered 200",
       goal: "all",
-      measured: `${load.ok}/${load.scrapes}`,
-      met: load.ok === load.scrapes,
+      measured: `${current.ok}/${current.scrapes}`,
+      met: current.ok === current.scrapes,
+    },
+    {
+      name: "scrape p99",
+      goal: "< 100 ms",
+      measured: `${current.p99Ms} ms`,
+      met: current.p99Ms < 100,
+    },
+    {
+      name: "event-loop delay p99 / max (incl. the probe's 10 ms)",
+      goal: "< 20 ms / < 50 ms",
+      measured: `${current.loopDelayP99Ms} / ${current.loopDelayMaxMs} ms`,
+      met: current.loopDelayP99Ms < 20 && current.loopDelayMaxMs < 50,
     },
   ]);
-  return writeResult("memory", context, {
+  return writeResult(`memory-${instances}`, context, {
     setup: {
-      instances: INSTANCES,
+      instances,
       scrapeIntervalSeconds: SCRAPE_INTERVAL_S,
-      landscape: LANDSCAPE,
+      landscape: landscapeFor(instances),
       routerIdleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS,
+      discoveryEverySeconds: DISCOVERY_EVERY_S,
+      refreshEverySeconds: REFRESH_EVERY_S,
+      nodeOptions: HEAP_OPTIONS,
     },
-    summary,
-    samples,
+    summaries,
+    runs: runs.map((r) => ({ contender: r.contender, windows: r.load.windows, samples: r.samples })),
     targets,
   });
 }

@@ -15,10 +15,13 @@ const BENCHMARKS = {
 };
 
 const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} ...] [options]
-  --seconds N    scrape: seconds per wrk case (default 12); slow: seconds per phase (default 25)
+  --seconds N    scrape: seconds per wrk case and round (default 6); slow: seconds per phase (default 25)
+  --rounds N     scrape: interleaved rounds of all contenders; figures are their medians (default 3)
   --minutes N    memory: duration in minutes (default 10)
   --profile      also profile Promregator (node --cpu-prof) and list the top self-time functions
   --prometheus   memory: scrape with a real Prometheus instead of the built-in load generator
+  --instances N  memory: instances scraped (default 3000; multiples of 30, or of 40 above 3000)
+  --baseline-cli PATH   memory and scrape: also run this build's dist/cli.js, in the same run, as the baseline
   --max-wait N   seconds to wait for other processes to calm down before each benchmark (default 180)
 `;
 
@@ -27,9 +30,12 @@ function parse() {
     allowPositionals: true,
     options: {
       seconds: { type: "string" },
+      rounds: { type: "string" },
       minutes: { type: "string" },
       profile: { type: "boolean", default: false },
       prometheus: { type: "boolean", default: false },
+      instances: { type: "string" },
+      "baseline-cli": { type: "string" },
       "max-wait": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -49,9 +55,12 @@ function parse() {
   return {
     names: positionals.length > 0 ? positionals : Object.keys(BENCHMARKS),
     seconds: number("seconds"),
+    rounds: number("rounds", 1),
     minutes: number("minutes"),
     profile: values.profile,
     prometheus: values.prometheus,
+    instances: number("instances", 1),
+    baselineCli: values["baseline-cli"],
     maxWaitSeconds: number("max-wait", 0) ?? 180,
   };
 }

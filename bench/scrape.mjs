@@ -1,6 +1,9 @@
 // Scrape proxy overhead: the same exposition fetched (a) directly from the app, (b) through nginx adding
 // X-CF-APP-INSTANCE, (c) through a minimal Node.js proxy doing the same, (d) through Promregator's
 // /singleTargetMetrics, under wrk load. (c) separates what Node.js costs from what Promregator adds.
+// The contenders run interleaved (A B C D, A B C D, ... for --rounds rounds) and each figure is the median of
+// its rounds, so that a change in the machine's load hits all contenders alike. With --baseline-cli another
+// build of Promregator runs as a fifth contender. "20KB gzip" is a target that answers gzip-compressed.
 import { profilePromregator, selfTimeByArea, topSelfTime } from "./lib/cpuprofile.mjs";
 import { startNginx } from "./lib/nginx.mjs";
 import { otherCpuMeter, usage } from "./lib/proc.mjs";
@@ -12,12 +15,13 @@ import {
   startPromregatorProcess,
   startSimulatorProcess,
 } from "./lib/processes.mjs";
-import { mb, printTable, printTargets, round, writeResult } from "./lib/report.mjs";
+import { mb, percentile, printTable, printTargets, round, writeResult } from "./lib/report.mjs";
 import { runWrk } from "./lib/wrk.mjs";
 
 const SIZES = [
   { name: "20KB", path: "/small", app: "bench-small" },
   { name: "190KB", path: "/large", app: "bench-large" },
+  { name: "20KB gzip", path: "/small.gz", app: "bench-small-gz" },
 ];
 
 const landscape = {
@@ -64,10 +68,28 @@ async function measure({ url, proxyPids, seconds, warmupSeconds, connections, th
   };
 }
 
-export async function runScrape({ seconds = 12, profile = false, ...context }) {
+/** The median of each numeric field over the rounds of one case. */
+function medianOf(results) {
+  const out = { rounds: results.length };
+  for (const key of Object.keys(results[0])) {
+    const values = results.map((r) => r[key]).filter((v) => typeof v === "number");
+    out[key] = values.length === results.length ? round(percentile(values, 50), 2) : results[0][key];
+  }
+  out.roundsRequestsPerSecond = results.map((r) => r.requestsPerSecond);
+  return out;
+}
+
+export async function runScrape({ seconds = 6, rounds = 3, profile = false, baselineCli, ...context }) {
   const warmupSeconds = Math.min(3, Math.ceil(seconds / 5));
   const loads = [
-    { name: "50 conns", connections: 50, threads: 2, seconds, warmupSeconds, sizes: ["20KB", "190KB"] },
+    {
+      name: "50 conns",
+      connections: 50,
+      threads: 2,
+      seconds,
+      warmupSeconds,
+      sizes: ["20KB", "190KB", "20KB gzip"],
+    },
     // One connection, no queueing: the latency one scrape pays for the extra hop.
     {
       name: "1 conn",
@@ -92,6 +114,17 @@ export async function runScrape({ seconds = 12, profile = false, ...context }) {
     };
     const promregator = await startPromregatorProcess(startOptions);
     cleanup.push(promregator.stop);
+    let baseline;
+    if (baselineCli) {
+      const basePort = await freePort();
+      baseline = await startPromregatorProcess({
+        ...startOptions,
+        yaml: promregatorYaml({ sim, port: basePort, promregator: targetsYaml(app.port) }),
+        port: basePort,
+        cli: baselineCli,
+      });
+      cleanup.push(baseline.stop);
+    }
     const guids = {};
     for (const s of SIZES) guids[s.name] = (await sim.findApp(s.app)).guid;
     const instance = `${guids["20KB"]}:0`;
@@ -109,22 +142,42 @@ export async function runScrape({ seconds = 12, profile = false, ...context }) {
         url: (s) => `${promregator.url}/singleTargetMetrics/${guids[s.name]}/0`,
         pids: () => [promregator.pid],
       },
+      ...(baseline
+        ? [
+            {
+              name: "baseline",
+              url: (s) => `${baseline.url}/singleTargetMetrics/${guids[s.name]}/0`,
+              pids: () => [baseline.pid],
+            },
+          ]
+        : []),
     ];
     const cases = [];
     for (const load of loads) {
       for (const size of SIZES.filter((s) => load.sizes.includes(s.name))) {
+        const results = new Map(proxies.map((p) => [p.name, []]));
+        for (let r = 0; r < rounds; r++) {
+          for (const proxy of proxies) {
+            const result = await measure({
+              url: proxy.url(size),
+              proxyPids: proxy.pids,
+              ...load,
+              warmupSeconds: r === 0 ? load.warmupSeconds : 0,
+            });
+            results.get(proxy.name).push(result);
+            process.stdout.write(
+              `  round ${r + 1}: ${size.name} ${load.name} ${proxy.name}: ${result.requestsPerSecond} req/s\n`,
+            );
+          }
+        }
         for (const proxy of proxies) {
-          const result = await measure({ url: proxy.url(size), proxyPids: proxy.pids, ...load });
           cases.push({
             size: size.name,
-            bytes: app.sizes[size.path],
+            bytes: app.sizes[size.path.replace(/\.gz$/, "")],
             load: load.name,
             proxy: proxy.name,
-            ...result,
+            ...medianOf(results.get(proxy.name)),
           });
-          process.stdout.write(
-            `  ${size.name} ${load.name} ${proxy.name}: ${result.requestsPerSecond} req/s\n`,
-          );
         }
       }
     }
@@ -165,10 +218,12 @@ function report(cases, profiles, context) {
       const nginx = find(size, load, "nginx");
       const node = find(size, load, "node-proxy");
       const prom = find(size, load, "promregator");
+      const base = find(size, load, "baseline");
       ratios.push({
         size,
         load,
         "prom/nginx req/s": round(prom.requestsPerSecond / nginx.requestsPerSecond),
+        ...(base ? { "baseline/nginx req/s": round(base.requestsPerSecond / nginx.requestsPerSecond) } : {}),
         "prom/node-proxy req/s": round(prom.requestsPerSecond / node.requestsPerSecond),
         "prom/direct req/s": round(prom.requestsPerSecond / direct.requestsPerSecond),
         "node-proxy/nginx req/s": round(node.requestsPerSecond / nginx.requestsPerSecond),
@@ -179,7 +234,7 @@ function report(cases, profiles, context) {
     }
   }
   printTable(
-    "Scrape proxy (wrk; CPU and RSS of the proxy process, for direct: of the app; others = cores used by unrelated processes)",
+    "Scrape proxy (wrk; medians of the rounds; CPU and RSS of the proxy process, for direct: of the app; others = cores used by unrelated processes)",
     cases.map((c) => ({
       size: c.size,
       load: c.load,
@@ -187,6 +242,7 @@ function report(cases, profiles, context) {
       "req/s": round(c.requestsPerSecond, 0),
       "p50 ms": round(c.p50Ms),
       "p99 ms": round(c.p99Ms),
+      "rounds req/s": c.roundsRequestsPerSecond.map((v) => round(v, 0)).join(" "),
       "cpu s": c.proxyCpuSeconds,
       "cpu us/req": c.proxyCpuUsPerRequest,
       "peak RSS MB": c.proxyPeakRssMB,
@@ -198,7 +254,7 @@ function report(cases, profiles, context) {
   const ratio = (size, load) => ratios.find((r) => r.size === size && r.load === load);
   const single = ratio("20KB", "1 conn");
   const targets = printTargets([
-    ...SIZES.map((s) => ({
+    ...SIZES.filter((s) => s.name !== "20KB gzip").map((s) => ({
       name: `throughput vs nginx, ${s.name}, 50 connections`,
       goal: ">= 0.50",
       measured: ratio(s.name, "50 conns")["prom/nginx req/s"],

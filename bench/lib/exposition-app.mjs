@@ -1,6 +1,7 @@
 // A stand-in for an instrumented app: serves pre-rendered expositions from memory, so that what the
 // benchmark measures is the proxy in front of it. Run as its own process; prints {"port": n} when ready.
 import { createServer } from "node:http";
+import { gzipSync } from "node:zlib";
 import { generateExposition } from "./exposition.mjs";
 import { stopWithParent } from "./stop-with-parent.mjs";
 
@@ -13,15 +14,19 @@ const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 const bodies = new Map(
   Object.entries(EXPOSITIONS).map(([path, spec]) => [path, Buffer.from(generateExposition(spec).text)]),
 );
+/** `<path>.gz`: the same exposition gzip-compressed once, sent with Content-Encoding: gzip whatever was asked. */
+const gzipped = new Map([...bodies].map(([path, body]) => [`${path}.gz`, gzipSync(body)]));
 
 const server = createServer((req, res) => {
   const path = (req.url ?? "/").split("?")[0];
-  const body = bodies.get(path);
+  const zipped = gzipped.get(path);
+  const body = zipped ?? bodies.get(path);
   if (!body) {
     res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     return;
   }
-  res.writeHead(200, { "content-type": CONTENT_TYPE, "content-length": body.length });
+  const encoding = zipped ? { "content-encoding": "gzip" } : {};
+  res.writeHead(200, { "content-type": CONTENT_TYPE, "content-length": body.length, ...encoding });
   res.end(body);
 });
 // Longer than any pause between benchmark cases, so keep-alive connections of proxies are reused.
