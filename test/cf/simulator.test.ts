@@ -51,7 +51,10 @@ function connect(overrides: Partial<CfConfig> = {}): CloudControllerClient {
 
 describe("against the simulator", () => {
   it("logs in with the password grant and lists 12,000 apps in three requests", async () => {
-    const c = connect();
+    // Generous timeouts: on a loaded machine a timed-out page of 5,000 would be read again in pages of 1,000.
+    const base = simConfig().request;
+    const timeout = Object.fromEntries(Object.keys(base.timeout).map((k) => [k, 30_000]));
+    const c = connect({ request: { ...base, timeout: timeout as CfConfig["request"]["timeout"] } });
     const orgs = await c.listOrganizations();
     expect(orgs.map((o) => o.name).sort()).toEqual(["org-1", "org-2"]);
     sim.admin.resetCounters();
