@@ -178,11 +178,22 @@ Progress goes to stderr, the report to stdout. Secrets are never printed.`,
       process.stderr.write(`configuration ${config.source ?? "from the environment"} is valid\n`);
       return;
     }
-    if (!config.cf.apiUrl) fail("cf.api_host is not set, so there is nothing to resolve", EXIT_CONFIG);
+    const simulation = config.promregator.simulation.enabled;
+    if (!config.cf.apiUrl && !simulation)
+      fail("cf.api_host is not set, so there is nothing to resolve", EXIT_CONFIG);
     process.stderr.write(`configuration ${config.source ?? "from the environment"} is valid\n`);
+    // promregator.simulation.enabled: resolve against the simulated landscape the server would serve.
+    const sim = simulation
+      ? await (await import("./simulation-mode.js")).startSimulatedCf(config)
+      : undefined;
+    if (sim)
+      process.stderr.write(
+        `simulation mode: resolving against the simulated Cloud Foundry at ${sim.apiUrl}\n`,
+      );
     const { runResolveCheck } = await import("./resolve-report/index.js");
     const code = await runResolveCheck({
-      config,
+      config: sim?.config ?? config,
+      cfCa: sim?.caPem,
       logger: createLogger(opts.logLevel),
       strict: opts.strict === true,
       json: opts.json === true,
@@ -191,6 +202,7 @@ Progress goes to stderr, the report to stdout. Secrets are never printed.`,
       stderr: (text) => process.stderr.write(text),
       tty: process.stderr.isTTY === true,
     });
+    await sim?.close();
     process.exit(code);
   });
 

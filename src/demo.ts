@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startPromregator } from "./app.js";
 import { loadConfig } from "./config/load.js";
 import type { Logger } from "./log.js";
@@ -53,15 +56,32 @@ export async function runDemo(opts: DemoOptions) {
   const { config } = loadConfig({ text: yaml, env: { CF_PASSWORD: user.password } });
   const app = await startPromregator({ config, logger: opts.logger, cfCa: sim.caPem });
   await app.whenReady();
+  // The same configuration as a file, for a check-config --resolve against this simulator.
+  const dir = mkdtempSync(join(tmpdir(), "promregator-demo-"));
+  writeFileSync(join(dir, "promregator.yml"), `${yaml}\n`);
+  let trust = "";
+  if (sim.caPem) {
+    writeFileSync(join(dir, "simulator-ca.pem"), sim.caPem);
+    trust = `NODE_EXTRA_CA_CERTS=${join(dir, "simulator-ca.pem")} `;
+  }
+  const cli = process.argv[1]?.endsWith("cli.js") ? process.argv[1] : "dist/cli.js";
+  const checkCommand = `${trust}CF_PASSWORD=${user.password} node ${cli} check-config --resolve ${join(dir, "promregator.yml")}`;
   print(
     [
       "",
       "Promregator is running against a simulated Cloud Foundry.",
       "",
+      `  Status page:        ${app.url}/`,
       `  Service discovery:  ${app.url}/discovery`,
       `  Own metrics:        ${app.url}/promregatorMetrics`,
       `  Health / ready:     ${app.url}/health  ${app.url}/ready`,
-      `  Simulated CF API:   ${sim.apiUrl}`,
+      `  Simulated CF API:   ${sim.apiUrl}  (user ${user.username}, password ${user.password})`,
+      "",
+      "See what a configuration resolves to, against this simulator (a demo password, valid while it runs):",
+      "",
+      `  ${checkCommand}`,
+      "",
+      "Another port: npm start -- --port 9090 (or promregator demo --port 9090).",
       "",
       "A complete prometheus.yml for it (to extend an existing one, add the job to its scrape_configs):",
       "",
@@ -75,9 +95,11 @@ export async function runDemo(opts: DemoOptions) {
   return {
     app,
     sim,
+    checkCommand,
     async close() {
       await app.close();
       await sim.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -27,11 +27,11 @@ export function javaSimulationLandscape(instances: number): LandscapeSpec {
 }
 
 /**
- * `promregator.simulation.enabled: true`: like the Java version, run without any Cloud Foundry. Here the
- * built-in simulator plays CF, so the real client, caches and scrape proxy all run; the configured targets are
- * kept, with plain HTTP because the simulated instances speak nothing else.
+ * `promregator.simulation.enabled: true`: the built-in simulator plays Cloud Foundry with the Java version's
+ * landscape. Returns the configuration pointed at it (its API, a user of its own, plain HTTP through its router,
+ * because the simulated instances speak nothing else; the configured targets are kept), its CA, and `close`.
  */
-export async function startSimulationMode(config: Config, logger: Logger) {
+export async function startSimulatedCf(config: Config) {
   const user = { username: "simulation", password: randomUUID() };
   const sim = await startSimulator({
     landscape: javaSimulationLandscape(config.promregator.simulation.instances),
@@ -53,16 +53,27 @@ export async function startSimulationMode(config: Config, logger: Logger) {
       scraping: { ...config.promregator.scraping, proxy: sim.routerAddress },
     },
   };
+  return { config: simulated, caPem: sim.caPem, apiUrl: sim.apiUrl, close: () => sim.close() };
+}
+
+/** Like the Java version, run without any Cloud Foundry: the real client, caches and scrape proxy all run. */
+export async function startSimulationMode(config: Config, logger: Logger) {
+  const sim = await startSimulatedCf(config);
   logger.warn(
     { cfApi: sim.apiUrl },
     "simulation mode: serving a simulated Cloud Foundry landscape, not a real one",
   );
-  const app = await startPromregator({ config: simulated, logger, cfCa: sim.caPem });
-  return {
-    app,
-    async close() {
-      await app.close();
-      await sim.close();
-    },
-  };
+  try {
+    const app = await startPromregator({ config: sim.config, logger, cfCa: sim.caPem });
+    return {
+      app,
+      async close() {
+        await app.close();
+        await sim.close();
+      },
+    };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
 }
