@@ -14,7 +14,9 @@ describe("promregator demo", () => {
       port: 0,
       address: "127.0.0.1",
       logger: silentLogger,
-      print: (t) => void (printed += t),
+      print: (t) => {
+        printed += t;
+      },
     });
   }, 60_000);
   afterAll(() => demo?.close());
