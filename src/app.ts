@@ -3,6 +3,7 @@ import { createCloudControllerClient } from "./cf/index.js";
 import { startWatchdog } from "./cf/watchdog.js";
 import type { Config } from "./config/types.js";
 import { discoveryScheme, followDiscoveryFile } from "./discovery/document.js";
+import { describeTarget } from "./discovery/matching.js";
 import { createDiscoveryService } from "./discovery/service.js";
 import type { DiscoveryDiagnostics, DiscoveryReader } from "./discovery/types.js";
 import { createLandscapeLog } from "./landscape-log.js";
@@ -59,11 +60,9 @@ function startDiscoveryFile(config: Config, discovery: DiscoveryReader, port: nu
 
 /** CF health for the status page: the outcome of the latest discovery refresh, and when one last succeeded. */
 function cfHealthOf(discovery: DiscoveryDiagnostics) {
-  let lastSuccessAt: number | undefined;
   return () => {
     const last = discovery.lastRefresh();
-    if (last?.ok) lastSuccessAt = last.at;
-    return { ok: last?.ok ?? false, lastError: last?.error, lastSuccessAt };
+    return { ok: last?.ok ?? false, lastError: last?.error, lastSuccessAt: last?.lastOkAt };
   };
 }
 
@@ -131,6 +130,8 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
       version: VERSION,
       cfApiUrl: config.cf.apiUrl,
       cfHealth: cfHealthOf(discovery),
+      lastRefresh: () => discovery.lastRefresh(),
+      configuredTargets: config.promregator.targets.map(describeTarget),
     }),
   });
   let server: ListeningServer;

@@ -176,15 +176,20 @@ class BackgroundDiscovery implements DiscoveryService {
     });
     this.log(result, startedAt);
     const firstError = result.errors.values().next().value?.message;
+    const lastOkAt = this.last?.lastOkAt;
+    const since = lastOkAt !== undefined ? { lastOkAt } : {};
     if (result.failed) {
-      this.last = { at: startedAt, ok: false, error: firstError };
+      this.last = { at: startedAt, ok: false, error: firstError, ...since };
       if (!result.snapshot) throw new Error(`discovery failed: ${firstError}`);
     } else {
       if (result.changed && result.snapshot) this.published.publish(result.snapshot);
       // Serving old values because reloads fail is a CF problem too, though the refresh itself succeeded.
       const stale = this.problems.failingCache();
       const error = firstError ?? (stale && `could not reload the ${stale.cache} cache: ${stale.cause}`);
-      this.last = { at: startedAt, ok: error === undefined, ...(error !== undefined ? { error } : {}) };
+      this.last =
+        error === undefined
+          ? { at: startedAt, ok: true, lastOkAt: startedAt }
+          : { at: startedAt, ok: false, error, ...since };
     }
     const snapshot = result.snapshot as DiscoverySnapshot;
     this.deps.metrics?.markSeen(snapshot.instances);

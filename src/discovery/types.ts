@@ -92,6 +92,8 @@ export interface RefreshOutcome {
   ok: boolean;
   /** The first failure's message when not ok. */
   error?: string;
+  /** epoch ms when the latest ok refresh started (this one if ok); absent before any refresh was ok. */
+  lastOkAt?: number;
 }
 
 /**

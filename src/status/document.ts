@@ -36,6 +36,9 @@ export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocu
       moment,
     ),
   );
+  const lastOkAt = deps.lastRefresh
+    ? read("last discovery refresh", () => deps.lastRefresh?.()?.lastOkAt, undefined)
+    : undefined;
   const health = deps.cfHealth ? read("CF connection state", deps.cfHealth, undefined) : undefined;
 
   const doc: StatusDocument = {
@@ -54,8 +57,9 @@ export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocu
       }),
     },
     discovery: {
-      ...(snapshot && { lastRefresh: moment(snapshot.refreshedAt) }),
-      targets: (snapshot?.targets ?? []).map(targetStatus),
+      ...(lastOkAt !== undefined && { lastRefresh: moment(lastOkAt) }),
+      ...(snapshot && { lastChange: moment(snapshot.refreshedAt) }),
+      targets: snapshot ? snapshot.targets.map(targetStatus) : pendingTargets(deps.configuredTargets ?? []),
     },
     summary: summarise(instances),
     instances,
@@ -88,7 +92,7 @@ function instanceStatus(
     spaceName: instance.spaceName,
     appName: instance.appName,
     index: instance.index,
-    url: instance.url,
+    url: withoutUserInfo(instance.url),
     targetIndex: instance.targetIndex,
   };
   if (last) {
@@ -125,6 +129,16 @@ function targetStatus(report: DiscoverySnapshot["targets"][number]): TargetStatu
       why: { kind, text: kind === "cc-error" && problem ? `${WHY[kind]}: ${problem}` : WHY[kind] },
     }),
   };
+}
+
+/** Before the first discovery, the configured targets are all there is to show. */
+function pendingTargets(descriptions: readonly string[]): TargetStatus[] {
+  return descriptions.map((description, targetIndex) => ({
+    targetIndex,
+    description,
+    instances: 0,
+    pending: true,
+  }));
 }
 
 function cacheStatus(stats: CacheStatus): CacheStatus {

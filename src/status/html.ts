@@ -119,7 +119,8 @@ function overview(doc: StatusDocument): string {
 <dt>Ready</dt><dd>${state(doc.ready, doc.ready ? "yes" : "no")}</dd>
 <dt>Cloud Controller</dt><dd><code>${e(doc.cf.apiUrl)}</code></dd>
 <dt>CF connection</dt><dd>${connection}</dd>
-<dt>Last discovery</dt><dd>${doc.discovery.lastRefresh ? timeElement(doc.discovery.lastRefresh, true) : "not completed yet"}</dd>
+<dt>Last successful refresh</dt><dd>${doc.discovery.lastRefresh ? timeElement(doc.discovery.lastRefresh, true) : "none yet"}</dd>
+<dt>Landscape last changed</dt><dd>${doc.discovery.lastChange ? timeElement(doc.discovery.lastChange, true) : "not discovered yet"}</dd>
 <dt>Instances</dt><dd>${e(`${s.instances} discovered: ${s.scrapeOk} last scrape OK, ${s.scrapeFailed} failed, ${s.notScrapedYet} not scraped yet`)}</dd>
 </dl>
 </section>`;
@@ -133,12 +134,15 @@ function targetsTable(doc: StatusDocument): string {
   const targets = doc.discovery.targets;
   const head = `<section aria-labelledby="targets">\n<h2 id="targets">Configured targets</h2>`;
   if (targets.length === 0) {
-    const why = doc.discovery.lastRefresh
+    const why = doc.discovery.lastChange
       ? "The last discovery reported no configured targets (promregator.targets is empty)."
       : "No discovery has completed yet, so no target has been resolved.";
     return `${head}\n<p>${e(why)}</p>\n</section>`;
   }
   const rows = targets.map((t) => {
+    if (t.pending) {
+      return `<tr><td class="num">${e(t.targetIndex)}</td><th scope="row"><code>${e(t.description)}</code></th><td class="num">–</td><td class="problem">not resolved yet: the first discovery has not completed</td></tr>`;
+    }
     const bad = t.problem !== undefined || t.instances === 0;
     return `<tr${bad ? ' class="bad"' : ""}><td class="num">${e(t.targetIndex)}</td><th scope="row"><code>${e(t.description)}</code></th><td class="num">${e(t.instances)}</td><td class="problem">${t.problem === undefined ? "–" : `${t.why ? `<strong>${e(t.why.kind === "cc-error" ? "Cloud Controller error" : t.why.text)}</strong>: ` : ""}${e(t.problem)}`}</td></tr>`;
   });
@@ -169,7 +173,7 @@ function instancesTable(doc: StatusDocument, maxRows: number): string {
   return `${head}
 <div class="table-wrap"><table>
 <caption>${e(caption)}</caption>
-<thead><tr><th scope="col">Org</th><th scope="col">Space</th><th scope="col">App</th><th scope="col" class="num">Index</th><th scope="col">Last scrape</th><th scope="col">Reason</th><th scope="col" class="num">Latency</th><th scope="col" class="num">Size</th><th scope="col">When</th></tr></thead>
+<thead><tr><th scope="col">Org</th><th scope="col">Space</th><th scope="col">App</th><th scope="col" class="num">Index</th><th scope="col">Scrape URL</th><th scope="col">Last scrape</th><th scope="col">Reason</th><th scope="col" class="num">Latency</th><th scope="col" class="num">Size</th><th scope="col">When</th></tr></thead>
 <tbody>
 ${shown.map(instanceRow).join("\n")}
 </tbody>
@@ -195,7 +199,7 @@ function instanceRow(i: InstanceStatus): string {
         '<td class="num">–</td>',
         "<td>–</td>",
       ];
-  return `<tr><td>${cells[0]}</td><td>${cells[1]}</td><th scope="row" title="${e(i.instanceId)}">${e(i.appName)}</th><td class="num">${e(i.index)}</td><td>${scrape[0]}</td>${scrape.slice(1).join("")}</tr>`;
+  return `<tr><td>${cells[0]}</td><td>${cells[1]}</td><th scope="row" title="${e(i.instanceId)}">${e(i.appName)}</th><td class="num">${e(i.index)}</td><td class="url"><code>${e(i.url)}</code></td><td>${scrape[0]}</td>${scrape.slice(1).join("")}</tr>`;
 }
 
 function cachesTable(doc: StatusDocument): string {

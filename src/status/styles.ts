@@ -26,7 +26,7 @@ th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #d9dce
 thead th { background: #eef0f3; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 time { white-space: nowrap; }
-td.reason, td.problem { overflow-wrap: anywhere; max-width: 40rem; }
+td.reason, td.problem, td.url { overflow-wrap: anywhere; max-width: 40rem; }
 .state { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-weight: 600; }
 .state.ok { background: #e3f3e8; color: #0f4023; }
 .state.bad { background: #fdecec; color: #6b1111; }

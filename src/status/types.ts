@@ -1,4 +1,4 @@
-import type { DiscoverySnapshot, NoInstancesKind } from "../discovery/types.js";
+import type { DiscoverySnapshot, NoInstancesKind, RefreshOutcome } from "../discovery/types.js";
 import type { CacheStats, InstanceIdentity } from "../metrics/types.js";
 import type { LastScrape } from "./scrape-log.js";
 
@@ -20,6 +20,10 @@ export interface StatusDeps {
   version: string;
   cfApiUrl: string;
   cfHealth?: () => CfHealth;
+  /** Outcome of the latest discovery refresh (it names the latest ok one too), changed landscape or not. */
+  lastRefresh?: () => RefreshOutcome | undefined;
+  /** One description per entry of promregator.targets, in configuration order; listed before the first discovery. */
+  configuredTargets?: readonly string[];
   /** epoch ms; injectable for tests */
   now?: () => number;
 }
@@ -43,6 +47,8 @@ export interface TargetStatus {
    * short phrase: "no HTTP route", "no matching app", "Cloud Controller error: <cause>", ...
    */
   why?: { kind: NoInstancesKind; text: string };
+  /** True before the first discovery completed: the target is configured but was not resolved yet. */
+  pending?: boolean;
 }
 
 export interface ScrapeStatus {
@@ -89,8 +95,10 @@ export interface StatusDocument {
     health?: { ok: boolean; lastError?: string; lastSuccess?: Moment };
   };
   discovery: {
-    /** Absent until the first discovery completed. */
+    /** When the latest successful refresh started (an unchanged landscape too); absent until one succeeded. */
     lastRefresh?: Moment;
+    /** When the refresh that last changed the landscape (instances or target reports) started. */
+    lastChange?: Moment;
     targets: TargetStatus[];
   };
   summary: { instances: number; scrapeOk: number; scrapeFailed: number; notScrapedYet: number };

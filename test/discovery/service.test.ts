@@ -175,6 +175,8 @@ describe("discovery service", () => {
     const capture = captureLogger();
     const service = serviceFor(cc, { logger: capture.logger });
     const known = await service.refresh();
+    const lastOkAt = service.lastRefresh()?.lastOkAt;
+    expect(lastOkAt).toBe(service.lastRefresh()?.at);
     cc.failure = new Error("503 Service Unavailable");
     await service.invalidate({
       org: true,
@@ -188,7 +190,11 @@ describe("discovery service", () => {
     expect(service.current()).toBe(known);
     await service.refresh();
     expect(service.current()).toBe(known);
-    expect(service.lastRefresh()).toMatchObject({ ok: false, error: expect.stringContaining("503") });
+    expect(service.lastRefresh()).toMatchObject({
+      ok: false,
+      error: expect.stringContaining("503"),
+      lastOkAt,
+    });
     const warnings = capture.lines().filter((l) => l.msg.includes("keeping the previous landscape"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0].cause).toContain("503 Service Unavailable");

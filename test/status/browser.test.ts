@@ -101,6 +101,10 @@ describe.skipIf(!hasChromium)(title, () => {
     // the scraped instance shows its result
     const scraped = rows.filter({ has: page.locator('th[title$=":0"]', { hasText: "cart-service" }) });
     expect(await scraped.locator(".state").textContent()).toBe("OK");
+    // ... and the URL it is scraped at, visibly
+    const url = scraped.locator("td.url");
+    expect(await url.textContent()).toMatch(/^https?:\/\/\S+/);
+    expect(await url.isVisible()).toBe(true);
 
     const box = await table.boundingBox();
     expect(box).not.toBeNull();

@@ -28,6 +28,7 @@ const deps: StatusDeps = {
   version: "1.2.3",
   cfApiUrl: "https://api.sys.example.com",
   cfHealth: () => ({ ok: true, lastSuccessAt: NOW - 30_000 }),
+  lastRefresh: () => ({ at: NOW - 3_000, ok: true, lastOkAt: NOW - 3_000 }),
   now: () => NOW,
 };
 
@@ -59,7 +60,8 @@ describe("status JSON twin", () => {
         health: { ok: true, lastSuccess: { at: "2024-05-01T11:59:30.000Z", ageSeconds: 30 } },
       },
       discovery: {
-        lastRefresh: { at: "2024-05-01T11:59:48.000Z", ageSeconds: 12 },
+        lastRefresh: { at: "2024-05-01T11:59:57.000Z", ageSeconds: 3 },
+        lastChange: { at: "2024-05-01T11:59:48.000Z", ageSeconds: 12 },
         targets: [
           { targetIndex: 0, description: "org=org-a space=space-a app=app-a", instances: 1 },
           {
@@ -112,6 +114,7 @@ describe("status JSON twin", () => {
       ...deps,
       identity: { processId: "p" },
       cfHealth: undefined,
+      lastRefresh: undefined,
       snapshot: () => undefined,
     }).json();
     expect(doc.process).toEqual({ id: "p" });

@@ -102,7 +102,10 @@ describe("status page (HTML)", () => {
     const { body } = await get(landscape);
     expect(body).toMatch(/^<!doctype html>\n<html lang="en">/);
     expect(body).toContain('<meta http-equiv="refresh" content="15">');
-    expect(body).not.toMatch(/<script|<link|src=|https?:\/\/(?!api\.sys\.example\.com)/);
+    // URLs only as text: the CF API and the instances' scrape URLs
+    expect(body).not.toMatch(
+      /<script|<link|src=|https?:\/\/(?!api\.sys\.example\.com|app-a\.apps\.example\.com)/,
+    );
     expect(body.match(/<h1>/g)).toHaveLength(1);
     const tables = body.match(/<table>/g)?.length ?? 0;
     expect(tables).toBe(3);
@@ -219,7 +222,7 @@ describe("status page when nothing shows up", () => {
     expect(body).toMatch(
       /role="alert">The Cloud Controller at https:\/\/api\.sys\.example\.com\/ is failing: UAA answered 401: Bad credentials/,
     );
-    expect(section(body, "overview")).toContain("not completed yet");
+    expect(section(body, "overview")).toMatch(/Last successful refresh<\/dt><dd>none yet/);
     expect(section(body, "overview")).toContain("no success yet");
     expect(section(body, "targets")).toContain("No discovery has completed yet");
     expect(body).not.toContain("hunter2");
