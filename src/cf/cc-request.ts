@@ -100,11 +100,13 @@ export class CcRequester {
       const started = performance.now();
       const result = await this.attempt(resource, url, authorization);
       const step = nextStep(result.outcome, budget);
+      const seconds = (performance.now() - started) / 1000;
       // Exactly one observation per attempt, labelled by what the policy made of it.
-      metrics?.observeCfRequest(
-        resource,
-        (performance.now() - started) / 1000,
-        attemptLabel(result.outcome, step),
+      metrics?.observeCfRequest(resource, seconds, attemptLabel(result.outcome, step));
+      // What a Java user gets from logging.level.org.cloudfoundry.promregator.cfaccessor: DEBUG.
+      this.deps.logger.debug(
+        { resource, path, attempt, outcome: describeOutcome(result.outcome), ms: Math.round(seconds * 1000) },
+        "CC request",
       );
       switch (step.action) {
         case "ok":
@@ -294,4 +296,10 @@ export function pathOf(url: string): string {
   } catch {
     return url.split("?")[0] ?? url;
   }
+}
+
+/** `200`, `503`, `timeout`, `network`...: an attempt's outcome in one word, for the debug log. */
+function describeOutcome(outcome: Attempt["outcome"]): string {
+  if (outcome.kind === "ok") return "200";
+  return outcome.kind === "status" ? String(outcome.status) : outcome.kind;
 }

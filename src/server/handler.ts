@@ -14,10 +14,12 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
   const scrapeSlots: ScrapeSlots = { inFlight: 0 };
 
   /**
-   * The web configuration's users guard every endpoint (as in exporter-toolkit); a group switched to BASIC takes
-   * the inbound user or one of them.
+   * The web configuration's users guard every endpoint but the health checks (as in exporter-toolkit, except that
+   * platform probes such as CF's http health check and `promregator healthcheck` send no credentials); a group
+   * switched to BASIC takes the inbound user or one of them.
    */
   async function authorized(req: IncomingMessage, group: EndpointGroup): Promise<boolean> {
+    if (group === "health") return true;
     const webUsers = deps.web?.users;
     const webUser = webUsers?.enabled ? await webUsers.check(req) : undefined;
     if (webUser === false) return false;

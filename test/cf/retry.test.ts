@@ -97,6 +97,12 @@ describe("retries", () => {
     const warnings = log.lines().filter((l) => l.level === 40);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ resource: "org", kind: "http", status: 503, attempts: 2 });
+    // at debug level every attempt is logged, as Java's cfaccessor logger did
+    const attempts = log.lines().filter((l) => l.msg === "CC request" && l.resource === "org");
+    expect(attempts.map((l) => [l.level, l.attempt, l.outcome, l.path])).toEqual([
+      [20, 1, "503", "/v3/organizations"],
+      [20, 2, "503", "/v3/organizations"],
+    ]);
   });
 
   it("logs one warning per failure class while it lasts and one line when CC recovers", async () => {

@@ -118,8 +118,11 @@ basic_auth_users:
     ).toBe(200);
   });
 
-  it("refuses a wrong password and a missing user with 401, on every endpoint", async () => {
-    for (const path of ["/-/healthy", "/discovery", "/"]) {
+  it("refuses a wrong password and a missing user with 401, on every endpoint but the health checks", async () => {
+    for (const path of ["/health", "/-/healthy", "/ready", "/-/ready"]) {
+      expect((await get(`${base}${path}`, { ca: server.cert, client: allowed })).status).not.toBe(401);
+    }
+    for (const path of ["/discovery", "/", "/promregatorMetrics"]) {
       expect((await get(`${base}${path}`, { ca: server.cert, client: allowed })).status).toBe(401);
       const wrong = await get(`${base}${path}`, {
         ca: server.cert,

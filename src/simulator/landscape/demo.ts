@@ -1,8 +1,8 @@
 import type { LandscapeSpec } from "../types.js";
 
 /**
- * The small landscape `promregator demo` runs against: two orgs, a STOPPED app, an annotated app with its own
- * metrics path, an app reachable only on the internal domain, an OpenMetrics app, the rest text 0.0.4.
+ * The small landscape `promregator demo` runs against: two orgs, a STOPPED app, an app annotated
+ * `prometheus.io/scrape` (the demo's catch-all target scrapes every app at /metrics, so none has a path of its own), an app reachable only on the internal domain, an OpenMetrics app, the rest text 0.0.4.
  * Guids are derived from the names when the simulator starts, so they are stable across runs.
  */
 export function demoLandscape(): LandscapeSpec {
@@ -35,8 +35,7 @@ export function demoLandscape(): LandscapeSpec {
               {
                 name: "node-exporter-demo",
                 instances: 1,
-                metricsPath: "/custom/metrics",
-                annotations: { "prometheus.io/scrape": "true", "prometheus.io/path": "/custom/metrics" },
+                annotations: { "prometheus.io/scrape": "true" },
                 behaviour: { format: "text" },
               },
               {
