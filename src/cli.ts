@@ -240,7 +240,13 @@ program
   .action(async (opts: { timeout: number }) => {
     const { config } = loadOrExit(program.opts<{ config?: string }>().config, 1); // Docker reserves 2
     const { checkHealth } = await import("./healthcheck.js");
-    const result = await checkHealth(config.server, opts.timeout * 1000);
+    let result: Awaited<ReturnType<typeof checkHealth>>;
+    try {
+      result = await checkHealth(config.server, opts.timeout * 1000);
+    } catch (error) {
+      if (error instanceof ConfigError) fail(`configuration error: ${error.message}`, 1);
+      throw error;
+    }
     (result.healthy ? process.stdout : process.stderr).write(`${result.detail}\n`);
     process.exit(result.healthy ? 0 : 1);
   });
