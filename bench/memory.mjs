@@ -61,6 +61,7 @@ function startSampler(promregator) {
   const started = performance.now();
   let others;
   const sample = () => {
+    if (promregator.exited()) return;
     samples.push({
       tSeconds: round((performance.now() - started) / 1000, 0),
       rssMB: mb(rssBytes(promregator.pid)),
@@ -159,18 +160,20 @@ async function prometheusDriver(promregator, durationMs) {
 
 export async function runMemory({ minutes = 10, prometheus = false, instances = 3_000, baselineCli, ...context }) {
   const contenders = [
-    ...(baselineCli ? [{ name: "baseline", cli: baselineCli }] : []),
-    { name: "current", cli: undefined },
+    // The baseline as it ran before: without the heap limits (it needs the room for its one-string render).
+    ...(baselineCli ? [{ name: "baseline", cli: baselineCli, nodeOptions: [] }] : []),
+    { name: "current", cli: undefined, nodeOptions: HEAP_OPTIONS },
   ];
   const runs = [];
   for (const contender of contenders) {
     process.stdout.write(`  -- ${contender.name}${contender.cli ? ` (${contender.cli})` : ""}\n`);
-    runs.push({ contender: contender.name, ...(await runOnce({ minutes, prometheus, instances, cli: contender.cli })) });
+    const { cli, nodeOptions } = contender;
+    runs.push({ contender: contender.name, ...(await runOnce({ minutes, prometheus, instances, cli, nodeOptions })) });
   }
   return report(runs, { minutes, instances, context });
 }
 
-async function runOnce({ minutes, prometheus, instances, cli }) {
+async function runOnce({ minutes, prometheus, instances, cli, nodeOptions }) {
   const sim = await startSimulatorProcess({ generate: landscapeFor(instances), idleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS });
   let promregator;
   try {
@@ -185,7 +188,7 @@ async function runOnce({ minutes, prometheus, instances, cli }) {
       yaml,
       port,
       caPem: sim.caPem,
-      nodeOptions: [...HEAP_OPTIONS, "--trace-gc", "--import", PROBE],
+      nodeOptions: [...nodeOptions, "--trace-gc", "--import", PROBE],
       readyTimeoutMs: 120_000,
       ...(cli ? { cli } : {}),
     });
@@ -204,7 +207,8 @@ async function runOnce({ minutes, prometheus, instances, cli }) {
     return {
       load,
       samples: sampler.samples,
-      peakMB: mb(peakRssBytes(promregator.pid)),
+      peakMB: promregator.exited() ? undefined : mb(peakRssBytes(promregator.pid)),
+      exited: promregator.exited(),
       cfRequestsDuringRun: cfRequests(cfAfter) - cfRequests(cfBefore),
     };
   } finally {
@@ -219,7 +223,7 @@ function cfRequests(counters) {
 }
 
 /** Summary of one contender's run. */
-function summarize({ load: { windows, ...load }, samples, peakMB, cfRequestsDuringRun }, minutes) {
+function summarize({ load: { windows, ...load }, samples, peakMB, exited, cfRequestsDuringRun }, minutes) {
   const n = samples.length;
   const quarter = (q) =>
     samples.slice(Math.floor((q * n) / 4), Math.floor(((q + 1) * n) / 4)).map((s) => s.rssMB);
@@ -251,6 +255,7 @@ function summarize({ load: { windows, ...load }, samples, peakMB, cfRequestsDuri
     loopDelayMaxMs: last.totalMaxMs,
     worstWindowLoopDelayP99Ms: Math.max(...delays.map((d) => d.p99Ms ?? 0)),
     cfRequestsDuringRun,
+    exitedDuringRun: exited,
     meanOtherCores: round(mean(samples.slice(1).map((s) => s.otherCores))),
   };
 }
@@ -310,7 +315,7 @@ function report(runs, { minutes, instances, context }) {
       routerIdleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS,
       discoveryEverySeconds: DISCOVERY_EVERY_S,
       refreshEverySeconds: REFRESH_EVERY_S,
-      nodeOptions: HEAP_OPTIONS,
+      nodeOptions: { current: HEAP_OPTIONS, baseline: [] },
     },
     summaries,
     runs: runs.map((r) => ({ contender: r.contender, windows: r.load.windows, samples: r.samples })),

@@ -172,6 +172,7 @@ export async function startPromregatorProcess({
     listeningMs,
     readyMs: performance.now() - started,
     output: handle.output,
+    exited: handle.exited,
     stop,
   };
 }
