@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { ServerConfig } from "./config/types.js";
-import { type ClientAuthType, loadWebConfig, type WebConfig } from "./server/web-config.js";
+import { type ClientAuthType, loadWebConfig } from "./server/web-config.js";
 
 export interface HealthcheckResult {
   healthy: boolean;
@@ -52,15 +52,10 @@ export function checkHealth(server: ServerConfig, timeoutMs: number): Promise<He
     const req = request(url, { method: "GET", rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
-      const why = status === 401 && web && web.basicAuthUsers.size > 0 ? usersHint(web) : "";
-      resolve({ healthy: status >= 200 && status < 300, detail: `${url} answered ${status}${why}` });
+      resolve({ healthy: status >= 200 && status < 300, detail: `${url} answered ${status}` });
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", (error) => resolve({ healthy: false, detail: `${url}: ${error.message}` }));
     req.end();
   });
-}
-
-function usersHint(web: WebConfig): string {
-  return ` (basic_auth_users in ${web.file} guard /health too, and this check sends no credentials)`;
 }
