@@ -7,6 +7,7 @@ import { ConfigError, describeKey } from "./errors.js";
 import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
 import { bindLogging } from "./logging.js";
 import type { PropertySource } from "./properties.js";
+import { readGuardedFile } from "./read-file.js";
 import type { KeyPath } from "./schema.js";
 import { Settings } from "./settings.js";
 import { bindTargets } from "./targets.js";
@@ -306,6 +307,8 @@ function buildServer(s: Settings): ServerConfig {
     ["server.tls.key", key],
   ] as const) {
     if (!existsSync(file)) throw new ConfigError(`file not found: ${file}`, path, s.origin(path));
+    // Refuses a FIFO, a device or a huge file now, with the key and its origin, rather than hang at listen.
+    readGuardedFile(file, { key: describeKey(path, s.origin(path)) });
   }
   server.tls = { cert, key };
   return server;

@@ -4,8 +4,8 @@
  * hex(IV[16] || AES-256-CBC(plaintext, PKCS#7 padding)).
  */
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readGuardedFile } from "./read-file.js";
 
 export const CIPHER_PREFIX = "{cipher}";
 export const DEFAULT_SALT = "deadbeef";
@@ -61,12 +61,6 @@ export function readEncryptKeyFile(env: NodeJS.ProcessEnv, secretsDir: string): 
   const name = env.ENCRYPT_KEY_FILE;
   if (!name) return undefined;
   const file = join(secretsDir, name);
-  let content: string;
-  try {
-    content = readFileSync(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "read error";
-    throw new Error(`ENCRYPT_KEY_FILE: cannot read ${file} (${code})`);
-  }
+  const content = readGuardedFile(file, { key: "ENCRYPT_KEY_FILE" }).toString("utf8");
   return content.replace(/\n+$/, "");
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { readGuardedFile } from "../config/read-file.js";
 import type { ServerConfig } from "../config/types.js";
 import type { RequestHandler } from "./handler.js";
 import { acceptsClient, httpsOptions, type WebTls } from "./web-config.js";
@@ -69,7 +69,10 @@ export async function listen(
     });
   } else if (config.tls) {
     server = createHttpsServer(
-      { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+      {
+        cert: readGuardedFile(config.tls.cert, { key: "server.tls.cert" }),
+        key: readGuardedFile(config.tls.key, { key: "server.tls.key" }),
+      },
       handler,
     );
   } else {

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { dirname, resolve } from "node:path";
 import type { SecureVersion, TLSSocket } from "node:tls";
 import bcrypt from "bcryptjs";
 import { parse } from "yaml";
 import { ConfigError } from "../config/errors.js";
+import { readGuardedFile } from "../config/read-file.js";
 
 /** Go's tls.ClientAuthType names, as the exporter-toolkit file uses them. */
 export const CLIENT_AUTH_TYPES = [
@@ -69,12 +69,10 @@ export function loadWebConfig(file: string): WebConfig {
   const fail = (key: string, message: string): never => {
     throw new ConfigError(`${message} (web configuration ${file})`, key);
   };
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    return fail("--web.config.file", `cannot read the file: ${(error as Error).message}`);
-  }
+  const text = readGuardedFile(file, {
+    key: "--web.config.file",
+    what: "the web configuration file",
+  }).toString("utf8");
   let root: unknown;
   try {
     root = parse(text) ?? {};
@@ -92,11 +90,7 @@ export function loadWebConfig(file: string): WebConfig {
     if (typeof inline === "string") return Buffer.from(inline);
     if (path === undefined) return undefined;
     if (typeof path !== "string") return fail(`${key}_file`, "expects a file name");
-    try {
-      return readFileSync(resolve(base, path));
-    } catch (error) {
-      return fail(`${key}_file`, `cannot read ${path}: ${(error as Error).message}`);
-    }
+    return readGuardedFile(resolve(base, path), { key: `${key}_file (web configuration ${file})` });
   };
 
   let tls: WebTls | undefined;

@@ -108,6 +108,6 @@ promregator:
   it("report a missing key file by its path", () => {
     expect(
       errorOf(withPassword(`{cipher}${VECTOR_1}`), { env: { ENCRYPT_KEY_FILE: "absent" }, secretsDir }),
-    ).toBe(`ENCRYPT_KEY_FILE: cannot read ${join(secretsDir, "absent")} (ENOENT)`);
+    ).toBe(`ENCRYPT_KEY_FILE: cannot read the file ${join(secretsDir, "absent")} (ENOENT)`);
   });
 });

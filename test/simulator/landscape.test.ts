@@ -102,7 +102,7 @@ describe("landscapes", () => {
     expect(() => loadLandscapeFile(file)).toThrow(/domains\.0\.guid: must be a lowercase UUID/);
     writeFileSync(file, "domains: [\n");
     expect(() => loadLandscapeFile(file)).toThrow(/not valid YAML/);
-    expect(() => loadLandscapeFile(join(dir, "missing.yml"))).toThrow(/cannot read landscape file/);
+    expect(() => loadLandscapeFile(join(dir, "missing.yml"))).toThrow(/cannot read the landscape file/);
   });
 
   it("gives apps without routes a host-safe default route on the first shared domain", async () => {

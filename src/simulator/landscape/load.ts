@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { readGuardedFile } from "../../config/read-file.js";
 import type { AppSpec, InstanceBehaviour, LandscapeSpec } from "../types.js";
 
 const guid = z
@@ -121,12 +121,7 @@ export function parseLandscape(input: unknown, source = "landscape"): LandscapeS
 
 /** Reads a landscape YAML file (same structure as LandscapeSpec). */
 export function loadLandscapeFile(path: string): LandscapeSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new Error(`cannot read landscape file ${path}: ${(err as Error).message}`);
-  }
+  const text = readGuardedFile(path, { what: "the landscape file" }).toString("utf8");
   let data: unknown;
   try {
     data = parseYaml(text);
