@@ -1,7 +1,11 @@
 import type { CfResource } from "./types.js";
 
-/** Why a Cloud Controller request failed; "size": the body was longer than cf.request.maxBodySize. */
-export type CfFailureKind = "http" | "timeout" | "network" | "malformed" | "size" | "version";
+/**
+ * Why a Cloud Controller request failed; "size": the body was longer than cf.request.maxBodySize; "paging": a
+ * list whose pagination does not end (more than MAX_PAGES pages, a page without news, a repeated link), which
+ * is the CC's doing, not a key's.
+ */
+export type CfFailureKind = "http" | "timeout" | "network" | "malformed" | "size" | "paging" | "version";
 
 export interface CfApiErrorInit {
   kind: CfFailureKind;

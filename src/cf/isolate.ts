@@ -3,7 +3,7 @@ import { CfApiError } from "./errors.js";
 /**
  * Fault isolation for batched list requests. One request names many keys (`names=a,b,c`,
  * `space_guids=...`); when the CC fails it because of one key (a 500 for one org, a resource whose
- * document is malformed, an answer too big), the batch is split in halves until the failing keys stand
+ * document is malformed), the batch is split in halves until the failing keys stand
  * alone, so that every other key is still read.
  */
 
@@ -12,12 +12,13 @@ export const MAX_ISOLATION_FAILURES = 24;
 
 /**
  * Whether a failure can depend on the keys of the request: CC answers other than authentication, access,
- * rate limit and unavailability, and documents that are malformed or too large. A timeout or a broken connection says
- * nothing about the keys; splitting then would only multiply the load on a CC in trouble.
+ * rate limit and unavailability, and malformed documents. A timeout, a broken connection, a body past the byte
+ * cap (a 5,000-item page is far below it: an unending body) or pagination that does not end say nothing about
+ * the keys; splitting then would only multiply the load on a CC in trouble (each half would page or read as long).
  */
 export function isKeySpecific(err: unknown): err is CfApiError {
   if (!(err instanceof CfApiError)) return false;
-  if (err.kind === "malformed" || err.kind === "size") return true;
+  if (err.kind === "malformed") return true;
   if (err.kind !== "http" || err.status === undefined) return false;
   // 502, 503 and 504 speak of the server or what stands in front of it (RFC 9110 §15.6), not the request.
   return ![401, 403, 429, 502, 503, 504].includes(err.status);

@@ -146,8 +146,9 @@ export interface PagingContext {
 
 /**
  * Fetches the first page and follows `pagination.next.href`, mapping each resource as it arrives. Bounded:
- * never more pages than the first page's `total_pages` and MAX_PAGES; a later page that brings no resource
- * not seen before (an endless or looping `next`) fails the list, as does a link seen before.
+ * never more pages than the first page's `total_pages` and MAX_PAGES; a list that would go past MAX_PAGES, a
+ * later page that brings no resource not seen before (an endless or looping `next`) and a link seen before fail
+ * the list with kind "paging", which is never split by key.
  */
 export async function fetchAllPages<T extends { guid: string }>(
   ctx: PagingContext,
@@ -193,17 +194,17 @@ export async function fetchAllPages<T extends { guid: string }>(
     // An empty last page is what a CC answers when resources vanished while we paged; anything else
     // without news is a CC (or proxy) that does not advance.
     if (pageNo > 1 && fresh === 0 && (count > 0 || next !== undefined)) {
-      throw malformed(ctx, resource, path, `page ${pageNo} brought no resource not seen before`);
+      throw unending(ctx, resource, path, `page ${pageNo} brought no resource not seen before`);
     }
     if (next === undefined) break;
     // Resources added while paging can make a CC link beyond the first page's total; they come next time.
     if (total !== undefined && pageNo >= total && total <= MAX_PAGES) break;
     if (pageNo >= MAX_PAGES) {
-      throw malformed(ctx, resource, path, `more than ${MAX_PAGES} pages; the list is not read`);
+      throw unending(ctx, resource, path, `more than ${MAX_PAGES} pages; the list is not read`);
     }
     url = sameOrigin(ctx, resource, path, next);
     if (visited.has(url)) {
-      throw malformed(ctx, resource, path, "pagination.next.href repeats a page already fetched");
+      throw unending(ctx, resource, path, "pagination.next.href repeats a page already fetched");
     }
   }
   return out;
@@ -237,6 +238,13 @@ function nextHref(page: Record<string, unknown>): string | undefined {
   if (typeof href !== "string" || href === "")
     throw new ShapeError("pagination.next.href should be a string");
   return href;
+}
+
+/** A list whose pagination does not end where it should; never split by key (see isKeySpecific). */
+function unending(ctx: PagingContext, resource: CfResource, path: string, what: string): CfApiError {
+  const message = `GET ${path} answered with pagination that does not end: ${what}`;
+  ctx.requester.failures.failure(`${resource}:paging`, { resource, path, kind: "paging" }, message);
+  return new CfApiError(message, { kind: "paging", resource, path });
 }
 
 function malformed(ctx: PagingContext, resource: CfResource, path: string, what: string): CfApiError {

@@ -99,9 +99,9 @@ describe("lists", () => {
     const err = await newClient()
       .listOrganizations()
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: "malformed", path: "/v3/organizations" });
+    expect(err).toMatchObject({ kind: "paging", path: "/v3/organizations" });
     expect((err as Error).message).toBe(
-      "GET /v3/organizations answered with an unexpected document: page 2 brought no resource not seen before",
+      "GET /v3/organizations answered with pagination that does not end: page 2 brought no resource not seen before",
     );
     expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
   });
@@ -118,6 +118,27 @@ describe("lists", () => {
       );
     });
     await expect(newClient().listOrganizations()).rejects.toThrow(`more than ${MAX_PAGES} pages`);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(MAX_PAGES);
+  });
+
+  it("does not split a batch whose pagination never ends: the CC, not a key, is at fault", async () => {
+    const fake = cf.fake;
+    fake.on("GET /v3/organizations", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      const p = Number(req.query.get("page") ?? "1");
+      const names = req.query.get("names") ?? "";
+      json(
+        res,
+        200,
+        page([org(`o${p}`)], `${f.url}/v3/organizations?names=${names}&page=${p + 1}&per_page=5000`, 99_999),
+      );
+    });
+    const names = Array.from({ length: 16 }, (_, i) => `org${i}`);
+    const err = await newClient()
+      .listOrganizations({ names })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: "paging" });
+    // One pass up to the cap; bisecting 16 names would have read up to 100 pages per part.
     expect(fake.requestsTo("/v3/organizations")).toHaveLength(MAX_PAGES);
   });
 
