@@ -2,7 +2,8 @@ import type { LandscapeSpec } from "../types.js";
 
 /**
  * The small landscape `promregator demo` runs against: two orgs, a STOPPED app, an app annotated
- * `prometheus.io/scrape` (the demo's catch-all target scrapes every app at /metrics, so none has a path of its own), an app reachable only on the internal domain, an OpenMetrics app, the rest text 0.0.4.
+ * `prometheus.io/scrape` and `prometheus.io/path` (its path is /metrics, like every app's, since the demo's
+ * catch-all target does not read annotations), an app reachable only on the internal domain, an OpenMetrics app, the rest text 0.0.4.
  * Guids are derived from the names when the simulator starts, so they are stable across runs.
  */
 export function demoLandscape(): LandscapeSpec {
@@ -35,7 +36,7 @@ export function demoLandscape(): LandscapeSpec {
               {
                 name: "node-exporter-demo",
                 instances: 1,
-                annotations: { "prometheus.io/scrape": "true" },
+                annotations: { "prometheus.io/scrape": "true", "prometheus.io/path": "/metrics" },
                 behaviour: { format: "text" },
               },
               {
