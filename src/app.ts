@@ -66,6 +66,20 @@ function cfHealthOf(discovery: DiscoveryDiagnostics) {
   };
 }
 
+/** How long close() waits for a discovery run to notice that the CF client is closed. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    promise.then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
+}
+
 /** Wires config, CF client, discovery, scrape proxy, own metrics and the HTTP server together, and starts them. */
 export async function startPromregator(opts: StartOptions): Promise<RunningPromregator> {
   const { config, logger } = opts;
@@ -164,12 +178,15 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     async close() {
       watchdog?.stop();
       metrics.stop();
-      await server.close();
-      await discovery.stop();
+      // The refresh loop ends first and the CF client aborts what is in flight, so that no CF request
+      // outlives the signal; a run still settling (a back-off) is not waited for beyond a moment.
+      const discoveryStopped = discovery.stop();
+      await cf.close();
+      await Promise.all([server.close(), settledWithin(discoveryStopped, SHUTDOWN_GRACE_MS)]);
       stopScrapeLog();
       stopLandscapeLog();
       await stopDiscoveryFile?.();
-      await Promise.allSettled([scrape.close(), cf.close()]);
+      await Promise.allSettled([scrape.close()]);
     },
   };
 }

@@ -52,6 +52,8 @@ export interface CcRequesterDeps {
   maxRateLimitWaitMs: number;
   /** 0..1, for backoff jitter; injectable for tests. */
   random: () => number;
+  /** True once the client is closed: no new request goes out, also not a retry after a back-off. */
+  isClosed?: () => boolean;
 }
 
 export interface GetOptions {
@@ -94,9 +96,11 @@ export class CcRequester {
     const path = pathOf(url);
     let budget = initialBudget(opts.retries, opts.auth, this.backoffMs(), opts.retryTimeouts);
     for (let attempt = 1; ; attempt++) {
+      this.assertOpen(path);
       const waited = await this.deps.limiter.acquire();
       if (waited > 0) metrics?.observeRateLimitWait(resource, waited / 1000);
       const authorization = opts.auth ? await this.authorization(resource, path) : undefined;
+      this.assertOpen(path);
       const started = performance.now();
       const result = await this.attempt(resource, url, authorization);
       const step = nextStep(result.outcome, budget);
@@ -129,6 +133,12 @@ export class CcRequester {
           throw this.failure(result, resource, path, attempt, !step.retriedByCaller);
       }
     }
+  }
+
+  /** Shutdown began: a shared control plane gets no request from a process that is stopping. */
+  private assertOpen(path: string): void {
+    if (this.deps.isClosed?.())
+      throw new Error(`GET ${path} not sent: the Cloud Controller client is closed`);
   }
 
   /** Sends once and classifies the answer; never throws for network trouble. */

@@ -118,6 +118,7 @@ export class CloudControllerClient implements CloudControllerApi {
       counters: this.counters,
       maxRateLimitWaitMs: opts.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS,
       random: opts.random ?? Math.random,
+      isClosed: () => this.closed,
     });
   }
 
@@ -175,7 +176,8 @@ export class CloudControllerClient implements CloudControllerApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.dispatcher.close();
+    // destroy, not close: close() waits for requests in flight, which may hang up to cf.request.timeout.*.
+    await this.dispatcher.destroy();
   }
 
   private assertOpen(): void {
