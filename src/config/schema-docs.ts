@@ -91,7 +91,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
     "Accepted and validated (> 0) but without effect: there is no batching window.",
   "cf.cache.aggregator.checkinterval.process":
     "Like `cf.cache.aggregator.checkinterval.route`, for processes.",
-  "cf.request.timeout.org": "Budget of one attempt of an organisation request.",
+  "cf.request.timeout.org":
+    "Budget of one attempt of an organisation request. Lists are asked for in pages of 5,000; a page that takes longer than this (a real CC needs 3-4 s for 5,000 apps, Java's 2,500 ms was meant for pages of 100) is read again at once in pages of 1,000, and that resource keeps the smaller pages. So the default works on a slow CC; raise it only if pages of 1,000 time out too.",
   "cf.request.timeout.space": "Budget of one attempt of a space request.",
   "cf.request.timeout.appInSpace": "Budget of one attempt of an app list request.",
   "cf.request.timeout.domain": "Budget of one attempt of a domain request.",
