@@ -28,6 +28,7 @@ const landscape: LandscapeSpec = {
             { name: "secured", behaviour: { auth: { basic: { username: "u", password: "p" } } } },
             { name: "tokened", behaviour: { auth: { bearer: { clientId: "scraper" } } } },
             { name: "proxied", instances: 2, routes: ["proxied.apps.example.org"] },
+            { name: "half-gone", instances: 3, routes: ["half-gone.apps.example.org"] },
           ],
         },
       ],
@@ -236,6 +237,47 @@ describe("router", () => {
       "x-cf-app-instance": `${guid("proxied")}:1`,
     });
     expect(based.text).toBe("echo /base/metrics");
+  });
+
+  it("tries another endpoint of the route when a backend refuses the connection, as gorouter does", async () => {
+    // Instances 0 and 2 point at a port nobody listens on (a process that died before CF noticed).
+    const gone = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const live = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    sim.admin.setInstanceBehaviour(guid("half-gone"), 0, { upstream: `http://127.0.0.1:${gone}` });
+    sim.admin.setInstanceBehaviour(guid("half-gone"), 1, { upstream: live });
+    sim.admin.setInstanceBehaviour(guid("half-gone"), 2, { upstream: `http://127.0.0.1:${gone}` });
+    seen.length = 0;
+    for (let i = 0; i < 6; i++) {
+      const answer = await viaRouter("half-gone.apps.example.org", `/discovery?round=${i}`);
+      expect(answer.status).toBe(299);
+      expect(answer.text).toBe(`echo /discovery?round=${i}`);
+    }
+    // Every request reached the live backend, named as the endpoint that answered.
+    expect(seen.map((s) => s.headers["x-cf-instanceindex"])).toEqual(Array(6).fill("1"));
+    // One instance asked for by X-CF-APP-INSTANCE has no other endpoint.
+    const pinned = await viaRouter("half-gone.apps.example.org", "/metrics", {
+      "x-cf-app-instance": `${guid("half-gone")}:0`,
+    });
+    expect(pinned.status).toBe(502);
+    expect(String(pinned.headers["x-cf-routererror"])).toBe("endpoint_failure (ECONNREFUSED)");
+    // A request with a body is sent once: when it hits a dead backend, the client gets the 502.
+    const posts = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const res = await request(`${sim.routerUrl}/upload`, {
+          method: "POST",
+          headers: { host: "half-gone.apps.example.org" },
+          body: "payload",
+        });
+        await res.body.dump();
+        return res.statusCode;
+      }),
+    );
+    expect(posts.sort()).toEqual([299, 502, 502]);
   });
 
   it("enforces basic and bearer auth on instances", async () => {

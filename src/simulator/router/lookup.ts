@@ -13,7 +13,14 @@ export interface Endpoint {
 export type RouterError = { status: number; code: string; body: string };
 
 export type Lookup =
-  | { kind: "endpoint"; endpoint: Endpoint; route?: RouteRecord; internal: boolean }
+  | {
+      kind: "endpoint";
+      endpoint: Endpoint;
+      /** The route's other RUNNING endpoints in round-robin order, for gorouter's retry on another backend. */
+      others?: Endpoint[];
+      route?: RouteRecord;
+      internal: boolean;
+    }
   | { kind: "error"; error: RouterError }
   /** What a forward proxy reports when it cannot reach an internal address. */
   | { kind: "unreachable"; reason: string };
@@ -87,7 +94,9 @@ export class RouteTable {
     }
     const next = this.roundRobin.get(route.guid) ?? 0;
     this.roundRobin.set(route.guid, next + 1);
-    return { kind: "endpoint", endpoint: running[next % running.length], route, internal: false };
+    const first = next % running.length;
+    const others = [...running.slice(first + 1), ...running.slice(0, first)];
+    return { kind: "endpoint", endpoint: running[first], others, route, internal: false };
   }
 
   private endpointFailure(): Lookup {

@@ -3,9 +3,13 @@ import type { Duplex } from "node:stream";
 import type { SimContext } from "../context.js";
 import { randomGuid } from "../guid.js";
 import { headerValue, sendText } from "../http/util.js";
+import type { InstanceBehaviour } from "../types.js";
 import { serveBuiltInInstance } from "./instance.js";
 import { type Endpoint, RouteTable } from "./lookup.js";
 import { forwardToUpstream, withoutHopByHop } from "./upstream.js";
+
+/** Endpoints gorouter tries for one request (its `backends.max_attempts`, capped by the route's endpoints). */
+const MAX_ATTEMPTS = 3;
 
 interface Target {
   hostname: string;
@@ -78,31 +82,53 @@ export function createRouterHandler(ctx: SimContext): {
       sendText(res, 502, `502 Bad Gateway: cannot reach ${target.hostname}: ${found.reason}\n`);
       return;
     }
-    const { endpoint, route, internal } = found;
+    const { route, internal } = found;
     const headers = withoutHopByHop(req.headers);
     delete headers["x-cf-app-instance"];
     delete headers["x-cf-proxy-signature"];
-    if (!internal) addGorouterHeaders(req, res, headers, endpoint, ctx);
+    if (!internal) addGorouterHeaders(req, res, headers);
 
-    const behaviour = ctx.store.behaviourOf(endpoint.app, endpoint.index);
-    if (!(await ctx.delays.wait(behaviour.latencyMs ?? 0))) {
-      res.destroy();
-      return;
+    // gorouter tries up to MAX_ATTEMPTS endpoints of the route while a backend cannot be reached; a request for
+    // one instance (X-CF-APP-INSTANCE) has only that one.
+    const attempts = [found.endpoint, ...(found.others ?? [])].slice(0, MAX_ATTEMPTS);
+    const bodiless =
+      headerValue(req, "transfer-encoding") === undefined && !Number(headerValue(req, "content-length"));
+    for (const [i, endpoint] of attempts.entries()) {
+      if (!internal) addEndpointHeaders(headers, endpoint, ctx);
+      const behaviour = ctx.store.behaviourOf(endpoint.app, endpoint.index);
+      if (!(await ctx.delays.wait(behaviour.latencyMs ?? 0))) {
+        res.destroy();
+        return;
+      }
+      if (!behaviour.upstream) {
+        await serveBuiltIn(req, res, endpoint, behaviour, route?.path ?? "", target.path);
+        return;
+      }
+      const retryable = bodiless && i < attempts.length - 1;
+      const outcome = await forwardToUpstream(
+        req,
+        res,
+        behaviour.upstream,
+        target.pathAndQuery,
+        headers,
+        retryable,
+      );
+      if (outcome === "answered") return;
     }
-    if (behaviour.upstream) {
-      await forwardToUpstream(req, res, behaviour.upstream, target.pathAndQuery, headers);
-      return;
-    }
-    await serveBuiltInInstance(
+  }
+
+  function serveBuiltIn(
+    req: IncomingMessage,
+    res: ServerResponse,
+    endpoint: Endpoint,
+    behaviour: InstanceBehaviour,
+    routePath: string,
+    path: string,
+  ): Promise<void> {
+    return serveBuiltInInstance(
       req,
       res,
-      {
-        app: endpoint.app,
-        index: endpoint.index,
-        behaviour,
-        routePath: route?.path ?? "",
-        path: target.path,
-      },
+      { app: endpoint.app, index: endpoint.index, behaviour, routePath, path },
       ctx.issuer,
     );
   }
@@ -141,12 +167,11 @@ export function createRouterHandler(ctx: SimContext): {
   };
 }
 
+/** gorouter's per-request headers, the same for every attempt. */
 function addGorouterHeaders(
   req: IncomingMessage,
   res: ServerResponse,
   headers: Record<string, unknown>,
-  endpoint: Endpoint,
-  ctx: SimContext,
 ): void {
   const requestId = randomGuid();
   headers["x-vcap-request-id"] = requestId;
@@ -156,6 +181,10 @@ function addGorouterHeaders(
   const forwarded = headerValue(req, "x-forwarded-for");
   headers["x-forwarded-for"] = forwarded ? `${forwarded}, ${client}` : client;
   if (headers["x-forwarded-proto"] === undefined) headers["x-forwarded-proto"] = "http";
+}
+
+/** The headers naming the endpoint an attempt goes to. */
+function addEndpointHeaders(headers: Record<string, unknown>, endpoint: Endpoint, ctx: SimContext): void {
   headers["x-cf-applicationid"] = endpoint.app.guid;
   headers["x-cf-instanceindex"] = String(endpoint.index);
   headers["x-cf-instanceid"] = ctx.store.instanceGuid(endpoint.app, endpoint.index);

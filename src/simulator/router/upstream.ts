@@ -1,4 +1,5 @@
 import {
+  type ClientRequest,
   request as httpRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
@@ -36,8 +37,25 @@ export function withoutHopByHop(headers: IncomingMessage["headers"]): OutgoingHt
 }
 
 /**
+ * What became of a forwarded request: answered (the backend's answer or a 502 was sent), or not sent at all
+ * because the backend could not be reached and `retryable` allowed another endpoint to be tried.
+ */
+export type ForwardOutcome = "answered" | "unreachable";
+
+/**
+ * Whether a backend failure left the request unsent, so that gorouter tries another endpoint of the route: a
+ * failed dial (no connection was made), or a kept-alive connection the backend had closed (the request never
+ * reached it). gorouter's round tripper retries these (its Dial and incomplete-request classifiers).
+ */
+function neverReachedBackend(upstreamReq: ClientRequest, connected: boolean, err: Error): boolean {
+  if (!connected && !upstreamReq.reusedSocket) return true;
+  return upstreamReq.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET";
+}
+
+/**
  * Streams the request to `<upstream base><path?query>` and the answer back; a failed backend becomes
- * gorouter's 502 endpoint_failure.
+ * gorouter's 502 endpoint_failure, unless `retryable` and the request never reached it: then nothing is sent
+ * and the outcome is "unreachable". Only requests without a body may be retryable (the body is streamed once).
  */
 export function forwardToUpstream(
   req: IncomingMessage,
@@ -45,7 +63,8 @@ export function forwardToUpstream(
   upstream: string,
   pathAndQuery: string,
   headers: OutgoingHttpHeaders,
-): Promise<void> {
+  retryable = false,
+): Promise<ForwardOutcome> {
   return new Promise((resolve) => {
     let base: URL;
     try {
@@ -54,7 +73,7 @@ export function forwardToUpstream(
       sendText(res, 502, "502 Bad Gateway: Registered endpoint failed to handle the request.\n", {
         "X-Cf-Routererror": "endpoint_failure (invalid upstream URL)",
       });
-      resolve();
+      resolve("answered");
       return;
     }
     const target = new URL(base.pathname.replace(/\/$/, "") + pathAndQuery, base);
@@ -68,27 +87,33 @@ export function forwardToUpstream(
         res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders);
       }
       upstreamRes.pipe(res);
-      upstreamRes.on("end", resolve);
+      upstreamRes.on("end", () => resolve("answered"));
       upstreamRes.on("error", () => {
         res.destroy();
-        resolve();
+        resolve("answered");
       });
     });
+    let connected = false;
+    upstreamReq.on("socket", (socket) => socket.once("connect", () => (connected = true)));
     upstreamReq.on("error", (err) => {
-      if (!res.headersSent) {
+      if (retryable && !res.headersSent && neverReachedBackend(upstreamReq, connected, err)) {
+        resolve("unreachable");
+      } else if (!res.headersSent) {
         sendText(res, 502, "502 Bad Gateway: Registered endpoint failed to handle the request.\n", {
           "X-Cf-Routererror": `endpoint_failure (${(err as NodeJS.ErrnoException).code ?? "error"})`,
         });
       } else {
         res.destroy();
       }
-      resolve();
+      resolve("answered");
     });
     res.on("close", () => {
       if (!res.writableFinished) upstreamReq.destroy();
     });
     // A client that goes away mid-request must not take the simulator down.
     req.on("error", () => upstreamReq.destroy());
-    req.pipe(upstreamReq);
+    // A retry comes after the (bodiless) request was read for the first attempt.
+    if (req.readableEnded) upstreamReq.end();
+    else req.pipe(upstreamReq);
   });
 }
