@@ -1,0 +1,109 @@
+// CF API cost of one Promregator replica: the requests of its first discovery and of each background refresh,
+// at a few landscape sizes. Every replica pays this on its own (no shared cache), so N replicas cost N times it.
+//
+//   npm run build && node bench/refresh-cost.mjs [apps ...]      (default: 100 1000 10000)
+//
+// The 5-minute layers (apps, routes, processes, target resolution) are set to refresh every REFRESH_S seconds so
+// that several refreshes fit in a short run; orgs, spaces and domains keep their hourly default. A refresh is
+// counted by the application cache's loads (status.json), the CF requests by the simulator.
+import { stopAllChildren } from "./lib/child.mjs";
+import {
+  freePort,
+  promregatorYaml,
+  startPromregatorProcess,
+  startSimulatorProcess,
+} from "./lib/processes.mjs";
+import { printTable } from "./lib/report.mjs";
+
+const INSTANCES = 3;
+const REFRESH_S = 2;
+/** The discovery loop runs every 10 s and reloads what is older than REFRESH_S: about 4 refreshes. */
+const WINDOW_MS = 42_000;
+const FIVE_MINUTE_LAYERS = ["application", "route", "process", "resolver"];
+/** The layers that keep their hourly default: one reload of each per hour, as in the first discovery. */
+const HOURLY_PATHS = ["/v3/organizations", "/v3/spaces", "/v3/domains"];
+
+const TARGETS = ["  targets:", "    - orgRegex: org-.*", "      protocol: http"].join("\n");
+
+function cacheYaml() {
+  return ["  cache:", "    timeout:", ...FIVE_MINUTE_LAYERS.map((l) => `      ${l}: ${REFRESH_S}`)].join(
+    "\n",
+  );
+}
+
+async function applicationLoads(url) {
+  const status = await (await fetch(`${url}/status.json`)).json();
+  return status.caches.find((c) => c.cache === "application").loads;
+}
+
+function total(counters) {
+  return counters.ccRequests + counters.uaaRequests;
+}
+
+async function measure(apps) {
+  const sim = await startSimulatorProcess({
+    generate: { orgs: 10, spacesPerOrg: 10, appsPerSpace: apps / 100, instances: INSTANCES },
+  });
+  try {
+    const port = await freePort();
+    const yaml = promregatorYaml({ sim, port, promregator: TARGETS }).replace(
+      /^cf:\n/,
+      `cf:\n${cacheYaml()}\n`,
+    );
+    await sim.resetCounters();
+    const promregator = await startPromregatorProcess({
+      yaml,
+      port,
+      caPem: sim.caPem,
+      readyTimeoutMs: 600_000,
+    });
+    try {
+      const cold = await sim.counters();
+      const loadsBefore = await applicationLoads(promregator.url);
+      await sim.resetCounters();
+      await new Promise((r) => setTimeout(r, WINDOW_MS));
+      const during = await sim.counters();
+      const refreshes = (await applicationLoads(promregator.url)) - loadsBefore;
+      const hourly = HOURLY_PATHS.reduce((sum, path) => sum + (cold.byPath[path] ?? 0), 0);
+      return {
+        apps,
+        instances: apps * INSTANCES,
+        coldRequests: total(cold),
+        hourlyLayerRequests: hourly,
+        refreshes,
+        requestsPerRefresh: refreshes > 0 ? Math.round((total(during) / refreshes) * 10) / 10 : undefined,
+        byPath: during.byPath,
+      };
+    } finally {
+      await promregator.stop();
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+const sizes = process.argv.slice(2).map(Number);
+const rows = [];
+try {
+  for (const apps of sizes.length > 0 ? sizes : [100, 1_000, 10_000]) {
+    const r = await measure(apps);
+    rows.push(r);
+    process.stdout.write(`  ${apps} apps: ${JSON.stringify(r)}\n`);
+  }
+} finally {
+  await stopAllChildren();
+}
+printTable(
+  `CF requests of one replica (10 orgs x 10 spaces, ${INSTANCES} instances per app; CC + UAA)`,
+  rows.map((r) => ({
+    apps: r.apps,
+    instances: r.instances,
+    "first discovery": r.coldRequests,
+    "per refresh": r.requestsPerRefresh,
+    // twelve 5-minute refreshes and one reload of the hourly layers (token requests come on top)
+    "per hour at default timeouts":
+      r.requestsPerRefresh === undefined
+        ? "-"
+        : Math.round(12 * r.requestsPerRefresh + r.hourlyLayerRequests),
+  })),
+);
