@@ -4,11 +4,12 @@ import { normaliseLevel } from "../log.js";
 import { CLIENT_AUTH_SETTINGS } from "../oauth2/client-auth.js";
 import { bindAuthenticators } from "./authenticators.js";
 import { ConfigError, describeKey } from "./errors.js";
+import { bindFoundations } from "./foundations.js";
 import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
 import { bindLogging } from "./logging.js";
 import type { PropertySource } from "./properties.js";
 import { readGuardedFile } from "./read-file.js";
-import type { KeyPath } from "./schema.js";
+import { DEFAULT_FOUNDATION, type KeyPath } from "./schema.js";
 import { Settings } from "./settings.js";
 import { bindTargets } from "./targets.js";
 import {
@@ -41,19 +42,40 @@ const WITHOUT_EFFECT: readonly [key: KeyPath, why: string][] = [
 
 function warnWithoutEffect(s: Settings, warnings: string[]) {
   for (const [key, why] of WITHOUT_EFFECT) {
-    if (s.isSet(key)) warnings.push(`${describeKey(key, s.origin(key))} has no effect: ${why}`);
+    if (s.isSet(key)) warnings.push(`${describeKey(s.key(key), s.origin(key))} has no effect: ${why}`);
   }
 }
 
 export function buildConfig(source: PropertySource, requireCf: boolean, warnings: string[]): Config {
   const s = new Settings(source);
   warnWithoutEffect(s, warnings);
-  const promregator = buildPromregator(s, source, warnings);
   // Simulation mode replaces the Cloud Controller, so it needs no connection settings (as in Java).
-  const needCf = requireCf && !promregator.simulation.enabled;
+  const needCf = requireCf && !s.bool("promregator.simulation.enabled");
+  const cf = buildCf(s, needCf, warnings);
+  const scrapingProxy = readProxy(s, "promregator.scraping.proxy", warnings);
+  const foundations = bindFoundations(
+    source,
+    {
+      name: s.str("cf.name") ?? DEFAULT_FOUNDATION,
+      cf,
+      ...(scrapingProxy ? { scrapingProxy } : {}),
+      defaultInternalRoutePort: s.int("promregator.defaultInternalRoutePort"),
+    },
+    s.origin("cf.name"),
+    {
+      cf: (fs) => {
+        warnWithoutEffect(fs, warnings);
+        return buildCf(fs, needCf, warnings);
+      },
+      scrapingProxy: (fs) => readProxy(fs, "promregator.scraping.proxy", warnings),
+    },
+    warnings,
+  );
+  const names = foundations.map((f) => f.name);
   return {
-    cf: buildCf(s, needCf, warnings),
-    promregator,
+    cf,
+    foundations,
+    promregator: buildPromregator(s, source, warnings, names),
     server: buildServer(s),
     logging: normaliseLogging(bindLogging(source, warnings)),
   };
@@ -74,19 +96,28 @@ function perLayer(value: (layer: CacheLayer) => number): Record<CacheLayer, numb
   return { org, space, application, domain, route, process };
 }
 
-function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig {
+/** `FOUNDATIONS_1_API_HOST` for `foundations[1].api_host`: the environment variable of a key, for hints. */
+function envVariable(key: string): string {
+  return key
+    .replace(/[.[\]]+/g, "_")
+    .replace(/_$/, "")
+    .toUpperCase();
+}
+
+/** The connection settings of one foundation; `s` reads `cf.*` (or a foundation's keys, see Settings). */
+export function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig {
   const api_host = s.str("cf.api_host");
   let apiUrl = "";
   if (api_host !== undefined) {
     try {
       apiUrl = apiUrlFromHost(api_host);
     } catch (err) {
-      throw new ConfigError((err as Error).message, "cf.api_host", s.origin("cf.api_host"));
+      throw new ConfigError((err as Error).message, s.key("cf.api_host"), s.origin("cf.api_host"));
     }
   } else if (requireCf) {
     throw new ConfigError(
-      "is required: the host name of the Cloud Controller API, e.g. api.cf.example.com (or set CF_API_HOST)",
-      "cf.api_host",
+      `is required: the host name of the Cloud Controller API, e.g. api.cf.example.com (or set ${envVariable(s.key("cf.api_host"))})`,
+      s.key("cf.api_host"),
     );
   }
   const username = s.str("cf.username");
@@ -99,13 +130,13 @@ function buildCf(s: Settings, requireCf: boolean, warnings: string[]): CfConfig 
   if (cacheType.toUpperCase() !== "CAFFEINE") {
     throw new ConfigError(
       `only CAFFEINE is supported (the CLASSIC cache was removed in the Java version 1.0), got "${cacheType}"`,
-      "cf.cache.type",
+      s.key("cf.cache.type"),
       s.origin("cf.cache.type"),
     );
   }
   if (s.isSet("cf.cache.type")) {
     warnings.push(
-      `${describeKey("cf.cache.type", s.origin("cf.cache.type"))} is ignored: there is only one cache type here`,
+      `${describeKey(s.key("cf.cache.type"), s.origin("cf.cache.type"))} is ignored: there is only one cache type here`,
     );
   }
 
@@ -175,59 +206,61 @@ function checkCredentials(
 ): void {
   if (username !== undefined && password !== undefined) return;
   if (clientId !== undefined && clientSecret !== undefined) return;
+  const key = (path: KeyPath) => s.key(path);
   if (username !== undefined) {
     throw new ConfigError(
-      "is required with cf.username (set it in the file or via CF_PASSWORD)",
-      "cf.password",
+      `is required with ${key("cf.username")} (set it in the file or via ${envVariable(key("cf.password"))})`,
+      key("cf.password"),
     );
   }
   if (clientId !== undefined) {
     throw new ConfigError(
-      "is required with cf.client_id (set it in the file or via CF_CLIENT_SECRET)",
-      "cf.client_secret",
+      `is required with ${key("cf.client_id")} (set it in the file or via ${envVariable(key("cf.client_secret"))})`,
+      key("cf.client_secret"),
       s.origin("cf.client_id"),
     );
   }
   throw new ConfigError(
-    "cf.username and cf.password (or cf.client_id and cf.client_secret) are required to log in to Cloud Foundry",
+    `${key("cf.username")} and ${key("cf.password")} (or ${key("cf.client_id")} and ${key("cf.client_secret")}) are required to log in to Cloud Foundry`,
   );
 }
 
 /** A proxy needs host and port; a port alone is ignored with a warning. */
-function readProxy(
+export function readProxy(
   s: Settings,
   prefix: "cf.proxy" | "promregator.scraping.proxy",
   warnings: string[],
 ): { host: string; port: number } | undefined {
   const host = s.str(`${prefix}.host`);
   const port = s.int(`${prefix}.port`);
+  const hostKey = s.key(`${prefix}.host`);
+  const portKey = s.key(`${prefix}.port`);
   if (host === undefined) {
     if (port !== 0)
-      warnings.push(
-        `${describeKey(`${prefix}.port`, s.origin(`${prefix}.port`))} is ignored: ${prefix}.host is not set`,
-      );
+      warnings.push(`${describeKey(portKey, s.origin(`${prefix}.port`))} is ignored: ${hostKey} is not set`);
     return undefined;
   }
   try {
     checkProxyHost(host);
   } catch (err) {
-    throw new ConfigError((err as Error).message, `${prefix}.host`, s.origin(`${prefix}.host`));
+    throw new ConfigError((err as Error).message, hostKey, s.origin(`${prefix}.host`));
   }
   if (port === 0) {
-    throw new ConfigError(
-      `is required when ${prefix}.host is set`,
-      `${prefix}.port`,
-      s.origin(`${prefix}.host`),
-    );
+    throw new ConfigError(`is required when ${hostKey} is set`, portKey, s.origin(`${prefix}.host`));
   }
   return { host, port };
 }
 
-function buildPromregator(s: Settings, source: PropertySource, warnings: string[]): PromregatorConfig {
+function buildPromregator(
+  s: Settings,
+  source: PropertySource,
+  warnings: string[],
+  foundations: readonly string[],
+): PromregatorConfig {
   const auth = bindAuthenticators(source, warnings);
   const maxProcessingTime = s.int("promregator.scraping.maxProcessingTime");
   const p: PromregatorConfig = {
-    targets: bindTargets(source, auth.ids, warnings),
+    targets: bindTargets(source, auth.ids, warnings, foundations),
     targetAuthenticators: auth.targetAuthenticators,
     authentication: {
       basic: { username: s.str("promregator.authentication.basic.username") ?? "promregator" },

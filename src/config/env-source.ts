@@ -11,7 +11,7 @@ import { canonicalPath, envMatchForm, pathMatchForm } from "./paths.js";
 import type { Property } from "./properties.js";
 import { findShapeProblem, matchTemplate } from "./templates.js";
 
-const PREFIXES = ["cf", "promregator", "server", "logging", "encrypt"];
+const PREFIXES = ["cf", "promregator", "server", "logging", "encrypt", "foundations"];
 
 export function readEnvProperties(env: NodeJS.ProcessEnv, warnings: string[]): Map<string, Property> {
   const result = new Map<string, Property>();

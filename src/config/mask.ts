@@ -11,7 +11,13 @@ const SECRET_NAME = /(password|secret|^client_key$|^token$)/i;
 
 /** Deep copy with every secret string replaced by "***". The server TLS key is a file path and stays visible. */
 export function maskSecrets(config: Config): unknown {
-  return maskValue(config, []);
+  // The default foundation's connection is the `cf` block itself: printed once, there.
+  const foundations = config.foundations.map((f, i) => {
+    if (i > 0) return f;
+    const { cf: _same, ...rest } = f;
+    return rest;
+  });
+  return maskValue({ ...config, foundations }, []);
 }
 
 function maskValue(value: unknown, path: readonly string[]): unknown {

@@ -9,6 +9,7 @@ import { MAX_CONFIG_BYTES } from "./read-file.js";
 import {
   ALIASES,
   AUTHENTICATOR_FIELDS,
+  FOUNDATION_KEYS,
   IGNORED_KEYS,
   SCALAR_KEYS,
   TARGET_FIELDS,
@@ -32,6 +33,8 @@ export interface ConfigReference {
   sections: { title: string; keys: KeyReference[] }[];
   targetFields: KeyReference[];
   authenticatorFields: KeyReference[];
+  /** Fields of `foundations[]`: the `cf.*` keys written relative to the item, and the per-foundation scrape settings. */
+  foundationFields: KeyReference[];
   aliases: readonly { from: string; to: string }[];
   ignored: readonly { path: string; reason: string }[];
   /** Java loggers and the module whose level they set. */
@@ -54,6 +57,8 @@ const UNITS: readonly [RegExp, string][] = [
 
 /** Meaning of each key of SCALAR_KEYS; the unit of a duration comes from UNITS. */
 const MEANINGS: Readonly<Record<string, string>> = {
+  "cf.name":
+    "Name of the foundation of the `cf:` block, as targets name it in `foundation` and as the `__meta_promregator_target_foundation` label of its instances carries it (see [Foundations](#foundations-foundations)).",
   "cf.api_host":
     "Cloud Controller API: a host name (HTTPS on 443, as in the Java version), `host:port`, or an `http(s)://` URL without a path. Required.",
   "cf.username": "User for the UAA password grant (login like `cf login`).",
@@ -189,6 +194,18 @@ const TARGET_MEANINGS: Readonly<Record<string, string>> = {
     'Only apps annotated `prometheus.io/scrape: "true"`; `prometheus.io/path` then replaces `path`.',
   overrideRouteAndPath:
     "`host[/path]` scraped instead of the app's route (e.g. a gateway); no `X-CF-APP-INSTANCE` header is sent.",
+  foundation:
+    "Name of the foundation whose Cloud Controller is asked for these apps: `cf.name` or a `foundations[].name`; unset: the `cf:` block. A name that is not configured stops start-up.",
+};
+
+/** Meanings of the foundation fields that are not `cf.*` keys; each other field means what its `cf.*` key means. */
+const FOUNDATION_MEANINGS: Readonly<Record<string, string>> = {
+  name: "Name of the foundation, unique among `cf.name` and all `foundations[].name` (letters, digits, `_`, `.`, `-`). Required.",
+  "scraping.proxy.host":
+    "HTTP proxy for scrapes of this foundation's apps; unset: `promregator.scraping.proxy.host` (and its port).",
+  "scraping.proxy.port": "Port of `scraping.proxy.host`; required with it.",
+  defaultInternalRoutePort:
+    "Port for this foundation's apps on an internal route when the target sets no `internalRoutePort`; unset: `promregator.defaultInternalRoutePort`.",
 };
 
 const AUTHENTICATOR_MEANINGS: Readonly<Record<string, string>> = {
@@ -215,6 +232,7 @@ const SECTIONS: readonly { title: string; prefixes: readonly string[] }[] = [
   {
     title: "Cloud Foundry connection (`cf.*`)",
     prefixes: [
+      "cf.name",
       "cf.api_host",
       "cf.username",
       "cf.password",
@@ -306,6 +324,35 @@ function envName(path: string): string {
   return path.replace(/-/g, "").replace(/\./g, "_").toUpperCase();
 }
 
+/**
+ * `foundations[]` fields: `name`, the scrape settings of FOUNDATION_MEANINGS, and the `cf.*` keys, which take
+ * the key table's default (not the `cf:` block's value).
+ */
+function foundationFields(missing: string[]): KeyReference[] {
+  const name: KeyReference = {
+    key: "name",
+    env: "FOUNDATIONS_0_NAME",
+    type: "string",
+    secret: false,
+    meaning: FOUNDATION_MEANINGS.name,
+  };
+  const rows = FOUNDATION_KEYS.filter(({ key }) => key !== "cf.name").map(({ field, key }): KeyReference => {
+    const scalar = SCALAR_KEYS.find((k) => k.path === key);
+    const own = FOUNDATION_MEANINGS[field];
+    if (!scalar || (own === undefined && !key.startsWith("cf."))) missing.push(`foundations[].${field}`);
+    const inherited = !key.startsWith("cf.");
+    return {
+      key: field,
+      env: `FOUNDATIONS_0_${envName(field)}`,
+      type: typeText(scalar?.kind ?? { type: "string" }, UNITS.find(([pattern]) => pattern.test(key))?.[1]),
+      default: inherited ? undefined : valueText(scalar?.default, scalar?.kind ?? { type: "string" }),
+      secret: scalar?.secret === true,
+      meaning: own ?? `As \`${key}\`, for this foundation.`,
+    };
+  });
+  return [name, ...rows];
+}
+
 /** The reference, checked for completeness: throws when a key has no meaning or a meaning no key. */
 export function configReference(): ConfigReference {
   // Effective defaults: an empty configuration, plus one target with only a name to see the target defaults.
@@ -367,6 +414,7 @@ export function configReference(): ConfigReference {
       AUTHENTICATOR_MEANINGS,
       "promregator.targetAuthenticators",
     ),
+    foundationFields: foundationFields(missing),
     aliases: ALIASES,
     ignored: IGNORED_KEYS,
     loggers: JAVA_LOGGER_MODULES,

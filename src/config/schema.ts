@@ -23,6 +23,9 @@ const inboundAuth: ScalarKind = { type: "enum", values: INBOUND_AUTH };
 const clientAuth: ScalarKind = { type: "enum", values: CLIENT_AUTH_SETTINGS };
 const logLevel: ScalarKind = { type: "enum", values: LOG_LEVELS };
 
+/** Name of the foundation of the `cf:` block when `cf.name` is not set. */
+export const DEFAULT_FOUNDATION = "default";
+
 /** Keys `<prefix>.<name>` for each name, typed with their literal paths. */
 function keys<P extends string, N extends string>(
   prefix: P,
@@ -52,6 +55,7 @@ function cacheKeys<B extends "timeout" | "expiry">(block: B, kind: ScalarKind) {
 }
 
 const TABLE = [
+  { path: "cf.name", kind: str, default: DEFAULT_FOUNDATION },
   { path: "cf.api_host", kind: str },
   { path: "cf.username", kind: str },
   { path: "cf.password", kind: str, secret: true },
@@ -162,7 +166,7 @@ export const IGNORED_KEYS: readonly { path: string; reason: string }[] = [
 ];
 
 /** Top-level trees in which an unknown key is worth a warning; anything else (spring, management...) is ignored. */
-export const CHECKED_TREES: readonly string[] = ["cf", "promregator", "server"];
+export const CHECKED_TREES: readonly string[] = ["cf", "promregator", "server", "foundations"];
 
 export type TreeFieldKind = ScalarKind | { type: "list" };
 
@@ -202,6 +206,7 @@ export const TARGET_FIELDS: readonly TreeField[] = [
   { path: "internalRoutePort", kind: port },
   { path: "kubernetesAnnotations", kind: bool },
   { path: "overrideRouteAndPath", kind: str },
+  { path: "foundation", kind: str },
 ];
 
 export const AUTHENTICATOR_FIELDS: readonly TreeField[] = [
@@ -222,6 +227,23 @@ export const AUTHENTICATOR_FIELDS: readonly TreeField[] = [
   { path: "oauth2xsuaaCertificate.scopes", kind: { type: "list" } },
 ];
 
+/**
+ * Scalar keys that a foundation of `foundations[]` sets for itself: every `cf.*` key of the table (relative,
+ * e.g. `request.rateLimit` for `cf.request.rateLimit`), and the scrape settings that differ between foundations.
+ * `key` is the table key whose type, default and meaning the field shares.
+ */
+export const FOUNDATION_KEYS: readonly { field: string; key: KeyPath }[] = [
+  ...TABLE.filter((k) => k.path.startsWith("cf.")).map((k) => ({ field: k.path.slice(3), key: k.path })),
+  { field: "scraping.proxy.host", key: "promregator.scraping.proxy.host" },
+  { field: "scraping.proxy.port", key: "promregator.scraping.proxy.port" },
+  { field: "defaultInternalRoutePort", key: "promregator.defaultInternalRoutePort" },
+];
+
+export const FOUNDATION_FIELDS: readonly TreeField[] = FOUNDATION_KEYS.map(({ field, key }) => {
+  const scalar: ScalarKey = findScalarKey(key);
+  return { path: field, kind: scalar.kind, ...(scalar.secret ? { secret: true } : {}) };
+});
+
 export interface Tree {
   /** e.g. `promregator.targets` */
   path: string;
@@ -233,6 +255,7 @@ export const TREES: readonly Tree[] = [
   { path: "promregator.targets", list: true, fields: TARGET_FIELDS },
   { path: "promregator.authenticator", list: false, fields: AUTHENTICATOR_FIELDS },
   { path: "promregator.targetAuthenticators", list: true, fields: AUTHENTICATOR_FIELDS },
+  { path: "foundations", list: true, fields: FOUNDATION_FIELDS },
 ];
 
 export function findScalarKey(path: KeyPath): ScalarKey {

@@ -6,29 +6,45 @@ import { findScalarKey, type KeyPath } from "./schema.js";
 import { parseScalar, type ScalarValue, ValueError } from "./values.js";
 
 export class Settings {
-  constructor(private readonly source: PropertySource) {}
+  /**
+   * `keyOf` names where a table key is read from, for a block that repeats keys of the table under another
+   * path (`foundations[1].api_host` read as `cf.api_host`); messages name that key. Default: the key itself.
+   */
+  constructor(
+    private readonly source: PropertySource,
+    private readonly keyOf: (path: KeyPath) => string = (path) => path,
+  ) {}
+
+  /** The key as the user writes it, for messages. */
+  key(path: KeyPath): string {
+    return this.keyOf(path);
+  }
 
   /** The typed value, the default when unset, or undefined when the key has no default. */
   value(path: KeyPath): ScalarValue | undefined {
     const key = findScalarKey(path);
-    const prop = this.source.get(canonicalPath(path));
+    const prop = this.prop(path);
     const text = this.source.text(prop, "strict");
     if (text === undefined) return key.default;
     try {
       return parseScalar(key.kind, text, !key.secret);
     } catch (err) {
-      if (err instanceof ValueError) throw new ConfigError(err.message, key.path, prop?.origin);
+      if (err instanceof ValueError) throw new ConfigError(err.message, this.keyOf(path), prop?.origin);
       throw err;
     }
   }
 
   /** True when the key was given (file or environment) with a non-empty value. */
   isSet(path: KeyPath): boolean {
-    return this.source.text(this.source.get(canonicalPath(path)), "strict") !== undefined;
+    return this.source.text(this.prop(path), "strict") !== undefined;
   }
 
   origin(path: KeyPath): ValueOrigin | undefined {
-    return this.source.get(canonicalPath(path))?.origin;
+    return this.prop(path)?.origin;
+  }
+
+  private prop(path: KeyPath) {
+    return this.source.get(canonicalPath(this.keyOf(path)));
   }
 
   str(path: KeyPath): string | undefined {

@@ -1,5 +1,6 @@
 /** `promregator.targets[]`: defaults, path normalisation and the checks the Java version makes at start-up. */
 import { ConfigError } from "./errors.js";
+import { checkTargetFoundation } from "./foundations.js";
 import { checkJavaRegex } from "./java-regex.js";
 import type { PropertySource } from "./properties.js";
 import { TREES } from "./schema.js";
@@ -9,15 +10,27 @@ import type { TargetConfig } from "./types.js";
 const DEFAULT_PATH = "/metrics";
 const NAME_REGEXES = ["orgRegex", "spaceRegex", "applicationRegex"] as const;
 
-/** `authenticatorIds`: every `targetAuthenticators[].id`, which each `authenticatorId` must name. */
+/**
+ * `authenticatorIds`: every `targetAuthenticators[].id`, which each `authenticatorId` must name;
+ * `foundations`: the names of the configured foundations, which each `foundation` must be one of.
+ */
 export function bindTargets(
   source: PropertySource,
   authenticatorIds: ReadonlySet<string>,
   warnings: string[],
+  foundations: readonly string[] = [],
 ): TargetConfig[] {
   const tree = TREES.find((t) => t.path === "promregator.targets");
   if (!tree) throw new Error("internal: targets tree missing");
-  return treeItems(source, tree, warnings).map((item) => bindTarget(item, authenticatorIds));
+  return treeItems(source, tree, warnings).map((item) => {
+    const target = bindTarget(item, authenticatorIds);
+    const foundation = item.str("foundation");
+    if (foundation !== undefined) {
+      checkTargetFoundation(foundation, foundations, item.key("foundation"), item.origin("foundation"));
+      target.foundation = foundation;
+    }
+    return target;
+  });
 }
 
 function bindTarget(item: TreeItem, authenticatorIds: ReadonlySet<string>): TargetConfig {

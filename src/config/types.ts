@@ -104,6 +104,8 @@ export interface TargetConfig {
   internalRoutePort: number;
   kubernetesAnnotations: boolean;
   overrideRouteAndPath?: string;
+  /** Name of the foundation whose Cloud Controller is asked; absent: the default foundation (`cf:`). */
+  foundation?: string;
 }
 
 export const FAILURE_MODES = ["strict", "compatible"] as const;
@@ -174,8 +176,22 @@ export interface LoggingConfig {
   modules: Partial<Record<LogModule, string>>;
 }
 
-export interface Config {
+/** One Cloud Foundry foundation: its Cloud Controller connection and the scrape settings that differ per foundation. */
+export interface FoundationConfig {
+  /** `cf.name` for the `cf:` block, `foundations[].name` for the others; the `cf_foundation` label value. */
+  name: string;
   cf: CfConfig;
+  /** HTTP proxy for scrapes of this foundation's instances (its `scraping.proxy`, else promregator.scraping.proxy). */
+  scrapingProxy?: { host: string; port: number };
+  /** Port for apps on an internal route (its `defaultInternalRoutePort`, else promregator.defaultInternalRoutePort). */
+  defaultInternalRoutePort: number;
+}
+
+export interface Config {
+  /** The default foundation's connection (the `cf:` block); also `foundations[0].cf`. */
+  cf: CfConfig;
+  /** Every foundation, the default one (`cf:`) first. */
+  foundations: FoundationConfig[];
   promregator: PromregatorConfig;
   server: ServerConfig;
   logging: LoggingConfig;

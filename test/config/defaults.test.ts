@@ -2,35 +2,39 @@ import { describe, expect, it } from "vitest";
 import type { Config } from "../../src/config/types.js";
 import { load, MINIMAL_CF } from "./helpers.js";
 
+const EXPECTED_CF: Config["cf"] = {
+  apiUrl: "https://api.example.com",
+  api_host: "api.example.com",
+  username: "user",
+  password: "pw",
+  skipSslValidation: false,
+  cache: {
+    timeout: {
+      org: 3600,
+      space: 3600,
+      application: 300,
+      domain: 3600,
+      route: 300,
+      process: 300,
+      resolver: 300,
+    },
+    expiry: { org: 120, space: 120, application: 120, domain: 300, route: 120, process: 120 },
+    aggregator: { blocksize: { route: 100, process: 100 }, checkinterval: { route: 125, process: 125 } },
+  },
+  request: {
+    timeout: { org: 2500, space: 2500, appInSpace: 2500, domain: 2500, route: 2500, process: 2500 },
+    backoff: 500,
+    rateLimit: 0,
+    maxBodySize: 128 * 1024 * 1024,
+  },
+  watchdog: { enabled: false, timeout: 2500, rate: 60, initialDelay: 60 },
+};
+
 /** Written out by hand from the Java version's documented defaults, not derived from the code under test. */
 const EXPECTED_DEFAULTS: Config = {
-  cf: {
-    apiUrl: "https://api.example.com",
-    api_host: "api.example.com",
-    username: "user",
-    password: "pw",
-    skipSslValidation: false,
-    cache: {
-      timeout: {
-        org: 3600,
-        space: 3600,
-        application: 300,
-        domain: 3600,
-        route: 300,
-        process: 300,
-        resolver: 300,
-      },
-      expiry: { org: 120, space: 120, application: 120, domain: 300, route: 120, process: 120 },
-      aggregator: { blocksize: { route: 100, process: 100 }, checkinterval: { route: 125, process: 125 } },
-    },
-    request: {
-      timeout: { org: 2500, space: 2500, appInSpace: 2500, domain: 2500, route: 2500, process: 2500 },
-      backoff: 500,
-      rateLimit: 0,
-      maxBodySize: 128 * 1024 * 1024,
-    },
-    watchdog: { enabled: false, timeout: 2500, rate: 60, initialDelay: 60 },
-  },
+  cf: EXPECTED_CF,
+  // The `cf:` block is the one foundation of a Java file, named "default".
+  foundations: [{ name: "default", cf: EXPECTED_CF, defaultInternalRoutePort: 8080 }],
   promregator: {
     targets: [],
     targetAuthenticators: [],

@@ -1,0 +1,117 @@
+/**
+ * Several Cloud Foundry foundations in one process: the `cf:` block is the default foundation (named by
+ * `cf.name`), and each item of `foundations[]` is one more, with a `name` and the keys of `cf:` written
+ * relative to the item (`foundations[0].api_host`, `foundations[0].request.rateLimit`), plus its own
+ * `scraping.proxy` and `defaultInternalRoutePort`. A key a foundation does not set takes the key table's
+ * default, not the `cf:` block's value, so that no credential or limit leaks from one foundation to another;
+ * only the two scrape settings fall back to the `promregator.*` ones, which are process-wide already.
+ */
+import { ConfigError, type ValueOrigin } from "./errors.js";
+import type { PropertySource } from "./properties.js";
+import { FOUNDATION_KEYS, type KeyPath, TREES } from "./schema.js";
+import { Settings } from "./settings.js";
+import { treeItems } from "./tree-items.js";
+import type { CfConfig, FoundationConfig } from "./types.js";
+
+/** A foundation name is a label value and part of log lines and the status page: kept to a tame alphabet. */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const NAME_RULE = "must be 1 to 63 letters, digits, `_`, `.` or `-`, starting with a letter or digit";
+
+export interface FoundationBuilders {
+  /** Builds the connection settings from a Settings that reads `cf.*` (see buildCf). */
+  cf: (s: Settings) => CfConfig;
+  /** The proxy of `promregator.scraping.proxy`, read through `s` (see readProxy). */
+  scrapingProxy: (s: Settings) => { host: string; port: number } | undefined;
+}
+
+/**
+ * Every foundation, the default one first. `defaultFoundation` is the one of the `cf:` block, already built;
+ * throws ConfigError for a missing or invalid name, a name used twice, or a bad key of an item.
+ */
+export function bindFoundations(
+  source: PropertySource,
+  defaultFoundation: FoundationConfig,
+  defaultNameOrigin: ValueOrigin | undefined,
+  build: FoundationBuilders,
+  warnings: string[],
+): FoundationConfig[] {
+  checkName(defaultFoundation.name, "cf.name", defaultNameOrigin);
+  const tree = TREES.find((t) => t.path === "foundations");
+  if (!tree) throw new Error("internal: foundations tree missing");
+  const seen = new Map<string, string>([[defaultFoundation.name, "cf.name"]]);
+  const result = [defaultFoundation];
+  for (const item of treeItems(source, tree, warnings)) {
+    const name = item.str("name");
+    if (name === undefined) {
+      throw new ConfigError(
+        "is required: each foundation needs a name, which targets give as `foundation`",
+        item.key("name"),
+      );
+    }
+    checkName(name, item.key("name"), item.origin("name"));
+    const earlier = seen.get(name);
+    if (earlier !== undefined) {
+      throw new ConfigError(
+        `names the foundation "${name}", which ${earlier} names already; each foundation needs its own name`,
+        item.key("name"),
+        item.origin("name"),
+      );
+    }
+    seen.set(name, item.key("name"));
+    const s = new Settings(source, foundationKeyOf(item.base));
+    result.push({
+      name,
+      cf: build.cf(s),
+      ...optionalProxy(build.scrapingProxy(s) ?? defaultFoundation.scrapingProxy),
+      defaultInternalRoutePort: s.isSet("promregator.defaultInternalRoutePort")
+        ? s.int("promregator.defaultInternalRoutePort")
+        : defaultFoundation.defaultInternalRoutePort,
+    });
+  }
+  return result;
+}
+
+function optionalProxy(proxy: { host: string; port: number } | undefined) {
+  return proxy ? { scrapingProxy: proxy } : {};
+}
+
+function checkName(name: string, key: string, origin: ValueOrigin | undefined): void {
+  if (!NAME_PATTERN.test(name)) throw new ConfigError(`${NAME_RULE}, got "${name}"`, key, origin);
+}
+
+/** Where a foundation item keeps a table key: `cf.request.rateLimit` -> `foundations[1].request.rateLimit`. */
+function foundationKeyOf(base: string): (path: KeyPath) => string {
+  const fields = new Map<string, string>(FOUNDATION_KEYS.map(({ field, key }) => [key, field]));
+  return (path) => {
+    const field = fields.get(path);
+    return field === undefined ? path : `${base}.${field}`;
+  };
+}
+
+/**
+ * Checks the `foundation` of a target (at `key`) against the configured names; throws ConfigError naming the
+ * target's key and the unknown foundation.
+ */
+export function checkTargetFoundation(
+  foundation: string,
+  names: readonly string[],
+  key: string,
+  origin: ValueOrigin | undefined,
+): void {
+  if (names.includes(foundation)) return;
+  const known = names.map((n) => `"${n}"`).join(", ");
+  throw new ConfigError(
+    `names the foundation "${foundation}", which is not configured (known foundations: ${known}; ` +
+      "cf.name names the `cf:` block, `name` each item of `foundations`)",
+    key,
+    origin,
+  );
+}
+
+/** The foundation a target belongs to: the one it names, else the default one (the `cf:` block). */
+export function foundationOf(
+  target: { foundation?: string },
+  foundations: readonly FoundationConfig[],
+): FoundationConfig {
+  return foundations.find((f) => f.name === target.foundation) ?? foundations[0];
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { maskSecrets } from "../../src/config/load.js";
+import { errorOf, load, MINIMAL_CF } from "./helpers.js";
+
+/** MINIMAL_CF (4 lines) plus a second foundation on lines 5-9 and two targets. */
+const TWO = `${MINIMAL_CF}foundations:
+  - name: us
+    api_host: api.us.example.com
+    client_id: us-client
+    client_secret: us-secret
+promregator:
+  targets:
+    - orgName: eu-org
+    - orgName: us-org
+      foundation: us
+`;
+
+describe("foundations", () => {
+  it("makes the cf block the one foundation of a file without foundations, named default", () => {
+    const { config, warnings } = load(`${MINIMAL_CF}promregator.targets[0].orgName: o\n`);
+    expect(config.foundations).toHaveLength(1);
+    expect(config.foundations[0]).toEqual({ name: "default", cf: config.cf, defaultInternalRoutePort: 8080 });
+    expect(config.foundations[0].cf).toBe(config.cf);
+    expect(config.promregator.targets[0].foundation).toBeUndefined();
+    expect(warnings).toEqual([]);
+  });
+
+  it("reads a list of named foundations with the keys of cf, and the target's foundation", () => {
+    const { config, warnings } = load(TWO);
+    expect(warnings).toEqual([]);
+    expect(config.foundations.map((f) => f.name)).toEqual(["default", "us"]);
+    const us = config.foundations[1].cf;
+    expect(us.apiUrl).toBe("https://api.us.example.com");
+    expect(us.client_id).toBe("us-client");
+    expect(us.client_secret).toBe("us-secret");
+    expect(us.username).toBeUndefined();
+    expect(config.promregator.targets.map((t) => t.foundation)).toEqual([undefined, "us"]);
+  });
+
+  it("gives a key that a foundation leaves unset the table's default, not the cf block's value", () => {
+    const { config } = load(
+      TWO.replace("  password: pw\n", "  password: pw\n  request.rateLimit: 5\n  cache.timeout.org: 60\n"),
+    );
+    expect(config.cf.request.rateLimit).toBe(5);
+    expect(config.cf.cache.timeout.org).toBe(60);
+    expect(config.foundations[1].cf.request.rateLimit).toBe(0);
+    expect(config.foundations[1].cf.cache.timeout.org).toBe(3600);
+  });
+
+  it("reads every nested cf key of a foundation: timeouts, rate limit, proxy, TLS, watchdog", () => {
+    const { config } = load(`${TWO}foundations[0]:
+  request: { rateLimit: 2.5, timeout: { org: 900 }, backoff: 50 }
+  proxy: { host: proxy.us.example.com, port: 3128 }
+  skipSslValidation: true
+  cache.timeout.resolver: 30
+  watchdog: { enabled: true, restartCount: 3 }
+`);
+    const us = config.foundations[1].cf;
+    expect(us.request).toMatchObject({ rateLimit: 2.5, backoff: 50, timeout: { org: 900, space: 2500 } });
+    expect(us.proxy).toEqual({ host: "proxy.us.example.com", port: 3128 });
+    expect(us.skipSslValidation).toBe(true);
+    expect(us.cache.timeout.resolver).toBe(30);
+    expect(us.watchdog).toMatchObject({ enabled: true, restartCount: 3 });
+    expect(config.cf.proxy).toBeUndefined();
+  });
+
+  it("takes scraping.proxy and defaultInternalRoutePort per foundation, else the promregator ones", () => {
+    const base = `${TWO}  scraping.proxy: { host: proxy.eu.example.com, port: 8888 }\n  defaultInternalRoutePort: 9090\n`;
+    const inherited = load(base).config;
+    expect(inherited.foundations.map((f) => f.scrapingProxy)).toEqual([
+      { host: "proxy.eu.example.com", port: 8888 },
+      { host: "proxy.eu.example.com", port: 8888 },
+    ]);
+    expect(inherited.foundations.map((f) => f.defaultInternalRoutePort)).toEqual([9090, 9090]);
+    const own = load(
+      `${base}foundations[0]:\n  scraping.proxy: { host: proxy.us.example.com, port: 3128 }\n  defaultInternalRoutePort: 8443\n`,
+    ).config;
+    expect(own.foundations[1].scrapingProxy).toEqual({ host: "proxy.us.example.com", port: 3128 });
+    expect(own.foundations[1].defaultInternalRoutePort).toBe(8443);
+    expect(own.foundations[0].scrapingProxy).toEqual({ host: "proxy.eu.example.com", port: 8888 });
+  });
+
+  it("names the default foundation with cf.name", () => {
+    const { config } = load(TWO.replace("  password: pw\n", "  password: pw\n  name: eu\n"));
+    expect(config.foundations.map((f) => f.name)).toEqual(["eu", "us"]);
+  });
+
+  it("takes foundation keys from the environment and resolves placeholders in them", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Spring placeholder in the configuration text
+    const { config } = load(TWO.replace("us-secret", "${US_SECRET}"), {
+      env: {
+        US_SECRET: "from-env",
+        FOUNDATIONS_0_REQUEST_RATELIMIT: "7",
+        FOUNDATIONS_0_API_HOST: "api.us2.example.com",
+      },
+    });
+    expect(config.foundations[1].cf.client_secret).toBe("from-env");
+    expect(config.foundations[1].cf.request.rateLimit).toBe(7);
+    expect(config.foundations[1].cf.apiUrl).toBe("https://api.us2.example.com");
+  });
+
+  it("configures a foundation from the environment alone", () => {
+    const { config } = load(MINIMAL_CF, {
+      env: {
+        FOUNDATIONS_0_NAME: "ap",
+        FOUNDATIONS_0_API_HOST: "api.ap.example.com",
+        FOUNDATIONS_0_USERNAME: "u",
+        FOUNDATIONS_0_PASSWORD: "p",
+        PROMREGATOR_TARGETS_0_FOUNDATION: "ap",
+      },
+    });
+    expect(config.foundations[1]).toMatchObject({ name: "ap", cf: { apiUrl: "https://api.ap.example.com" } });
+    expect(config.promregator.targets[0].foundation).toBe("ap");
+  });
+
+  it("warns about an unknown key of a foundation", () => {
+    const { warnings } = load(`${TWO}foundations[0].apiHostname: x\n`);
+    expect(warnings).toEqual(["foundations[0].apiHostname (promregator.yml:15): unknown key, ignored"]);
+  });
+
+  it("masks a foundation's secrets and prints the default connection once", () => {
+    const masked = maskSecrets(load(TWO).config) as { foundations: Record<string, unknown>[] };
+    const text = JSON.stringify(masked);
+    expect(text).not.toContain("us-secret");
+    expect(text).not.toContain('"pw"');
+    expect(masked.foundations[0]).toEqual({ name: "default", defaultInternalRoutePort: 8080 });
+    expect(masked.foundations[1]).toMatchObject({ name: "us", cf: { client_secret: "***" } });
+  });
+});
+
+describe("foundation errors", () => {
+  it("refuses a target that names an unknown foundation, naming both", () => {
+    expect(errorOf(TWO.replace("foundation: us", "foundation: asia"))).toBe(
+      'promregator.targets[1].foundation (promregator.yml:14): names the foundation "asia", which is not configured ' +
+        '(known foundations: "default", "us"; cf.name names the `cf:` block, `name` each item of `foundations`)',
+    );
+  });
+
+  it("refuses a foundation without a name", () => {
+    expect(errorOf(TWO.replace("  - name: us\n    api_host", "  - api_host"))).toMatch(
+      /^foundations\[0\]\.name: is required/,
+    );
+  });
+
+  it("refuses two foundations of one name, also the default's", () => {
+    expect(errorOf(TWO.replace("- name: us", "- name: default"))).toBe(
+      'foundations[0].name (promregator.yml:6): names the foundation "default", which cf.name names already; each foundation needs its own name',
+    );
+    const third = TWO.replace(
+      "promregator:",
+      "  - { name: us, api_host: api.x.example.com, username: u, password: p }\npromregator:",
+    );
+    expect(errorOf(third)).toBe(
+      'foundations[1].name (promregator.yml:10): names the foundation "us", which foundations[0].name names already; each foundation needs its own name',
+    );
+  });
+
+  it("refuses a name that is not a tame label value", () => {
+    expect(errorOf(TWO.replace("- name: us", '- name: "us east"'))).toMatch(
+      /^foundations\[0\]\.name \(promregator\.yml:6\): must be 1 to 63 letters/,
+    );
+  });
+
+  it("names the foundation's key and variable when its API host is missing", () => {
+    expect(errorOf(TWO.replace("    api_host: api.us.example.com\n", ""))).toBe(
+      "foundations[0].api_host: is required: the host name of the Cloud Controller API, e.g. api.cf.example.com (or set FOUNDATIONS_0_API_HOST)",
+    );
+  });
+
+  it("names the foundation's keys when its credentials are incomplete", () => {
+    expect(errorOf(TWO.replace("    client_secret: us-secret\n", ""))).toMatch(
+      /^foundations\[0\]\.client_secret \(promregator\.yml:8\): is required with foundations\[0\]\.client_id \(set it in the file or via FOUNDATIONS_0_CLIENT_SECRET\)/,
+    );
+  });
+
+  it("names the foundation's key and line for a bad value", () => {
+    expect(errorOf(`${TWO}foundations[0].request.rateLimit: fast\n`)).toMatch(
+      /^foundations\[0\]\.request\.rateLimit \(promregator\.yml:15\): /,
+    );
+    expect(errorOf(`${TWO}foundations[0].scraping.proxy.host: proxy.example.com\n`)).toBe(
+      "foundations[0].scraping.proxy.port (promregator.yml:15): is required when foundations[0].scraping.proxy.host is set",
+    );
+  });
+});
