@@ -1,21 +1,27 @@
 import { hostname } from "node:os";
-import { createCloudControllerClient } from "./cf/index.js";
-import { startWatchdog } from "./cf/watchdog.js";
-import type { Config } from "./config/types.js";
-import { discoveryScheme, followDiscoveryFile } from "./discovery/document.js";
-import { describeTarget } from "./discovery/matching.js";
-import { createDiscoveryService } from "./discovery/service.js";
-import type { DiscoveryDiagnostics, DiscoveryReader } from "./discovery/types.js";
+import { createCloudControllerClient, startWatchdog } from "./cf/index.js";
+import type { Config } from "./config/index.js";
+import {
+  createDiscoveryService,
+  type DiscoveryDiagnostics,
+  type DiscoveryReader,
+  describeTarget,
+  discoveryScheme,
+  followDiscoveryFile,
+} from "./discovery/index.js";
 import { createLandscapeLog } from "./landscape-log.js";
 import type { Logger } from "./log.js";
-import { readInstanceIdentity } from "./metrics/identity.js";
-import { createOwnMetrics } from "./metrics/index.js";
+import { createOwnMetrics, readInstanceIdentity } from "./metrics/index.js";
 import { createScrapeHandler, type ScrapeReport } from "./scrape/index.js";
-import type { Credentials } from "./server/basic-auth.js";
-import { createRequestHandler } from "./server/handler.js";
-import { type ListeningServer, listen } from "./server/http-server.js";
-import { inboundCredentials } from "./server/inbound-auth.js";
-import { loadWebConfig, WebUsers } from "./server/web-config.js";
+import {
+  type Credentials,
+  createRequestHandler,
+  inboundCredentials,
+  type ListeningServer,
+  listen,
+  loadWebConfig,
+  WebUsers,
+} from "./server/index.js";
 import { logStartup } from "./startup-log.js";
 import { createStatusView, ScrapeLog } from "./status/index.js";
 import { VERSION } from "./version.js";

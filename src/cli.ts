@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+
 import { Command, type CommanderError, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
-import { ConfigError, encryptValue, loadStartupConfig, maskSecrets } from "./config/load.js";
+import { ConfigError, encryptValue, loadStartupConfig, maskSecrets } from "./config/index.js";
+import { errorMessage } from "./errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger, logDestination } from "./log.js";
-import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/exit-codes.js";
-import { inboundCredentials } from "./server/inbound-auth.js";
-import { parseListenAddress } from "./server/listen-address.js";
+import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/index.js";
+import { inboundCredentials, parseListenAddress } from "./server/index.js";
 import { EXIT_CONFIG, logStartupFailure } from "./startup-log.js";
 import { VERSION } from "./version.js";
 
@@ -264,5 +265,5 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  fail(error instanceof Error ? error.message : String(error));
+  fail(errorMessage(error));
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPromregator } from "./app.js";
-import { loadConfig } from "./config/load.js";
+import { loadConfig } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { scrapeJobYaml } from "./prometheus-config.js";
 import { demoLandscape, type RunningSimulator, startSimulator } from "./simulator/index.js";

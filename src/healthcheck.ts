@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { ServerConfig } from "./config/types.js";
-import { type ClientAuthType, loadWebConfig } from "./server/web-config.js";
+import type { ServerConfig } from "./config/index.js";
+import { type ClientAuthType, loadWebConfig } from "./server/index.js";
 
 export interface HealthcheckResult {
   healthy: boolean;

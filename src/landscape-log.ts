@@ -1,4 +1,4 @@
-import type { DiscoveredInstance, DiscoverySnapshot } from "./discovery/types.js";
+import type { DiscoveredInstance, DiscoverySnapshot } from "./discovery/index.js";
 import type { Logger } from "./log.js";
 
 /** Apps listed per line at most; the counts always cover all. */

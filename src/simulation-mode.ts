@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { startPromregator } from "./app.js";
-import type { Config } from "./config/types.js";
+import type { Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { type LandscapeSpec, startSimulator } from "./simulator/index.js";
 

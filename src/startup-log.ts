@@ -1,8 +1,7 @@
-import { ConfigError } from "./config/errors.js";
-import type { Config } from "./config/types.js";
+import { type Config, ConfigError } from "./config/index.js";
 import { describeTarget } from "./discovery/index.js";
 import type { Logger } from "./log.js";
-import { ListenError } from "./server/http-server.js";
+import { ListenError } from "./server/index.js";
 import { VERSION } from "./version.js";
 
 /** Exit code for configuration errors and bad command lines (the watchdog uses 161 for "restart me"). */

@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import type { CfConfig } from "../config/types.js";
+import type { CfConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { toApp, toDomain, toOrganization, toProcess, toRoute, toSpace } from "./cc-mappers.js";
 import {

@@ -1,6 +1,6 @@
 import { rootCertificates } from "node:tls";
 import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
-import type { CfConfig } from "../config/types.js";
+import type { CfConfig } from "../config/index.js";
 import { describeUndiciError } from "../undici-error.js";
 
 /** How long an idle keep-alive connection to CC/UAA is kept open. */

@@ -7,6 +7,7 @@ export {
   type CloudControllerClientOptions,
 } from "./client.js";
 export { CfApiError, type CfFailureKind, PartialListError, settleList, UaaError } from "./errors.js";
+export type * from "./types.js";
 export { MIN_API_VERSION } from "./versions.js";
 export { startWatchdog, type WatchdogHandle, type WatchdogOptions } from "./watchdog.js";
 

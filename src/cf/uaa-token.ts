@@ -1,12 +1,12 @@
 import type { Dispatcher } from "undici";
-import type { CfConfig } from "../config/types.js";
+import type { CfConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import {
   applyClientAuth,
   ClientAuthChoice,
   type ClientAuthMethod,
   isInvalidClient,
-} from "../oauth2/client-auth.js";
+} from "../oauth2/index.js";
 import { redactSecrets } from "../redact.js";
 import { UaaError } from "./errors.js";
 import { describeNetworkError, type HttpResponse, RequestTimeoutError, sendOnce } from "./http.js";

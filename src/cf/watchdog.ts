@@ -1,4 +1,5 @@
-import type { CfConfig } from "../config/types.js";
+import type { CfConfig } from "../config/index.js";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CloudControllerApi } from "./types.js";
 
@@ -82,7 +83,7 @@ export function startWatchdog(opts: WatchdogOptions): WatchdogHandle {
     } catch (err) {
       if (stopped) return;
       failures++;
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       logger.warn({ failures, reason }, "CF watchdog: GET /v3/info failed");
       opts.metrics?.recordWatchdogReconnect?.();
       opts.onFailure?.(failures);

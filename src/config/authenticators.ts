@@ -3,7 +3,7 @@
  * case-insensitively; an unknown type is skipped with a warning as in the Java version (its id still counts
  * as existing, so a target using it falls back to the global authenticator).
  */
-import { CLIENT_AUTH_SETTINGS, type ClientAuthSetting } from "../oauth2/client-auth.js";
+import { CLIENT_AUTH_SETTINGS, type ClientAuthSetting } from "../oauth2/index.js";
 import { ConfigError } from "./errors.js";
 import type { PropertySource } from "./properties.js";
 import { TREES, type Tree } from "./schema.js";

@@ -1,7 +1,7 @@
 /** Assembles the effective Config from the merged properties, with the checks that span several keys. */
 import { existsSync } from "node:fs";
 import { normaliseLevel } from "../log.js";
-import { CLIENT_AUTH_SETTINGS } from "../oauth2/client-auth.js";
+import { CLIENT_AUTH_SETTINGS } from "../oauth2/index.js";
 import { bindAuthenticators } from "./authenticators.js";
 import { ConfigError, describeKey } from "./errors.js";
 import { bindFoundations } from "./foundations.js";

@@ -17,13 +17,6 @@ import { readConfigFile } from "./read-file.js";
 import type { Config } from "./types.js";
 import { type FileProperty, readYamlProperties } from "./yaml-source.js";
 
-export { DEFAULT_SECRETS_DIR, decryptValue, encryptValue } from "./cipher.js";
-export { ConfigError } from "./errors.js";
-export { compileJavaRegex } from "./java-regex.js";
-export { DEFAULT_CONFIG_PATH, locateConfigFile } from "./locate.js";
-export { maskSecrets } from "./mask.js";
-export { MAX_CONFIG_BYTES } from "./read-file.js";
-
 export type ConfigFormat = "yaml" | "properties";
 
 export interface LoadConfigOptions {

@@ -2,7 +2,7 @@
  * Every key of promregator.yml we read, with its type and the Java version's default. The same table drives
  * environment overrides, placeholder strictness and the unknown-key warning, so a key added here is complete.
  */
-import { CLIENT_AUTH_SETTINGS } from "../oauth2/client-auth.js";
+import { CLIENT_AUTH_SETTINGS } from "../oauth2/index.js";
 import { CACHE_LAYERS, type CacheLayer, FAILURE_MODES, INBOUND_AUTH, LOG_LEVELS } from "./types.js";
 import type { ScalarKind, ScalarValue } from "./values.js";
 

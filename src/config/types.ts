@@ -3,7 +3,7 @@
  * durations keep the unit the Java key uses (seconds for cache.*, milliseconds for request/scraping timeouts).
  */
 
-import type { ClientAuthSetting } from "../oauth2/client-auth.js";
+import type { ClientAuthSetting } from "../oauth2/index.js";
 
 /** Inbound authentication of an endpoint group. */
 export const INBOUND_AUTH = ["NONE", "BASIC"] as const;

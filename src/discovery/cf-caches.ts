@@ -1,14 +1,14 @@
-import { settleList } from "../cf/index.js";
-import type {
-  CfApp,
-  CfDomain,
-  CfOrganization,
-  CfProcess,
-  CfRoute,
-  CfSpace,
-  CloudControllerApi,
-} from "../cf/types.js";
-import type { CfConfig } from "../config/types.js";
+import {
+  type CfApp,
+  type CfDomain,
+  type CfOrganization,
+  type CfProcess,
+  type CfRoute,
+  type CfSpace,
+  type CloudControllerApi,
+  settleList,
+} from "../cf/index.js";
+import type { CfConfig } from "../config/index.js";
 import { type BatchLoader, type LoadSettled, RefreshAheadCache } from "./refresh-ahead-cache.js";
 
 /** Key of the org cache entry holding every org, and of the single domain cache entry. */

@@ -4,6 +4,7 @@ export {
   discoveryScheme,
   followDiscoveryFile,
   OWN_METRICS_PATH,
+  preparedDiscoveryDocument,
   renderDiscoveryDocument,
   writeDiscoveryFile,
 } from "./document.js";

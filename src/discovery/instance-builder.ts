@@ -1,5 +1,5 @@
-import type { CfDomain, CfProcess, CfRoute } from "../cf/types.js";
-import type { TargetConfig } from "../config/types.js";
+import type { CfDomain, CfProcess, CfRoute } from "../cf/index.js";
+import type { TargetConfig } from "../config/index.js";
 import { ALL, appKey } from "./cf-caches.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { candidateRoutes, chooseRoute } from "./routes.js";

@@ -1,5 +1,4 @@
-import { compileJavaRegex } from "../config/load.js";
-import type { TargetConfig } from "../config/types.js";
+import { compileJavaRegex, type TargetConfig } from "../config/index.js";
 
 /** How one level (org, space or app) of a target selects by name. */
 export type NameSelector =

@@ -1,5 +1,5 @@
-import type { CfDomain, CfProcess, CfRoute } from "../cf/types.js";
-import type { TargetConfig } from "../config/types.js";
+import type { CfDomain, CfProcess, CfRoute } from "../cf/index.js";
+import type { TargetConfig } from "../config/index.js";
 import { toError } from "../errors.js";
 import { scanInstances } from "./instance-builder.js";
 import { describeTarget } from "./matching.js";

@@ -1,4 +1,4 @@
-import type { CfRoute } from "../cf/types.js";
+import type { CfRoute } from "../cf/index.js";
 
 /**
  * Route semantics, in one place: which of an app's routes can carry a scrape of its instances, and which of

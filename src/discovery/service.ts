@@ -1,5 +1,5 @@
-import type { CloudControllerApi } from "../cf/types.js";
-import type { Config, TargetConfig } from "../config/types.js";
+import type { CloudControllerApi } from "../cf/index.js";
+import type { Config, TargetConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { type CfCaches, type CfLayer, createCfCaches } from "./cf-caches.js";
 import { compileTarget, describeTarget } from "./matching.js";

@@ -1,5 +1,5 @@
-import type { CfApp, CfOrganization, CfSpace } from "../cf/types.js";
-import type { TargetConfig } from "../config/types.js";
+import type { CfApp, CfOrganization, CfSpace } from "../cf/index.js";
+import type { TargetConfig } from "../config/index.js";
 import { ALL } from "./cf-caches.js";
 import { compileTarget, type NameSelector, selects, type TargetSelectors } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";

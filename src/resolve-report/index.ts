@@ -1,5 +1,5 @@
 /** `promregator check-config --resolve`: resolve the configured targets once and report what would be scraped. */
-import type { Config } from "../config/types.js";
+import type { Config } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { EXIT_CF_FAILURE, EXIT_OK, EXIT_STRICT_EMPTY } from "./exit-codes.js";
 import { createProgress } from "./progress.js";

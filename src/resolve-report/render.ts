@@ -1,5 +1,5 @@
 /** The report of `check-config --resolve`: what would be scraped, and per configured target what it matched. */
-import type { DiscoverySnapshot } from "../discovery/types.js";
+import type { DiscoverySnapshot } from "../discovery/index.js";
 import type { ResolveOutcome } from "./run.js";
 
 type Resolved = Extract<ResolveOutcome, { ok: true }>;

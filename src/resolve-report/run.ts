@@ -2,10 +2,11 @@
  * One resolution of the configured targets with the production Cloud Controller client and discovery code,
  * for `promregator check-config --resolve`: connect, log in, resolve once, then close everything again.
  */
+
 import { type CloudControllerClient, createCloudControllerClient, UaaError } from "../cf/index.js";
-import type { Config } from "../config/types.js";
-import { createDiscoveryService } from "../discovery/service.js";
-import type { DiscoverySnapshot } from "../discovery/types.js";
+import type { Config } from "../config/index.js";
+import { createDiscoveryService, type DiscoverySnapshot } from "../discovery/index.js";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { redactSecrets } from "../redact.js";
 import type { Progress } from "./progress.js";
@@ -51,7 +52,7 @@ function loginIdentity(config: Config): string {
 
 function messageOf(error: unknown): string {
   // Messages can carry excerpts of CC, UAA or load balancer answers.
-  return redactSecrets(error instanceof Error ? error.message : String(error));
+  return redactSecrets(errorMessage(error));
 }
 
 export async function resolveOnce(options: ResolveOptions): Promise<ResolveOutcome> {

@@ -1,5 +1,5 @@
 import { Agent, Dispatcher, Pool, ProxyAgent } from "undici";
-import type { PromregatorConfig } from "../config/types.js";
+import type { PromregatorConfig } from "../config/index.js";
 
 export interface ScrapeDispatcherOptions {
   /** Trusted CAs for targets and token services; replaces the default trust store (tests, private CAs). */

@@ -1,4 +1,4 @@
-import type { DiscoveredInstance } from "../discovery/types.js";
+import type { DiscoveredInstance } from "../discovery/index.js";
 import type { Logger } from "../log.js";
 import { redactUrl } from "./failure.js";
 

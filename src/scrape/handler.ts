@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import type { PromregatorConfig } from "../config/types.js";
-import type { DiscoveredInstance } from "../discovery/types.js";
+import type { PromregatorConfig } from "../config/index.js";
+import type { DiscoveredInstance } from "../discovery/index.js";
 import type { Logger } from "../log.js";
 import { chooseExposition, contentTypeOf, SCRAPE_POLICY } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";

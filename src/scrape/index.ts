@@ -1,4 +1,4 @@
-import type { Config } from "../config/types.js";
+import type { Config } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { createScrapeDispatcher, type ScrapeDispatcherOptions } from "./dispatcher.js";
@@ -6,7 +6,12 @@ import { ProxyScrapeHandler } from "./handler.js";
 import type { ScrapeHandler, ScrapeReporter } from "./types.js";
 
 export type { ScrapeDispatcherOptions } from "./dispatcher.js";
-export type { ScrapeHandler, ScrapeReport, ScrapeReporter } from "./types.js";
+export {
+  PROMREGATOR_INSTANCE_HEADER,
+  type ScrapeHandler,
+  type ScrapeReport,
+  type ScrapeReporter,
+} from "./types.js";
 
 export interface ScrapeHandlerDeps {
   config: Config;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DiscoveredInstance } from "../discovery/types.js";
+import type { DiscoveredInstance } from "../discovery/index.js";
 
 /** Header carrying this process's random id on every outbound scrape, to detect loops. */
 export const PROMREGATOR_INSTANCE_HEADER = "x-promregator-instance";

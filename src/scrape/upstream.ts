@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import type { DiscoveredInstance } from "../discovery/types.js";
+import type { DiscoveredInstance } from "../discovery/index.js";
 import { JAVA_DEFAULT_ACCEPT } from "../media-type.js";
 import type { OutboundAuthenticator } from "./authenticators/types.js";
 import { discardBody } from "./decode.js";

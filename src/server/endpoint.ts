@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Config } from "../config/types.js";
-import type { CacheInvalidation, DiscoverySnapshot } from "../discovery/types.js";
+import type { Config } from "../config/index.js";
+import type { CacheInvalidation, DiscoverySnapshot } from "../discovery/index.js";
 import type { Logger } from "../log.js";
-import type { ScrapeHandler } from "../scrape/types.js";
+import type { ScrapeHandler } from "../scrape/index.js";
 import type { Credentials } from "./basic-auth.js";
 import type { WebUsers } from "./web-config.js";
 

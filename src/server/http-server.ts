@@ -2,8 +2,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { readGuardedFile } from "../config/read-file.js";
-import type { ServerConfig } from "../config/types.js";
+import { readGuardedFile, type ServerConfig } from "../config/index.js";
 import type { RequestHandler } from "./handler.js";
 import { acceptsClient, httpsOptions, type WebTls } from "./web-config.js";
 

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ConfigError } from "../config/errors.js";
-import type { Config } from "../config/types.js";
+import { type Config, ConfigError } from "../config/index.js";
 import type { Credentials } from "./basic-auth.js";
 import { AUTH_KEYS, basicGroups, protectedPaths } from "./routes.js";
 

@@ -1,4 +1,4 @@
-import type { CacheInvalidation } from "../discovery/types.js";
+import type { CacheInvalidation } from "../discovery/index.js";
 
 const TRUE_VALUES = new Set(["true", "1", "yes", "on"]);
 const FALSE_VALUES = new Set(["false", "0", "no", "off", ""]);

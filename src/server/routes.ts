@@ -1,4 +1,4 @@
-import type { InboundAuth, PromregatorConfig } from "../config/types.js";
+import type { InboundAuth, PromregatorConfig } from "../config/index.js";
 import type { Endpoint } from "./endpoint.js";
 import { invalidateCaches } from "./endpoints/cache-invalidate.js";
 import { serveDiscovery } from "./endpoints/discovery.js";

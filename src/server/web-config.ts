@@ -4,8 +4,7 @@ import { dirname, resolve } from "node:path";
 import type { SecureVersion, TLSSocket } from "node:tls";
 import bcrypt from "bcryptjs";
 import { parse } from "yaml";
-import { ConfigError } from "../config/errors.js";
-import { readGuardedFile } from "../config/read-file.js";
+import { ConfigError, readGuardedFile } from "../config/index.js";
 
 /** Go's tls.ClientAuthType names, as the exporter-toolkit file uses them. */
 export const CLIENT_AUTH_TYPES = [

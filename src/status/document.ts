@@ -1,6 +1,6 @@
-import type { DiscoveredInstance, DiscoverySnapshot, NoInstancesKind } from "../discovery/types.js";
+import type { DiscoveredInstance, DiscoverySnapshot, NoInstancesKind } from "../discovery/index.js";
 import { toError } from "../errors.js";
-import type { InstanceIdentity } from "../metrics/types.js";
+import type { InstanceIdentity } from "../metrics/index.js";
 import { redactSecrets } from "../redact.js";
 import type {
   CacheStatus,

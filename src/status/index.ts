@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { StatusView } from "../server/handler.js";
+import type { StatusView } from "../server/index.js";
 import { buildStatusDocument } from "./document.js";
 import { renderStatusHtml } from "./html.js";
 import { wantsJson } from "./negotiate.js";

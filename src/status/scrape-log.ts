@@ -1,5 +1,5 @@
-import type { DiscoverySnapshot } from "../discovery/types.js";
-import type { ScrapeReport, ScrapeReporter } from "../scrape/types.js";
+import type { DiscoverySnapshot } from "../discovery/index.js";
+import type { ScrapeReport, ScrapeReporter } from "../scrape/index.js";
 
 /** The last scrape of one instance, for the status page. */
 export interface LastScrape {

@@ -1,5 +1,5 @@
-import type { DiscoverySnapshot, NoInstancesKind, RefreshOutcome } from "../discovery/types.js";
-import type { CacheStats, InstanceIdentity } from "../metrics/types.js";
+import type { DiscoverySnapshot, NoInstancesKind, RefreshOutcome } from "../discovery/index.js";
+import type { CacheStats, InstanceIdentity } from "../metrics/index.js";
 import type { LastScrape } from "./scrape-log.js";
 
 /** Connection state of the Cloud Controller client, as the watchdog or the discovery loop last saw it. */

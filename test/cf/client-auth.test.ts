@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import { silentLogger } from "../../src/log.js";
 import type { ClientAuthSetting } from "../../src/oauth2/client-auth.js";
 import { generateLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";

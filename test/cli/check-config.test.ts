@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { decryptValue, encryptValue } from "../../src/config/load.js";
+import { decryptValue, encryptValue } from "../../src/config/index.js";
 import { assertBuilt, runCli, scratchDir } from "./run-cli.js";
 
 const FILE_PASSWORD = "file-secret-pw-1";

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG_PATH } from "../../src/config/load.js";
+import { DEFAULT_CONFIG_PATH } from "../../src/config/index.js";
 import { assertBuilt, CLI, runCli, scratchDir } from "./run-cli.js";
 
 const dir = scratchDir();

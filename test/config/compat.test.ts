@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import { errorOf, load, MINIMAL_CF } from "./helpers.js";
 
 describe("deprecated keys", () => {

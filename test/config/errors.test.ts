@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { errorOf, MINIMAL_CF } from "./helpers.js";
 
 /** MINIMAL_CF has four lines, so the first line appended to it is line 5. */

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/java-promregator.yml", import.meta.url));
 

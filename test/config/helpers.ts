@@ -1,4 +1,4 @@
-import { type LoadConfigOptions, loadConfig } from "../../src/config/load.js";
+import { type LoadConfigOptions, loadConfig } from "../../src/config/index.js";
 
 /** The smallest file that satisfies the mandatory CF keys. */
 export const MINIMAL_CF = [

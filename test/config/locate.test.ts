@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG_PATH, locateConfigFile } from "../../src/config/load.js";
+import { DEFAULT_CONFIG_PATH, locateConfigFile } from "../../src/config/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "promregator-locate-"));
 const empty = mkdtempSync(join(tmpdir(), "promregator-locate-empty-"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskSecrets } from "../../src/config/load.js";
+import { maskSecrets } from "../../src/config/index.js";
 import { load } from "./helpers.js";
 
 const SECRETS = [

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { type ConfigError, loadConfig, loadStartupConfig, MAX_CONFIG_BYTES } from "../../src/config/load.js";
+import { type ConfigError, loadConfig, loadStartupConfig, MAX_CONFIG_BYTES } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import { errorOf, load, MINIMAL_CF } from "./helpers.js";
 
@@ -212,7 +212,7 @@ describe(".properties files", () => {
       [
         "--input-type=module",
         "-e",
-        `import { locateConfigFile } from ${JSON.stringify(`${process.cwd()}/dist/config/load.js`)}; process.stdout.write(String(locateConfigFile(undefined, {}, ${JSON.stringify(cwd)})))`,
+        `import { locateConfigFile } from ${JSON.stringify(`${process.cwd()}/dist/config/index.js`)}; process.stdout.write(String(locateConfigFile(undefined, {}, ${JSON.stringify(cwd)})))`,
       ],
       { encoding: "utf8" },
     );

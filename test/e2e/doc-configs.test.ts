@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import { runDemo } from "../../src/demo.js";
 import { createLogger } from "../../src/log.js";
 import { type DemoProduct, startDemoProduct } from "./demo-product.js";

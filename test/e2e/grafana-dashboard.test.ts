@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import { type DemoProduct, startDemoProduct } from "./demo-product.js";
 import { aimAtPromregator, yamlBlocks } from "./doc-configs.js";
 import { prometheusAvailable, type RunningPrometheus, startPrometheusWithConfig } from "./prometheus.js";

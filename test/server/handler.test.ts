@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import type { CacheInvalidation, DiscoveredInstance, DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
 import type { ScrapeHandler } from "../../src/scrape/types.js";

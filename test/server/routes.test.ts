@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import { silentLogger } from "../../src/log.js";
 import { createRequestHandler } from "../../src/server/handler.js";
 import { inboundCredentials } from "../../src/server/inbound-auth.js";

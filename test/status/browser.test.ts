@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningPromregator, startPromregator } from "../../src/app.js";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import { simulatorConfigYaml } from "../../src/demo.js";
 import { silentLogger } from "../../src/log.js";
 import { demoLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";

@@ -1,4 +1,4 @@
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import type { Config } from "../../src/config/types.js";
 
 /** The effective configuration of a minimal file, i.e. every default, from the loader itself (so tests cannot drift). */

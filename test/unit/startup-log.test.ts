@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import { logStartup } from "../../src/startup-log.js";
 import { VERSION } from "../../src/version.js";

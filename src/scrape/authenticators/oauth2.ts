@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { type ClientAuthChoice, isInvalidClient } from "../../oauth2/client-auth.js";
+import { type ClientAuthChoice, isInvalidClient } from "../../oauth2/index.js";
 import { ScrapeFailure } from "../failure.js";
 import {
   requestClientCredentialsToken,

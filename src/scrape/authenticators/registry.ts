@@ -1,9 +1,10 @@
 import { createSecureContext } from "node:tls";
 import { Agent, type Dispatcher } from "undici";
-import type { AuthenticatorConfig, PromregatorConfig } from "../../config/types.js";
-import type { DiscoveredInstance } from "../../discovery/types.js";
+import type { AuthenticatorConfig, PromregatorConfig } from "../../config/index.js";
+import type { DiscoveredInstance } from "../../discovery/index.js";
+import { errorMessage } from "../../errors.js";
 import type { Logger } from "../../log.js";
-import { ClientAuthChoice } from "../../oauth2/client-auth.js";
+import { ClientAuthChoice } from "../../oauth2/index.js";
 import { ClientCredentialsAuthenticator } from "./oauth2.js";
 import { BasicAuthenticator, MisconfiguredAuthenticator, NoAuthenticator } from "./simple.js";
 import type { OutboundAuthenticator } from "./types.js";
@@ -153,7 +154,7 @@ function checkKeyPair(cert: string, key: string): string | undefined {
     createSecureContext({ cert, key });
     return undefined;
   } catch (err) {
-    const detail = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    const detail = errorMessage(err).split("\n")[0];
     return `has unusable client_certificates/client_key: ${detail}`;
   }
 }

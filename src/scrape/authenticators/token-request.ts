@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { applyClientAuth, type ClientAuthMethod } from "../../oauth2/client-auth.js";
+import { applyClientAuth, type ClientAuthMethod } from "../../oauth2/index.js";
 import { excerpt } from "../../redact.js";
 import { describeFetchError, redactUrl, ScrapeFailure, statusText } from "../failure.js";
 

@@ -1,4 +1,4 @@
-import type { CacheInvalidation } from "../../discovery/types.js";
+import type { CacheInvalidation } from "../../discovery/index.js";
 import type { EndpointContext } from "../endpoint.js";
 import { parseInvalidation } from "../invalidate-params.js";
 import { sendText } from "../respond.js";

@@ -1,4 +1,4 @@
-import { preparedDiscoveryDocument } from "../../discovery/document.js";
+import { preparedDiscoveryDocument } from "../../discovery/index.js";
 import type { EndpointContext } from "../endpoint.js";
 import { discoveryOrigin } from "../request-origin.js";
 import { sendBody, sendText } from "../respond.js";

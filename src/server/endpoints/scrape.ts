@@ -1,4 +1,4 @@
-import { PROMREGATOR_INSTANCE_HEADER } from "../../scrape/types.js";
+import { PROMREGATOR_INSTANCE_HEADER } from "../../scrape/index.js";
 import type { EndpointContext } from "../endpoint.js";
 import { sendText } from "../respond.js";
 

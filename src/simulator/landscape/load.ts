@@ -1,6 +1,6 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { readGuardedFile } from "../../config/read-file.js";
+import { readGuardedFile } from "../../config/index.js";
 import type { AppSpec, InstanceBehaviour, LandscapeSpec } from "../types.js";
 
 const guid = z

@@ -2,7 +2,7 @@ import { request } from "node:http";
 import type { pino } from "pino";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { type RunningPromregator, startPromregator } from "../../../src/app.js";
-import { loadConfig } from "../../../src/config/load.js";
+import { loadConfig } from "../../../src/config/index.js";
 import type { Config } from "../../../src/config/types.js";
 import { createLogger } from "../../../src/log.js";
 import {
