@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskSecrets } from "../../src/config/load.js";
+import { maskSecrets } from "../../src/config/index.js";
 import { errorOf, load, MINIMAL_CF } from "./helpers.js";
 
 /** MINIMAL_CF (4 lines) plus a second foundation on lines 5-9 and two targets. */
