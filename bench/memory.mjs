@@ -3,7 +3,9 @@
 // discovery refreshes every minute. Promregator's RSS is sampled every 10 s; its V8 heap comes from --trace-gc
 // (live heap after the last full GC), its event-loop delay from a preloaded monitorEventLoopDelay probe.
 // With --baseline-cli <dist/cli.js of another build> that build runs first, the same way, in the same run.
+import { cpSync } from "node:fs";
 import { join } from "node:path";
+import { readNewestProfile, stallCulprits } from "./lib/cpuprofile.mjs";
 import { steadyLoad } from "./lib/http-timing.mjs";
 import { cpuSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mjs";
 import {
@@ -12,6 +14,7 @@ import {
   routerTargetYaml,
   startPromregatorProcess,
   startSimulatorProcess,
+  tempDir,
 } from "./lib/processes.mjs";
 import { startPrometheus } from "./lib/prometheus.mjs";
 import { mb, mean, percentile, printTable, printTargets, round, slope, writeResult } from "./lib/report.mjs";
@@ -20,7 +23,8 @@ import { mb, mean, percentile, printTable, printTargets, round, slope, writeResu
 function landscapeFor(instances) {
   const perApp = instances > 3_000 ? 4 : 3;
   const appsPerSpace = Math.ceil(instances / perApp / 10);
-  if (appsPerSpace * perApp * 10 !== instances) throw new Error(`--instances must be a multiple of ${perApp * 10}`);
+  if (appsPerSpace * perApp * 10 !== instances)
+    throw new Error(`--instances must be a multiple of ${perApp * 10}`);
   return { orgs: 2, spacesPerOrg: 5, appsPerSpace, instances: perApp, sizeBytes: 20_000 };
 }
 const SCRAPE_INTERVAL_S = 15;
@@ -41,6 +45,7 @@ const ROUTER_IDLE_TIMEOUT_MS = 90_000;
 const FULL_GC = /Mark-Compact (?:\(reduce\) )?[\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/g;
 const OWN_METRICS = "/promregatorMetrics";
 const LOOP_DELAY = /LOOP_DELAY (\{.*\})/g;
+const LOOP_STALL = /LOOP_STALL (\{.*\})/g;
 const PROBE = join(import.meta.dirname, "lib/loop-delay-probe.mjs");
 
 /** The probe's latest window (see lib/loop-delay-probe.mjs). */
@@ -56,12 +61,22 @@ function lastFullGc(output) {
   return last ? { heapLiveMB: Number(last[1]), heapCommittedMB: Number(last[2]) } : {};
 }
 
+/** Monotonic clock in microseconds, as in the probe's LOOP_STALL lines and --cpu-prof timestamps. */
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
 function startSampler(promregator) {
   const samples = [];
+  /** Blocks of the event loop by the time they ended (the process's output is read every sample). */
+  const stalls = new Map();
   const started = performance.now();
+  const startedUs = nowUs();
   let others;
   const sample = () => {
     if (promregator.exited()) return;
+    for (const [, json] of promregator.output().matchAll(LOOP_STALL)) {
+      const stall = JSON.parse(json);
+      stalls.set(stall.endUs, { ...stall, atSeconds: round((stall.endUs - startedUs) / 1e6, 1) });
+    }
     samples.push({
       tSeconds: round((performance.now() - started) / 1000, 0),
       rssMB: mb(rssBytes(promregator.pid)),
@@ -77,6 +92,7 @@ function startSampler(promregator) {
   const timer = setInterval(sample, SAMPLE_EVERY_MS);
   return {
     samples,
+    stalls: () => [...stalls.values()].sort((a, b) => a.endUs - b.endUs),
     stop() {
       clearInterval(timer);
       sample();
@@ -158,7 +174,14 @@ async function prometheusDriver(promregator, durationMs) {
   }
 }
 
-export async function runMemory({ minutes = 10, prometheus = false, instances = 3_000, baselineCli, ...context }) {
+export async function runMemory({
+  minutes = 10,
+  prometheus = false,
+  instances = 3_000,
+  baselineCli,
+  profile = false,
+  ...context
+}) {
   const contenders = [
     // The baseline as it ran before: without the heap limits (it needs the room for its one-string render).
     ...(baselineCli ? [{ name: "baseline", cli: baselineCli, nodeOptions: [] }] : []),
@@ -168,14 +191,23 @@ export async function runMemory({ minutes = 10, prometheus = false, instances = 
   for (const contender of contenders) {
     process.stdout.write(`  -- ${contender.name}${contender.cli ? ` (${contender.cli})` : ""}\n`);
     const { cli, nodeOptions } = contender;
-    runs.push({ contender: contender.name, ...(await runOnce({ minutes, prometheus, instances, cli, nodeOptions })) });
+    runs.push({
+      contender: contender.name,
+      ...(await runOnce({ minutes, prometheus, instances, cli, nodeOptions, profile })),
+    });
   }
   return report(runs, { minutes, instances, context });
 }
 
-async function runOnce({ minutes, prometheus, instances, cli, nodeOptions }) {
-  const sim = await startSimulatorProcess({ generate: landscapeFor(instances), idleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS });
+async function runOnce({ minutes, prometheus, instances, cli, nodeOptions, profile }) {
+  // With --profile: a CPU profile of the whole run, cut at the event-loop blocks to name what blocked.
+  const cpuProfDir = profile ? tempDir("cpuprof") : undefined;
+  const sim = await startSimulatorProcess({
+    generate: landscapeFor(instances),
+    idleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS,
+  });
   let promregator;
+  let result;
   try {
     const port = await freePort();
     const refresh = ["application", "route", "process"].map((l) => `      ${l}: ${REFRESH_EVERY_S}`);
@@ -190,9 +222,12 @@ async function runOnce({ minutes, prometheus, instances, cli, nodeOptions }) {
       caPem: sim.caPem,
       nodeOptions: [...nodeOptions, "--trace-gc", "--import", PROBE],
       readyTimeoutMs: 120_000,
+      cpuProfDir,
       ...(cli ? { cli } : {}),
     });
-    process.stdout.write(`  scraping ${instances} instances every ${SCRAPE_INTERVAL_S} s for ${minutes} min...\n`);
+    process.stdout.write(
+      `  scraping ${instances} instances every ${SCRAPE_INTERVAL_S} s for ${minutes} min...\n`,
+    );
     const cfBefore = await sim.counters();
     const sampler = startSampler(promregator);
     const durationMs = minutes * 60_000;
@@ -204,9 +239,10 @@ async function runOnce({ minutes, prometheus, instances, cli, nodeOptions }) {
     clearTimeout(warm);
     sampler.stop();
     const cfAfter = await sim.counters();
-    return {
+    result = {
       load,
       samples: sampler.samples,
+      stalls: sampler.stalls(),
       peakMB: promregator.exited() ? undefined : mb(peakRssBytes(promregator.pid)),
       exited: promregator.exited(),
       cfRequestsDuringRun: cfRequests(cfAfter) - cfRequests(cfBefore),
@@ -215,6 +251,16 @@ async function runOnce({ minutes, prometheus, instances, cli, nodeOptions }) {
     await promregator?.stop();
     await sim.stop();
   }
+  return { ...result, stallCulprits: culpritsOf(cpuProfDir, result.stalls) };
+}
+
+/** The profile written when Promregator exited, cut at its event-loop blocks (see stallCulprits). */
+function culpritsOf(cpuProfDir, stalls) {
+  if (!cpuProfDir) return undefined;
+  const profile = readNewestProfile(cpuProfDir);
+  const keep = process.env.PROMREGATOR_BENCH_PROFILES;
+  if (keep) cpSync(cpuProfDir, keep, { recursive: true });
+  return stallCulprits(profile, stalls);
 }
 
 /** Cloud Controller requests in the simulator's counters. */
@@ -223,7 +269,10 @@ function cfRequests(counters) {
 }
 
 /** Summary of one contender's run. */
-function summarize({ load: { windows, ...load }, samples, peakMB, exited, cfRequestsDuringRun }, minutes) {
+function summarize(
+  { load: { windows, ...load }, samples, stalls, peakMB, exited, cfRequestsDuringRun },
+  minutes,
+) {
   const n = samples.length;
   const quarter = (q) =>
     samples.slice(Math.floor((q * n) / 4), Math.floor(((q + 1) * n) / 4)).map((s) => s.rssMB);
@@ -254,6 +303,9 @@ function summarize({ load: { windows, ...load }, samples, peakMB, exited, cfRequ
     loopDelayP99Ms: last.totalP99Ms,
     loopDelayMaxMs: last.totalMaxMs,
     worstWindowLoopDelayP99Ms: Math.max(...delays.map((d) => d.p99Ms ?? 0)),
+    // blocks of the loop over the probe's LOOP_STALL_MS once the load runs (the first interval included)
+    loopStallsDuringLoad: stalls.filter((s) => s.atSeconds >= 0).length,
+    longestStallDuringLoadMs: Math.max(0, ...stalls.filter((s) => s.atSeconds >= 0).map((s) => s.ms)),
     cfRequestsDuringRun,
     exitedDuringRun: exited,
     meanOtherCores: round(mean(samples.slice(1).map((s) => s.otherCores))),
@@ -272,6 +324,11 @@ function report(runs, { minutes, instances, context }) {
         .map(({ loopDelay, ...s }) => ({ ...s, loopP99Ms: loopDelay?.p99Ms, loopMaxMs: loopDelay?.maxMs })),
     );
     if (run.load.windows) printTable(`${run.contender}: scrapes per ${WINDOW_S} s window`, run.load.windows);
+    const longest = [...run.stalls].sort((a, b) => b.ms - a.ms).slice(0, 15);
+    if (longest.length > 0) {
+      printTable(`${run.contender}: longest event-loop blocks (atSeconds: since the load started)`, longest);
+    }
+    if (run.stallCulprits) printTable(`${run.contender}: what ran during the blocks`, run.stallCulprits);
   }
   printTable(`Memory (${instances} instances every ${SCRAPE_INTERVAL_S} s, ${minutes} min)`, summaries);
   const current = summaries.at(-1);
@@ -318,7 +375,13 @@ function report(runs, { minutes, instances, context }) {
       nodeOptions: { current: HEAP_OPTIONS, baseline: [] },
     },
     summaries,
-    runs: runs.map((r) => ({ contender: r.contender, windows: r.load.windows, samples: r.samples })),
+    runs: runs.map((r) => ({
+      contender: r.contender,
+      windows: r.load.windows,
+      samples: r.samples,
+      stalls: r.stalls,
+      stallCulprits: r.stallCulprits,
+    })),
     targets,
   });
 }

@@ -18,7 +18,8 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
   --seconds N    scrape: seconds per wrk case and round (default 6); slow: seconds per phase (default 25)
   --rounds N     scrape: interleaved rounds of all contenders; figures are their medians (default 3)
   --minutes N    memory: duration in minutes (default 10)
-  --profile      also profile Promregator (node --cpu-prof) and list the top self-time functions
+  --profile      also profile Promregator (node --cpu-prof) and list the top self-time functions;
+                 memory: what ran during each block of its event loop
   --prometheus   memory: scrape with a real Prometheus instead of the built-in load generator
   --instances N  memory: instances scraped (default 3000; multiples of 30, or of 40 above 3000)
   --baseline-cli PATH   memory and scrape: also run this build's dist/cli.js, in the same run, as the baseline

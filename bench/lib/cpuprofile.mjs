@@ -72,6 +72,90 @@ export function selfTimeByArea(profile, limit = 12) {
     }));
 }
 
+const NOT_A_CULPRIT = new Set(["(root)", "(program)", "(idle)", "(garbage collector)"]);
+
+/**
+ * What ran during each block of the event loop: `stalls` are `{ endUs, ms }` (the monotonic clock of the
+ * profile's timestamps, see lib/loop-delay-probe.mjs). For each, the samples inside the block give the frames
+ * that at least `share` of them have on their stack (the deepest few are the culprit), the share of garbage
+ * collection, and the top self-time functions. Blocks with the same culprit are summed.
+ */
+export function stallCulprits(profile, stalls, { share = 0.6, depth = 4 } = {}) {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const times = [];
+  let t = profile.startTime;
+  for (const d of profile.timeDeltas) times.push((t += d));
+  const name = (id) => {
+    const f = byNode.get(id).callFrame;
+    return `${f.functionName || "(anonymous)"} ${where(f)}`;
+  };
+  const groups = new Map();
+  for (const stall of stalls) {
+    const from = stall.endUs - stall.ms * 1000;
+    const inclusive = new Map();
+    const self = new Map();
+    let n = 0;
+    let gc = 0;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i] < from || times[i] > stall.endUs) continue;
+      n++;
+      const leaf = profile.samples[i];
+      if (byNode.get(leaf).callFrame.functionName === "(garbage collector)") gc++;
+      self.set(name(leaf), (self.get(name(leaf)) ?? 0) + 1);
+      const seen = new Set();
+      for (let id = leaf, d = 0; id !== undefined; id = parent.get(id), d++) {
+        const key = name(id);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const depthOf = inclusive.get(key)?.depth ?? 0;
+        inclusive.set(key, { count: (inclusive.get(key)?.count ?? 0) + 1, depth: Math.max(depthOf, d) });
+      }
+    }
+    if (n === 0) continue;
+    // frames on most stacks, the one nearest the leaves first ("f < g": f called by g)
+    const common = [...inclusive]
+      .filter(([key, v]) => v.count >= share * n && !NOT_A_CULPRIT.has(key.split(" ")[0]))
+      .sort((a, b) => a[1].depth - b[1].depth)
+      .map(([key]) => key);
+    const culprit =
+      gc >= share * n
+        ? "(garbage collector)"
+        : common.length > 0
+          ? common.slice(0, depth).join(" < ")
+          : "(mixed)";
+    const g = groups.get(culprit) ?? {
+      culprit,
+      stalls: 0,
+      totalMs: 0,
+      maxMs: 0,
+      gcPct: 0,
+      topSelf: new Map(),
+    };
+    g.stalls++;
+    g.totalMs += stall.ms;
+    g.maxMs = Math.max(g.maxMs, stall.ms);
+    g.gcPct += (100 * gc) / n;
+    for (const [k, c] of self) g.topSelf.set(k, (g.topSelf.get(k) ?? 0) + c);
+    groups.set(culprit, g);
+  }
+  return [...groups.values()]
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .map((g) => ({
+      culprit: g.culprit,
+      stalls: g.stalls,
+      totalMs: g.totalMs,
+      maxMs: g.maxMs,
+      gcPct: Math.round(g.gcPct / g.stalls),
+      topSelf: [...g.topSelf]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([k]) => k)
+        .join(" | "),
+    }));
+}
+
 /** The newest .cpuprofile in a directory. */
 export function readNewestProfile(dir) {
   const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));

@@ -3,9 +3,15 @@
 //   LOOP_DELAY {"p50Ms":..,"p99Ms":..,"maxMs":..,"totalP99Ms":..,"totalMaxMs":..}
 // The window histogram is reset after each line; the total one covers the time since the last SIGUSR2 (the
 // benchmark sends it once the load has run for a scrape interval, so start-up and warm-up are left out).
+// Every block of the loop longer than LOOP_STALL_MS (default 30) is also printed when it ends, with the
+// monotonic clock in microseconds (the clock of a --cpu-prof profile's timestamps), so that the profile's
+// samples inside the block show what blocked:
+//   LOOP_STALL {"endUs":..,"ms":..}
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
 const WINDOW_MS = Number(process.env.LOOP_DELAY_WINDOW_MS ?? 10_000);
+const STALL_MS = Number(process.env.LOOP_STALL_MS ?? 30);
+const TICK_MS = 5;
 const window = monitorEventLoopDelay({ resolution: 10 });
 const total = monitorEventLoopDelay({ resolution: 10 });
 window.enable();
@@ -26,3 +32,15 @@ setInterval(() => {
   window.reset();
   process.stderr.write(`LOOP_DELAY ${JSON.stringify(line)}\n`);
 }, WINDOW_MS).unref();
+
+let last = process.hrtime.bigint();
+setInterval(() => {
+  const now = process.hrtime.bigint();
+  const gapMs = Number(now - last) / 1e6 - TICK_MS;
+  last = now;
+  if (gapMs >= STALL_MS) {
+    process.stderr.write(
+      `LOOP_STALL ${JSON.stringify({ endUs: Number(now / 1000n), ms: Math.round(gapMs) })}\n`,
+    );
+  }
+}, TICK_MS).unref();

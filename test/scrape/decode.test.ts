@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { deflateSync, gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { decodedBody, SYNC_INFLATE_MAX_INPUT, SYNC_INFLATE_MAX_OUTPUT } from "../../src/scrape/decode.js";
+
+/** The compressed bytes as a body arriving in pieces of `piece` bytes. */
+function arriving(bytes: Buffer, piece = 16 * 1024): Readable {
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += piece) pieces.push(bytes.subarray(at, at + piece));
+  return Readable.from(pieces, { objectMode: false });
+}
+
+async function chunksOf(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  return chunks;
+}
+
+/** Sample lines with random label values: compresses to about a third, so its size is easy to aim at. */
+function randomExposition(bytes: number): Buffer {
+  const lines: string[] = [];
+  let size = 0;
+  while (size < bytes) {
+    const line = `m{id="${randomBytes(24).toString("hex")}"} 1\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return Buffer.from(lines.join(""));
+}
+
+describe("decodedBody", () => {
+  it("inflates a small gzip or deflate body in one piece, however it arrives", async () => {
+    const body = randomExposition(200_000);
+    for (const compressed of [gzipSync(body), deflateSync(body)]) {
+      expect(compressed.length).toBeLessThan(SYNC_INFLATE_MAX_INPUT);
+      const encoding = compressed[0] === 0x1f ? "gzip" : "deflate";
+      const chunks = await chunksOf(decodedBody(arriving(compressed, 1000), encoding));
+      expect(chunks).toHaveLength(1);
+      expect(chunks[0].equals(body)).toBe(true);
+    }
+  });
+
+  it("decodes a compressed body larger than the one-piece limit as a stream, from its first byte", async () => {
+    const body = randomExposition(4 * SYNC_INFLATE_MAX_INPUT);
+    const compressed = gzipSync(body);
+    expect(compressed.length).toBeGreaterThan(SYNC_INFLATE_MAX_INPUT);
+    const chunks = await chunksOf(decodedBody(arriving(compressed), "gzip"));
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
+  it("decodes a small body that inflates beyond the one-piece output limit as a stream", async () => {
+    const body = Buffer.from(
+      "# a comment line that compresses very well\n".repeat(SYNC_INFLATE_MAX_OUTPUT / 40),
+    );
+    expect(body.length).toBeGreaterThan(SYNC_INFLATE_MAX_OUTPUT);
+    const compressed = gzipSync(body);
+    expect(compressed.length).toBeLessThan(SYNC_INFLATE_MAX_INPUT);
+    const chunks = await chunksOf(decodedBody(arriving(compressed), "gzip"));
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
+  it("fails on corrupt or truncated input with zlib's error, small or large", async () => {
+    const small = gzipSync("a 1\n");
+    const large = gzipSync(randomExposition(4 * SYNC_INFLATE_MAX_INPUT));
+    for (const broken of [small.subarray(0, 12), large.subarray(0, large.length - 100)]) {
+      await expect(chunksOf(decodedBody(arriving(broken), "gzip"))).rejects.toMatchObject({
+        code: expect.stringMatching(/^Z_(BUF|DATA)_ERROR$/),
+      });
+    }
+    const garbage = Buffer.from("this is not gzip at all");
+    await expect(chunksOf(decodedBody(arriving(garbage), "gzip"))).rejects.toMatchObject({
+      code: "Z_DATA_ERROR",
+    });
+  });
+
+  it("destroys the body when the reader stops early", async () => {
+    const compressed = gzipSync(randomExposition(4 * SYNC_INFLATE_MAX_INPUT));
+    const source = arriving(compressed);
+    for await (const _chunk of decodedBody(source, "gzip")) break;
+    expect(source.destroyed).toBe(true);
+  });
+});
