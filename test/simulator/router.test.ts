@@ -239,8 +239,11 @@ describe("router", () => {
     expect(based.text).toBe("echo /base/metrics");
   });
 
-  it("tries another endpoint of the route when a backend refuses the connection, as gorouter does", async () => {
-    // Instances 0 and 2 point at a port nobody listens on (a process that died before CF noticed).
+  it("tries another endpoint when a backend refuses the connection or hangs up on a GET, as gorouter does", async () => {
+    // Instance 0 points at a port nobody listens on (a process that died before CF noticed); instance 2 at one
+    // that hangs up on every request (a process dying while it reads the request).
+    const hangsUp = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => hangsUp.listen(0, "127.0.0.1", resolve));
     const gone = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, "127.0.0.1", () => {
         const { port } = probe.address() as AddressInfo;
@@ -250,7 +253,9 @@ describe("router", () => {
     const live = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
     sim.admin.setInstanceBehaviour(guid("half-gone"), 0, { upstream: `http://127.0.0.1:${gone}` });
     sim.admin.setInstanceBehaviour(guid("half-gone"), 1, { upstream: live });
-    sim.admin.setInstanceBehaviour(guid("half-gone"), 2, { upstream: `http://127.0.0.1:${gone}` });
+    sim.admin.setInstanceBehaviour(guid("half-gone"), 2, {
+      upstream: `http://127.0.0.1:${(hangsUp.address() as AddressInfo).port}`,
+    });
     seen.length = 0;
     for (let i = 0; i < 6; i++) {
       const answer = await viaRouter("half-gone.apps.example.org", `/discovery?round=${i}`);
@@ -278,6 +283,7 @@ describe("router", () => {
       }),
     );
     expect(posts.sort()).toEqual([299, 502, 502]);
+    await new Promise((resolve) => hangsUp.close(resolve));
   });
 
   it("enforces basic and bearer auth on instances", async () => {

@@ -42,20 +42,28 @@ export function withoutHopByHop(headers: IncomingMessage["headers"]): OutgoingHt
  */
 export type ForwardOutcome = "answered" | "unreachable";
 
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+
 /**
- * Whether a backend failure left the request unsent, so that gorouter tries another endpoint of the route: a
- * failed dial (no connection was made), or a kept-alive connection the backend had closed (the request never
- * reached it). gorouter's round tripper retries these (its Dial and incomplete-request classifiers).
+ * Whether gorouter tries another endpoint after this backend failure: a failed dial (no connection was made),
+ * or an idempotent request whose connection the backend closed before answering (its Dial classifier and its
+ * retry of idempotent requests that met EOF).
  */
-function neverReachedBackend(upstreamReq: ClientRequest, connected: boolean, err: Error): boolean {
+function retriable(
+  req: IncomingMessage,
+  upstreamReq: ClientRequest,
+  connected: boolean,
+  err: Error,
+): boolean {
   if (!connected && !upstreamReq.reusedSocket) return true;
-  return upstreamReq.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET";
+  return IDEMPOTENT.has(req.method ?? "GET") && (err as NodeJS.ErrnoException).code === "ECONNRESET";
 }
 
 /**
  * Streams the request to `<upstream base><path?query>` and the answer back; a failed backend becomes
- * gorouter's 502 endpoint_failure, unless `retryable` and the request never reached it: then nothing is sent
- * and the outcome is "unreachable". Only requests without a body may be retryable (the body is streamed once).
+ * gorouter's 502 endpoint_failure, unless `retryable` and gorouter would try another endpoint: then nothing is
+ * sent and the outcome is "unreachable". Only requests without a body may be retryable (the body is streamed
+ * once).
  */
 export function forwardToUpstream(
   req: IncomingMessage,
@@ -96,7 +104,7 @@ export function forwardToUpstream(
     let connected = false;
     upstreamReq.on("socket", (socket) => socket.once("connect", () => (connected = true)));
     upstreamReq.on("error", (err) => {
-      if (retryable && !res.headersSent && neverReachedBackend(upstreamReq, connected, err)) {
+      if (retryable && !res.headersSent && retriable(req, upstreamReq, connected, err)) {
         resolve("unreachable");
       } else if (!res.headersSent) {
         sendText(res, 502, "502 Bad Gateway: Registered endpoint failed to handle the request.\n", {
