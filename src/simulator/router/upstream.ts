@@ -1,5 +1,4 @@
 import {
-  type ClientRequest,
   request as httpRequest,
   type IncomingMessage,
   type OutgoingHttpHeaders,
@@ -49,13 +48,8 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
  * or an idempotent request whose connection the backend closed before answering (its Dial classifier and its
  * retry of idempotent requests that met EOF).
  */
-function retriable(
-  req: IncomingMessage,
-  upstreamReq: ClientRequest,
-  connected: boolean,
-  err: Error,
-): boolean {
-  if (!connected && !upstreamReq.reusedSocket) return true;
+function retriable(req: IncomingMessage, connected: boolean, err: Error): boolean {
+  if (!connected) return true;
   return IDEMPOTENT.has(req.method ?? "GET") && (err as NodeJS.ErrnoException).code === "ECONNRESET";
 }
 
@@ -102,9 +96,13 @@ export function forwardToUpstream(
       });
     });
     let connected = false;
-    upstreamReq.on("socket", (socket) => socket.once("connect", () => (connected = true)));
+    upstreamReq.on("socket", (socket) => {
+      // A kept-alive socket is connected already and will not emit "connect" again.
+      connected = !socket.connecting;
+      if (!connected) socket.once("connect", () => (connected = true));
+    });
     upstreamReq.on("error", (err) => {
-      if (retryable && !res.headersSent && retriable(req, upstreamReq, connected, err)) {
+      if (retryable && !res.headersSent && retriable(req, connected, err)) {
         resolve("unreachable");
       } else if (!res.headersSent) {
         sendText(res, 502, "502 Bad Gateway: Registered endpoint failed to handle the request.\n", {
