@@ -4,9 +4,9 @@
 //   npm run build && node bench/refresh-cost.mjs [apps ...]      (default: 100 1000 10000)
 //
 // The 5-minute layers (apps, routes, processes, target resolution) are set to refresh every REFRESH_S seconds so
-// that several refreshes fit in a short run; orgs, spaces and domains keep their hourly default. A refresh is
-// counted by the application cache's loads (status.json), the CF requests by the simulator.
-import { stopAllChildren } from "./lib/child.mjs";
+// that several refreshes fit in a short run; orgs, spaces and domains keep their hourly default. Reloads are
+// counted per cache (status.json), the CF requests per list by the simulator.
+import { stopAllChildren, waitFor } from "./lib/child.mjs";
 import {
   freePort,
   promregatorYaml,
@@ -17,8 +17,9 @@ import { printTable } from "./lib/report.mjs";
 
 const INSTANCES = 3;
 const REFRESH_S = 2;
-/** The discovery loop runs every 10 s and reloads what is older than REFRESH_S: about 4 refreshes. */
-const WINDOW_MS = 42_000;
+/** The discovery loop runs every 10 s and reloads what is older than REFRESH_S, so each run is a refresh. */
+const REFRESHES = 3;
+const QUIET_MS = 2_000;
 const FIVE_MINUTE_LAYERS = ["application", "route", "process", "resolver"];
 /** The layers that keep their hourly default: one reload of each per hour, as in the first discovery. */
 const HOURLY_PATHS = ["/v3/organizations", "/v3/spaces", "/v3/domains"];
@@ -31,10 +32,14 @@ function cacheYaml() {
   );
 }
 
-async function applicationLoads(url) {
+/** Loader calls per cache so far (status.json). */
+async function cacheLoads(url) {
   const status = await (await fetch(`${url}/status.json`)).json();
-  return status.caches.find((c) => c.cache === "application").loads;
+  return Object.fromEntries(status.caches.map((c) => [c.cache, c.loads]));
 }
+
+/** The CF list each 5-minute layer reloads with. */
+const LAYER_PATHS = { application: "/v3/apps", process: "/v3/processes", route: "/v3/routes" };
 
 function total(counters) {
   return counters.ccRequests + counters.uaaRequests;
@@ -59,20 +64,46 @@ async function measure(apps) {
     });
     try {
       const cold = await sim.counters();
-      const loadsBefore = await applicationLoads(promregator.url);
+      const loadsBefore = await cacheLoads(promregator.url);
       await sim.resetCounters();
-      await new Promise((r) => setTimeout(r, WINDOW_MS));
-      const during = await sim.counters();
-      const refreshes = (await applicationLoads(promregator.url)) - loadsBefore;
+      // Until every layer has been reloaded REFRESHES times and the simulator has seen no request for QUIET_MS,
+      // so that the counts hold whole reloads only. A layer whose reload takes longer than the loop's tick is
+      // reloaded less often than the others: the cost of a refresh is the sum of each layer's cost per reload.
+      const reloads = async () => {
+        const now = await cacheLoads(promregator.url);
+        return Object.fromEntries(Object.keys(LAYER_PATHS).map((l) => [l, now[l] - loadsBefore[l]]));
+      };
+      await waitFor(
+        `${REFRESHES} reloads of every layer`,
+        async () => (Object.values(await reloads()).every((n) => n >= REFRESHES) ? true : undefined),
+        { timeoutMs: REFRESHES * 120_000, intervalMs: 200 },
+      );
+      let during = await sim.counters();
+      for (;;) {
+        await new Promise((r) => setTimeout(r, QUIET_MS));
+        const now = await sim.counters();
+        if (total(now) === total(during)) break;
+        during = now;
+      }
+      const done = await reloads();
+      const perReload = Object.fromEntries(
+        Object.entries(LAYER_PATHS).map(([layer, path]) => [path, (during.byPath[path] ?? 0) / done[layer]]),
+      );
+      const others =
+        total(during) - Object.values(LAYER_PATHS).reduce((n, p) => n + (during.byPath[p] ?? 0), 0);
       const hourly = HOURLY_PATHS.reduce((sum, path) => sum + (cold.byPath[path] ?? 0), 0);
       return {
         apps,
         instances: apps * INSTANCES,
         coldRequests: total(cold),
         hourlyLayerRequests: hourly,
-        refreshes,
-        requestsPerRefresh: refreshes > 0 ? Math.round((total(during) / refreshes) * 10) / 10 : undefined,
-        byPath: during.byPath,
+        reloads: done,
+        requestsPerRefresh: Math.round(Object.values(perReload).reduce((a, b) => a + b, 0) * 10) / 10,
+        perRefreshByPath: Object.fromEntries(
+          Object.entries(perReload).map(([p, n]) => [p, Math.round(n * 10) / 10]),
+        ),
+        otherRequestsInWindow: others,
+        coldByPath: cold.byPath,
       };
     } finally {
       await promregator.stop();
