@@ -64,6 +64,8 @@ export interface PromTarget {
   scrapeUrl: string;
   health: "up" | "down" | "unknown";
   lastError: string;
+  /** RFC 3339 time of the last scrape; the zero time (year 1) before the first. */
+  lastScrape: string;
 }
 
 /** Starts a real Prometheus with the given scrape_configs on a free loopback port. */
@@ -85,16 +87,48 @@ export async function startPrometheus(
  * again on another one.
  */
 export async function startPrometheusWithConfig(configYaml: string, flags: string[] = []) {
+  return retryOnTakenPort(() => launchPrometheus(configYaml, flags));
+}
+
+/** A server that could not bind the free port it was given, because another process took it first. */
+export class PortTakenError extends Error {}
+
+/** Runs `launch` again (up to three times in all) while it fails with PortTakenError. */
+export async function retryOnTakenPort<T>(launch: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await launchPrometheus(configYaml, flags);
+      return await launch();
     } catch (error) {
       if (!(error instanceof PortTakenError) || attempt === 3) throw error;
     }
   }
 }
 
-class PortTakenError extends Error {}
+/**
+ * Asks `probe` every 250 ms until it answers something other than undefined (errors count as not yet); on
+ * timeout fails with the last error and the tail of `log()`.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  log: () => string = () => "",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}\n${log().slice(-3000)}`,
+  );
+}
 
 async function launchPrometheus(configYaml: string, flags: string[]): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "promregator-e2e-"));
@@ -148,22 +182,7 @@ async function launchPrometheus(configYaml: string, flags: string[]): Promise<Ru
     },
     targets: async () =>
       (await api<{ activeTargets: PromTarget[] }>("/api/v1/targets?state=active")).activeTargets,
-    async waitFor(what, probe, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last: unknown;
-      while (Date.now() < deadline) {
-        try {
-          const value = await probe();
-          if (value !== undefined) return value;
-        } catch (error) {
-          last = error;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      throw new Error(
-        `timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}\n${output.slice(-3000)}`,
-      );
-    },
+    waitFor: (what, probe, timeoutMs) => waitFor(what, probe, timeoutMs, () => output),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
