@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import type { Logger } from "../log.js";
 import type { DiscoveryService, DiscoverySnapshot } from "./types.js";
 
 export const OWN_METRICS_PATH = "/promregatorMetrics";
+const gzipAsync = promisify(gzip);
 const LABEL = "__meta_promregator_target_";
 
 export interface DiscoveryDocumentOptions {
@@ -26,33 +29,36 @@ export function renderDiscoveryDocument(snapshot: DiscoverySnapshot, opts: Disco
   return JSON.stringify(buildGroups(snapshot, opts));
 }
 
-/** The document as UTF-8 bytes, and gzip (level 1) made once on first need. */
+/** The document as UTF-8 bytes and its gzip (level 1). */
 export class DocumentBytes {
-  readonly bytes: Buffer;
-  private compressed: Buffer | undefined;
-
-  constructor(text: string) {
-    this.bytes = Buffer.from(text, "utf8");
-  }
+  constructor(
+    readonly bytes: Buffer,
+    private readonly compressed: Buffer,
+  ) {}
 
   gzipped(): Buffer {
-    this.compressed ??= gzipSync(this.bytes, { level: 1 });
     return this.compressed;
   }
 }
 
 /** Host headers vary per client; a few variants per snapshot are normal, many would be abuse. */
 const MAX_VARIANTS_PER_SNAPSHOT = 8;
-const prepared = new WeakMap<DiscoverySnapshot, Map<string, DocumentBytes>>();
+/**
+ * Targets rendered between two turns of the event loop: the document of 10,000 instances is several MB of
+ * JSON, which in one piece blocks scrapes for tens of milliseconds (more with the garbage it leaves).
+ */
+export const GROUPS_PER_TURN = 500;
+const prepared = new WeakMap<DiscoverySnapshot, Map<string, Promise<DocumentBytes>>>();
 
 /**
- * The document only changes with the snapshot: its bytes (and gzip) are kept per snapshot and options, and
- * dropped with the snapshot.
+ * The document only changes with the snapshot: its bytes and gzip are made once per snapshot and options,
+ * a slice of targets per turn of the event loop and the gzip on the thread pool, and dropped with the
+ * snapshot. Requests that arrive meanwhile share the same preparation.
  */
 export function preparedDiscoveryDocument(
   snapshot: DiscoverySnapshot,
   opts: DiscoveryDocumentOptions,
-): DocumentBytes {
+): Promise<DocumentBytes> {
   const key = `${opts.host}\n${opts.port}\n${opts.scheme}\n${opts.ownMetricsEndpoint}`;
   let variants = prepared.get(snapshot);
   if (!variants) {
@@ -62,10 +68,32 @@ export function preparedDiscoveryDocument(
   let document = variants.get(key);
   if (!document) {
     if (variants.size >= MAX_VARIANTS_PER_SNAPSHOT) variants.clear();
-    document = new DocumentBytes(renderDiscoveryDocument(snapshot, opts));
+    document = prepare(snapshot, opts);
     variants.set(key, document);
+    // a failed preparation is not kept: the next request tries again
+    document.catch(() => variants.delete(key));
   }
   return document;
+}
+
+async function prepare(snapshot: DiscoverySnapshot, opts: DiscoveryDocumentOptions): Promise<DocumentBytes> {
+  const parts: Buffer[] = [];
+  const { instances } = snapshot;
+  for (let from = 0; from < instances.length || from === 0; from += GROUPS_PER_TURN) {
+    if (from > 0) await nextTurn();
+    const last = from + GROUPS_PER_TURN >= instances.length;
+    // the same groups as renderDiscoveryDocument, a slice at a time: "[" + groups joined by "," + "]"
+    const slice = { ...snapshot, instances: instances.slice(from, from + GROUPS_PER_TURN) };
+    const json = JSON.stringify(
+      buildGroups(slice, { ...opts, ownMetricsEndpoint: last && opts.ownMetricsEndpoint }),
+    );
+    const inner = json.slice(1, -1);
+    parts.push(
+      Buffer.from(`${from === 0 ? "[" : inner.length > 0 ? "," : ""}${inner}${last ? "]" : ""}`, "utf8"),
+    );
+  }
+  const bytes = Buffer.concat(parts);
+  return new DocumentBytes(bytes, await gzipAsync(bytes, { level: 1 }));
 }
 
 interface TargetGroup {

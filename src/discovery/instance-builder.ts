@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { CfDomain, CfProcess, CfRoute } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
 import { ALL, appKey } from "./cf-caches.js";
@@ -13,6 +14,12 @@ export interface ScanInput {
   routePatterns: readonly (readonly RegExp[])[];
   defaultInternalRoutePort: number;
 }
+
+/**
+ * Apps turned into instances between two turns of the event loop: a refresh of 10,000 instances in one go
+ * blocks scrapes for 100 ms and more (with the garbage collection of what it allocates).
+ */
+export const APPS_PER_TURN = 100;
 
 export interface ScanResult {
   /** Instances per target index, apps in resolution order, indices ascending. */
@@ -45,9 +52,11 @@ export async function scanInstances(
   ]);
   const domainsByGuid = domains.values.get(ALL);
 
-  input.apps.forEach((app, i) => {
+  for (let i = 0; i < input.apps.length; i++) {
+    if (i > 0 && i % APPS_PER_TURN === 0) await nextTurn();
+    const app = input.apps[i];
     const t = app.targetIndex;
-    if (result.errors.has(t)) return;
+    if (result.errors.has(t)) continue;
     const key = keys[i];
     const appProcesses = processes.values.get(key);
     const appRoutes = routes.values.get(key);
@@ -58,7 +67,7 @@ export async function scanInstances(
     else if (!appRoutes) failure = layerError(`routes of app ${app.appName}`, routes.errors.get(key));
     if (failure || !domainsByGuid || !appProcesses || !appRoutes) {
       result.errors.set(t, failure ?? new Error("incomplete Cloud Controller data"));
-      return;
+      continue;
     }
     const built = buildInstances(app, input, appProcesses, appRoutes, domainsByGuid);
     if (Array.isArray(built)) for (const instance of built) push(result.instances, t, instance);
@@ -67,7 +76,7 @@ export async function scanInstances(
         kind: built.kind,
         text: `${app.orgName}/${app.spaceName}/${app.appName} ${built.text}`,
       });
-  });
+  }
   return result;
 }
 

@@ -18,6 +18,10 @@ export interface TrackedInstance {
  */
 export class InstanceTracker {
   private readonly entries = new Map<string, TrackedInstance>();
+  /** Entries removed so far; a list of entries remembered before a removal may hold removed ones. */
+  private removals = 0;
+  /** The list last given to touchAll and its entries, for the next refresh that publishes the same list. */
+  private lastList?: { instances: readonly InstanceLabels[]; entries: TrackedInstance[]; removals: number };
 
   constructor(
     private readonly labelNames: readonly string[],
@@ -39,6 +43,22 @@ export class InstanceTracker {
     return entry;
   }
 
+  /**
+   * Stamps every instance of a discovery snapshot as seen now. A refresh that changes nothing hands over the
+   * same list again (every 10 s, 10,000 instances and more): its entries are then stamped without deriving
+   * and formatting each label set again.
+   */
+  touchAll(instances: readonly InstanceLabels[]): void {
+    const last = this.lastList;
+    if (last && last.instances === instances && last.removals === this.removals) {
+      const now = this.now();
+      for (const entry of last.entries) entry.lastSeen = now;
+      return;
+    }
+    const entries = instances.map((instance) => this.touch(instance));
+    this.lastList = { instances, entries, removals: this.removals };
+  }
+
   /** Removes and returns the instances not seen within the timeout. */
   takeExpired(): TrackedInstance[] {
     const now = this.now();
@@ -47,6 +67,7 @@ export class InstanceTracker {
       if (entry.lastSeen + this.timeoutMs <= now) {
         expired.push(entry);
         this.entries.delete(key);
+        this.removals++;
       }
     }
     return expired;

@@ -102,7 +102,7 @@ class PromregatorOwnMetrics implements OwnMetrics {
   }
 
   markSeen(instances: readonly InstanceLabels[]): void {
-    for (const instance of instances) this.tracker.touch(instance);
+    this.tracker.touchAll(instances);
     this.general.discoveredInstances.set(instances.length);
   }
 

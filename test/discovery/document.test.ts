@@ -1,10 +1,13 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   discoveryScheme,
   followDiscoveryFile,
+  GROUPS_PER_TURN,
+  preparedDiscoveryDocument,
   renderDiscoveryDocument,
   writeDiscoveryFile,
 } from "../../src/discovery/document.js";
@@ -29,6 +32,40 @@ function instance(index: number): DiscoveredInstance {
 }
 
 const snapshotOf = (instances: DiscoveredInstance[]) => buildSnapshot(instances, [], 0);
+
+describe("preparedDiscoveryDocument", () => {
+  const options = [
+    { host: "promregator.example.com", port: 443, scheme: "https", ownMetricsEndpoint: true },
+    { host: "::1", port: 8080, ownMetricsEndpoint: false },
+  ];
+
+  it("gives the rendered document's bytes and gzip, built a slice of targets per turn", async () => {
+    for (const count of [0, 1, GROUPS_PER_TURN, 2 * GROUPS_PER_TURN + 1]) {
+      const snapshot = snapshotOf(Array.from({ length: count }, (_, i) => instance(i)));
+      for (const opts of options) {
+        const expected = renderDiscoveryDocument(snapshot, opts);
+        let turns = 0;
+        const turn = setImmediate(() => turns++);
+        const document = await preparedDiscoveryDocument(snapshot, opts);
+        clearImmediate(turn);
+        expect(document.bytes.toString("utf8"), `${count} ${opts.host}`).toBe(expected);
+        expect(gunzipSync(document.gzipped()).toString("utf8")).toBe(expected);
+        if (count > GROUPS_PER_TURN) expect(turns).toBe(1);
+      }
+    }
+  });
+
+  it("prepares the document once per snapshot and options, for requests at the same time too", async () => {
+    const snapshot = snapshotOf([instance(0)]);
+    const [a, b] = [
+      preparedDiscoveryDocument(snapshot, options[0]),
+      preparedDiscoveryDocument(snapshot, options[0]),
+    ];
+    expect(a).toBe(b);
+    expect(await a).toBe(await preparedDiscoveryDocument(snapshot, options[0]));
+    expect(await preparedDiscoveryDocument(snapshot, options[1])).not.toBe(await a);
+  });
+});
 
 describe("renderDiscoveryDocument", () => {
   it("renders one group per instance and the own-metrics group last", () => {

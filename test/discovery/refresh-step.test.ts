@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CfDomain, CfProcess, CfRoute } from "../../src/cf/types.js";
+import { APPS_PER_TURN } from "../../src/discovery/instance-builder.js";
 import type { CacheReader, ManyResult } from "../../src/discovery/refresh-ahead-cache.js";
 import { type RefreshCaches, refreshOnce } from "../../src/discovery/refresh-step.js";
 import type { TargetResolution } from "../../src/discovery/target-resolver.js";
@@ -132,5 +133,49 @@ describe("one refresh step", () => {
     const result = await refreshOnce({ ...input(undefined, {}), caches: broken });
     expect(result.failed).toBe(true);
     expect([...result.errors.values()].map((e) => e.message)).toEqual(["resolver broke"]);
+  });
+
+  it("gives the event loop turns while it turns hundreds of apps into instances", async () => {
+    const count = 3 * APPS_PER_TURN;
+    const names = Array.from({ length: count }, (_, i) => `app${i}`);
+    const many = caches({});
+    const base = caches({ "0": resolution(0, "a") });
+    const a = await base.process.getMany(["s/a"]);
+    const r = await base.route.getMany(["s/a"]);
+    const perApp = (name: string) => ({
+      process: (a.values.get("s/a") ?? []).map((p) => ({ ...p, appGuid: name })),
+      route: (r.values.get("s/a") ?? []).map((route) => ({
+        ...route,
+        url: `${name}.apps.example.test`,
+        appGuids: [name],
+        destinations: route.destinations.map((d) => ({ ...d, appGuid: name })),
+      })),
+    });
+    const resolved: TargetResolution = {
+      apps: names.map((name) => ({ ...resolution(0, name).apps[0] })),
+    };
+    const big: RefreshCaches = {
+      ...many,
+      resolver: reader({ "0": resolved }),
+      process: reader(Object.fromEntries(names.map((n) => [`s/${n}`, perApp(n).process]))),
+      route: reader(Object.fromEntries(names.map((n) => [`s/${n}`, perApp(n).route]))),
+    };
+    let turns = 0;
+    let running = true;
+    const turn = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const result = await refreshOnce({
+      ...input(undefined, {}),
+      targets: [targets[0]],
+      routePatterns: [[]],
+      caches: big,
+    });
+    running = false;
+    expect(result.snapshot?.instances).toHaveLength(2 * count);
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 });

@@ -108,4 +108,27 @@ describe("instance lifecycle", () => {
   it("rejects a non-positive discoverer timeout with a message naming the setting", () => {
     expect(() => ownMetrics({ discovererTimeoutSeconds: 0 })).toThrow(/promregator\.discoverer\.timeout/);
   });
+
+  it("keeps the instances of a snapshot handed over again alive, also after one of them expired meanwhile", async () => {
+    const time = clock();
+    metrics = ownMetrics({ discovererTimeoutSeconds: 60, now: time.now });
+    const a = instance({ instanceId: "a:0" });
+    const b = instance({ instanceId: "b:0" });
+    const snapshot = [a, b];
+    metrics.markSeen(snapshot);
+    for (const i of snapshot) metrics.recordScrape({ instance: i, ok: true, bytes: 1, seconds: 0.1 });
+    time.advanceSeconds(50);
+    metrics.markSeen(snapshot); // an unchanged refresh publishes the same list
+    time.advanceSeconds(50);
+    expect(metrics.sweep()).toBe(0);
+
+    time.advanceSeconds(11); // 61 s since the last refresh: both expire
+    expect(metrics.sweep()).toBe(2);
+    metrics.recordScrape({ instance: a, ok: true, bytes: 1, seconds: 0.1 }); // a comes back by a scrape
+    time.advanceSeconds(30);
+    metrics.markSeen(snapshot); // the same list again must stamp a's new entry, not the removed one
+    time.advanceSeconds(50);
+    expect(metrics.sweep()).toBe(0);
+    expect(await idsIn(metrics, "promregator_scrape_up")).toEqual(["a:0"]);
+  });
 });

@@ -4,14 +4,14 @@ import { discoveryOrigin } from "../request-origin.js";
 import { sendBody, sendText } from "../respond.js";
 
 /** GET /discovery: the http_sd document of the current snapshot. */
-export function serveDiscovery({ req, res, deps }: EndpointContext) {
+export async function serveDiscovery({ req, res, deps }: EndpointContext) {
   const snapshot = deps.discovery.current();
   if (!snapshot) {
     // An error keeps Prometheus' previous targets; an empty list would drop them until we are ready.
     return sendText(req, res, 503, "Discovery has not completed yet", { "retry-after": "5" });
   }
   const d = deps.config.promregator.discovery;
-  const document = preparedDiscoveryDocument(snapshot, {
+  const document = await preparedDiscoveryDocument(snapshot, {
     ...discoveryOrigin(req, d),
     ownMetricsEndpoint: d.ownMetricsEndpoint,
   });
