@@ -5,6 +5,8 @@ import type {
   CfProcess,
   CfRoute,
   CfRouteDestination,
+  CfServiceBinding,
+  CfServiceBindingDetails,
   CfSpace,
 } from "./types.js";
 
@@ -154,4 +156,35 @@ export function toDomain(value: unknown, where: string): CfDomain {
     throw new ShapeError(`${where}.internal should be a boolean but is ${describe(internal)}`);
   }
   return { guid: str(o, "guid", where), name: str(o, "name", where), internal: internal === true };
+}
+
+/** A service credential binding of the list; `relationships.app` is required, as only type=app is asked for. */
+export function toServiceBinding(value: unknown, where: string): CfServiceBinding {
+  const o = asObject(value, where);
+  const name = o.name;
+  if (name !== undefined && name !== null && typeof name !== "string") {
+    throw new ShapeError(`${where}.name should be a string or null but is ${describe(name)}`);
+  }
+  const binding: CfServiceBinding = {
+    guid: str(o, "guid", where),
+    appGuid: nestedStr(o, ["relationships", "app", "data", "guid"], where),
+    serviceInstanceGuid: nestedStr(o, ["relationships", "service_instance", "data", "guid"], where),
+  };
+  if (typeof name === "string" && name !== "") binding.name = name;
+  const op = o.last_operation;
+  if (op !== undefined && op !== null) {
+    const last = asObject(op, `${where}.last_operation`);
+    binding.lastOperation = {
+      type: str(last, "type", `${where}.last_operation`),
+      state: str(last, "state", `${where}.last_operation`),
+    };
+  }
+  return binding;
+}
+
+/** The details document; only `credentials` is kept (its shape is the discovery's to judge). */
+export function toServiceBindingDetails(value: unknown, where: string): CfServiceBindingDetails {
+  const o = asObject(value, where);
+  if (!("credentials" in o)) throw new ShapeError(`${where}.credentials is missing`);
+  return { credentials: o.credentials };
 }

@@ -32,7 +32,17 @@ export interface CfRequestCounters {
 
 export function emptyCounters(): CfRequestCounters {
   return {
-    requests: { info: 0, org: 0, space: 0, appInSpace: 0, process: 0, route: 0, domain: 0 },
+    requests: {
+      info: 0,
+      org: 0,
+      space: 0,
+      appInSpace: 0,
+      process: 0,
+      route: 0,
+      domain: 0,
+      serviceBinding: 0,
+      bindingDetails: 0,
+    },
     tokenRequests: 0,
   };
 }
@@ -72,7 +82,10 @@ export interface GetOptions {
 
 /** Per-attempt budget: the resource's timeout key, or the watchdog timeout for info documents. */
 function timeoutFor(config: CfConfig, resource: CfResource): number {
-  return resource === "info" ? config.watchdog.timeout : config.request.timeout[resource];
+  if (resource === "info") return config.watchdog.timeout;
+  // One key for the binding list and the details of a binding.
+  if (resource === "bindingDetails") return config.request.timeout.serviceBinding;
+  return config.request.timeout[resource];
 }
 
 /** One attempt's result: the outcome the policy decides on, plus what is needed to act on it. */

@@ -1,7 +1,17 @@
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
-import { toApp, toDomain, toOrganization, toProcess, toRoute, toSpace } from "./cc-mappers.js";
+import {
+  ShapeError,
+  toApp,
+  toDomain,
+  toOrganization,
+  toProcess,
+  toRoute,
+  toServiceBinding,
+  toServiceBindingDetails,
+  toSpace,
+} from "./cc-mappers.js";
 import {
   CcRequester,
   type CfRequestCounters,
@@ -29,6 +39,8 @@ import type {
   CfRequestObserver,
   CfResource,
   CfRoute,
+  CfServiceBinding,
+  CfServiceBindingDetails,
   CfSpace,
   CloudControllerApi,
 } from "./types.js";
@@ -156,6 +168,41 @@ export class CloudControllerClient implements CloudControllerApi {
 
   listDomains(): Promise<CfDomain[]> {
     return this.list("domain", "/v3/domains", {}, {}, toDomain);
+  }
+
+  listAppBindings(filter: { serviceInstanceNames: string[] }): Promise<CfServiceBinding[]> {
+    const filters = { service_instance_names: filter.serviceInstanceNames };
+    return this.list(
+      "serviceBinding",
+      "/v3/service_credential_bindings",
+      filters,
+      { type: "app" },
+      toServiceBinding,
+    );
+  }
+
+  /**
+   * One request (one retry for transient failures). The body holds secrets: it is parsed here and never
+   * logged; a body of the wrong shape fails with a message that names the shape only.
+   */
+  async getBindingDetails(bindingGuid: string): Promise<CfServiceBindingDetails> {
+    this.assertOpen();
+    await this.checkApiVersion();
+    const path = `/v3/service_credential_bindings/${encodeURIComponent(bindingGuid)}/details`;
+    const body = await this.requester.getJson("bindingDetails", `${this.base}${path}`, {
+      auth: true,
+      retries: 1,
+    });
+    try {
+      return toServiceBindingDetails(body, "the body");
+    } catch (err) {
+      if (!(err instanceof ShapeError)) throw err;
+      throw new CfApiError(`GET ${path} answered with an unexpected document: ${err.message}`, {
+        kind: "malformed",
+        resource: "bindingDetails",
+        path,
+      });
+    }
   }
 
   /** A single unauthenticated attempt: it is the watchdog's probe, which counts each failure itself. */

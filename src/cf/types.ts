@@ -57,8 +57,40 @@ export interface CfDomain {
   internal: boolean;
 }
 
-/** Which Cloud Controller resource a request was for; used for timeouts, metrics and logs. */
-export type CfResource = "info" | "org" | "space" | "appInSpace" | "process" | "route" | "domain";
+/**
+ * An app's binding to a service instance (CC v3 service credential binding of type "app"), without its
+ * credentials, which only the binding's `details` carry.
+ */
+export interface CfServiceBinding {
+  guid: string;
+  /** `name`; CC writes null when the binding has none. */
+  name?: string;
+  appGuid: string;
+  serviceInstanceGuid: string;
+  /** `last_operation`: absent when CC states none (null). A binding being created or deleted has no usable credentials. */
+  lastOperation?: { type: string; state: string };
+}
+
+/** `GET /v3/service_credential_bindings/:guid/details`: the credentials as the app sees them in VCAP_SERVICES. */
+export interface CfServiceBindingDetails {
+  /** Whatever the service (or the user, for a user-provided instance) put there; usually a JSON object. */
+  credentials: unknown;
+}
+
+/**
+ * Which Cloud Controller resource a request was for; used for timeouts, metrics and logs. "serviceBinding":
+ * the binding list; "bindingDetails": one binding's details (credentials).
+ */
+export type CfResource =
+  | "info"
+  | "org"
+  | "space"
+  | "appInSpace"
+  | "process"
+  | "route"
+  | "domain"
+  | "serviceBinding"
+  | "bindingDetails";
 
 /** How one Cloud Controller request attempt ended. */
 export type CfRequestOutcome = "ok" | "error" | "retry" | "rate_limited";
@@ -88,6 +120,16 @@ export interface CloudControllerApi {
   listRoutes(filter: { appGuids?: string[]; spaceGuids?: string[] }): Promise<CfRoute[]>;
   /** All domains visible to the user (shared, private and internal). */
   listDomains(): Promise<CfDomain[]>;
+  /**
+   * App bindings (`type=app`) to the service instances of these names, e.g. user-provided instances by which
+   * app teams opt in. The CC filters by exact name; bindings of every space the user can read come back.
+   */
+  listAppBindings(filter: { serviceInstanceNames: string[] }): Promise<CfServiceBinding[]>;
+  /**
+   * One binding's credentials. Only Admin, Admin Read-Only and Space Developer may read them: CC answers other
+   * roles (Space Auditor, Global Auditor, ...) 404 CF-ResourceNotFound, as it does for a binding being created.
+   */
+  getBindingDetails(bindingGuid: string): Promise<CfServiceBindingDetails>;
   /** GET /v3/info, used by the watchdog and the start-up version check. */
   getInfo(): Promise<{ version?: number | string; [key: string]: unknown }>;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import { DEFAULT_FOUNDATION, type KeyPath } from "./schema.js";
 import { Settings } from "./settings.js";
 import { bindTargets } from "./targets.js";
 import {
+  BINDING_CREDENTIAL_USES,
   CACHE_LAYERS,
   type CacheLayer,
   type CfConfig,
@@ -169,6 +170,7 @@ export function buildCf(s: Settings, requireCf: boolean, warnings: string[]): Cf
         domain: s.int("cf.request.timeout.domain"),
         route: s.int("cf.request.timeout.route"),
         process: s.int("cf.request.timeout.process"),
+        serviceBinding: s.int("cf.request.timeout.serviceBinding"),
       },
       backoff: s.int("cf.request.backoff"),
       rateLimit: s.num("cf.request.rateLimit"),
@@ -292,6 +294,9 @@ function buildPromregator(
     simulation: {
       enabled: s.bool("promregator.simulation.enabled"),
       instances: s.int("promregator.simulation.instances"),
+    },
+    serviceBindings: {
+      credentials: s.oneOf("promregator.serviceBindings.credentials", BINDING_CREDENTIAL_USES),
     },
   };
   if (auth.authenticator) p.authenticator = auth.authenticator;

@@ -16,4 +16,10 @@ export { DEFAULT_CONFIG_PATH, locateConfigFile } from "./locate.js";
 export { maskSecrets } from "./mask.js";
 export { MAX_CONFIG_BYTES, readGuardedFile } from "./read-file.js";
 export type * from "./types.js";
-export { CACHE_LAYERS, FAILURE_MODES, INBOUND_AUTH, LOG_LEVELS } from "./types.js";
+export {
+  BINDING_CREDENTIAL_USES,
+  CACHE_LAYERS,
+  FAILURE_MODES,
+  INBOUND_AUTH,
+  LOG_LEVELS,
+} from "./types.js";

@@ -103,6 +103,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
   "cf.request.timeout.domain": "Budget of one attempt of a domain request.",
   "cf.request.timeout.route": "Budget of one attempt of a route request.",
   "cf.request.timeout.process": "Budget of one attempt of a process request.",
+  "cf.request.timeout.serviceBinding":
+    "Budget of one attempt of a service credential binding request: the binding list of targets with `serviceInstanceName` and the details (credentials) of one binding. Not in the Java version.",
   "cf.request.backoff":
     "Wait before retrying a failed Cloud Controller request (network error, timeout, 5xx), plus up to 50 % jitter.",
   "cf.request.rateLimit":
@@ -162,6 +164,8 @@ const MEANINGS: Readonly<Record<string, string>> = {
   "promregator.simulation.enabled":
     "Run without Cloud Foundry, like the Java version's simulation mode: the built-in simulator serves org `simorg`, space `simspace` and apps `testapp1`...`testapp100`, and the configured targets are resolved and scraped against it (over plain HTTP). `cf.*` is then not required.",
   "promregator.simulation.instances": "Instances per simulated app (see `promregator.simulation.enabled`).",
+  "promregator.serviceBindings.credentials":
+    "What the credentials of a service binding may decide for targets with `serviceInstanceName` (not in the Java version): `ignore` (the credentials are not read, one request per binding less; use it when Promregator's user is a Space Auditor or Global Auditor, who may not read them), `path` (a `path` in the credentials replaces the target's), `path-and-basic-auth` (also `username` and `password`, sent with HTTP Basic to that app instead of the target's authenticator). Credentials are never logged nor shown.",
   "server.port":
     "Port Promregator listens on; 0 picks a free one. When neither the file nor `SERVER_PORT` sets it, the `PORT` variable that Cloud Foundry and container platforms provide is used.",
   "server.address": "Address Promregator listens on.",
@@ -196,6 +200,8 @@ const TARGET_MEANINGS: Readonly<Record<string, string>> = {
     "`host[/path]` scraped instead of the app's route (e.g. a gateway); no `X-CF-APP-INSTANCE` header is sent.",
   foundation:
     "Name of the foundation whose Cloud Controller is asked for these apps: `cf.name` or a `foundations[].name`; unset: the `cf:` block. A name that is not configured stops start-up.",
+  serviceInstanceName:
+    "Only the apps of this target that are bound to a service instance of this exact name (e.g. a user-provided instance by which app teams opt in); see `promregator.serviceBindings.credentials` and docs/service-bindings.md. Not in the Java version.",
 };
 
 /** Meanings of the foundation fields that are not `cf.*` keys; each other field means what its `cf.*` key means. */
@@ -249,6 +255,10 @@ const SECTIONS: readonly { title: string; prefixes: readonly string[] }[] = [
   {
     title: "Discovery (`promregator.discovery.*`, `promregator.discoverer.*`)",
     prefixes: ["promregator.discover"],
+  },
+  {
+    title: "Targets by service binding (`promregator.serviceBindings.*`)",
+    prefixes: ["promregator.serviceBindings."],
   },
   {
     title: "Scraping (`promregator.scraping.*`)",

@@ -3,7 +3,14 @@
  * environment overrides, placeholder strictness and the unknown-key warning, so a key added here is complete.
  */
 import { CLIENT_AUTH_SETTINGS } from "../oauth2/index.js";
-import { CACHE_LAYERS, type CacheLayer, FAILURE_MODES, INBOUND_AUTH, LOG_LEVELS } from "./types.js";
+import {
+  BINDING_CREDENTIAL_USES,
+  CACHE_LAYERS,
+  type CacheLayer,
+  FAILURE_MODES,
+  INBOUND_AUTH,
+  LOG_LEVELS,
+} from "./types.js";
 import type { ScalarKind, ScalarValue } from "./values.js";
 
 export interface ScalarKey {
@@ -73,7 +80,12 @@ const TABLE = [
   // Java rejects values <= 0 here.
   ...keys("cf.cache.aggregator.blocksize", ["route", "process"], positive, 100),
   ...keys("cf.cache.aggregator.checkinterval", ["route", "process"], positive, 125),
-  ...keys("cf.request.timeout", ["org", "space", "appInSpace", "domain", "route", "process"], positive, 2500),
+  ...keys(
+    "cf.request.timeout",
+    ["org", "space", "appInSpace", "domain", "route", "process", "serviceBinding"],
+    positive,
+    2500,
+  ),
   { path: "cf.request.backoff", kind: nonNegative, default: 500 },
   { path: "cf.request.rateLimit", kind: { type: "number", min: 0 }, default: 0 },
   { path: "cf.request.maxBodySize", kind: { type: "size" }, default: 128 * 1024 * 1024 },
@@ -117,6 +129,11 @@ const TABLE = [
   { path: "promregator.defaultInternalRoutePort", kind: port, default: 8080 },
   { path: "promregator.simulation.enabled", kind: bool, default: false },
   { path: "promregator.simulation.instances", kind: positive, default: 10 },
+  {
+    path: "promregator.serviceBindings.credentials",
+    kind: { type: "enum", values: BINDING_CREDENTIAL_USES },
+    default: "path",
+  },
 
   { path: "server.port", kind: port, default: 8080 },
   { path: "server.address", kind: str, default: "0.0.0.0" },
@@ -207,6 +224,11 @@ export const TARGET_FIELDS: readonly TreeField[] = [
   { path: "kubernetesAnnotations", kind: bool },
   { path: "overrideRouteAndPath", kind: str },
   { path: "foundation", kind: str },
+  {
+    path: "serviceInstanceName",
+    kind: str,
+    insteadOfList: "expects a single service instance name; use one target per service instance",
+  },
 ];
 
 export const AUTHENTICATOR_FIELDS: readonly TreeField[] = [

@@ -61,6 +61,15 @@ function bindTarget(item: TreeItem, authenticatorIds: ReadonlySet<string>): Targ
     );
   }
 
+  const serviceInstance = item.str("serviceInstanceName");
+  if (serviceInstance !== undefined && serviceInstance.trim() === "") {
+    throw new ConfigError(
+      "must name a service instance (CC compares names exactly)",
+      item.key("serviceInstanceName"),
+      item.origin("serviceInstanceName"),
+    );
+  }
+
   const authenticatorId = item.str("authenticatorId");
   if (authenticatorId !== undefined && !authenticatorIds.has(authenticatorId)) {
     const known = [...authenticatorIds].map((k) => `"${k}"`).join(", ") || "none";
@@ -86,6 +95,7 @@ function bindTarget(item: TreeItem, authenticatorIds: ReadonlySet<string>): Targ
     "applicationName",
     "applicationRegex",
     "authenticatorId",
+    "serviceInstanceName",
   ] as const;
   for (const field of optional) {
     const value = item.str(field);

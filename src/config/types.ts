@@ -45,6 +45,8 @@ export interface CfConfig {
       domain: number;
       route: number;
       process: number;
+      /** The service credential binding list and a binding's details (not in the Java version). */
+      serviceBinding: number;
     };
     /** ms */
     backoff: number;
@@ -106,7 +108,20 @@ export interface TargetConfig {
   overrideRouteAndPath?: string;
   /** Name of the foundation whose Cloud Controller is asked; absent: the default foundation (`cf:`). */
   foundation?: string;
+  /**
+   * Only apps bound (service credential binding of type app) to a service instance of this exact name; the
+   * binding's credentials may name the path and, when `promregator.serviceBindings.credentials` allows it, basic
+   * auth (not in the Java version).
+   */
+  serviceInstanceName?: string;
 }
+
+/**
+ * What a binding's credentials may decide for its app: nothing (`ignore`: the details are not even read), the
+ * metrics `path`, or the path and `username`/`password` for HTTP Basic.
+ */
+export const BINDING_CREDENTIAL_USES = ["ignore", "path", "path-and-basic-auth"] as const;
+export type BindingCredentialUse = (typeof BINDING_CREDENTIAL_USES)[number];
 
 export const FAILURE_MODES = ["strict", "compatible"] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];
@@ -152,6 +167,8 @@ export interface PromregatorConfig {
   cache: { invalidate: { auth: InboundAuth } };
   defaultInternalRoutePort: number;
   simulation: { enabled: boolean; instances: number };
+  /** Targets with `serviceInstanceName` (not in the Java version). */
+  serviceBindings: { credentials: BindingCredentialUse };
 }
 
 export interface ServerConfig {

@@ -1,3 +1,4 @@
+export { type BindingAccess, readBindingCredentials } from "./binding-credentials.js";
 export { ALL, APP_GUID_FILTER_LIMIT, appKey, type CfCaches, createCfCaches } from "./cf-caches.js";
 export {
   type DiscoveryDocumentOptions,

@@ -123,6 +123,7 @@ function buildInstances(
       sendInstanceHeader: access.sendInstanceHeader,
       ...(target.authenticatorId !== undefined ? { authenticatorId: target.authenticatorId } : {}),
       targetIndex: app.targetIndex,
+      ...(app.bindingCredential ? { bindingCredential: app.bindingCredential } : {}),
     });
   }
   return instances;

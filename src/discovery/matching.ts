@@ -81,5 +81,6 @@ export function describeTarget(target: TargetConfig): string {
     `org=${part(target.orgName, target.orgRegex)} space=${part(target.spaceName, target.spaceRegex)} ` +
     `app=${part(target.applicationName, target.applicationRegex)}`;
   if (target.kubernetesAnnotations) text += " (annotated apps)";
+  if (target.serviceInstanceName !== undefined) text += ` bound to "${target.serviceInstanceName}"`;
   return text;
 }

@@ -5,7 +5,7 @@ import { scanInstances } from "./instance-builder.js";
 import { describeTarget } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { buildSnapshot, type Duplicate, mergeTargets, sameInstances, sameReports } from "./snapshot.js";
-import type { TargetResolution } from "./target-resolver.js";
+import { summarise, type TargetResolution } from "./target-resolver.js";
 import type { DiscoveredInstance, DiscoverySnapshot, NoInstancesKind, TargetReport } from "./types.js";
 
 /** What one refresh reads: the resolved targets and the per-app Cloud Controller layers. */
@@ -103,7 +103,11 @@ async function collect(input: RefreshInput) {
       kind = "cc-error";
     } else {
       found = scan.instances.get(index) ?? [];
-      if (found.length === 0) {
+      const notes = resolved.values.get(key)?.notes;
+      if (found.length > 0 && notes) {
+        problem = summarise(notes);
+        kind = "service-binding";
+      } else if (found.length === 0) {
         const reasons = scan.reasons.get(index) ?? [];
         const unresolved = resolved.values.get(key)?.problem;
         problem =
@@ -114,6 +118,8 @@ async function collect(input: RefreshInput) {
             .join("; ") ||
             "nothing matched");
         kind = unresolved !== undefined || reasons.length === 0 ? "no-matching-app" : reasons[0].kind;
+        // Every bound app was left out because of its binding.
+        if (unresolved !== undefined && notes) kind = "service-binding";
       }
     }
     perTarget.push(found);

@@ -1,6 +1,8 @@
 import type { CloudControllerApi } from "../cf/index.js";
 import type { Config, TargetConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
+import { type BindingCaches, createBindingCaches } from "./binding-caches.js";
+import { applyServiceBindings } from "./binding-resolver.js";
 import { type CfCaches, type CfLayer, createCfCaches } from "./cf-caches.js";
 import { compileTarget, describeTarget } from "./matching.js";
 import { ProblemLog } from "./problem-log.js";
@@ -49,6 +51,8 @@ class BackgroundDiscovery implements DiscoveryService {
   private readonly targets: readonly TargetConfig[];
   private readonly routePatterns: RegExp[][];
   private readonly caches: CfCaches;
+  /** Only when a target has `serviceInstanceName`. */
+  private readonly bindings: Partial<BindingCaches>;
   private readonly resolver: RefreshAheadCache<TargetResolution>;
   private readonly published: PublishedSnapshot;
   private readonly loop: RefreshLoop<DiscoverySnapshot>;
@@ -75,6 +79,9 @@ class BackgroundDiscovery implements DiscoveryService {
     const onLoadSettled = (layer: CfLayer | "resolver", outcome: LoadSettled) =>
       this.problems.cacheLoad(layer, outcome);
     this.caches = createCfCaches(deps.cf, config.cf, { now: this.now, onLoadSettled });
+    this.bindings = this.targets.some((t) => t.serviceInstanceName !== undefined)
+      ? bindingCaches(deps, this.now, (cache, outcome) => this.problems.cacheLoad(cache, outcome))
+      : {};
     this.resolver = new RefreshAheadCache<TargetResolution>({
       name: "resolver",
       refreshAfterMs: config.cf.cache.timeout.resolver * 1000,
@@ -96,7 +103,7 @@ class BackgroundDiscovery implements DiscoveryService {
     this.problems.quiet = true;
     await this.loop.stop();
     // background reloads still running would otherwise use the CF client after its owner closed it
-    const caches = [...Object.values(this.caches), this.resolver];
+    const caches = [...Object.values(this.caches), ...Object.values(this.bindings), this.resolver];
     while (caches.some((cache) => cache.busy())) await Promise.all(caches.map((cache) => cache.idle()));
   }
 
@@ -120,6 +127,8 @@ class BackgroundDiscovery implements DiscoveryService {
     const names = CACHE_ORDER.filter((name) => selection[name] === true);
     if (names.length === 0) return;
     for (const name of names) (name === "resolver" ? this.resolver : this.caches[name]).invalidate();
+    // Bindings are part of resolving targets: resolver=1 reads them anew too.
+    if (names.includes("resolver")) for (const cache of Object.values(this.bindings)) cache.invalidate();
     this.logger.info({ caches: names }, "discovery caches invalidated");
     await this.refresh().then(
       () => undefined,
@@ -159,12 +168,20 @@ class BackgroundDiscovery implements DiscoveryService {
       space: waitingForStale(this.caches.space),
       application: waitingForStale(this.caches.application),
     });
+    if (this.bindings.bindings) {
+      await applyServiceBindings(result, batch, {
+        bindings: waitingForStale(this.bindings.bindings),
+        ...(this.bindings.details ? { details: waitingForStale(this.bindings.details) } : {}),
+      });
+    }
     return new Map([...result].map(([index, value]) => [String(index), value] as const));
   }
 
   private async runOnce(): Promise<DiscoverySnapshot> {
     const startedAt = this.now();
-    for (const cache of [...Object.values(this.caches), this.resolver]) cache.sweep();
+    for (const cache of [...Object.values(this.caches), ...Object.values(this.bindings), this.resolver]) {
+      cache.sweep();
+    }
     const previous = this.published.current();
     const result = await refreshOnce({
       previous,
@@ -210,6 +227,18 @@ class BackgroundDiscovery implements DiscoveryService {
     for (const d of result.duplicates) this.problems.duplicate(d.instanceId, d.keptTarget, d.droppedTarget);
     this.problems.emptyTargets(result.reports, at);
   }
+}
+
+/** The binding list cache, and the details cache unless the credentials are ignored. */
+function bindingCaches(
+  deps: DiscoveryServiceDeps,
+  now: () => number,
+  onLoadSettled: (cache: string, outcome: LoadSettled) => void,
+): Partial<BindingCaches> {
+  const use = deps.config.promregator.serviceBindings.credentials;
+  const options = { now, onLoadSettled };
+  const caches = createBindingCaches(deps.cf, deps.config.cf, use === "ignore" ? "path" : use, options);
+  return use === "ignore" ? { bindings: caches.bindings } : caches;
 }
 
 /** A view of a cache whose getMany waits for stale entries to reload. */

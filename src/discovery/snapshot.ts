@@ -1,4 +1,4 @@
-import type { DiscoveredInstance, DiscoverySnapshot, TargetReport } from "./types.js";
+import type { DiscoveredInstance, DiscoverySnapshot, ScrapeCredential, TargetReport } from "./types.js";
 
 export interface Duplicate {
   instanceId: string;
@@ -75,12 +75,17 @@ export function sameInstances(a: readonly DiscoveredInstance[], b: readonly Disc
       x.targetIndex !== y.targetIndex ||
       x.orgName !== y.orgName ||
       x.spaceName !== y.spaceName ||
-      x.appName !== y.appName
+      x.appName !== y.appName ||
+      !sameCredential(x.bindingCredential, y.bindingCredential)
     ) {
       return false;
     }
   }
   return true;
+}
+
+function sameCredential(a: ScrapeCredential | undefined, b: ScrapeCredential | undefined): boolean {
+  return a === undefined ? b === undefined : a.equals(b);
 }
 
 export function sameReports(a: readonly TargetReport[], b: readonly TargetReport[]): boolean {

@@ -3,6 +3,7 @@ import type { TargetConfig } from "../config/index.js";
 import { ALL } from "./cf-caches.js";
 import { compileTarget, type NameSelector, selects, type TargetSelectors } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
+import type { ScrapeCredential } from "./types.js";
 
 export const SCRAPE_ANNOTATION = "prometheus.io/scrape";
 export const PATH_ANNOTATION = "prometheus.io/path";
@@ -15,14 +16,18 @@ export interface ResolvedApp {
   spaceGuid: string;
   appGuid: string;
   appName: string;
-  /** Metrics path: the target's, or the app's prometheus.io/path annotation. */
+  /** Metrics path: the target's, the app's prometheus.io/path annotation, or its service binding's `path`. */
   path: string;
+  /** HTTP Basic credentials from the app's service binding (see binding-resolver.ts). */
+  bindingCredential?: ScrapeCredential;
 }
 
 export interface TargetResolution {
   apps: ResolvedApp[];
   /** Why nothing was selected; undefined when apps were found. */
   problem?: string;
+  /** Service bindings of selected apps that could not be used as they are (see binding-resolver.ts). */
+  notes?: string[];
 }
 
 interface Pending {
@@ -178,7 +183,7 @@ function layerError(what: string, cause: Error | undefined): Error {
 }
 
 /** At most three reasons, so that a broad target over many orgs stays readable. */
-function summarise(reasons: string[]): string {
+export function summarise(reasons: string[]): string {
   if (reasons.length === 0) return "nothing matched";
   const shown = reasons.slice(0, 3).join("; ");
   return reasons.length > 3 ? `${shown} (and ${reasons.length - 3} more)` : shown;

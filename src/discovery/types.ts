@@ -17,6 +17,23 @@ export interface DiscoveredInstance {
   authenticatorId?: string;
   /** Index into promregator.targets of that target. */
   targetIndex: number;
+  /**
+   * HTTP Basic credentials from the app's service binding (`serviceInstanceName` targets with
+   * `promregator.serviceBindings.credentials: path-and-basic-auth`); used instead of the target's authenticator.
+   */
+  bindingCredential?: ScrapeCredential;
+}
+
+/**
+ * Credentials for scraping one app, kept out of sight: serialised or inspected it shows a placeholder.
+ * Declared here, implemented in binding-credentials.ts, read by the scrape proxy.
+ */
+export interface ScrapeCredential {
+  /** For messages, never containing a secret, e.g. `service binding "metrics" (guid)`. */
+  readonly label: string;
+  /** The Authorization header value. */
+  authorization(): string;
+  equals(other: ScrapeCredential | undefined): boolean;
 }
 
 /**
@@ -25,7 +42,9 @@ export interface DiscoveredInstance {
  * - "no-matching-app": the org/space/application selection matched nothing (or the target is invalid);
  * - "no-route" / "no-http-route": apps matched, but none has an HTTP route to its web process (e.g. TCP only);
  * - "no-web-process": an app has no (or more than one) web process;
- * - "scaled-to-zero": the apps' web processes want 0 instances.
+ * - "scaled-to-zero": the apps' web processes want 0 instances;
+ * - "service-binding": a service binding of a `serviceInstanceName` target could not be used as it is (its
+ *   credentials are not readable or not valid); set also when other apps of the target have instances.
  */
 export type NoInstancesKind =
   | "cc-error"
@@ -33,7 +52,8 @@ export type NoInstancesKind =
   | "no-route"
   | "no-http-route"
   | "no-web-process"
-  | "scaled-to-zero";
+  | "scaled-to-zero"
+  | "service-binding";
 
 /** What one configured target resolved to in the last refresh; for diagnostics and the status page. */
 export interface TargetReport {
@@ -41,7 +61,10 @@ export interface TargetReport {
   /** Human-readable description of the target, e.g. "org=a space=b app=/x.*\/". */
   description: string;
   instances: number;
-  /** Why nothing matched, or the last error; undefined when instances > 0. */
+  /**
+   * Why nothing matched, or the last error; undefined when instances > 0, except for "service-binding" problems
+   * of some apps of a target whose other apps have instances.
+   */
   problem?: string;
   /** The kind of `problem`; set exactly when `problem` is. */
   kind?: NoInstancesKind;

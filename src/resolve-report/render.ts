@@ -101,7 +101,9 @@ export function renderTextReport(outcome: Resolved): string {
           `#${t.targetIndex}`,
           t.description,
           String(t.instances),
-          t.instances > 0 ? "ok" : `matched nothing: ${t.problem ?? "no reason given"}`,
+          t.instances > 0
+            ? `ok${t.problem ? `; ${t.problem}` : ""}`
+            : `matched nothing: ${t.problem ?? "no reason given"}`,
         ]),
       ),
     );

@@ -115,6 +115,7 @@ const WHY: Record<NoInstancesKind, string> = {
   "no-http-route": "no HTTP route",
   "no-web-process": "no single web process",
   "scaled-to-zero": "scaled to 0 instances",
+  "service-binding": "service binding not usable as it is",
 };
 
 function targetStatus(report: DiscoverySnapshot["targets"][number]): TargetStatus {

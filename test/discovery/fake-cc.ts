@@ -4,6 +4,8 @@ import type {
   CfOrganization,
   CfProcess,
   CfRoute,
+  CfServiceBinding,
+  CfServiceBindingDetails,
   CfSpace,
   CloudControllerApi,
 } from "../../src/cf/types.js";
@@ -31,6 +33,11 @@ export class FakeCloudController implements CloudControllerApi {
   processes: CfProcess[] = [];
   routes: CfRoute[] = [];
   domains: CfDomain[] = [];
+  /** Service instances by guid (name only: credentials live on the bindings). */
+  serviceInstances = new Map<string, string>();
+  bindings: CfServiceBinding[] = [];
+  /** Details per binding guid: the credentials, or an Error to fail with (e.g. a 404 for an auditor). */
+  bindingDetails = new Map<string, unknown>();
   readonly calls: { method: Method; filter?: unknown }[] = [];
   /** While set, every call fails with this error. */
   failure: Error | undefined;
@@ -102,6 +109,20 @@ export class FakeCloudController implements CloudControllerApi {
     });
   }
 
+  /** Binds the app to the service instance of that name (created on first use) with these credentials. */
+  bind(appGuid: string, instanceName: string, credentials: unknown, opts: { name?: string } = {}): string {
+    let instanceGuid = [...this.serviceInstances].find(([, name]) => name === instanceName)?.[0];
+    if (!instanceGuid) {
+      instanceGuid = guid("si");
+      this.serviceInstances.set(instanceGuid, instanceName);
+    }
+    const binding: CfServiceBinding = { guid: guid("binding"), appGuid, serviceInstanceGuid: instanceGuid };
+    if (opts.name) binding.name = opts.name;
+    this.bindings.push(binding);
+    this.bindingDetails.set(binding.guid, credentials);
+    return binding.guid;
+  }
+
   scale(appGuid: string, instances: number): void {
     for (const p of this.processes) if (p.appGuid === appGuid && p.type === "web") p.instances = instances;
   }
@@ -170,6 +191,23 @@ export class FakeCloudController implements CloudControllerApi {
   async listDomains(): Promise<CfDomain[]> {
     await this.enter("listDomains");
     return this.domains.map((d) => ({ ...d }));
+  }
+
+  async listAppBindings(filter: { serviceInstanceNames: string[] }): Promise<CfServiceBinding[]> {
+    await this.enter("listAppBindings", filter);
+    return this.bindings
+      .filter((b) =>
+        filter.serviceInstanceNames.includes(this.serviceInstances.get(b.serviceInstanceGuid) ?? ""),
+      )
+      .map((b) => ({ ...b }));
+  }
+
+  async getBindingDetails(bindingGuid: string): Promise<CfServiceBindingDetails> {
+    await this.enter("getBindingDetails", bindingGuid);
+    const credentials = this.bindingDetails.get(bindingGuid);
+    if (credentials instanceof Error) throw credentials;
+    if (!this.bindingDetails.has(bindingGuid)) throw new Error(`no binding ${bindingGuid}`);
+    return { credentials };
   }
 
   async getInfo(): Promise<{ version?: number | string }> {

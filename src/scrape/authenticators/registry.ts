@@ -1,12 +1,17 @@
 import { createSecureContext } from "node:tls";
 import { Agent, type Dispatcher } from "undici";
 import type { AuthenticatorConfig, PromregatorConfig } from "../../config/index.js";
-import type { DiscoveredInstance } from "../../discovery/index.js";
+import type { DiscoveredInstance, ScrapeCredential } from "../../discovery/index.js";
 import { errorMessage } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import { ClientAuthChoice } from "../../oauth2/index.js";
 import { ClientCredentialsAuthenticator } from "./oauth2.js";
-import { BasicAuthenticator, MisconfiguredAuthenticator, NoAuthenticator } from "./simple.js";
+import {
+  BasicAuthenticator,
+  CredentialAuthenticator,
+  MisconfiguredAuthenticator,
+  NoAuthenticator,
+} from "./simple.js";
 import type { OutboundAuthenticator } from "./types.js";
 
 export interface AuthenticatorDeps {
@@ -18,13 +23,16 @@ export interface AuthenticatorDeps {
 }
 
 /**
- * All configured outbound authenticators. Selection for an instance: its target's authenticatorId among
- * targetAuthenticators, else the global `promregator.authenticator`, else none.
+ * All configured outbound authenticators. Selection for an instance: the credentials of its service binding
+ * (when the operator allows them), else its target's authenticatorId among targetAuthenticators, else the global
+ * `promregator.authenticator`, else none.
  */
 export class AuthenticatorRegistry {
   private readonly byId = new Map<string, OutboundAuthenticator>();
   private readonly fallback: OutboundAuthenticator;
   private readonly all: OutboundAuthenticator[] = [];
+  /** One authenticator per binding credential object; dropped with the snapshots that hold it. */
+  private readonly byCredential = new WeakMap<ScrapeCredential, OutboundAuthenticator>();
   /** Shared by the secret-based token requests; the certificate variant needs its own agent. */
   private readonly tokenAgent: Agent;
 
@@ -42,7 +50,18 @@ export class AuthenticatorRegistry {
     this.fallback = (global && this.create(global, "(global)", deps)) || new NoAuthenticator();
   }
 
-  forInstance(instance: Pick<DiscoveredInstance, "authenticatorId">): OutboundAuthenticator {
+  forInstance(
+    instance: Pick<DiscoveredInstance, "authenticatorId" | "bindingCredential">,
+  ): OutboundAuthenticator {
+    const credential = instance.bindingCredential;
+    if (credential) {
+      let auth = this.byCredential.get(credential);
+      if (!auth) {
+        auth = new CredentialAuthenticator(credential);
+        this.byCredential.set(credential, auth);
+      }
+      return auth;
+    }
     const id = instance.authenticatorId;
     return (id !== undefined && this.byId.get(id)) || this.fallback;
   }

@@ -1,3 +1,4 @@
+import type { ScrapeCredential } from "../../discovery/index.js";
 import { ScrapeFailure } from "../failure.js";
 import type { OutboundAuthenticator } from "./types.js";
 
@@ -55,6 +56,25 @@ export class MisconfiguredAuthenticator implements OutboundAuthenticator {
 
   async authorization(): Promise<never> {
     throw new ScrapeFailure("auth", this.problem);
+  }
+
+  rejected(): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Credentials discovery found for one app (its service binding's Basic credentials). */
+export class CredentialAuthenticator implements OutboundAuthenticator {
+  readonly label: string;
+
+  constructor(private readonly credential: ScrapeCredential) {
+    this.label = credential.label;
+  }
+
+  async authorization(): Promise<string> {
+    return this.credential.authorization();
   }
 
   rejected(): boolean {

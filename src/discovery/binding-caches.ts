@@ -1,0 +1,127 @@
+import { CfApiError, type CfServiceBinding, type CloudControllerApi, settleList } from "../cf/index.js";
+import type { BindingCredentialUse, CfConfig } from "../config/index.js";
+import { toError } from "../errors.js";
+import { type BindingAccess, readBindingCredentials } from "./binding-credentials.js";
+import { type LoadSettled, RefreshAheadCache } from "./refresh-ahead-cache.js";
+
+/** Details requests of one load in flight at the same time. */
+export const DETAILS_CONCURRENCY = 4;
+
+/**
+ * What a binding's details give its app: the credentials read (path, Basic credentials), a problem with them,
+ * or why they could not be read at all (`unreadable`: CC refused them to this user).
+ */
+export type BindingDetailsOutcome = BindingAccess | { ok: false; unreadable: true; problem: string };
+
+/**
+ * The two caches behind `serviceInstanceName` targets. Both refresh ahead at the resolver's pace
+ * (`cf.cache.timeout.resolver`), since only the resolver reads them.
+ * - `bindings`: key = service instance name, value = the usable app bindings to instances of that name; one
+ *   list request (`type=app&service_instance_names=<name>`, paged) per name.
+ * - `details`: key = binding guid, value = what its credentials say, parsed at load time so that the raw
+ *   credentials are never kept; one request per binding of a selected app. Entries not read for two resolver
+ *   periods (a binding that went away) are dropped.
+ */
+export interface BindingCaches {
+  bindings: RefreshAheadCache<CfServiceBinding[]>;
+  details: RefreshAheadCache<BindingDetailsOutcome>;
+}
+
+export function createBindingCaches(
+  cf: CloudControllerApi,
+  config: CfConfig,
+  use: Exclude<BindingCredentialUse, "ignore">,
+  options: { now?: () => number; onLoadSettled?: (cache: string, outcome: LoadSettled) => void } = {},
+): BindingCaches {
+  const periodMs = config.cache.timeout.resolver * 1000;
+  return {
+    bindings: new RefreshAheadCache<CfServiceBinding[]>({
+      name: "serviceBinding",
+      refreshAfterMs: periodMs,
+      expireAfterMs: 0,
+      now: options.now,
+      onLoadSettled: (outcome) => options.onLoadSettled?.("serviceBinding", outcome),
+      load: (names) => loadBindings(cf, names),
+    }),
+    details: new RefreshAheadCache<BindingDetailsOutcome>({
+      name: "bindingDetails",
+      refreshAfterMs: periodMs,
+      expireAfterMs: 2 * periodMs,
+      now: options.now,
+      onLoadSettled: (outcome) => options.onLoadSettled?.("bindingDetails", outcome),
+      load: (guids) => loadDetails(cf, guids, use),
+    }),
+  };
+}
+
+/**
+ * Bindings per instance name, one list per name: a binding names its instance by guid only, so a list over
+ * several names could not be split by name again. A name whose list failed gets its own error.
+ */
+async function loadBindings(
+  cf: CloudControllerApi,
+  names: string[],
+): Promise<Map<string, CfServiceBinding[] | Error>> {
+  const lists = await Promise.all(
+    names.map((name) =>
+      settleList(cf.listAppBindings({ serviceInstanceNames: [name] })).then(
+        ({ items, failed }) => failed.get(name) ?? items.filter(usable),
+        (error: unknown) => toError(error),
+      ),
+    ),
+  );
+  return new Map(names.map((name, i) => [name, lists[i]] as const));
+}
+
+/**
+ * A binding being created or deleted, or whose creation failed, has no credentials (CC answers its details
+ * 404) and will not stay bound; a binding without a last operation (user-provided instances) is complete.
+ */
+function usable(binding: CfServiceBinding): boolean {
+  const op = binding.lastOperation;
+  return op === undefined || (op.state === "succeeded" && op.type !== "delete");
+}
+
+async function loadDetails(
+  cf: CloudControllerApi,
+  guids: string[],
+  use: Exclude<BindingCredentialUse, "ignore">,
+): Promise<Map<string, BindingDetailsOutcome | Error>> {
+  const result = new Map<string, BindingDetailsOutcome | Error>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < guids.length) {
+      const guid = guids[next++];
+      result.set(guid, await detailsOf(cf, guid, use));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DETAILS_CONCURRENCY, guids.length) }, worker));
+  return result;
+}
+
+async function detailsOf(
+  cf: CloudControllerApi,
+  guid: string,
+  use: Exclude<BindingCredentialUse, "ignore">,
+): Promise<BindingDetailsOutcome | Error> {
+  try {
+    const { credentials } = await cf.getBindingDetails(guid);
+    return readBindingCredentials(credentials, use, `service binding ${guid}`);
+  } catch (error) {
+    // A refusal is an answer, cached like one: asking again every refresh would not change it.
+    if (
+      error instanceof CfApiError &&
+      error.kind === "http" &&
+      (error.status === 403 || error.status === 404)
+    ) {
+      return { ok: false, unreadable: true, problem: refusal(error.status) };
+    }
+    return toError(error);
+  }
+}
+
+function refusal(status: number): string {
+  return status === 403
+    ? "the Cloud Controller refused them (403): Promregator's user may not read credentials in that space"
+    : "the Cloud Controller does not show them (404): Promregator's user may not read credentials in that space (only Admin, Admin Read-Only and Space Developer may), or the binding is being created or deleted";
+}

@@ -1,0 +1,101 @@
+import type { BindingCredentialUse } from "../config/index.js";
+import type { ScrapeCredential } from "./types.js";
+
+/** What one binding's credentials decide for its app, or why they cannot be used. */
+export type BindingAccess =
+  | { ok: true; path?: string; credential?: ScrapeCredential }
+  | { ok: false; problem: string };
+
+/** Longest `path` accepted; a metrics path is short, anything longer is a mistake. */
+const MAX_PATH_LENGTH = 1024;
+
+/**
+ * HTTP Basic credentials from a service binding. The secret stays in a private field: serialising or
+ * inspecting the object (a log line, /status.json, a debugger) shows a placeholder, never the values.
+ */
+class BasicCredential implements ScrapeCredential {
+  readonly #header: string;
+
+  constructor(
+    readonly label: string,
+    username: string,
+    password: string,
+  ) {
+    // RFC 7617: user-id ":" password, UTF-8, base64.
+    this.#header = `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;
+  }
+
+  authorization(): string {
+    return this.#header;
+  }
+
+  equals(other: ScrapeCredential | undefined): boolean {
+    return other !== undefined && other.authorization() === this.#header;
+  }
+
+  toJSON(): string {
+    return "(credentials hidden)";
+  }
+
+  toString(): string {
+    return this.toJSON();
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toJSON();
+  }
+}
+
+/**
+ * Reads the credentials of a binding (the JSON the app sees in VCAP_SERVICES): `path` (a string starting with
+ * "/") replaces the target's path; with `path-and-basic-auth`, `username` and `password` (strings) become HTTP
+ * Basic credentials for the app. Other keys are ignored. Problems name the key and what is wrong with it,
+ * never its value, since a value may be a secret put in the wrong place.
+ */
+export function readBindingCredentials(
+  credentials: unknown,
+  use: Exclude<BindingCredentialUse, "ignore">,
+  label: string,
+): BindingAccess {
+  if (credentials === null || typeof credentials !== "object" || Array.isArray(credentials)) {
+    return { ok: false, problem: `credentials are ${describe(credentials)}, not a JSON object` };
+  }
+  const c = credentials as Record<string, unknown>;
+  const access: BindingAccess = { ok: true };
+  if (c.path !== undefined) {
+    const problem = pathProblem(c.path);
+    if (problem) return { ok: false, problem: `credentials.path ${problem}` };
+    access.path = c.path as string;
+  }
+  if (use !== "path-and-basic-auth" || (c.username === undefined && c.password === undefined)) {
+    return access;
+  }
+  if (typeof c.username !== "string" || c.username === "") {
+    return { ok: false, problem: `credentials.username is ${describe(c.username)}, not a non-empty string` };
+  }
+  if (c.username.includes(":")) {
+    // RFC 7617 2: the user-id cannot contain a colon.
+    return { ok: false, problem: "credentials.username contains a colon, which HTTP Basic cannot carry" };
+  }
+  if (typeof c.password !== "string") {
+    return { ok: false, problem: `credentials.password is ${describe(c.password)}, not a string` };
+  }
+  access.credential = new BasicCredential(label, c.username, c.password);
+  return access;
+}
+
+function pathProblem(path: unknown): string | undefined {
+  if (typeof path !== "string") return `is ${describe(path)}, not a string`;
+  if (!path.startsWith("/")) return 'does not start with "/"';
+  if (path.length > MAX_PATH_LENGTH) return `is longer than ${MAX_PATH_LENGTH} characters`;
+  // Control characters, spaces and a fragment cannot be sent in a request line as they are.
+  if (/[\s\p{Cc}#]/u.test(path)) return "contains a space, a control character or #";
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? "a string" : `a ${typeof value}`;
+}

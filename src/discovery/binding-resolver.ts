@@ -1,0 +1,105 @@
+import type { CfServiceBinding } from "../cf/index.js";
+import type { TargetConfig } from "../config/index.js";
+import type { BindingDetailsOutcome } from "./binding-caches.js";
+import type { CacheReader } from "./refresh-ahead-cache.js";
+import { type ResolvedApp, summarise, type TargetResolution } from "./target-resolver.js";
+
+export interface BindingReaders {
+  /** Key: service instance name. */
+  bindings: CacheReader<CfServiceBinding[]>;
+  /** Key: binding guid; absent when the credentials are not read (`promregator.serviceBindings.credentials: ignore`). */
+  details?: CacheReader<BindingDetailsOutcome>;
+}
+
+/**
+ * Narrows each target with `serviceInstanceName` to its apps that are bound to a service instance of that name
+ * (the org/space/app selection and the other keys apply as before), and applies what the binding's credentials
+ * say: their `path` replaces the target's (and a `prometheus.io/path` annotation), their Basic credentials are
+ * attached to the app. A binding whose credentials are invalid leaves its app out with a note; credentials CC
+ * does not show this user leave the app in, scraped as the target says, with a note. Failing to list the
+ * bindings fails the target (its previous instances are kept). Updates `resolutions` in place.
+ */
+export async function applyServiceBindings(
+  resolutions: Map<number, TargetResolution | Error>,
+  targets: readonly { index: number; config: TargetConfig }[],
+  readers: BindingReaders,
+): Promise<void> {
+  const bound = targets.flatMap(({ index, config }) => {
+    const name = config.serviceInstanceName;
+    const resolution = resolutions.get(index);
+    if (name === undefined || !resolution || resolution instanceof Error || resolution.apps.length === 0) {
+      return [];
+    }
+    return [{ index, name, resolution }];
+  });
+  if (bound.length === 0) return;
+
+  const lists = await readers.bindings.getMany(bound.map((t) => t.name));
+  const chosen: { index: number; name: string; apps: { app: ResolvedApp; binding: CfServiceBinding }[] }[] =
+    [];
+  for (const { index, name, resolution } of bound) {
+    const list = lists.values.get(name);
+    if (!list) {
+      const cause = lists.errors.get(name);
+      resolutions.set(
+        index,
+        new Error(`could not load the bindings of service instances named "${name}": ${cause?.message}`, {
+          cause,
+        }),
+      );
+      continue;
+    }
+    const byApp = new Map<string, CfServiceBinding>();
+    // CC order is creation order: an app bound twice (two spaces' instances of that name) keeps its first binding.
+    for (const binding of list) if (!byApp.has(binding.appGuid)) byApp.set(binding.appGuid, binding);
+    const apps = resolution.apps.flatMap((app) => {
+      const binding = byApp.get(app.appGuid);
+      return binding ? [{ app, binding }] : [];
+    });
+    if (apps.length === 0) {
+      const n = resolution.apps.length;
+      resolutions.set(index, {
+        apps: [],
+        problem: `${n === 1 ? "the selected application is not" : `none of the ${n} selected applications is`} bound to a service instance named "${name}"`,
+      });
+      continue;
+    }
+    chosen.push({ index, name, apps });
+  }
+  if (chosen.length === 0) return;
+
+  const details = readers.details
+    ? await readers.details.getMany(chosen.flatMap((t) => t.apps.map((a) => a.binding.guid)))
+    : undefined;
+  for (const { index, name, apps } of chosen) {
+    const kept: ResolvedApp[] = [];
+    const notes: string[] = [];
+    for (const { app, binding } of apps) {
+      const where = `${app.orgName}/${app.spaceName}/${app.appName} (binding ${binding.guid} to "${name}")`;
+      if (!details) {
+        kept.push(app);
+        continue;
+      }
+      const outcome = details.values.get(binding.guid);
+      if (!outcome) {
+        const cause = details.errors.get(binding.guid)?.message ?? "unknown error";
+        notes.push(`${where}: left out, its credentials could not be read: ${cause}`);
+      } else if (outcome.ok) {
+        kept.push({
+          ...app,
+          ...(outcome.path !== undefined ? { path: outcome.path } : {}),
+          ...(outcome.credential ? { bindingCredential: outcome.credential } : {}),
+        });
+      } else if ("unreadable" in outcome) {
+        kept.push(app);
+        notes.push(`${where}: scraped as the target says, credentials not read: ${outcome.problem}`);
+      } else {
+        notes.push(`${where}: left out, ${outcome.problem}`);
+      }
+    }
+    const resolution: TargetResolution = { apps: kept };
+    if (notes.length > 0) resolution.notes = notes;
+    if (kept.length === 0) resolution.problem = summarise(notes);
+    resolutions.set(index, resolution);
+  }
+}
