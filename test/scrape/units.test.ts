@@ -3,7 +3,7 @@ import { formatScopes } from "../../src/scrape/authenticators/token-request.js";
 import { scrapeBudgetMs } from "../../src/scrape/budget.js";
 import { classifyUpstreamContentType } from "../../src/scrape/content-type.js";
 import { type BodyTail, formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
-import { ReservedNameScanner } from "../../src/scrape/reserved-names.js";
+import { indexOfMarker, ReservedNameScanner } from "../../src/scrape/reserved-names.js";
 
 const OWN = "own 1\n";
 
@@ -133,6 +133,20 @@ describe("ReservedNameScanner", () => {
     ["my_promregator_up 1\n"],
   ])("ignores %j at any split", (body) => {
     expect(allSplits(body, scan)).toEqual(new Set(["undefined"]));
+  });
+
+  it("finds the marker exactly where a plain search for promregator_ does, from any start", () => {
+    const marker = Buffer.from("promregator_");
+    const body = Buffer.from(
+      "gator_ a 1\nxpromregator_ gator_promregator_ regator_ promregator promregator_up 1\npromregator_\ngator_",
+    );
+    for (let from = 0; from <= body.length; from++) {
+      expect(indexOfMarker(body, from), `from ${from}`).toBe(body.indexOf(marker, from));
+    }
+    for (let end = 0; end <= body.length; end++) {
+      const part = body.subarray(0, end);
+      expect(indexOfMarker(part, 0), `end ${end}`).toBe(part.indexOf(marker));
+    }
   });
 
   it("does not mistake a line cut at the head limit for a match", () => {
