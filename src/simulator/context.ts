@@ -3,6 +3,7 @@ import type { Counters } from "./control/counters.js";
 import type { FailureInjector } from "./control/faults.js";
 import type { RateLimiter } from "./control/ratelimit.js";
 import type { Delays } from "./http/util.js";
+import type { ServiceStore } from "./model/services.js";
 import type { LandscapeStore } from "./model/store.js";
 import type { CcListFaults } from "./types.js";
 import type { UaaAccounts } from "./uaa/handler.js";
@@ -11,6 +12,8 @@ import type { TokenIssuer } from "./uaa/tokens.js";
 /** Everything the API listener, the router and the admin share for one running simulator. */
 export interface SimContext {
   store: LandscapeStore;
+  /** Service instances, app bindings and who may not read credentials. */
+  services: ServiceStore;
   issuer: TokenIssuer;
   accounts: UaaAccounts;
   limiter: RateLimiter;

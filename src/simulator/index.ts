@@ -16,6 +16,7 @@ import { FailureInjector } from "./control/faults.js";
 import { RateLimiter } from "./control/ratelimit.js";
 import { Delays, sendText } from "./http/util.js";
 import { parseLandscape } from "./landscape/load.js";
+import { ServiceStore } from "./model/services.js";
 import { LandscapeStore } from "./model/store.js";
 import { createRouterHandler } from "./router/router.js";
 import { simulatorCertificate } from "./tls.js";
@@ -110,6 +111,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<RunningSim
   const uaaUrl = `${apiUrl}/uaa`;
   const ctx: SimContext = {
     store,
+    services: new ServiceStore(store, landscape.serviceInstances, landscape.auditors),
     issuer: new TokenIssuer(`${uaaUrl}/oauth/token`, () => ctx.tokenLifetimeSeconds * 1000),
     accounts: {
       users: new Map(users.map((u) => [u.username, u.password])),

@@ -76,6 +76,25 @@ export interface LandscapeSpec {
   listFaults?: CcListFaults;
   /** Token endpoint behaviour: accepted client authentication methods, user lockout. */
   uaa?: UaaPolicySpec;
+  /** User-provided service instances and the apps bound to them. */
+  serviceInstances?: ServiceInstanceSpec[];
+  /**
+   * User names and client ids with auditor roles only (Space Auditor, Global Auditor): they list service
+   * instances and bindings but may not read credentials (404 on binding details, 403 on instance credentials).
+   */
+  auditors?: string[];
+}
+
+/** A user-provided service instance (`cf create-user-provided-service`) and its app bindings. */
+export interface ServiceInstanceSpec {
+  name: string;
+  guid?: string;
+  /** "org/space" the instance lives in; the apps it binds are in that space. */
+  space: string;
+  /** What `-p` gave: usually a JSON object; anything JSON to test bad shapes. Default {}. */
+  credentials?: unknown;
+  /** App names bound to it, or bindings with their own name, guid or credentials (instead of the instance's). */
+  bindings?: (string | { app: string; name?: string; guid?: string; credentials?: unknown })[];
 }
 
 /** Faults of Cloud Controller list answers, as real CCs and their load balancers show them. */
@@ -156,6 +175,13 @@ export interface SimulatorAdmin {
   counters(): { ccRequests: number; uaaRequests: number; byPath: Record<string, number> };
   resetCounters(): void;
   findApp(name: string): { guid: string; spaceGuid: string } | undefined;
+  /** Creates a user-provided service instance in the space; returns its guid. */
+  addServiceInstance(spaceGuid: string, spec: { name: string; credentials?: unknown }): string;
+  /** Binds the app to the instance (with the instance's credentials unless given); returns the binding guid. */
+  bindService(instanceGuid: string, appGuid: string, opts?: { name?: string; credentials?: unknown }): string;
+  unbindService(bindingGuid: string): void;
+  /** Replaces the users and clients that may not read credentials (see LandscapeSpec.auditors). */
+  setAuditors(names: string[]): void;
   /** Drop pending failures, restore the start-up latency, rate limit and token lifetime, zero the counters. */
   reset(): void;
 }

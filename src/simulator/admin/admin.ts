@@ -45,6 +45,15 @@ export function createAdmin(
       const app = ctx.store.findAppByName(name);
       return app ? { guid: app.guid, spaceGuid: app.spaceGuid } : undefined;
     },
+    addServiceInstance: (spaceGuid, spec) => ctx.services.addInstance(spaceGuid, spec),
+    bindService: (instanceGuid, appGuid, opts) => ctx.services.bind(instanceGuid, appGuid, opts),
+    unbindService: (bindingGuid) => ctx.services.unbind(bindingGuid),
+    setAuditors: (names) => {
+      if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) {
+        throw new Error("auditors must be a list of user names or client ids");
+      }
+      ctx.services.auditors = new Set(names);
+    },
     reset: () => {
       ctx.failures.clear();
       ctx.latencyMs = initial.latencyMs;

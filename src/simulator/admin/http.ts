@@ -21,6 +21,10 @@ import type { SimulatorAdmin } from "../types.js";
  *   POST   /admin/rate-limit                       {"limit","windowSeconds"} or {} to switch off
  *   POST   /admin/list-faults                      CcListFaults ({} for none)
  *   GET    /admin/counters ; POST /admin/counters/reset ; POST /admin/reset
+ *   POST   /admin/spaces/:guid/service_instances  {"name", "credentials"?}  -> {"guid": ...}
+ *   POST   /admin/service_instances/:guid/bindings {"appGuid", "name"?, "credentials"?} -> {"guid": ...}
+ *   DELETE /admin/service_bindings/:guid
+ *   POST   /admin/auditors                         {"names": [...]}
  */
 export async function handleAdminRequest(
   admin: SimulatorAdmin,
@@ -71,6 +75,18 @@ export async function handleAdminRequest(
     ["GET", /^\/admin\/counters$/, () => admin.counters()],
     ["POST", /^\/admin\/counters\/reset$/, () => admin.resetCounters()],
     ["POST", /^\/admin\/reset$/, () => admin.reset()],
+    [
+      "POST",
+      /^\/admin\/spaces\/([^/]+)\/service_instances$/,
+      (m) => ({ guid: admin.addServiceInstance(m[1], body as never) }),
+    ],
+    [
+      "POST",
+      /^\/admin\/service_instances\/([^/]+)\/bindings$/,
+      (m) => ({ guid: admin.bindService(m[1], String(body.appGuid), body as never) }),
+    ],
+    ["DELETE", /^\/admin\/service_bindings\/([^/]+)$/, (m) => admin.unbindService(m[1])],
+    ["POST", /^\/admin\/auditors$/, () => admin.setAuditors(body.names as string[])],
   ];
   for (const [m, pattern, run] of routes) {
     const match = m === method ? pattern.exec(url.pathname) : null;

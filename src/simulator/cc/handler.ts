@@ -8,6 +8,7 @@ import type { TokenClaims } from "../uaa/tokens.js";
 import { type CcError, CcRequestError, ccErrors, errorBody } from "./errors.js";
 import { afterList, beforeList } from "./list-faults.js";
 import { resolveV3, rootDocument, v2Info, v3Document, v3Info } from "./resources.js";
+import { resolveServices } from "./services.js";
 
 /** Paths the CC rate limiter never counts. */
 const RATE_LIMIT_EXEMPT = new Set(["/", "/v3", "/v2/info", "/healthz"]);
@@ -108,6 +109,16 @@ export async function handleCcRequest(
     res.setHeader("X-USER-GUID", auth.claims.user_id ?? auth.claims.client_id);
   }
   if (!path.startsWith("/v3/")) return sendError(res, ccErrors.notFound());
+  if (path.startsWith("/v3/service_") && auth.kind === "valid") {
+    const who = auth.claims.user_name ?? auth.claims.client_id;
+    try {
+      const body = resolveServices(ctx, path, url.searchParams, who);
+      if (body) return sendJson(res, 200, body);
+    } catch (err) {
+      if (err instanceof CcRequestError) return sendError(res, err.error);
+      throw err;
+    }
+  }
   if (await beforeList(ctx, res, path, url.searchParams)) return;
   try {
     sendJson(res, 200, afterList(ctx, path, url.searchParams, resolveV3(ctx, path, url.searchParams)));

@@ -92,6 +92,30 @@ const landscapeSchema = z.strictObject({
     })
     .optional(),
   uaa: uaaPolicy.optional(),
+  serviceInstances: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        guid: guid.optional(),
+        space: z.string().regex(/^[^/]+\/[^/]+$/, 'must be "org/space"'),
+        credentials: z.unknown().optional(),
+        bindings: z
+          .array(
+            z.union([
+              z.string().min(1),
+              z.strictObject({
+                app: z.string().min(1),
+                name: z.string().min(1).optional(),
+                guid: guid.optional(),
+                credentials: z.unknown().optional(),
+              }),
+            ]),
+          )
+          .optional(),
+      }),
+    )
+    .optional(),
+  auditors: z.array(z.string().min(1)).optional(),
 });
 
 function check<T>(schema: z.ZodType<T>, input: unknown, source: string): T {
