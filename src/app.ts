@@ -1,14 +1,14 @@
 import { hostname } from "node:os";
-import { createCloudControllerClient, startWatchdog } from "./cf/index.js";
+import { startWatchdog } from "./cf/index.js";
 import type { Config } from "./config/index.js";
 import {
-  createDiscoveryService,
   type DiscoveryDiagnostics,
   type DiscoveryReader,
   describeTarget,
   discoveryScheme,
   followDiscoveryFile,
 } from "./discovery/index.js";
+import { createFoundationDiscovery } from "./foundation-discovery.js";
 import { createLandscapeLog } from "./landscape-log.js";
 import type { Logger } from "./log.js";
 import { createOwnMetrics, readInstanceIdentity } from "./metrics/index.js";
@@ -102,19 +102,26 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     discovererTimeoutSeconds: config.promregator.discoverer.timeout,
     identity,
   });
-  const cf = createCloudControllerClient({
-    config: config.cf,
-    logger: logger.child({ module: "cf" }),
-    metrics,
-    ca: opts.cfCa,
-  });
-  const discovery = createDiscoveryService({
+  const { discovery, runtimes } = createFoundationDiscovery({
     config,
-    cf,
-    logger: logger.child({ module: "discovery" }),
+    logger,
     metrics,
+    cfCa: opts.cfCa,
     tickMs: opts.discoveryTickMs,
   });
+  const closeCf = () => Promise.allSettled(runtimes.map((r) => r.cf.close()));
+  // Per-foundation health is new; a configuration with the `cf:` block alone keeps exactly the former families.
+  const several = runtimes.length > 1;
+  if (several) {
+    metrics.setFoundationHealth(() =>
+      discovery.foundations().map((f) => ({
+        foundation: f.name,
+        up: f.lastRefresh?.ok ?? false,
+        ...(f.lastRefresh?.lastOkAt !== undefined && { lastSuccessSeconds: f.lastRefresh.lastOkAt / 1000 }),
+        instances: f.instances,
+      })),
+    );
+  }
   metrics.setCacheStats(() => discovery.cacheStats());
   // The status page's last scrape per instance; it forgets instances that discovery no longer knows.
   const scrapeLog = new ScrapeLog();
@@ -152,27 +159,30 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
       cfHealth: cfHealthOf(discovery),
       lastRefresh: () => discovery.lastRefresh(),
       configuredTargets: config.promregator.targets.map(describeTarget),
+      ...(several && { foundations: () => discovery.foundations() }),
     }),
   });
   let server: ListeningServer;
   try {
     server = await listen(config.server, handler, web?.tls);
   } catch (error) {
-    await Promise.allSettled([scrape.close(), cf.close()]);
+    await Promise.allSettled([scrape.close(), closeCf()]);
     throw error;
   }
   discovery.start();
   const stopDiscoveryFile = startDiscoveryFile(config, discovery, server.port, logger);
   metrics.startSweeper();
-  const watchdog = config.cf.watchdog.enabled
-    ? startWatchdog({
-        config: config.cf,
-        client: cf,
-        logger,
+  const watchdogs = runtimes
+    .filter((r) => r.foundation.cf.watchdog.enabled)
+    .map((r) =>
+      startWatchdog({
+        config: r.foundation.cf,
+        client: r.cf,
+        logger: several ? logger.child({ foundation: r.foundation.name }) : logger,
         metrics,
         onExit: opts.onExit ?? ((code) => process.exit(code)),
-      })
-    : undefined;
+      }),
+    );
   logStartup(logger, config, server.url, identity.processId);
 
   return {
@@ -182,12 +192,12 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     inboundCredentials: credentials,
     whenReady: () => discovery.whenReady(),
     async close() {
-      watchdog?.stop();
+      for (const watchdog of watchdogs) watchdog.stop();
       metrics.stop();
       // The refresh loop ends first and the CF client aborts what is in flight, so that no CF request
       // outlives the signal; a run still settling (a back-off) is not waited for beyond a moment.
       const discoveryStopped = discovery.stop();
-      await cf.close();
+      await closeCf();
       await Promise.all([server.close(), settledWithin(discoveryStopped, SHUTDOWN_GRACE_MS)]);
       stopScrapeLog();
       stopLandscapeLog();

@@ -37,16 +37,23 @@ export async function startSimulatedCf(config: Config) {
     landscape: javaSimulationLandscape(config.promregator.simulation.instances),
     users: [user],
   });
+  const toSimulator = (cf: Config["cf"]): Config["cf"] => ({
+    ...cf,
+    apiUrl: sim.apiUrl,
+    api_host: sim.apiUrl,
+    ...user,
+    client_id: undefined,
+    client_secret: undefined,
+  });
   const simulated: Config = {
     ...config,
-    cf: {
-      ...config.cf,
-      apiUrl: sim.apiUrl,
-      api_host: sim.apiUrl,
-      ...user,
-      client_id: undefined,
-      client_secret: undefined,
-    },
+    cf: toSimulator(config.cf),
+    // Every foundation plays against the one simulated landscape.
+    foundations: config.foundations.map((f) => ({
+      ...f,
+      cf: toSimulator(f.cf),
+      scrapingProxy: sim.routerAddress,
+    })),
     promregator: {
       ...config.promregator,
       targets: config.promregator.targets.map((t) => ({ ...t, protocol: "http" as const })),

@@ -116,6 +116,7 @@ function buildGroups(snapshot: DiscoverySnapshot, opts: DiscoveryDocumentOptions
         [`${LABEL}applicationId`]: instance.appGuid,
         [`${LABEL}instanceNumber`]: String(instance.index),
         [`${LABEL}instanceId`]: instance.instanceId,
+        [`${LABEL}foundation`]: instance.foundation,
         __metrics_path__: path,
         ...scheme,
       },

@@ -9,6 +9,12 @@ export {
   renderDiscoveryDocument,
   writeDiscoveryFile,
 } from "./document.js";
+export {
+  composeFoundations,
+  type FoundationHealth,
+  type FoundationPart,
+  type FoundationsDiscovery,
+} from "./foundations.js";
 export { internalRouteUrl, joinUrl, scanInstances } from "./instance-builder.js";
 export { compileTarget, describeTarget, wholeMatch } from "./matching.js";
 export { PublishedSnapshot } from "./published.js";

@@ -13,6 +13,8 @@ export interface ScanInput {
   /** preferredRouteRegex per target index, compiled. */
   routePatterns: readonly (readonly RegExp[])[];
   defaultInternalRoutePort: number;
+  /** Name of the foundation the apps come from, carried by each instance. */
+  foundation: string;
 }
 
 /**
@@ -124,6 +126,7 @@ function buildInstances(
       ...(target.authenticatorId !== undefined ? { authenticatorId: target.authenticatorId } : {}),
       targetIndex: app.targetIndex,
       ...(app.bindingCredential ? { bindingCredential: app.bindingCredential } : {}),
+      foundation: input.foundation,
     });
   }
   return instances;

@@ -24,6 +24,8 @@ export interface RefreshInput {
   /** preferredRouteRegex per target index, compiled. */
   routePatterns: readonly (readonly RegExp[])[];
   defaultInternalRoutePort: number;
+  /** Name of the foundation the caches read, carried by each instance. */
+  foundation: string;
   caches: RefreshCaches;
   /** epoch ms stamped on a new snapshot */
   at: number;
@@ -84,6 +86,7 @@ async function collect(input: RefreshInput) {
       targets,
       routePatterns: input.routePatterns,
       defaultInternalRoutePort: input.defaultInternalRoutePort,
+      foundation: input.foundation,
     },
     caches,
   );

@@ -1,5 +1,5 @@
 import type { CloudControllerApi } from "../cf/index.js";
-import type { Config, TargetConfig } from "../config/index.js";
+import { type Config, DEFAULT_FOUNDATION, type TargetConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { type BindingCaches, createBindingCaches } from "./binding-caches.js";
 import { applyServiceBindings } from "./binding-resolver.js";
@@ -32,6 +32,10 @@ export interface DiscoveryServiceDeps {
   tickMs?: number;
   /** Clock for the caches and snapshot times; tests inject one. */
   now?: () => number;
+  /** Name of the foundation `config.cf` connects to; default: the first of `config.foundations`. */
+  foundation?: string;
+  /** Told the outcome of every refresh, failed or not, once it is recorded. */
+  onRefreshed?: (outcome: RefreshOutcome) => void;
 }
 
 export const DEFAULT_TICK_MS = 10_000;
@@ -58,11 +62,13 @@ class BackgroundDiscovery implements DiscoveryService {
   private readonly loop: RefreshLoop<DiscoverySnapshot>;
   private last: RefreshOutcome | undefined;
   private readonly problems: ProblemLog;
+  private readonly foundation: string;
 
   constructor(private readonly deps: DiscoveryServiceDeps) {
     const { config } = deps;
     this.logger = deps.logger;
     this.now = deps.now ?? Date.now;
+    this.foundation = deps.foundation ?? config.foundations[0]?.name ?? DEFAULT_FOUNDATION;
     this.targets = config.promregator.targets;
     this.routePatterns = this.targets.map((target, index) => {
       try {
@@ -178,6 +184,15 @@ class BackgroundDiscovery implements DiscoveryService {
   }
 
   private async runOnce(): Promise<DiscoverySnapshot> {
+    const before = this.last;
+    try {
+      return await this.refreshNow();
+    } finally {
+      if (this.last && this.last !== before) this.deps.onRefreshed?.(this.last);
+    }
+  }
+
+  private async refreshNow(): Promise<DiscoverySnapshot> {
     const startedAt = this.now();
     for (const cache of [...Object.values(this.caches), ...Object.values(this.bindings), this.resolver]) {
       cache.sweep();
@@ -188,6 +203,7 @@ class BackgroundDiscovery implements DiscoveryService {
       targets: this.targets,
       routePatterns: this.routePatterns,
       defaultInternalRoutePort: this.deps.config.promregator.defaultInternalRoutePort,
+      foundation: this.foundation,
       caches: { ...this.caches, resolver: this.resolver },
       at: startedAt,
     });

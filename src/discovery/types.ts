@@ -22,6 +22,8 @@ export interface DiscoveredInstance {
    * `promregator.serviceBindings.credentials: path-and-basic-auth`); used instead of the target's authenticator.
    */
   bindingCredential?: ScrapeCredential;
+  /** Name of the foundation whose Cloud Controller listed the app (`cf.name` or a `foundations[].name`). */
+  foundation: string;
 }
 
 /**

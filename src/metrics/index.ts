@@ -1,5 +1,6 @@
 export type { CacheStatsSource } from "./families.js";
 export { INFO_LABEL_NAMES, TARGET_LABEL_BASE_NAMES, targetLabelNames } from "./families.js";
+export type { FoundationHealthSample, FoundationHealthSource } from "./foundation-families.js";
 export { type ReadIdentityOptions, readInstanceIdentity } from "./identity.js";
 export {
   chooseExpositionFormat,

@@ -11,6 +11,7 @@ import {
   targetFamilies,
   targetLabelNames,
 } from "./families.js";
+import { type FoundationHealthSource, registerFoundationFamilies } from "./foundation-families.js";
 import { InstanceSeries } from "./instance-series.js";
 import { InstanceTracker } from "./lifecycle.js";
 import { chooseExpositionFormat, contentTypeOf, type ExpositionFormat } from "./negotiate.js";
@@ -57,6 +58,8 @@ export interface OwnMetrics extends OwnMetricsRecorder {
   setCacheStats(fn: CacheStatsSource): void;
   /** Counts a watchdog reconnect; returns the cumulative count (never reset). */
   recordWatchdogReconnect(): number;
+  /** Adds the per-foundation health families, polled at every render (call once, with several foundations). */
+  setFoundationHealth(fn: FoundationHealthSource): void;
 }
 
 class PromregatorOwnMetrics implements OwnMetrics {
@@ -126,6 +129,10 @@ class PromregatorOwnMetrics implements OwnMetrics {
 
   setCacheStats(fn: CacheStatsSource): void {
     this.cacheStats = fn;
+  }
+
+  setFoundationHealth(fn: FoundationHealthSource): void {
+    registerFoundationFamilies(this.registry, fn);
   }
 
   private readCacheStats(): readonly CacheStats[] {

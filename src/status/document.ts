@@ -1,9 +1,15 @@
-import type { DiscoveredInstance, DiscoverySnapshot, NoInstancesKind } from "../discovery/index.js";
+import type {
+  DiscoveredInstance,
+  DiscoverySnapshot,
+  FoundationHealth,
+  NoInstancesKind,
+} from "../discovery/index.js";
 import { toError } from "../errors.js";
 import type { InstanceIdentity } from "../metrics/index.js";
 import { redactSecrets } from "../redact.js";
 import type {
   CacheStatus,
+  FoundationStatus,
   InstanceStatus,
   Moment,
   StatusDeps,
@@ -29,13 +35,18 @@ export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocu
   const moment = (epochMs: number): Moment => toMoment(epochMs, nowMs);
 
   const snapshot = read<DiscoverySnapshot | undefined>("discovery snapshot", deps.snapshot, undefined);
+  const several = deps.foundations !== undefined;
   const instances = (snapshot?.instances ?? []).map((instance) =>
     instanceStatus(
       instance,
       read(`last scrape of ${instance.instanceId}`, () => deps.lastScrape(instance.instanceId), undefined),
       moment,
+      several,
     ),
   );
+  const foundations = deps.foundations
+    ? read("foundations", () => deps.foundations?.().map((f) => foundationStatus(f, moment)), [])
+    : undefined;
   const lastOkAt = deps.lastRefresh
     ? read("last discovery refresh", () => deps.lastRefresh?.()?.lastOkAt, undefined)
     : undefined;
@@ -56,6 +67,7 @@ export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocu
         },
       }),
     },
+    ...(foundations && { foundations }),
     discovery: {
       ...(lastOkAt !== undefined && { lastRefresh: moment(lastOkAt) }),
       ...(snapshot && { lastChange: moment(snapshot.refreshedAt) }),
@@ -85,6 +97,7 @@ function instanceStatus(
   instance: DiscoveredInstance,
   last: ReturnType<StatusDeps["lastScrape"]>,
   moment: (epochMs: number) => Moment,
+  withFoundation: boolean,
 ): InstanceStatus {
   const status: InstanceStatus = {
     instanceId: instance.instanceId,
@@ -94,6 +107,7 @@ function instanceStatus(
     index: instance.index,
     url: withoutUserInfo(instance.url),
     targetIndex: instance.targetIndex,
+    ...(withFoundation && { foundation: instance.foundation }),
   };
   if (last) {
     status.lastScrape = {
@@ -105,6 +119,19 @@ function instanceStatus(
     };
   }
   return status;
+}
+
+function foundationStatus(health: FoundationHealth, moment: (epochMs: number) => Moment): FoundationStatus {
+  const last = health.lastRefresh;
+  return {
+    name: health.name,
+    apiUrl: withoutUserInfo(health.apiUrl),
+    ok: last?.ok ?? false,
+    ...(last?.error !== undefined && { lastError: redactSecrets(last.error) }),
+    ...(last?.lastOkAt !== undefined && { lastSuccess: moment(last.lastOkAt) }),
+    instances: health.instances,
+    targets: health.targets,
+  };
 }
 
 /** Short phrases for the kinds of "no instances" (discovery/types.ts NoInstancesKind). */

@@ -28,6 +28,7 @@ export function renderStatusHtml(doc: StatusDocument, options: HtmlOptions): str
 <main>
 ${notices(doc)}
 ${overview(doc)}
+${foundationsTable(doc)}
 ${targetsTable(doc)}
 ${instancesTable(doc, options.maxInstanceRows)}
 ${cachesTable(doc)}
@@ -56,7 +57,18 @@ function notices(doc: StatusDocument): string {
     );
   }
   const health = doc.cf.health;
-  if (health && !health.ok) {
+  for (const f of doc.foundations ?? []) {
+    if (f.ok) continue;
+    const what = f.lastSuccess ? `; its last ${f.instances} instances are kept` : "";
+    out.push(
+      notice(
+        "bad",
+        `Foundation ${f.name} (Cloud Controller ${f.apiUrl}) is failing: ${f.lastError ?? "no refresh has ended yet"}${what}`,
+        { id: "foundations", label: "See the foundations." },
+      ),
+    );
+  }
+  if (health && !health.ok && !doc.foundations) {
     out.push(
       notice(
         "bad",
@@ -117,7 +129,7 @@ function overview(doc: StatusDocument): string {
 <dt>Process id</dt><dd><code>${e(doc.process.id)}</code> (sent as X-Promregator-Instance)</dd>
 <dt>Running as</dt><dd>${where}</dd>
 <dt>Ready</dt><dd>${state(doc.ready, doc.ready ? "yes" : "no")}</dd>
-<dt>Cloud Controller</dt><dd><code>${e(doc.cf.apiUrl)}</code></dd>
+<dt>Cloud Controller</dt><dd>${doc.foundations ? `${e(doc.foundations.length)} foundations, <a href="#foundations">see below</a>` : `<code>${e(doc.cf.apiUrl)}</code>`}</dd>
 <dt>CF connection</dt><dd>${connection}</dd>
 <dt>Last successful refresh</dt><dd>${doc.discovery.lastRefresh ? timeElement(doc.discovery.lastRefresh, true) : "none yet"}</dd>
 <dt>Landscape last changed</dt><dd>${doc.discovery.lastChange ? timeElement(doc.discovery.lastChange, true) : "not discovered yet"}</dd>
@@ -128,6 +140,25 @@ function overview(doc: StatusDocument): string {
 
 function state(ok: boolean, text: string): string {
   return `<span class="state ${ok ? "ok" : "bad"}">${e(text)}</span>`;
+}
+
+/** With several foundations: each one's Cloud Controller and the outcome of its own discovery. */
+function foundationsTable(doc: StatusDocument): string {
+  if (!doc.foundations) return "";
+  const rows = doc.foundations.map((f) => {
+    const last = f.lastSuccess ? timeElement(f.lastSuccess, true) : "none yet";
+    return `<tr${f.ok ? "" : ' class="bad"'}><th scope="row">${e(f.name)}</th><td><code>${e(f.apiUrl)}</code></td><td>${state(f.ok, f.ok ? "OK" : "failing")}</td><td>${last}</td><td class="num">${e(f.targets)}</td><td class="num">${e(f.instances)}</td><td class="problem">${f.lastError === undefined ? "–" : e(f.lastError)}</td></tr>`;
+  });
+  return `<section aria-labelledby="foundations">
+<h2 id="foundations">Foundations</h2>
+<div class="table-wrap"><table>
+<caption>Each Cloud Foundry foundation's latest discovery refresh; a failing one keeps its last instances</caption>
+<thead><tr><th scope="col">Foundation</th><th scope="col">Cloud Controller</th><th scope="col">Latest refresh</th><th scope="col">Last success</th><th scope="col" class="num">Targets</th><th scope="col" class="num">Instances</th><th scope="col">Problem</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table></div>
+</section>`;
 }
 
 function targetsTable(doc: StatusDocument): string {

@@ -1,4 +1,9 @@
-import type { DiscoverySnapshot, NoInstancesKind, RefreshOutcome } from "../discovery/index.js";
+import type {
+  DiscoverySnapshot,
+  FoundationHealth,
+  NoInstancesKind,
+  RefreshOutcome,
+} from "../discovery/index.js";
 import type { CacheStats, InstanceIdentity } from "../metrics/index.js";
 import type { LastScrape } from "./scrape-log.js";
 
@@ -24,6 +29,8 @@ export interface StatusDeps {
   lastRefresh?: () => RefreshOutcome | undefined;
   /** One description per entry of promregator.targets, in configuration order; listed before the first discovery. */
   configuredTargets?: readonly string[];
+  /** Each foundation's health, when several are configured; the page then has a foundations section. */
+  foundations?: () => readonly FoundationHealth[];
   /** epoch ms; injectable for tests */
   now?: () => number;
 }
@@ -67,8 +74,26 @@ export interface InstanceStatus {
   index: number;
   url: string;
   targetIndex: number;
+  /** Its foundation's name, when several foundations are configured. */
+  foundation?: string;
   /** Absent until Prometheus scraped this instance through this process. */
   lastScrape?: ScrapeStatus;
+}
+
+/** One foundation of several: its Cloud Controller and the outcome of its own discovery. */
+export interface FoundationStatus {
+  name: string;
+  apiUrl: string;
+  /** Its latest refresh succeeded; false before its first one ended. */
+  ok: boolean;
+  /** Why its latest refresh failed. */
+  lastError?: string;
+  /** When its latest successful refresh started. */
+  lastSuccess?: Moment;
+  /** Its instances in the published discovery (kept from earlier refreshes while it fails). */
+  instances: number;
+  /** Targets that name it. */
+  targets: number;
 }
 
 export interface CacheStatus {
@@ -94,6 +119,8 @@ export interface StatusDocument {
     /** Absent when nothing reports the connection state. */
     health?: { ok: boolean; lastError?: string; lastSuccess?: Moment };
   };
+  /** Present when several foundations are configured, in configuration order (the `cf:` block first). */
+  foundations?: FoundationStatus[];
   discovery: {
     /** When the latest successful refresh started (an unchanged landscape too); absent until one succeeded. */
     lastRefresh?: Moment;

@@ -28,6 +28,7 @@ function instance(index: number): DiscoveredInstance {
     url: "https://web-app.apps.example.com/metrics",
     sendInstanceHeader: true,
     targetIndex: 0,
+    foundation: "default",
   };
 }
 
@@ -85,6 +86,7 @@ describe("renderDiscoveryDocument", () => {
         __meta_promregator_target_applicationId: GUID,
         __meta_promregator_target_instanceNumber: String(index),
         __meta_promregator_target_instanceId: `${GUID}:${index}`,
+        __meta_promregator_target_foundation: "default",
         __metrics_path__: `/singleTargetMetrics/${GUID}/${index}`,
         __scheme__: "https",
       },

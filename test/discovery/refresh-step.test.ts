@@ -76,6 +76,7 @@ const input = (
   targets,
   routePatterns: [[], []],
   defaultInternalRoutePort: 8080,
+  foundation: "default",
   caches: caches(resolver),
   at: 1000,
 });

@@ -65,6 +65,7 @@ export function instance(overrides: Partial<DiscoveredInstance> = {}): Discovere
     url: "https://shop.apps.example.com/metrics",
     sendInstanceHeader: true,
     targetIndex: 0,
+    foundation: "default",
     ...overrides,
   };
 }

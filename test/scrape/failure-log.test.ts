@@ -13,6 +13,7 @@ const instance = (index: number): DiscoveredInstance => ({
   url: "http://app.example/metrics?token=secret",
   sendInstanceHeader: true,
   targetIndex: 0,
+  foundation: "default",
 });
 
 function harness() {

@@ -49,6 +49,7 @@ export function instanceFor(url: string, overrides: Partial<DiscoveredInstance> 
     url,
     sendInstanceHeader: true,
     targetIndex: 0,
+    foundation: "default",
     ...overrides,
   };
 }

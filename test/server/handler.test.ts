@@ -21,6 +21,7 @@ function instance(index: number): DiscoveredInstance {
     url: "http://app.example/metrics",
     sendInstanceHeader: true,
     targetIndex: 0,
+    foundation: "default",
   };
 }
 

@@ -19,6 +19,7 @@ export function instance(index: number, overrides: Partial<DiscoveredInstance> =
     url: "https://app-a.apps.example.com/metrics",
     sendInstanceHeader: true,
     targetIndex: 0,
+    foundation: "default",
     ...overrides,
   };
 }

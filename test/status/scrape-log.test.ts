@@ -14,6 +14,7 @@ function instance(instanceId: string, appName = "app"): DiscoveredInstance {
     url: "https://app.example.test/metrics",
     sendInstanceHeader: true,
     targetIndex: 0,
+    foundation: "default",
   };
 }
 

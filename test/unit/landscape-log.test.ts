@@ -14,6 +14,7 @@ function inst(app: string, index: number, guid = `${app}-guid`): DiscoveredInsta
     url: `http://${app}.example/metrics`,
     sendInstanceHeader: true,
     targetIndex: 0,
+    foundation: "default",
   };
 }
 

@@ -1,0 +1,280 @@
+import type { Logger } from "../log.js";
+import { PublishedSnapshot } from "./published.js";
+import { compareInstances } from "./snapshot.js";
+import type {
+  CacheInvalidation,
+  CacheStat,
+  DiscoveredInstance,
+  DiscoveryService,
+  DiscoverySnapshot,
+  RefreshOutcome,
+  SnapshotListener,
+  TargetReport,
+} from "./types.js";
+
+/** One foundation's discovery, as the composition sees it. */
+export interface FoundationPart {
+  /** `cf.name` or `foundations[].name`. */
+  name: string;
+  /** Base URL of its Cloud Controller, for the status page. */
+  apiUrl: string;
+  /**
+   * For each target of `service` (by its own index), the index in promregator.targets: the service resolves
+   * only this foundation's targets, numbered from 0.
+   */
+  targetIndices: readonly number[];
+  /** Descriptions of those targets, for reports before the foundation's first snapshot. */
+  targetDescriptions: readonly string[];
+  service: DiscoveryService;
+}
+
+/** Health of one foundation, for the status page and own metrics. */
+export interface FoundationHealth {
+  name: string;
+  apiUrl: string;
+  /** Outcome of its latest refresh; undefined before its first one ended. */
+  lastRefresh: RefreshOutcome | undefined;
+  /** Instances of this foundation in the published snapshot. */
+  instances: number;
+  /** Targets that name this foundation. */
+  targets: number;
+}
+
+/** A discovery service over several foundations, which also tells each foundation's health. */
+export interface FoundationsDiscovery extends DiscoveryService {
+  foundations(): FoundationHealth[];
+  /** To be called by part `index`'s service after each of its refreshes (DiscoveryServiceDeps.onRefreshed). */
+  refreshed(index: number): void;
+}
+
+/**
+ * Several foundations' discovery services behind the one DiscoveryService that the server, the status page and
+ * own metrics read. Each foundation keeps its own caches, refresh loop and last good snapshot; whenever one of
+ * them publishes, the merged snapshot is published at once, so a failing foundation keeps its last instances and
+ * a slow one never holds back another's changes.
+ *
+ * Readiness: ready once every foundation's first refresh has ended (succeeded or failed) and at least one has a
+ * snapshot. Until then `current()` already serves what the foundations that answered know. With one foundation
+ * this is exactly that foundation's service (its snapshot objects are published as they are).
+ */
+export function composeFoundations(parts: readonly FoundationPart[], logger: Logger): FoundationsDiscovery {
+  return new FoundationComposition(parts, logger);
+}
+
+class FoundationComposition implements FoundationsDiscovery {
+  private readonly published: PublishedSnapshot;
+  /** Per part: its snapshot with targets renumbered, remembered by the snapshot it was made from. */
+  private readonly renumbered = new WeakMap<DiscoverySnapshot, DiscoverySnapshot>();
+  private readonly settled: boolean[];
+  private readonly readyPromise: Promise<void>;
+  private markReady!: () => void;
+  /** Instance ids found in two foundations, warned about once. */
+  private readonly collisions = new Set<string>();
+  /** Per part without a snapshot: the problem its targets were last published with. */
+  private readonly pendingProblems: (string | undefined)[] = [];
+
+  constructor(
+    private readonly parts: readonly FoundationPart[],
+    private readonly logger: Logger,
+  ) {
+    if (parts.length === 0) throw new Error("internal: discovery needs at least one foundation");
+    this.published = new PublishedSnapshot(logger);
+    this.settled = parts.map((p) => p.service.lastRefresh() !== undefined);
+    this.readyPromise = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
+    parts.forEach((part) => {
+      part.service.onSnapshot(() => this.republish());
+    });
+  }
+
+  refreshed(index: number): void {
+    this.settled[index] = true;
+    // A foundation without a snapshot changes only its targets' reports: worth publishing when they read differently.
+    const part = this.parts[index];
+    if (this.parts.length > 1 && !part.service.current() && this.published.current()) {
+      const problem = notResolvedYet(part)[0]?.problem;
+      if (problem !== this.pendingProblems[index]) {
+        this.pendingProblems[index] = problem;
+        this.republish();
+      }
+    }
+    this.checkReady();
+  }
+
+  start(): void {
+    for (const part of this.parts) part.service.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.service.stop()));
+  }
+
+  current(): DiscoverySnapshot | undefined {
+    return this.published.current();
+  }
+
+  ready(): boolean {
+    return this.settled.every(Boolean) && this.published.current() !== undefined;
+  }
+
+  whenReady(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  onSnapshot(listener: SnapshotListener): () => void {
+    return this.published.subscribe(listener);
+  }
+
+  /** Refreshes every foundation; rejects only when no foundation knows anything. */
+  async refresh(): Promise<DiscoverySnapshot> {
+    const results = await Promise.allSettled(this.parts.map((p) => p.service.refresh()));
+    const snapshot = this.current();
+    if (snapshot) return snapshot;
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    throw failure?.reason ?? new Error("discovery has no snapshot");
+  }
+
+  async invalidate(selection: CacheInvalidation): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.service.invalidate(selection)));
+  }
+
+  /** Each cache summed over the foundations; the oldest entry is the oldest of any foundation. */
+  cacheStats(): CacheStat[] {
+    const [first, ...rest] = this.parts.map((p) => p.service.cacheStats());
+    return first.map((stat, i) => {
+      const all = [stat, ...rest.map((stats) => stats[i])];
+      const ages = all.flatMap((s) => (s.oldestAgeSeconds === undefined ? [] : [s.oldestAgeSeconds]));
+      return {
+        cache: stat.cache,
+        entries: sum(all.map((s) => s.entries)),
+        ...(ages.length > 0 ? { oldestAgeSeconds: Math.max(...ages) } : {}),
+        loads: sum(all.map((s) => s.loads)),
+        loadFailures: sum(all.map((s) => s.loadFailures)),
+      };
+    });
+  }
+
+  /**
+   * The foundations' outcomes in one: ok when every foundation's latest refresh was ok; the error of the first
+   * failing one, prefixed with its name; `lastOkAt` the latest time since which every foundation has been ok
+   * at least once. With one foundation, its own outcome.
+   */
+  lastRefresh(): RefreshOutcome | undefined {
+    if (this.parts.length === 1) return this.parts[0].service.lastRefresh();
+    const outcomes = this.parts.map((p) => p.service.lastRefresh());
+    const known = outcomes.filter((o): o is RefreshOutcome => o !== undefined);
+    if (known.length === 0) return undefined;
+    const failing = this.parts.findIndex((_, i) => outcomes[i] !== undefined && !outcomes[i]?.ok);
+    const okTimes = outcomes.map((o) => o?.lastOkAt);
+    const lastOkAt = okTimes.every((t) => t !== undefined) ? Math.min(...(okTimes as number[])) : undefined;
+    return {
+      at: Math.max(...known.map((o) => o.at)),
+      ok: failing < 0 && known.length === outcomes.length,
+      ...(failing >= 0
+        ? { error: `foundation ${this.parts[failing].name}: ${outcomes[failing]?.error ?? "failed"}` }
+        : known.length < outcomes.length
+          ? { error: "a foundation has not completed its first refresh" }
+          : {}),
+      ...(lastOkAt !== undefined ? { lastOkAt } : {}),
+    };
+  }
+
+  foundations(): FoundationHealth[] {
+    const current = this.current();
+    return this.parts.map((part) => ({
+      name: part.name,
+      apiUrl: part.apiUrl,
+      lastRefresh: part.service.lastRefresh(),
+      instances: current ? current.instances.filter((i) => i.foundation === part.name).length : 0,
+      targets: part.targetIndices.length,
+    }));
+  }
+
+  private checkReady(): void {
+    if (this.ready()) this.markReady();
+  }
+
+  private republish(): void {
+    const snapshots = this.parts.map((part) => {
+      const own = part.service.current();
+      return own && this.renumber(part, own);
+    });
+    if (snapshots.every((s) => s === undefined)) return;
+    const merged = this.parts.length === 1 ? snapshots[0] : this.merge(snapshots);
+    if (merged) this.published.publish(merged);
+    this.checkReady();
+  }
+
+  /** The part's snapshot with promregator.targets indices; the same object when they already are. */
+  private renumber(part: FoundationPart, snapshot: DiscoverySnapshot): DiscoverySnapshot {
+    if (part.targetIndices.every((global, local) => global === local)) return snapshot;
+    let done = this.renumbered.get(snapshot);
+    if (!done) {
+      const instances = snapshot.instances.map((i) => ({
+        ...i,
+        targetIndex: part.targetIndices[i.targetIndex],
+      }));
+      done = {
+        instances,
+        byInstanceId: new Map(instances.map((i) => [i.instanceId, i])),
+        targets: snapshot.targets.map((t) => ({ ...t, targetIndex: part.targetIndices[t.targetIndex] })),
+        refreshedAt: snapshot.refreshedAt,
+      };
+      this.renumbered.set(snapshot, done);
+    }
+    return done;
+  }
+
+  /** All foundations' instances in snapshot order; an instance id known twice stays with the first foundation. */
+  private merge(snapshots: readonly (DiscoverySnapshot | undefined)[]): DiscoverySnapshot {
+    const byInstanceId = new Map<string, DiscoveredInstance>();
+    const targets: TargetReport[] = [];
+    let refreshedAt = 0;
+    snapshots.forEach((snapshot, i) => {
+      const part = this.parts[i];
+      if (!snapshot) {
+        targets.push(...notResolvedYet(part));
+        return;
+      }
+      refreshedAt = Math.max(refreshedAt, snapshot.refreshedAt);
+      targets.push(...snapshot.targets);
+      for (const instance of snapshot.instances) {
+        const kept = byInstanceId.get(instance.instanceId);
+        if (!kept) byInstanceId.set(instance.instanceId, instance);
+        else this.collision(instance, kept);
+      }
+    });
+    const instances = [...byInstanceId.values()].sort(compareInstances);
+    targets.sort((a, b) => a.targetIndex - b.targetIndex);
+    return { instances, byInstanceId, targets, refreshedAt };
+  }
+
+  private collision(dropped: DiscoveredInstance, kept: DiscoveredInstance): void {
+    if (this.collisions.has(dropped.instanceId)) return;
+    this.collisions.add(dropped.instanceId);
+    this.logger.warn(
+      { instanceId: dropped.instanceId, kept: kept.foundation, dropped: dropped.foundation },
+      "the same app guid was found in two foundations; only the first foundation's instance is served",
+    );
+  }
+}
+
+/** Reports for the targets of a foundation whose first refresh has not produced a snapshot. */
+function notResolvedYet(part: FoundationPart): TargetReport[] {
+  const last = part.service.lastRefresh();
+  const problem = last?.error
+    ? `foundation ${part.name} could not be read: ${last.error}`
+    : `foundation ${part.name} has not completed its first discovery`;
+  return part.targetIndices.map((targetIndex, local) => ({
+    targetIndex,
+    description: part.targetDescriptions[local] ?? "",
+    instances: 0,
+    problem,
+    kind: "cc-error" as const,
+  }));
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

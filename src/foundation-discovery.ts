@@ -1,0 +1,100 @@
+/**
+ * One Cloud Controller client and one discovery service per configured foundation, composed into the one
+ * discovery service the server reads (see composeFoundations for isolation and readiness).
+ */
+import { type CloudControllerClient, createCloudControllerClient } from "./cf/index.js";
+import type { Config, FoundationConfig } from "./config/index.js";
+import {
+  composeFoundations,
+  createDiscoveryService,
+  describeTarget,
+  type FoundationsDiscovery,
+} from "./discovery/index.js";
+import type { Logger } from "./log.js";
+import type { OwnMetrics } from "./metrics/index.js";
+
+export interface FoundationRuntime {
+  foundation: FoundationConfig;
+  cf: CloudControllerClient;
+}
+
+/**
+ * The configuration one foundation's discovery sees: its connection, its own targets (renumbered from 0;
+ * `targetIndices` maps them back) and its internal-route port.
+ */
+export function foundationView(
+  config: Config,
+  foundation: FoundationConfig,
+): { config: Config; targetIndices: number[] } {
+  const fallback = config.foundations[0]?.name;
+  const targetIndices = config.promregator.targets.flatMap((target, index) =>
+    (target.foundation ?? fallback) === foundation.name ? [index] : [],
+  );
+  return {
+    targetIndices,
+    config: {
+      ...config,
+      cf: foundation.cf,
+      promregator: {
+        ...config.promregator,
+        targets: targetIndices.map((index) => config.promregator.targets[index]),
+        defaultInternalRoutePort: foundation.defaultInternalRoutePort,
+      },
+    },
+  };
+}
+
+export function createFoundationDiscovery(opts: {
+  config: Config;
+  logger: Logger;
+  metrics: OwnMetrics;
+  cfCa?: string;
+  tickMs?: number;
+}): { discovery: FoundationsDiscovery; runtimes: FoundationRuntime[] } {
+  const { config, logger } = opts;
+  const several = config.foundations.length > 1;
+  let composition: FoundationsDiscovery | undefined;
+  const runtimes: FoundationRuntime[] = [];
+  const seen = () => {
+    const snapshot = composition?.current();
+    if (snapshot) opts.metrics.markSeen(snapshot.instances);
+  };
+  const parts = config.foundations.map((foundation, index) => {
+    // With one foundation the log lines stay as they were; with several each names its foundation.
+    const bind = several ? { foundation: foundation.name } : {};
+    const view = foundationView(config, foundation);
+    if (several && view.targetIndices.length === 0) {
+      logger.warn(
+        { foundation: foundation.name },
+        "no target names this foundation: nothing is discovered there",
+      );
+    }
+    const cf = createCloudControllerClient({
+      config: foundation.cf,
+      logger: logger.child({ module: "cf", ...bind }),
+      metrics: opts.metrics,
+      ca: opts.cfCa,
+    });
+    runtimes.push({ foundation, cf });
+    const service = createDiscoveryService({
+      config: view.config,
+      cf,
+      logger: logger.child({ module: "discovery", ...bind }),
+      // The own-metrics lifecycle counts the instances of all foundations together.
+      metrics: { markSeen: () => seen() },
+      tickMs: opts.tickMs,
+      foundation: foundation.name,
+      onRefreshed: () => composition?.refreshed(index),
+    });
+    return {
+      name: foundation.name,
+      apiUrl: foundation.cf.apiUrl,
+      targetIndices: view.targetIndices,
+      targetDescriptions: view.config.promregator.targets.map(describeTarget),
+      service,
+    };
+  });
+  const discovery = composeFoundations(parts, logger.child({ module: "discovery" }));
+  composition = discovery;
+  return { discovery, runtimes };
+}
