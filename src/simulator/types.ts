@@ -180,6 +180,8 @@ export interface SimulatorAdmin {
   /** Binds the app to the instance (with the instance's credentials unless given); returns the binding guid. */
   bindService(instanceGuid: string, appGuid: string, opts?: { name?: string; credentials?: unknown }): string;
   unbindService(bindingGuid: string): void;
+  /** Guid of the first service instance of that name, if any. */
+  findServiceInstance(name: string): string | undefined;
   /** Replaces the users and clients that may not read credentials (see LandscapeSpec.auditors). */
   setAuditors(names: string[]): void;
   /** Drop pending failures, restore the start-up latency, rate limit and token lifetime, zero the counters. */

@@ -48,6 +48,7 @@ export function createAdmin(
     addServiceInstance: (spaceGuid, spec) => ctx.services.addInstance(spaceGuid, spec),
     bindService: (instanceGuid, appGuid, opts) => ctx.services.bind(instanceGuid, appGuid, opts),
     unbindService: (bindingGuid) => ctx.services.unbind(bindingGuid),
+    findServiceInstance: (name) => [...ctx.services.instances.values()].find((i) => i.name === name)?.guid,
     setAuditors: (names) => {
       if (!Array.isArray(names) || names.some((n) => typeof n !== "string")) {
         throw new Error("auditors must be a list of user names or client ids");

@@ -24,6 +24,7 @@ import type { SimulatorAdmin } from "../types.js";
  *   POST   /admin/spaces/:guid/service_instances  {"name", "credentials"?}  -> {"guid": ...}
  *   POST   /admin/service_instances/:guid/bindings {"appGuid", "name"?, "credentials"?} -> {"guid": ...}
  *   DELETE /admin/service_bindings/:guid
+ *   GET    /admin/service_instances?name=x          -> {"guid"} or 404
  *   POST   /admin/auditors                         {"names": [...]}
  */
 export async function handleAdminRequest(
@@ -86,6 +87,14 @@ export async function handleAdminRequest(
       (m) => ({ guid: admin.bindService(m[1], String(body.appGuid), body as never) }),
     ],
     ["DELETE", /^\/admin\/service_bindings\/([^/]+)$/, (m) => admin.unbindService(m[1])],
+    [
+      "GET",
+      /^\/admin\/service_instances$/,
+      () => {
+        const guid = admin.findServiceInstance(url.searchParams.get("name") ?? "");
+        return guid ? { guid } : null;
+      },
+    ],
     ["POST", /^\/admin\/auditors$/, () => admin.setAuditors(body.names as string[])],
   ];
   for (const [m, pattern, run] of routes) {
