@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, beforeEach } from "vitest";
-import { type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
+import { CloudControllerClient, type CloudControllerClientOptions } from "../../src/cf/index.js";
 import type { CfConfig } from "../../src/config/types.js";
 import { type Logger, silentLogger } from "../../src/log.js";
 import type { OwnMetricsRecorder } from "../../src/metrics/types.js";
@@ -134,9 +134,7 @@ const defaultToken: Handler = (req, res, fake) => {
   json(res, 400, { error: "unsupported_grant_type" });
 };
 
-export async function startFakeCf(
-  opts: { tls?: { key: string; cert: string }; version?: string; tokenLifetime?: number } = {},
-): Promise<FakeCf> {
+export async function startFakeCf(opts: FakeCfOptions = {}): Promise<FakeCf> {
   const handlers = new Map<string, Handler>();
   const requests: SeenRequest[] = [];
   const fake: FakeCf = {
@@ -286,19 +284,41 @@ export function org(guid: string, name = guid): unknown {
   return { guid, name, metadata: { labels: {}, annotations: {} } };
 }
 
-/**
- * Per-test fake CF for a test file: a fresh FakeCf before each test, closed after it together with every
- * client made by `client()`. Read `fake` inside the tests (it changes per test).
- */
-export function useFakeCf(opts: Parameters<typeof startFakeCf>[0] = {}): {
+/** How the fake CF is started: TLS (key and certificate PEM), the v3 API version, token lifetime in s. */
+export interface FakeCfOptions {
+  tls?: { key: string; cert: string };
+  version?: string;
+  tokenLifetime?: number;
+}
+
+/** What a test may add to a client besides its CF settings: logger, fake time, metrics, CA, ... */
+export type ClientDeps = Partial<Omit<CloudControllerClientOptions, "config">>;
+
+export interface FakeCfFixture {
+  /** The fake CF of the running test. */
   readonly fake: FakeCf;
-  client(overrides?: Partial<CfConfig>, options?: { logger?: Logger }): CloudControllerClient;
-} {
+  /** Starts this test's fake CF with its own options (only with `lazy: true`). */
+  start(opts?: FakeCfOptions): Promise<FakeCf>;
+  /** A client for this test's fake CF (`testConfig` plus `overrides`), silent unless `deps` give a logger. */
+  client(overrides?: Partial<CfConfig>, deps?: ClientDeps): CloudControllerClient;
+}
+
+/**
+ * Per-test fake CF for a test file: a fresh FakeCf for each test, closed after it together with every
+ * client made by `client()`. By default the fake starts before each test with `opts`; with `lazy: true`
+ * a test starts it itself with `await cf.start({...})`, for options of its own.
+ * Read `fake` inside the tests (it changes per test).
+ */
+export function useFakeCf(opts: FakeCfOptions & { lazy?: boolean } = {}): FakeCfFixture {
+  const { lazy = false, ...startOpts } = opts;
   let current: FakeCf | undefined;
   const clients: CloudControllerClient[] = [];
-  beforeEach(async () => {
-    current = await startFakeCf(opts);
-  });
+  const start = async (o: FakeCfOptions = startOpts): Promise<FakeCf> => {
+    if (current) throw new Error("useFakeCf: the fake CF of this test is already running");
+    current = await startFakeCf(o);
+    return current;
+  };
+  if (!lazy) beforeEach(async () => void (await start()));
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await current?.close();
@@ -306,13 +326,21 @@ export function useFakeCf(opts: Parameters<typeof startFakeCf>[0] = {}): {
   });
   return {
     get fake(): FakeCf {
-      if (!current) throw new Error("useFakeCf: the fake CF runs only inside a test");
+      if (!current) {
+        throw new Error("useFakeCf: the fake CF runs only inside a test (after cf.start() when lazy)");
+      }
       return current;
     },
-    client(overrides = {}, options = {}) {
-      const c = createCloudControllerClient({
+    start: (o) => {
+      if (!lazy)
+        throw new Error("useFakeCf: start() is for a lazy fake CF; this one starts before each test");
+      return start(o);
+    },
+    client(overrides = {}, deps = {}) {
+      const c = new CloudControllerClient({
+        ...deps,
         config: testConfig(this.fake.url, overrides),
-        logger: options.logger ?? silentLogger,
+        logger: deps.logger ?? silentLogger,
       });
       clients.push(c);
       return c;

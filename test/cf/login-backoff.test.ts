@@ -1,23 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CloudControllerClient, UaaError } from "../../src/cf/index.js";
-import {
-  capturingLogger,
-  type FakeCf,
-  fakeTime,
-  json,
-  serveOrgs,
-  startFakeCf,
-  testConfig,
-} from "./fake-cf.js";
+import { describe, expect, it } from "vitest";
+import { type CloudControllerClient, UaaError } from "../../src/cf/index.js";
+import { capturingLogger, fakeTime, json, serveOrgs, useFakeCf } from "./fake-cf.js";
 
-let fake: FakeCf;
-let client: CloudControllerClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await fake?.close();
-});
+const cf = useFakeCf();
 
 const MIN = 60_000;
 const TICK = 10_000;
@@ -29,7 +14,7 @@ function maxInTenMinutes(times: number[]): number {
 
 /** A client on fake time whose UAA answers password logins with `answer`; the login times are recorded. */
 async function setUp(answer: (grant: string | null) => "refuse" | "fail" | "accept") {
-  fake = await startFakeCf();
+  const fake = cf.fake;
   serveOrgs(fake);
   const time = fakeTime();
   const logins: number[] = [];
@@ -46,8 +31,8 @@ async function setUp(answer: (grant: string | null) => "refuse" | "fail" | "acce
     json(res, 200, { access_token: `tok-${issued}`, token_type: "bearer", expires_in: 43199 });
   });
   const log = capturingLogger();
-  client = new CloudControllerClient({ config: testConfig(fake.url), logger: log.logger, time });
-  return { time, logins, log, client };
+  const client = cf.client({}, { logger: log.logger, time });
+  return { fake, time, logins, log, client };
 }
 
 /** What a discovery loop does: ask every 10 s, whatever the answer. */
@@ -62,7 +47,7 @@ async function askEvery10s(c: CloudControllerClient, time: ReturnType<typeof fak
 
 describe("login backoff (a wrong password never locks the account)", () => {
   it("retries a refused login after 1, 2, 4... minutes, at most 3 times in any 10 minutes", async () => {
-    const { time, logins, client: c } = await setUp(() => "refuse");
+    const { fake, time, logins, client: c } = await setUp(() => "refuse");
     const start = time.now();
     const errors = await askEvery10s(c, time, 120);
     const minutes = logins.map((t) => (t - start) / MIN);
@@ -79,7 +64,7 @@ describe("login backoff (a wrong password never locks the account)", () => {
 
   it("holds also when CC 401s make it log in again", async () => {
     let refuse = false;
-    const { time, logins, client: c } = await setUp(() => (refuse ? "refuse" : "accept"));
+    const { fake, time, logins, client: c } = await setUp(() => (refuse ? "refuse" : "accept"));
     expect(await c.listOrganizations()).toHaveLength(1);
     // the password is changed and every token revoked: CC answers 401, each 401 asks for a new login
     refuse = true;
@@ -117,7 +102,7 @@ describe("login backoff (a wrong password never locks the account)", () => {
   });
 
   it("backs off for other refusals too (a 400 will not change by itself)", async () => {
-    const { time, logins, client: c } = await setUp(() => "refuse");
+    const { fake, time, logins, client: c } = await setUp(() => "refuse");
     fake.on("POST /oauth/token", (_req, res) => {
       logins.push(time.now());
       json(res, 400, { error: "invalid_request", error_description: "Missing grant type" });

@@ -1,32 +1,22 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CloudControllerClient, createCloudControllerClient, UaaError } from "../../src/cf/index.js";
-import { silentLogger } from "../../src/log.js";
-import {
-  capturingLogger,
-  type FakeCf,
-  fakeTime,
-  json,
-  PASSWORD,
-  serveOrgs,
-  startFakeCf,
-  testConfig,
-  USER,
-} from "./fake-cf.js";
+import { describe, expect, it } from "vitest";
+import { UaaError } from "../../src/cf/index.js";
+import { capturingLogger, fakeTime, json, PASSWORD, serveOrgs, USER, useFakeCf } from "./fake-cf.js";
 
-let fake: FakeCf;
-let client: CloudControllerClient | undefined;
+const cf = useFakeCf({ lazy: true });
 
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await fake?.close();
-});
+/** A client on fake time, against a fake CF that serves orgs and issues tokens living `tokenLifetime` s. */
+async function onFakeTime(opts: { tokenLifetime: number }) {
+  const fake = await cf.start(opts);
+  serveOrgs(fake);
+  const time = fakeTime();
+  return { fake, time, client: cf.client({}, { time }) };
+}
 
 describe("login", () => {
   it("uses the password grant at links.login with client cf and sends the bearer token to CC", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     expect(await client.listOrganizations()).toEqual([{ guid: "o1", name: "o1" }]);
 
     const [tokenReq] = fake.requestsTo("/oauth/token", "POST");
@@ -41,7 +31,7 @@ describe("login", () => {
   });
 
   it("finds UAA through GET /v2/info when the root document names no login server", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
     fake.on("GET /", (_req, res, f) =>
       json(res, 200, {
@@ -55,7 +45,7 @@ describe("login", () => {
       f.validTokens.add("from-v2");
       json(res, 200, { access_token: "from-v2", token_type: "bearer", expires_in: 600 });
     });
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     expect(await client.listOrganizations()).toHaveLength(1);
     expect(fake.requestsTo("/v2/info")).toHaveLength(1);
     const [tokenReq] = fake.requestsTo("/login-here/oauth/token", "POST");
@@ -64,15 +54,14 @@ describe("login", () => {
   });
 
   it("uses the client_credentials grant when client_id and client_secret are set", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
-    const config = testConfig(fake.url, {
+    const client = cf.client({
       username: undefined,
       password: undefined,
       client_id: "my-client",
       client_secret: "client-secret",
     });
-    client = createCloudControllerClient({ config, logger: silentLogger });
     expect(await client.listOrganizations()).toHaveLength(1);
     // HTTP Basic first (RFC 6749 §2.3.1: every server supports it), accepted by this UAA.
     const [tokenReq] = fake.requestsTo("/oauth/token", "POST");
@@ -85,14 +74,11 @@ describe("login", () => {
   });
 
   it("reports rejected credentials with the user and UAA's error, never the password", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
     const wrong = "wrong-password-xyz";
     const log = capturingLogger();
-    client = createCloudControllerClient({
-      config: testConfig(fake.url, { password: wrong }),
-      logger: log.logger,
-    });
+    const client = cf.client({ password: wrong }, { logger: log.logger });
     const err = await client.listOrganizations().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UaaError);
     expect((err as Error).message).toContain(
@@ -107,15 +93,17 @@ describe("login", () => {
   });
 
   it("never repeats a client secret that UAA echoes back", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
     fake.on("POST /oauth/token", (req, res) => {
       const secret = new URLSearchParams(req.body).get("client_secret");
       json(res, 401, { error: "unauthorized", error_description: `Bad credentials for secret ${secret}` });
     });
-    const config = testConfig(fake.url, { client_id: "my-client", client_secret: "top-secret-value" });
     const log = capturingLogger();
-    client = createCloudControllerClient({ config, logger: log.logger });
+    const client = cf.client(
+      { client_id: "my-client", client_secret: "top-secret-value" },
+      { logger: log.logger },
+    );
     const results = await Promise.allSettled([client.listOrganizations(), client.listDomains()]);
     for (const r of results) {
       expect(r.status).toBe("rejected");
@@ -131,17 +119,16 @@ describe("login", () => {
   });
 
   it("names the missing settings when no credentials are configured", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
-    const config = testConfig(fake.url, { username: undefined, password: undefined });
-    client = createCloudControllerClient({ config, logger: silentLogger });
+    const client = cf.client({ username: undefined, password: undefined });
     await expect(client.listOrganizations()).rejects.toThrow(/cf\.username and cf\.password.*cf\.client_id/);
   });
 
   it("keeps one token for many requests and shares one token fetch among concurrent callers", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     await Promise.all([client.listOrganizations(), client.listOrganizations(), client.listOrganizations()]);
     await client.listOrganizations();
     expect(fake.requestsTo("/oauth/token", "POST")).toHaveLength(1);
@@ -150,10 +137,7 @@ describe("login", () => {
   });
 
   it("renews an expiring token with the refresh_token grant before using it", async () => {
-    fake = await startFakeCf({ tokenLifetime: 100 });
-    serveOrgs(fake);
-    const time = fakeTime();
-    client = new CloudControllerClient({ config: testConfig(fake.url), logger: silentLogger, time });
+    const { fake, time, client } = await onFakeTime({ tokenLifetime: 100 });
     await client.listOrganizations();
     time.advance(50_000);
     await client.listOrganizations();
@@ -175,9 +159,9 @@ describe("login", () => {
   });
 
   it("uses a token announced with expires_in 0 for one request only", async () => {
-    fake = await startFakeCf({ tokenLifetime: 0 });
+    const fake = await cf.start({ tokenLifetime: 0 });
     serveOrgs(fake);
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     await client.listOrganizations();
     await client.listOrganizations();
     expect(fake.requestsTo("/oauth/token", "POST")).toHaveLength(2);
@@ -185,10 +169,7 @@ describe("login", () => {
   });
 
   it("falls back to a full login when the refresh token is refused", async () => {
-    fake = await startFakeCf({ tokenLifetime: 100 });
-    serveOrgs(fake);
-    const time = fakeTime();
-    client = new CloudControllerClient({ config: testConfig(fake.url), logger: silentLogger, time });
+    const { fake, time, client } = await onFakeTime({ tokenLifetime: 100 });
     await client.listOrganizations();
     fake.validRefreshTokens.clear();
     time.advance(200_000);
@@ -200,9 +181,9 @@ describe("login", () => {
   });
 
   it("on a CC 401 renews the token once and retries the request once", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     await client.listOrganizations();
     fake.validTokens.clear(); // revoked on the server side
     expect(await client.listOrganizations()).toHaveLength(1);
@@ -215,14 +196,14 @@ describe("login", () => {
   });
 
   it("gives up with the 401 when the renewed token is refused as well", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     fake.on("GET /v3/organizations", (_req, res) =>
       json(res, 401, {
         errors: [{ title: "CF-InvalidAuthToken", code: 1000, detail: "Invalid Auth Token" }],
       }),
     );
     const log = capturingLogger();
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: log.logger });
+    const client = cf.client({}, { logger: log.logger });
     const err = await client.listOrganizations().catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "CfApiError", status: 401, title: "CF-InvalidAuthToken", code: 1000 });
     expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);

@@ -1,34 +1,26 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CfApiError, CloudControllerClient } from "../../src/cf/index.js";
+import { describe, expect, it } from "vitest";
+import { CfApiError } from "../../src/cf/index.js";
 import { RateLimiter } from "../../src/cf/rate-limiter.js";
-import { silentLogger } from "../../src/log.js";
 import {
   authorised,
+  type ClientDeps,
   capturingLogger,
   cfError,
-  type FakeCf,
   fakeTime,
   json,
   org,
   page,
   recordingMetrics,
-  startFakeCf,
   testConfig,
+  useFakeCf,
 } from "./fake-cf.js";
 
-let fake: FakeCf;
-let client: CloudControllerClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await fake?.close();
-});
+const cf = useFakeCf({ lazy: true });
 
 /** Serves orgs, but first runs `failures` in order, one per request. */
 function orgsAfter(failures: Array<(res: import("node:http").ServerResponse) => void>): void {
   let n = 0;
-  fake.on("GET /v3/organizations", (req, res, f) => {
+  cf.fake.on("GET /v3/organizations", (req, res, f) => {
     if (!authorised(req, res, f)) return;
     const fail = failures[n++];
     if (fail) fail(res);
@@ -36,20 +28,10 @@ function orgsAfter(failures: Array<(res: import("node:http").ServerResponse) => 
   });
 }
 
-function makeClient(
-  overrides: Parameters<typeof testConfig>[1] = {},
-  extra: Partial<ConstructorParameters<typeof CloudControllerClient>[0]> = {},
-) {
+function makeClient(overrides: Parameters<typeof testConfig>[1] = {}, extra: ClientDeps = {}) {
   const time = fakeTime();
   const metrics = recordingMetrics();
-  client = new CloudControllerClient({
-    config: testConfig(fake.url, { ...overrides }),
-    logger: silentLogger,
-    metrics,
-    time,
-    random: () => 1,
-    ...extra,
-  });
+  const client = cf.client(overrides, { metrics, time, random: () => 1, ...extra });
   return { client, time, metrics };
 }
 
@@ -58,7 +40,7 @@ const unavailable = (res: import("node:http").ServerResponse) =>
 
 describe("retries", () => {
   it("retries a 5xx once after backoff plus jitter, then succeeds", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     orgsAfter([unavailable]);
     const { client, time, metrics } = makeClient({
       request: { ...testConfig("http://x").request, backoff: 200 },
@@ -75,7 +57,7 @@ describe("retries", () => {
   });
 
   it("fails after the one retry with status, CF code, title and detail", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     orgsAfter([unavailable, unavailable, unavailable]);
     const log = capturingLogger();
     const { client } = makeClient({}, { logger: log.logger });
@@ -106,7 +88,7 @@ describe("retries", () => {
   });
 
   it("logs one warning per failure class while it lasts and one line when CC recovers", async () => {
-    fake = await startFakeCf();
+    await cf.start();
     orgsAfter([unavailable, unavailable, unavailable, unavailable]);
     const log = capturingLogger();
     const { client } = makeClient({}, { logger: log.logger });
@@ -121,7 +103,7 @@ describe("retries", () => {
   });
 
   it("does not retry a 404", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     orgsAfter([(res) => cfError(res, 404, "CF-ResourceNotFound", 10010, "Organization not found")]);
     const { client } = makeClient();
     await expect(client.listOrganizations()).rejects.toMatchObject({ status: 404, code: 10010 });
@@ -129,7 +111,7 @@ describe("retries", () => {
   });
 
   it("describes a non-JSON error page from a load balancer", async () => {
-    fake = await startFakeCf();
+    await cf.start();
     const badGateway = (res: import("node:http").ServerResponse) => {
       res.writeHead(502, { "content-type": "text/html" });
       res.end("<html><body>502 Bad Gateway</body></html>");
@@ -142,7 +124,7 @@ describe("retries", () => {
   });
 
   it("retries a request that exceeds its timeout and uses the resource's timeout key", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     orgsAfter([() => {} /* never answers */]);
     const base = testConfig("http://x").request;
     const { client, metrics } = makeClient({ request: { ...base, timeout: { ...base.timeout, org: 150 } } });
@@ -154,7 +136,7 @@ describe("retries", () => {
   });
 
   it("reports a timeout after two slow attempts", async () => {
-    fake = await startFakeCf();
+    await cf.start();
     orgsAfter([() => {}, () => {}]);
     const base = testConfig("http://x").request;
     const { client } = makeClient({ request: { ...base, timeout: { ...base.timeout, org: 100 } } });
@@ -164,7 +146,7 @@ describe("retries", () => {
   });
 
   it("retries after the connection was reset", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     orgsAfter([(res) => res.socket?.destroy()]);
     const { client, metrics } = makeClient();
     expect(await client.listOrganizations()).toHaveLength(1);
@@ -173,10 +155,9 @@ describe("retries", () => {
   });
 
   it("names the network problem when CC cannot be reached", async () => {
-    fake = await startFakeCf();
-    const url = fake.url;
+    const fake = await cf.start();
     await fake.close();
-    client = new CloudControllerClient({ config: testConfig(url), logger: silentLogger, time: fakeTime() });
+    const client = cf.client({}, { time: fakeTime() });
     const err = await client.getInfo().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "network", resource: "info", path: "/v3/info" });
     expect((err as Error).message).toMatch(/^GET \/v3\/info failed: .*ECONNREFUSED/);
@@ -196,7 +177,7 @@ describe("rate limits", () => {
     };
 
   it("waits Retry-After seconds on a 429, then retries and counts the wait", async () => {
-    fake = await startFakeCf();
+    await cf.start();
     orgsAfter([tooMany({ "retry-after": "3" })]);
     const { client, time, metrics } = makeClient();
     expect(await client.listOrganizations()).toHaveLength(1);
@@ -208,17 +189,17 @@ describe("rate limits", () => {
   });
 
   it("waits until X-RateLimit-Reset when there is no Retry-After", async () => {
-    fake = await startFakeCf();
+    await cf.start();
     const time = fakeTime();
     const reset = Math.floor(time.now() / 1000) + 7;
     orgsAfter([tooMany({ "x-ratelimit-reset": String(reset) })]);
-    client = new CloudControllerClient({ config: testConfig(fake.url), logger: silentLogger, time });
+    const client = cf.client({}, { time });
     await client.listOrganizations();
     expect(time.sleeps).toEqual([reset * 1000 - 1_700_000_000_000]);
   });
 
   it("caps a long Retry-After and gives up with the 429 when it persists", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     const hour = tooMany({ "retry-after": "3600" });
     orgsAfter([hour, hour, hour, hour]);
     const { client, time } = makeClient({}, { maxRateLimitWaitMs: 5000 });
@@ -229,7 +210,7 @@ describe("rate limits", () => {
   });
 
   it("spaces requests by the client-side rate limit and reports the waits", async () => {
-    fake = await startFakeCf();
+    await cf.start();
     orgsAfter([]);
     const { client, time, metrics } = makeClient({
       request: { ...testConfig("http://x").request, rateLimit: 2 },

@@ -1,14 +1,12 @@
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { generate } from "selfsigned";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CfApiError, type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
-import { silentLogger } from "../../src/log.js";
-import { authorised, type FakeCf, json, org, page, startFakeCf, testConfig } from "./fake-cf.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CfApiError } from "../../src/cf/index.js";
+import { type FakeCf, serveOrgs, useFakeCf } from "./fake-cf.js";
 
 let pems: { cert: string; key: string };
-let fake: FakeCf;
-let client: CloudControllerClient | undefined;
+const cf = useFakeCf({ lazy: true });
 
 beforeAll(async () => {
   const result = await generate([{ name: "commonName", value: "127.0.0.1" }], {
@@ -22,24 +20,16 @@ beforeAll(async () => {
   pems = { cert: result.cert, key: result.private };
 });
 
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await fake?.close();
-});
-
 async function tlsFake(): Promise<FakeCf> {
-  const f = await startFakeCf({ tls: pems });
-  f.on("GET /v3/organizations", (req, res, ff) => {
-    if (authorised(req, res, ff)) json(res, 200, page([org("o1")]));
-  });
+  const f = await cf.start({ tls: pems });
+  serveOrgs(f);
   return f;
 }
 
 describe("TLS", () => {
   it("refuses a self-signed certificate by default", async () => {
-    fake = await tlsFake();
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const fake = await tlsFake();
+    const client = cf.client();
     const err = await client.listOrganizations().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CfApiError);
     expect(err).toMatchObject({ kind: "network", path: "/" });
@@ -48,19 +38,14 @@ describe("TLS", () => {
   });
 
   it("trusts the certificate given as extra CA", async () => {
-    fake = await tlsFake();
-    client = createCloudControllerClient({
-      config: testConfig(fake.url),
-      logger: silentLogger,
-      ca: pems.cert,
-    });
+    await tlsFake();
+    const client = cf.client({}, { ca: pems.cert });
     expect(await client.listOrganizations()).toEqual([{ guid: "o1", name: "o1" }]);
   });
 
   it("accepts any certificate with skipSslValidation", async () => {
-    fake = await tlsFake();
-    const config = testConfig(fake.url, { skipSslValidation: true });
-    client = createCloudControllerClient({ config, logger: silentLogger });
+    await tlsFake();
+    const client = cf.client({ skipSslValidation: true });
     expect(await client.listOrganizations()).toHaveLength(1);
   });
 });
@@ -103,11 +88,10 @@ describe("proxy", () => {
   });
 
   it("sends CC and UAA traffic through cf.proxy", async () => {
-    fake = await tlsFake();
+    const fake = await tlsFake();
     tunnels.length = 0;
     const { port } = proxy.address() as AddressInfo;
-    const config = testConfig(fake.url, { proxy: { host: "127.0.0.1", port } });
-    client = createCloudControllerClient({ config, logger: silentLogger, ca: pems.cert });
+    const client = cf.client({ proxy: { host: "127.0.0.1", port } }, { ca: pems.cert });
     expect(await client.listOrganizations()).toHaveLength(1);
     expect(tunnels.length).toBeGreaterThan(0);
     expect(new Set(tunnels)).toEqual(new Set([new URL(fake.url).host]));
@@ -115,9 +99,8 @@ describe("proxy", () => {
   });
 
   it("fails clearly when the proxy is not reachable", async () => {
-    fake = await tlsFake();
-    const config = testConfig(fake.url, { proxy: { host: "127.0.0.1", port: 1 } });
-    client = createCloudControllerClient({ config, logger: silentLogger, ca: pems.cert });
+    const fake = await tlsFake();
+    const client = cf.client({ proxy: { host: "127.0.0.1", port: 1 } }, { ca: pems.cert });
     const err = await client.listOrganizations().catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "network" });
     expect((err as Error).message).toContain("through proxy 127.0.0.1:1");

@@ -1,23 +1,16 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { CfApiError, type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
+import { describe, expect, it } from "vitest";
+import { CfApiError, createCloudControllerClient } from "../../src/cf/index.js";
 import { compareVersions } from "../../src/cf/versions.js";
 import { silentLogger } from "../../src/log.js";
-import { capturingLogger, type FakeCf, json, serveOrgs, startFakeCf, testConfig } from "./fake-cf.js";
+import { capturingLogger, json, serveOrgs, testConfig, useFakeCf } from "./fake-cf.js";
 
-let fake: FakeCf;
-let client: CloudControllerClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await fake?.close();
-});
+const cf = useFakeCf({ lazy: true });
 
 describe("API version check", () => {
   it("refuses a CC older than 3.84.0 before listing anything", async () => {
-    fake = await startFakeCf({ version: "3.83.9" });
+    const fake = await cf.start({ version: "3.83.9" });
     serveOrgs(fake);
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     const err = await client.listOrganizations().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CfApiError);
     expect(err).toMatchObject({ kind: "version" });
@@ -26,9 +19,9 @@ describe("API version check", () => {
   });
 
   it("accepts 3.84.0 and checks only once", async () => {
-    fake = await startFakeCf({ version: "3.84.0" });
+    const fake = await cf.start({ version: "3.84.0" });
     serveOrgs(fake);
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     await client.listOrganizations();
     await client.listOrganizations();
     expect(fake.requestsTo("/")).toHaveLength(1);
@@ -36,28 +29,28 @@ describe("API version check", () => {
   });
 
   it("refuses a CC without the v3 API", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
     fake.on("GET /", (_req, res, f) =>
       json(res, 200, { links: { self: { href: f.url }, login: { href: f.url } } }),
     );
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const client = cf.client();
     await expect(client.listOrganizations()).rejects.toThrow(/does not offer the v3 API/);
   });
 
   it("goes on with a warning when GET / is unusable, logging in through /v2/info", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
     fake.on("GET /", (_req, res) => json(res, 404, { errors: [] }));
     fake.on("GET /v2/info", (_req, res, f) => json(res, 200, { authorization_endpoint: f.url }));
     const log = capturingLogger();
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: log.logger });
+    const client = cf.client({}, { logger: log.logger });
     expect(await client.listOrganizations()).toHaveLength(1);
     expect(log.text()).toContain("the CC API version was not checked");
   });
 
   it("retries GET / on the next call after a network failure instead of remembering it", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     serveOrgs(fake);
     let calls = 0;
     fake.on("GET /", (_req, res, f) => {
@@ -70,10 +63,7 @@ describe("API version check", () => {
         },
       });
     });
-    client = createCloudControllerClient({
-      config: testConfig(fake.url),
-      logger: silentLogger,
-    });
+    const client = cf.client();
     await expect(client.listOrganizations()).rejects.toMatchObject({ kind: "network", path: "/" });
     expect(await client.listOrganizations()).toHaveLength(1);
     expect(fake.requestsTo("/")).toHaveLength(3);
@@ -90,8 +80,8 @@ describe("API version check", () => {
 
 describe("getInfo", () => {
   it("returns GET /v3/info unauthenticated, without logging in", async () => {
-    fake = await startFakeCf();
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    const fake = await cf.start();
+    const client = cf.client();
     expect(await client.getInfo()).toMatchObject({ name: "fake", version: 42 });
     expect(fake.requestsTo("/v3/info")[0]!.headers.authorization).toBeUndefined();
     expect(fake.requestsTo("/oauth/token", "POST")).toHaveLength(0);
@@ -99,19 +89,16 @@ describe("getInfo", () => {
   });
 
   it("makes a single attempt with the watchdog timeout", async () => {
-    fake = await startFakeCf();
+    const fake = await cf.start();
     fake.on("GET /v3/info", () => {});
-    const config = testConfig(fake.url, {
-      watchdog: { enabled: true, timeout: 100, rate: 1, initialDelay: 1 },
-    });
-    client = createCloudControllerClient({ config, logger: silentLogger });
+    const client = cf.client({ watchdog: { enabled: true, timeout: 100, rate: 1, initialDelay: 1 } });
     await expect(client.getInfo()).rejects.toMatchObject({ kind: "timeout", resource: "info" });
     expect(fake.requestsTo("/v3/info")).toHaveLength(1);
   });
 
   it("rejects calls after close", async () => {
-    fake = await startFakeCf();
-    client = createCloudControllerClient({ config: testConfig(fake.url), logger: silentLogger });
+    await cf.start();
+    const client = cf.client();
     await client.close();
     await expect(client.listDomains()).rejects.toThrow("the Cloud Controller client is closed");
   });
