@@ -123,6 +123,8 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     );
   }
   metrics.setCacheStats(() => discovery.cacheStats());
+  // The Java-compatible lifecycle of per-instance series: an instance counts as seen at every refresh.
+  const stopSeen = discovery.onRefresh((snapshot) => metrics.markSeen(snapshot.instances));
   // The status page's last scrape per instance; it forgets instances that discovery no longer knows.
   const scrapeLog = new ScrapeLog();
   const stopScrapeLog = discovery.onSnapshot((snapshot) => scrapeLog.retain(snapshot));
@@ -199,6 +201,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
       const discoveryStopped = discovery.stop();
       await closeCf();
       await Promise.all([server.close(), settledWithin(discoveryStopped, SHUTDOWN_GRACE_MS)]);
+      stopSeen();
       stopScrapeLog();
       stopLandscapeLog();
       await stopDiscoveryFile?.();

@@ -105,7 +105,7 @@ const program = new Command()
       try {
         return parseListenAddress(v);
       } catch (error) {
-        throw new InvalidArgumentError((error as Error).message);
+        throw new InvalidArgumentError(errorMessage(error));
       }
     },
   )
@@ -228,7 +228,7 @@ program
     try {
       process.stdout.write(`'{cipher}${encryptValue(plaintext, key, { salt: opts.salt })}'\n`);
     } catch (error) {
-      fail((error as Error).message, EXIT_CONFIG);
+      fail(errorMessage(error), EXIT_CONFIG);
     }
   });
 

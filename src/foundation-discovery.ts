@@ -55,10 +55,6 @@ export function createFoundationDiscovery(opts: {
   const several = config.foundations.length > 1;
   let composition: FoundationsDiscovery | undefined;
   const runtimes: FoundationRuntime[] = [];
-  const seen = () => {
-    const snapshot = composition?.current();
-    if (snapshot) opts.metrics.markSeen(snapshot.instances);
-  };
   const parts = config.foundations.map((foundation, index) => {
     // With one foundation the log lines stay as they were; with several each names its foundation.
     const bind = several ? { foundation: foundation.name } : {};
@@ -80,8 +76,6 @@ export function createFoundationDiscovery(opts: {
       config: view.config,
       cf,
       logger: logger.child({ module: "discovery", ...bind }),
-      // The own-metrics lifecycle counts the instances of all foundations together.
-      metrics: { markSeen: () => seen() },
       tickMs: opts.tickMs,
       foundation: foundation.name,
       onRefreshed: () => composition?.refreshed(index),

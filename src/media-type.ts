@@ -12,6 +12,13 @@ export const OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1
 export const PROTOBUF_DELIMITED_CONTENT_TYPE =
   "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 
+/** Plain-text answers of our own (errors, health checks). */
+export const PLAIN_TEXT_CONTENT_TYPE = "text/plain; charset=utf-8";
+/** The http_sd document and /status.json. */
+export const JSON_CONTENT_TYPE = "application/json";
+/** The status page. */
+export const HTML_CONTENT_TYPE = "text/html; charset=utf-8";
+
 /** The Accept header Java Promregator sends to targets; used when the caller sent none of its own. */
 export const JAVA_DEFAULT_ACCEPT =
   "application/openmetrics-text; version=1.0.0; charset=utf-8, text/plain; version=0.0.4; charset=utf-8;q=0.9";

@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { excerpt, redactSecrets } from "../redact.js";
 import { CfApiError, parseCfErrorBody } from "./errors.js";
@@ -218,7 +219,7 @@ export class CcRequester {
     const { res, err } = result as { res?: HttpResponse; err?: unknown };
     switch (outcome.kind) {
       case "timeout":
-        return this.fail(`GET ${path} timed out: ${(err as Error).message}`, attempts, {
+        return this.fail(`GET ${path} timed out: ${errorMessage(err)}`, attempts, {
           kind: "timeout",
           resource,
           path,
@@ -235,7 +236,7 @@ export class CcRequester {
         });
       }
       case "size":
-        return this.fail(`GET ${path} failed: ${(err as Error).message}`, attempts, {
+        return this.fail(`GET ${path} failed: ${errorMessage(err)}`, attempts, {
           kind: "size",
           resource,
           path,
@@ -259,7 +260,7 @@ export class CcRequester {
     try {
       return await this.deps.tokens.getAuthorization();
     } catch (err) {
-      this.failures.failure("login", { resource, path, kind: "login" }, (err as Error).message);
+      this.failures.failure("login", { resource, path, kind: "login" }, errorMessage(err));
       throw err;
     }
   }

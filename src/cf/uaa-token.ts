@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
   applyClientAuth,
@@ -133,7 +134,7 @@ export class UaaTokenProvider {
         );
       } catch (err) {
         // An expired or revoked refresh token is normal after a long idle time; log in again.
-        this.deps.logger.debug({ reason: (err as Error).message }, "token refresh failed, logging in again");
+        this.deps.logger.debug({ reason: errorMessage(err) }, "token refresh failed, logging in again");
       }
     }
     this.held = undefined;

@@ -3,7 +3,7 @@
  * case-insensitively; an unknown type is skipped with a warning as in the Java version (its id still counts
  * as existing, so a target using it falls back to the global authenticator).
  */
-import { CLIENT_AUTH_SETTINGS, type ClientAuthSetting } from "../oauth2/index.js";
+import { CLIENT_AUTH_SETTINGS } from "../oauth2/index.js";
 import { ConfigError } from "./errors.js";
 import type { PropertySource } from "./properties.js";
 import { TREES, type Tree } from "./schema.js";
@@ -85,10 +85,10 @@ function bindAuthenticator(
       client_id: required(item, "oauth2xsuaaBasic.client_id"),
       client_secret: required(item, "oauth2xsuaaBasic.client_secret"),
       scopes: scopes(item, "oauth2xsuaaBasic.scopes"),
-      token_endpoint_auth_method: item.typed("oauth2xsuaaBasic.token_endpoint_auth_method", {
-        type: "enum",
-        values: CLIENT_AUTH_SETTINGS,
-      }) as ClientAuthSetting | undefined,
+      token_endpoint_auth_method: item.oneOf(
+        "oauth2xsuaaBasic.token_endpoint_auth_method",
+        CLIENT_AUTH_SETTINGS,
+      ),
     };
   } else if (type === "OAuth2XSUAACertificate") {
     auth.oauth2xsuaaCertificate = {

@@ -91,10 +91,9 @@ function normaliseLogging(logging: LoggingConfig): LoggingConfig {
   return { level: normaliseLevel(logging.level), modules };
 }
 
-/** One value per cache layer, in CACHE_LAYERS order. */
+/** One value per cache layer, keyed by the layer's name. */
 function perLayer(value: (layer: CacheLayer) => number): Record<CacheLayer, number> {
-  const [org, space, application, domain, route, process] = CACHE_LAYERS.map(value);
-  return { org, space, application, domain, route, process };
+  return Object.fromEntries(CACHE_LAYERS.map((layer) => [layer, value(layer)])) as Record<CacheLayer, number>;
 }
 
 /** `FOUNDATIONS_1_API_HOST` for `foundations[1].api_host`: the environment variable of a key, for hints. */

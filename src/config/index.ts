@@ -15,7 +15,7 @@ export {
 export { DEFAULT_CONFIG_PATH, locateConfigFile } from "./locate.js";
 export { maskSecrets } from "./mask.js";
 export { MAX_CONFIG_BYTES, readGuardedFile } from "./read-file.js";
-export { DEFAULT_FOUNDATION } from "./schema.js";
+export { DEFAULT_FOUNDATION, type KeyPath } from "./schema.js";
 export type * from "./types.js";
 export {
   BINDING_CREDENTIAL_USES,

@@ -11,6 +11,7 @@ import {
   AUTHENTICATOR_FIELDS,
   FOUNDATION_KEYS,
   IGNORED_KEYS,
+  type KeyPath,
   SCALAR_KEYS,
   TARGET_FIELDS,
   type TreeField,
@@ -56,7 +57,7 @@ const UNITS: readonly [RegExp, string][] = [
 ];
 
 /** Meaning of each key of SCALAR_KEYS; the unit of a duration comes from UNITS. */
-const MEANINGS: Readonly<Record<string, string>> = {
+const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "cf.name":
     "Name of the foundation of the `cf:` block, as targets name it in `foundation` and as the `__meta_promregator_target_foundation` label of its instances carries it (see [Foundations](#foundations-foundations)).",
   "cf.api_host":

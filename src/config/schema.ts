@@ -156,7 +156,7 @@ export const SCALAR_KEYS: readonly ScalarKey[] = TABLE;
 export type KeyPath = (typeof TABLE)[number]["path"];
 
 /** Old spellings: the value moves to the new key unless that is set too. */
-export const ALIASES: readonly { from: string; to: string }[] = [
+export const ALIASES: readonly { from: string; to: KeyPath }[] = [
   { from: "promregator.endpoint.maxProcessingTime", to: "promregator.scraping.maxProcessingTime" },
   { from: "promregator.endpoint.threads", to: "promregator.scraping.threads" },
   { from: "cf.request.timeout.app", to: "cf.request.timeout.appInSpace" },

@@ -41,6 +41,12 @@ export class TreeItem {
     }
   }
 
+  /** An enumeration field, checked against `values`; the result has the list's type, so no cast is needed. */
+  oneOf<V extends string>(field: string, values: readonly V[]): V | undefined {
+    const value = this.typed(field, { type: "enum", values });
+    return values.find((v) => v === value);
+  }
+
   /**
    * A list field, written as a YAML list or as one string. A plain value set in the environment wins over
    * list entries from the file; otherwise list entries win.

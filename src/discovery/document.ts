@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { DiscoveryService, DiscoverySnapshot } from "./types.js";
 
@@ -160,7 +161,7 @@ export async function writeDiscoveryFile(path: string, json: string): Promise<bo
     if ((await readFile(path, "utf8")) === json) return false;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new Error(`cannot read discovery file ${path}: ${(error as Error).message}`);
+      throw new Error(`cannot read discovery file ${path}: ${errorMessage(error)}`);
     }
   }
   // a name Prometheus' *.json patterns do not match
@@ -170,7 +171,7 @@ export async function writeDiscoveryFile(path: string, json: string): Promise<bo
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new Error(`cannot write discovery file ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot write discovery file ${path}: ${errorMessage(error)}`);
   }
   return true;
 }
@@ -196,7 +197,7 @@ export function followDiscoveryFile(opts: {
         const changed = await writeDiscoveryFile(opts.path, renderDiscoveryDocument(snapshot, opts.document));
         if (changed) opts.logger.debug({ path: opts.path }, "discovery file written");
       } catch (error) {
-        opts.logger.warn({ cause: (error as Error).message }, "could not write the discovery file");
+        opts.logger.warn({ cause: errorMessage(error) }, "could not write the discovery file");
       }
     });
   };

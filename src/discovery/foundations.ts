@@ -100,6 +100,8 @@ class FoundationComposition implements FoundationsDiscovery {
       }
     }
     this.checkReady();
+    // The merged snapshot after each foundation's refresh: every foundation's instances count as seen.
+    this.published.refreshed();
   }
 
   start(): void {
@@ -124,6 +126,10 @@ class FoundationComposition implements FoundationsDiscovery {
 
   onSnapshot(listener: SnapshotListener): () => void {
     return this.published.subscribe(listener);
+  }
+
+  onRefresh(listener: SnapshotListener): () => void {
+    return this.published.subscribeRefresh(listener);
   }
 
   /** Refreshes every foundation; rejects only when no foundation knows anything. */

@@ -1,4 +1,5 @@
 import { compileJavaRegex, type TargetConfig } from "../config/index.js";
+import { errorMessage } from "../errors.js";
 
 /** How one level (org, space or app) of a target selects by name. */
 export type NameSelector =
@@ -37,7 +38,7 @@ export function wholeMatch(pattern: string, flags = ""): RegExp {
   try {
     return compileJavaRegex(pattern, { caseInsensitive: flags.includes("i") });
   } catch (error) {
-    throw new Error(`invalid regular expression /${pattern}/: ${(error as Error).message}`);
+    throw new Error(`invalid regular expression /${pattern}/: ${errorMessage(error)}`);
   }
 }
 
@@ -59,7 +60,7 @@ export function compileTarget(target: TargetConfig): TargetSelectors {
     try {
       preferredRoutes.push(wholeMatch(pattern));
     } catch (error) {
-      invalidPatterns.push((error as Error).message);
+      invalidPatterns.push(errorMessage(error));
     }
   }
   return {

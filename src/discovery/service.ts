@@ -18,7 +18,6 @@ import type {
   DiscoveryService,
   DiscoverySnapshot,
   RefreshOutcome,
-  SeenInstancesObserver,
   SnapshotListener,
 } from "./types.js";
 
@@ -26,8 +25,6 @@ export interface DiscoveryServiceDeps {
   config: Config;
   cf: CloudControllerApi;
   logger: Logger;
-  /** Told after every refresh which instances are known (the own-metrics lifecycle). */
-  metrics?: SeenInstancesObserver;
   /** Period of the background refresh, ms (default 10 s). */
   tickMs?: number;
   /** Clock for the caches and snapshot times; tests inject one. */
@@ -146,6 +143,10 @@ class BackgroundDiscovery implements DiscoveryService {
     return this.published.subscribe(listener);
   }
 
+  onRefresh(listener: SnapshotListener): () => void {
+    return this.published.subscribeRefresh(listener);
+  }
+
   cacheStats(): CacheStat[] {
     return CACHE_ORDER.map((name) => {
       const { entries, oldestAgeMs, loads, loadFailures } = (
@@ -224,9 +225,8 @@ class BackgroundDiscovery implements DiscoveryService {
           ? { at: startedAt, ok: true, lastOkAt: startedAt }
           : { at: startedAt, ok: false, error, ...since };
     }
-    const snapshot = result.snapshot as DiscoverySnapshot;
-    this.deps.metrics?.markSeen(snapshot.instances);
-    return snapshot;
+    this.published.refreshed();
+    return result.snapshot as DiscoverySnapshot;
   }
 
   /** Logs problems as they start and end (the step itself stays silent). */

@@ -121,14 +121,6 @@ export interface RefreshOutcome {
   lastOkAt?: number;
 }
 
-/**
- * Told after every refresh which instances are known now, changed or not (the own-metrics lifecycle counts
- * an instance as seen then). Declared here, implemented by metrics.
- */
-export interface SeenInstancesObserver {
-  markSeen(instances: readonly DiscoveredInstance[]): void;
-}
-
 /** The read side: the published snapshot. Endpoints, the discovery file and the status page use only this. */
 export interface DiscoveryReader {
   current(): DiscoverySnapshot | undefined;
@@ -137,6 +129,11 @@ export interface DiscoveryReader {
   whenReady(): Promise<void>;
   /** Called with every newly published snapshot; returns an unsubscribe function. */
   onSnapshot(listener: SnapshotListener): () => void;
+  /**
+   * Called with the current snapshot after every refresh, changed or not (the own-metrics lifecycle counts
+   * its instances as seen then); returns an unsubscribe function.
+   */
+  onRefresh(listener: SnapshotListener): () => void;
 }
 
 /** The control side: the refresh loop and the caches behind it. */

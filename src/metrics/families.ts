@@ -207,16 +207,18 @@ const CACHE_FAMILIES: readonly {
 function registerCacheFamilies(registry: Registry, readCacheStats: CacheStatsSource): void {
   for (const family of CACHE_FAMILIES) {
     const options = { name: family.name, help: family.help, labelNames: ["cache"], registers: [registry] };
+    const counts = () =>
+      readCacheStats().flatMap((stat) => {
+        const value = stat[family.field];
+        return isCount(value) ? [{ labels: { cache: stat.cache }, value }] : [];
+      });
     // Each collect() starts from reset() so that a cache no longer reported disappears.
     if (family.kind === "gauge") {
       new Gauge({
         ...options,
         collect() {
           this.reset();
-          for (const stat of readCacheStats()) {
-            const value = stat[family.field];
-            if (isCount(value)) this.set({ cache: stat.cache }, value);
-          }
+          for (const { labels, value } of counts()) this.set(labels, value);
         },
       });
     } else {
@@ -224,10 +226,7 @@ function registerCacheFamilies(registry: Registry, readCacheStats: CacheStatsSou
         ...options,
         collect() {
           this.reset();
-          for (const stat of readCacheStats()) {
-            const value = stat[family.field];
-            if (isCount(value)) this.inc({ cache: stat.cache }, value);
-          }
+          for (const { labels, value } of counts()) this.inc(labels, value);
         },
       });
     }

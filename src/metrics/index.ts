@@ -7,7 +7,7 @@ export {
   contentTypeOf,
   type ExpositionFormat,
   OPENMETRICS_CONTENT_TYPE,
-  TEXT_CONTENT_TYPE,
+  TEXT_004_CONTENT_TYPE,
 } from "./negotiate.js";
 export { createOwnMetrics, type OwnMetrics, type OwnMetricsOptions } from "./own-metrics.js";
 export { DROPPED_DEFAULT_METRICS } from "./process-metrics.js";

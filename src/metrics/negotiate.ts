@@ -7,8 +7,7 @@ import {
   TEXT_004_CONTENT_TYPE,
 } from "../media-type.js";
 
-export { contentTypeOf, type ExpositionFormat, OPENMETRICS_CONTENT_TYPE };
-export const TEXT_CONTENT_TYPE = TEXT_004_CONTENT_TYPE;
+export { contentTypeOf, type ExpositionFormat, OPENMETRICS_CONTENT_TYPE, TEXT_004_CONTENT_TYPE };
 
 /**
  * The format of `/promregatorMetrics`: OpenMetrics only when the caller ranks it above text 0.0.4; no Accept

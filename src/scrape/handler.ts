@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { PromregatorConfig } from "../config/index.js";
 import type { DiscoveredInstance } from "../discovery/index.js";
 import type { Logger } from "../log.js";
-import { chooseExposition, contentTypeOf, SCRAPE_POLICY } from "../media-type.js";
+import { chooseExposition, contentTypeOf, PLAIN_TEXT_CONTENT_TYPE, SCRAPE_POLICY } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";
 import type { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { SCRAPE_TIMEOUT_HEADER, ScrapeBudget, scrapeBudgetMs } from "./budget.js";
@@ -147,7 +147,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       text = renderFailureBody(format, durationSeconds(elapsedMs));
     } else {
       status = failureStatus(failure.kind);
-      contentType = "text/plain; charset=utf-8";
+      contentType = PLAIN_TEXT_CONTENT_TYPE;
       text = `scrape of ${instance.instanceId} failed: ${failure.reason}\n`;
     }
     const payload = Buffer.from(text, "utf8");

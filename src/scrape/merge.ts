@@ -4,6 +4,7 @@
  * else. No byte of the target's body is removed or changed, and a body that Prometheus would reject when
  * scraping the target directly is never turned into one it accepts (nor the other way round).
  */
+import type { BodyTail } from "./body-tail.js";
 import type { BodyFormat } from "./content-type.js";
 import { ScrapeFailure } from "./failure.js";
 import { encodeGaugeFamilies } from "./protobuf.js";
@@ -51,20 +52,6 @@ export function renderOwnSamples(format: BodyFormat, up: boolean, seconds: numbe
 export function renderFailureBody(format: MergeFormat, seconds: number): string {
   const own = renderOwnMetrics(format, false, seconds);
   return format === "openmetrics" ? `${own}# EOF\n` : own;
-}
-
-/** Passes chunks through and places the own samples after the last one. */
-export interface BodyTail {
-  /** Returns the part of `chunk` (plus anything held back before) that can be sent now. */
-  push(chunk: Buffer): Buffer;
-  /**
-   * What to send after the last chunk: what was held back, with `own` in its place. With `own` undefined the
-   * body stays exactly as it came. Throws a ScrapeFailure when the body ends where no own samples can go
-   * without changing what a parser makes of it (a cut-off body).
-   */
-  finish(own: Buffer | undefined): Buffer;
-  /** Set by finish when the own samples were left out to keep the body as it is: why, for the log. */
-  readonly leftOut?: string;
 }
 
 const NEWLINE = 0x0a;

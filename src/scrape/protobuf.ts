@@ -8,8 +8,9 @@
  *   Metric { gauge = 2 (Gauge) }   Gauge { value = 1 (double) }
  * Two gauges do not justify a protobuf library; this is the whole of what is written.
  */
+
+import type { BodyTail } from "./body-tail.js";
 import { ScrapeFailure } from "./failure.js";
-import type { BodyTail } from "./merge.js";
 import { RESERVED_NAMES } from "./reserved-names.js";
 
 /** Wire types (protobuf encoding guide). */

@@ -1,6 +1,7 @@
+import type { BodyTail } from "./body-tail.js";
 import type { BodyFormat } from "./content-type.js";
 import { ScrapeFailure } from "./failure.js";
-import { type BodyTail, OpenMetricsTail, TextTail } from "./merge.js";
+import { OpenMetricsTail, TextTail } from "./merge.js";
 import { DelimitedTail } from "./protobuf.js";
 import { ReservedNameScanner } from "./reserved-names.js";
 import type { CommittingWriter } from "./writer.js";

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { hasValidBasicAuth } from "./basic-auth.js";
 import type { HandlerDeps, ScrapeSlots } from "./endpoint.js";
 import { sendText } from "./respond.js";
-import { type EndpointGroup, matchRoute, requiresAuth } from "./routes.js";
+import { type EndpointGroup, isOpen, matchRoute, requiresAuth } from "./routes.js";
 
 export type { DiscoveryView, HandlerDeps, MetricsView, StatusView } from "./endpoint.js";
 
@@ -19,7 +19,7 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
    * switched to BASIC takes the inbound user or one of them.
    */
   async function authorized(req: IncomingMessage, group: EndpointGroup): Promise<boolean> {
-    if (group === "health") return true;
+    if (isOpen(group)) return true;
     const webUsers = deps.web?.users;
     const webUser = webUsers?.enabled ? await webUsers.check(req) : undefined;
     if (webUser === false) return false;

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { readGuardedFile, type ServerConfig } from "../config/index.js";
+import { type KeyPath, readGuardedFile, type ServerConfig } from "../config/index.js";
 import type { RequestHandler } from "./handler.js";
 import { acceptsClient, httpsOptions, type WebTls } from "./web-config.js";
 
@@ -69,8 +69,8 @@ export async function listen(
   } else if (config.tls) {
     server = createHttpsServer(
       {
-        cert: readGuardedFile(config.tls.cert, { key: "server.tls.cert" }),
-        key: readGuardedFile(config.tls.key, { key: "server.tls.key" }),
+        cert: readGuardedFile(config.tls.cert, { key: "server.tls.cert" satisfies KeyPath }),
+        key: readGuardedFile(config.tls.key, { key: "server.tls.key" satisfies KeyPath }),
       },
       handler,
     );

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { type Config, ConfigError } from "../config/index.js";
+import { type Config, ConfigError, type KeyPath } from "../config/index.js";
 import type { Credentials } from "./basic-auth.js";
 import { AUTH_KEYS, basicGroups, protectedPaths } from "./routes.js";
 
-const PASSWORD_KEY = "promregator.authentication.basic.password";
+const PASSWORD_KEY: KeyPath = "promregator.authentication.basic.password";
 const PASSWORD_ENV = "PROMREGATOR_AUTHENTICATION_BASIC_PASSWORD";
 
 /**

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
+import { PLAIN_TEXT_CONTENT_TYPE } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";
 
 /** Below this size gzip costs more than it saves (the Java version's threshold is the same). */
@@ -118,7 +119,7 @@ export function sendText(
     req,
     res,
     status,
-    "text/plain; charset=utf-8",
+    PLAIN_TEXT_CONTENT_TYPE,
     `${text}\n`,
     extraHeaders,
     status >= 400 ? text : undefined,

@@ -1,4 +1,5 @@
-import type { InboundAuth, PromregatorConfig } from "../config/index.js";
+import type { InboundAuth, KeyPath, PromregatorConfig } from "../config/index.js";
+import { OWN_METRICS_PATH } from "../discovery/index.js";
 import type { Endpoint } from "./endpoint.js";
 import { invalidateCaches } from "./endpoints/cache-invalidate.js";
 import { serveDiscovery } from "./endpoints/discovery.js";
@@ -28,7 +29,7 @@ const GET = ["GET", "HEAD"] as const;
 export const ROUTES: readonly Route[] = [
   { path: "/discovery", methods: GET, group: "discovery", handler: serveDiscovery },
   { path: "/singleTargetMetrics/", prefix: true, methods: GET, group: "scrape", handler: serveScrape },
-  { path: "/promregatorMetrics", methods: GET, group: "metrics", handler: serveOwnMetrics },
+  { path: OWN_METRICS_PATH, methods: GET, group: "metrics", handler: serveOwnMetrics },
   {
     path: "/cache/invalidate",
     methods: [...GET, "POST"],
@@ -61,7 +62,7 @@ export const AUTH_KEYS = {
   scrape: "promregator.endpoint.auth",
   metrics: "promregator.metrics.auth",
   cacheInvalidate: "promregator.cache.invalidate.auth",
-} as const;
+} as const satisfies Record<string, KeyPath>;
 
 type SwitchedGroup = keyof typeof AUTH_KEYS;
 
@@ -84,11 +85,19 @@ export function basicGroups(p: PromregatorConfig): SwitchedGroup[] {
 }
 
 /**
- * Whether a group needs credentials. Health checks stay open (CF's HTTP health check cannot send credentials);
- * the status page is protected as soon as any endpoint is, because it shows what the protected ones show.
+ * Whether a group is open to everyone, whatever the configuration: the health checks, because platform probes
+ * (CF's HTTP health check, `promregator healthcheck`) send no credentials.
+ */
+export function isOpen(group: EndpointGroup): group is "health" {
+  return group === "health";
+}
+
+/**
+ * Whether a group needs the inbound user. The status page is protected as soon as any endpoint is, because it
+ * shows what the protected ones show.
  */
 export function requiresAuth(group: EndpointGroup, p: PromregatorConfig): boolean {
-  if (group === "health") return false;
+  if (isOpen(group)) return false;
   if (group === "status") return basicGroups(p).length > 0;
   return authSwitch(group, p) === "BASIC";
 }

@@ -5,6 +5,7 @@ import type { SecureVersion, TLSSocket } from "node:tls";
 import bcrypt from "bcryptjs";
 import { parse } from "yaml";
 import { ConfigError, readGuardedFile } from "../config/index.js";
+import { errorMessage } from "../errors.js";
 
 /** Go's tls.ClientAuthType names, as the exporter-toolkit file uses them. */
 export const CLIENT_AUTH_TYPES = [
@@ -76,7 +77,7 @@ export function loadWebConfig(file: string): WebConfig {
   try {
     root = parse(text) ?? {};
   } catch (error) {
-    return fail("--web.config.file", `invalid YAML: ${(error as Error).message.split("\n")[0]}`);
+    return fail("--web.config.file", `invalid YAML: ${errorMessage(error).split("\n")[0]}`);
   }
   if (!isTree(root)) return fail("--web.config.file", "expects a mapping at the top");
   const known = ["tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"];
@@ -101,9 +102,9 @@ export function loadWebConfig(file: string): WebConfig {
     const key = readPem(k("key"), t.key, t.key_file);
     if (!cert || !key)
       return fail(k("cert_file"), "TLS needs both a certificate and a key (cert_file, key_file)");
-    const clientAuth = (t.client_auth_type ?? "NoClientCert") as ClientAuthType;
-    if (!CLIENT_AUTH_TYPES.includes(clientAuth)) {
-      fail(k("client_auth_type"), `expects one of ${CLIENT_AUTH_TYPES.join(", ")}`);
+    const clientAuth = CLIENT_AUTH_TYPES.find((type) => type === (t.client_auth_type ?? "NoClientCert"));
+    if (clientAuth === undefined) {
+      return fail(k("client_auth_type"), `expects one of ${CLIENT_AUTH_TYPES.join(", ")}`);
     }
     const clientCa = readPem(k("client_ca"), t.client_ca, t.client_ca_file);
     if (

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { HTML_CONTENT_TYPE, JSON_CONTENT_TYPE } from "../media-type.js";
 import type { StatusView } from "../server/index.js";
 import { buildStatusDocument } from "./document.js";
 import { renderStatusHtml } from "./html.js";
@@ -32,10 +33,10 @@ export function createStatusView(deps: StatusDeps): StatusPage {
       const path = pathOf(req.url);
       const doc = json();
       if (wantsJson(path, req.headers.accept)) {
-        return { contentType: "application/json", body: JSON.stringify(doc) };
+        return { contentType: JSON_CONTENT_TYPE, body: JSON.stringify(doc) };
       }
       return {
-        contentType: "text/html; charset=utf-8",
+        contentType: HTML_CONTENT_TYPE,
         body: renderStatusHtml(doc, { maxInstanceRows: MAX_INSTANCE_ROWS, refreshSeconds: REFRESH_SECONDS }),
       };
     },

@@ -120,6 +120,21 @@ describe("several foundations", () => {
     expect(overall?.error).toMatch(/^foundation us: .*503 CF-ServiceUnavailable/);
   });
 
+  it("tells refresh subscribers the merged snapshot after every foundation's refresh, changed or not", async () => {
+    const { config, ccs, us } = twoFoundations();
+    const { discovery } = compose(config, ccs);
+    const seen: (string[] | undefined)[] = [];
+    discovery.onRefresh((snapshot) => seen.push(summary(snapshot)));
+    discovery.start();
+    await discovery.whenReady();
+    seen.length = 0;
+    us.cc.failure = new Error("503 CF-ServiceUnavailable");
+    await discovery.refresh();
+    // One notice per foundation, each with all instances: the failing one's kept, the other's unchanged.
+    const all = ["default/a:0@0", "default/a:1@0", "us/b:0@1"];
+    expect(seen).toEqual([all, all]);
+  });
+
   it("is ready with the other foundations when one is down from the start, and says why its targets are empty", async () => {
     const { config, ccs, us } = twoFoundations();
     us.cc.failure = new Error("connect ECONNREFUSED");

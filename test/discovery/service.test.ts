@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { TargetConfig } from "../../src/config/types.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
-import type {
-  DiscoveredInstance,
-  DiscoveryService,
-  DiscoverySnapshot,
-  SeenInstancesObserver,
-} from "../../src/discovery/types.js";
+import type { DiscoveredInstance, DiscoveryService, DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
 import { captureLogger, manualClock, testConfig } from "./config.js";
 import { FakeCloudController } from "./fake-cc.js";
@@ -20,12 +15,11 @@ function landscape() {
   return { cc, space, web, api };
 }
 
-function recorder(): SeenInstancesObserver & { seen: (readonly DiscoveredInstance[])[] } {
+/** The instances told to refresh subscribers, one entry per notice (as the own-metrics lifecycle sees them). */
+function recorder(service: DiscoveryService): { seen: (readonly DiscoveredInstance[])[] } {
   const seen: (readonly DiscoveredInstance[])[] = [];
-  return {
-    seen,
-    markSeen: (instances) => void seen.push(instances),
-  };
+  service.onRefresh((snapshot) => seen.push(snapshot.instances));
+  return { seen };
 }
 
 const services: DiscoveryService[] = [];
@@ -36,7 +30,6 @@ function serviceFor(
     cache?: { timeout?: number; expiry?: number; resolver?: number };
     clock?: ReturnType<typeof manualClock>;
     logger?: ReturnType<typeof captureLogger>["logger"];
-    metrics?: SeenInstancesObserver;
     tickMs?: number;
   } = {},
 ) {
@@ -44,7 +37,6 @@ function serviceFor(
     config: testConfig(opts.targets ?? [{ orgName: "acme" }], opts.cache),
     cf: cc,
     logger: opts.logger ?? silentLogger,
-    metrics: opts.metrics,
     now: opts.clock?.now,
     tickMs: opts.tickMs,
   });
@@ -62,8 +54,8 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 describe("discovery service", () => {
   it("publishes a new snapshot only when the instances change", async () => {
     const { cc, web } = landscape();
-    const metrics = recorder();
-    const service = serviceFor(cc, { metrics });
+    const service = serviceFor(cc);
+    const metrics = recorder(service);
     const published: DiscoverySnapshot[] = [];
     service.onSnapshot((s) => published.push(s));
     const first = await service.refresh();

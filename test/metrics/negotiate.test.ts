@@ -5,7 +5,7 @@ import {
   chooseExpositionFormat,
   OPENMETRICS_CONTENT_TYPE,
   type OwnMetrics,
-  TEXT_CONTENT_TYPE,
+  TEXT_004_CONTENT_TYPE,
 } from "../../src/metrics/index.js";
 import { instance, ownMetrics } from "./helpers.js";
 
@@ -93,7 +93,7 @@ describe("render over HTTP", () => {
       const res = await fetch(base, { headers: accept ? { accept } : {} });
       const body = await res.text();
       expect(res.status, String(accept)).toBe(200);
-      expect(res.headers.get("content-type"), String(accept)).toBe(TEXT_CONTENT_TYPE);
+      expect(res.headers.get("content-type"), String(accept)).toBe(TEXT_004_CONTENT_TYPE);
       expect(body).not.toContain("# EOF");
       expect(body).toContain("# TYPE promregator_request_failure_total counter");
     }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { formatScopes } from "../../src/scrape/authenticators/token-request.js";
+import type { BodyTail } from "../../src/scrape/body-tail.js";
 import { scrapeBudgetMs } from "../../src/scrape/budget.js";
 import { classifyUpstreamContentType } from "../../src/scrape/content-type.js";
-import { type BodyTail, formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
+import { formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
 import { indexOfMarker, ReservedNameScanner } from "../../src/scrape/reserved-names.js";
 
 const OWN = "own 1\n";

@@ -1,4 +1,5 @@
 import type { CacheInvalidation } from "../../discovery/index.js";
+import { errorMessage } from "../../errors.js";
 import type { EndpointContext } from "../endpoint.js";
 import { parseInvalidation } from "../invalidate-params.js";
 import { sendText } from "../respond.js";
@@ -9,7 +10,7 @@ export function invalidateCaches({ req, res, url, deps }: EndpointContext) {
   try {
     selection = parseInvalidation(url.searchParams);
   } catch (error) {
-    return sendText(req, res, 400, (error as Error).message);
+    return sendText(req, res, 400, errorMessage(error));
   }
   deps.discovery.invalidate(selection);
   res.writeHead(204).end();

@@ -1,4 +1,5 @@
 import { preparedDiscoveryDocument } from "../../discovery/index.js";
+import { JSON_CONTENT_TYPE } from "../../media-type.js";
 import type { EndpointContext } from "../endpoint.js";
 import { discoveryOrigin } from "../request-origin.js";
 import { sendBody, sendText } from "../respond.js";
@@ -15,5 +16,5 @@ export async function serveDiscovery({ req, res, deps }: EndpointContext) {
     ...discoveryOrigin(req, d),
     ownMetricsEndpoint: d.ownMetricsEndpoint,
   });
-  sendBody(req, res, 200, "application/json", document);
+  sendBody(req, res, 200, JSON_CONTENT_TYPE, document);
 }
