@@ -12,6 +12,11 @@ export interface ScrapeJobOptions {
   honorLabels?: boolean;
   /** http_sd refresh interval (Prometheus default 60s). */
   refreshInterval?: string;
+  /**
+   * Also relabel `__meta_promregator_target_foundation` to `cf_foundation`, for several foundations (`foundations:`).
+   * Off by default: with one foundation the label adds nothing, and a new label would start new series.
+   */
+  foundationLabel?: boolean;
 }
 
 const RELABEL: [string, string][] = [
@@ -22,6 +27,9 @@ const RELABEL: [string, string][] = [
   ["applicationName", "app_name"],
   ["instanceNumber", "cf_instance_number"],
 ];
+
+/** With several foundations, each series names its foundation. */
+export const FOUNDATION_RELABEL: [string, string] = ["foundation", "cf_foundation"];
 
 export function scrapeJobYaml(opts: ScrapeJobOptions): string {
   const indent = "    ";
@@ -37,10 +45,13 @@ export function scrapeJobYaml(opts: ScrapeJobOptions): string {
           ? `\n${indent}    basic_auth:\n${indent}      username: ${opts.basicAuth.username}\n${indent}      password: ${opts.basicAuth.password}`
           : ""
       }`;
-  const relabel = RELABEL.map(
-    ([from, to]) =>
-      `${indent}  - source_labels: [__meta_promregator_target_${from}]\n${indent}    target_label: ${to}`,
-  ).join("\n");
+  const pairs: [string, string][] = opts.foundationLabel ? [...RELABEL, FOUNDATION_RELABEL] : RELABEL;
+  const relabel = pairs
+    .map(
+      ([from, to]) =>
+        `${indent}  - source_labels: [__meta_promregator_target_${from}]\n${indent}    target_label: ${to}`,
+    )
+    .join("\n");
   return [
     `  - job_name: ${opts.jobName ?? "promregator"}`,
     ...(opts.honorLabels ? [`${indent}honor_labels: true`] : []),

@@ -29,6 +29,8 @@ const MAX_WARNED_INSTANCES = 10_000;
 export interface ScrapeHandlerContext {
   scraping: PromregatorConfig["scraping"];
   dispatcher: Dispatcher;
+  /** Dispatchers of foundations whose `scraping.proxy` differs from promregator.scraping.proxy, by name. */
+  foundationDispatchers?: ReadonlyMap<string, Dispatcher>;
   authenticators: AuthenticatorRegistry;
   logger: Logger;
   metrics?: ScrapeReporter;
@@ -59,7 +61,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
     let writer: CommittingWriter | undefined;
     try {
       const upstream = await fetchUpstream({
-        dispatcher: this.ctx.dispatcher,
+        dispatcher: this.ctx.foundationDispatchers?.get(instance.foundation) ?? this.ctx.dispatcher,
         instance,
         callerAccept: firstHeader(req.headers.accept),
         processInstanceId: this.ctx.processInstanceId,
@@ -111,7 +113,11 @@ export class ProxyScrapeHandler implements ScrapeHandler {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.ctx.dispatcher.close(), this.ctx.authenticators.close()]);
+    await Promise.allSettled([
+      this.ctx.dispatcher.close(),
+      ...[...(this.ctx.foundationDispatchers?.values() ?? [])].map((d) => d.close()),
+      this.ctx.authenticators.close(),
+    ]);
   }
 
   private fail(

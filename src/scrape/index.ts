@@ -35,12 +35,29 @@ export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
     clock: deps.clock ?? Date.now,
     ca: deps.dispatcherOptions?.ca,
   });
+  // A foundation behind its own scrape proxy gets its own pools; the others share the process-wide one, which
+  // is the default foundation's (the `cf:` block) by definition.
+  const foundationDispatchers = new Map(
+    deps.config.foundations
+      .filter((f, index) => index > 0 && !sameProxy(f.scrapingProxy, scraping.proxy))
+      .map((f) => [
+        f.name,
+        createScrapeDispatcher({ ...scraping, proxy: f.scrapingProxy }, deps.dispatcherOptions),
+      ]),
+  );
   return new ProxyScrapeHandler({
     scraping,
     dispatcher: createScrapeDispatcher(scraping, deps.dispatcherOptions),
+    ...(foundationDispatchers.size > 0 && { foundationDispatchers }),
     authenticators,
     logger,
     metrics: deps.metrics,
     processInstanceId: deps.processInstanceId,
   });
+}
+
+type Proxy = { host: string; port: number } | undefined;
+
+function sameProxy(a: Proxy, b: Proxy): boolean {
+  return a?.host === b?.host && a?.port === b?.port;
 }

@@ -129,3 +129,32 @@ describe("promregator.scraping.proxy", () => {
     expect(httpProxy.tunnels).toHaveLength(0);
   });
 });
+
+describe("a foundation's own scraping.proxy", () => {
+  it("sends the scrapes of that foundation's instances through it, and the others' as before", async () => {
+    const route = await startServer(serve("# TYPE a gauge\na 1\n# EOF\n", OM));
+    const httpProxy = await startHttpProxy();
+    const base = testConfig();
+    const config = {
+      ...base,
+      foundations: [
+        base.foundations[0],
+        {
+          name: "us",
+          cf: base.cf,
+          scrapingProxy: { host: "127.0.0.1", port: httpProxy.port },
+          defaultInternalRoutePort: 8080,
+        },
+      ],
+    };
+    const proxy = await startProxy(
+      (req) => instanceFor(`${route.url}/metrics`, { foundation: req.url === "/us" ? "us" : "default" }),
+      { config },
+    );
+    expect((await get(`${proxy.url}/default`)).status).toBe(200);
+    expect(httpProxy.forwarded).toEqual([]);
+    expect((await get(`${proxy.url}/us`)).status).toBe(200);
+    expect(httpProxy.forwarded).toEqual([{ url: `${route.url}/metrics`, host: `127.0.0.1:${route.port}` }]);
+    expect(route.requests).toHaveLength(2);
+  });
+});
