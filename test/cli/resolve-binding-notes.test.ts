@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { DiscoveredInstance, DiscoverySnapshot } from "../../src/discovery/index.js";
+import { renderTextReport } from "../../src/resolve-report/index.js";
+
+const instance: DiscoveredInstance = {
+  instanceId: "a-1:0",
+  appGuid: "a-1",
+  index: 0,
+  orgName: "acme",
+  spaceName: "prod",
+  appName: "shop",
+  url: "https://shop.example.org/metrics",
+  sendInstanceHeader: true,
+  targetIndex: 0,
+  foundation: "default",
+};
+
+describe("check-config --resolve with service binding notes", () => {
+  it("shows a binding problem of a target that also has instances next to its ok", () => {
+    const snapshot: DiscoverySnapshot = {
+      instances: [instance],
+      byInstanceId: new Map([[instance.instanceId, instance]]),
+      targets: [
+        {
+          targetIndex: 0,
+          description: 'org=* space=* app=* bound to "metrics-endpoint"',
+          instances: 1,
+          problem:
+            'acme/prod/cart (binding b-2 to "metrics-endpoint"): left out, credentials.path does not start with "/"',
+          kind: "service-binding",
+        },
+      ],
+      refreshedAt: 0,
+    };
+    const text = renderTextReport({ ok: true, apiUrl: "https://api.example.org", snapshot, elapsedMs: 10 });
+    expect(text).toContain('ok; acme/prod/cart (binding b-2 to "metrics-endpoint"): left out');
+  });
+});
