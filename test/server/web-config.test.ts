@@ -155,6 +155,12 @@ basic_auth_users:
     );
     const run = await runCli(["--config", config, "--web.config.file", bad]);
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stderr.trim().split("\n").at(-1)!).msg).toMatch(/basic_auth_users\.prometheus/);
+    // The fatal line, wherever an earlier asynchronous log write lands around it.
+    const fatal = run.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.level === "fatal");
+    expect(fatal?.msg).toMatch(/basic_auth_users\.prometheus/);
   });
 });
