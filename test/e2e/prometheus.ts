@@ -1,8 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startServerProcess, waitFor } from "./server-process.js";
+
+export { freePort, waitFor } from "./server-process.js";
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 export const prometheusAvailable = existsSync(PROMETHEUS_BIN);
@@ -31,18 +33,6 @@ export const SCRAPE_JOB_TARGET_LABELS: readonly string[] = [
   "cf_instance_id",
   "cf_instance_number",
 ];
-
-/** A free loopback port chosen at run time. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningPrometheus {
   url: string;
@@ -81,65 +71,17 @@ export async function startPrometheus(
   );
 }
 
-/**
- * Starts a real Prometheus with a complete prometheus.yml (text) on a free loopback port. The port is free when
- * chosen; should another process take it before Prometheus binds it (test files run in parallel), it starts
- * again on another one.
- */
-export async function startPrometheusWithConfig(configYaml: string, flags: string[] = []) {
-  return retryOnTakenPort(() => launchPrometheus(configYaml, flags));
-}
-
-/** A server that could not bind the free port it was given, because another process took it first. */
-export class PortTakenError extends Error {}
-
-/** Runs `launch` again (up to three times in all) while it fails with PortTakenError. */
-export async function retryOnTakenPort<T>(launch: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await launch();
-    } catch (error) {
-      if (!(error instanceof PortTakenError) || attempt === 3) throw error;
-    }
-  }
-}
-
-/**
- * Asks `probe` every 250 ms until it answers something other than undefined (errors count as not yet); on
- * timeout fails with the last error and the tail of `log()`.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  log: () => string = () => "",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${last ? ` (last error: ${last})` : ""}\n${log().slice(-3000)}`,
-  );
-}
-
-async function launchPrometheus(configYaml: string, flags: string[]): Promise<RunningPrometheus> {
-  const dir = mkdtempSync(join(tmpdir(), "promregator-e2e-"));
-  const port = await freePort();
-  const configFile = join(dir, "prometheus.yml");
-  writeFileSync(configFile, configYaml);
-  let output = "";
-  const child: ChildProcess = spawn(
-    PROMETHEUS_BIN,
-    [
-      `--config.file=${configFile}`,
+/** Starts a real Prometheus with a complete prometheus.yml (text) on a free loopback port. */
+export async function startPrometheusWithConfig(
+  configYaml: string,
+  flags: string[] = [],
+): Promise<RunningPrometheus> {
+  const server = await startServerProcess({
+    name: "Prometheus",
+    bin: PROMETHEUS_BIN,
+    files: { "prometheus.yml": configYaml },
+    args: (port, dir) => [
+      `--config.file=${join(dir, "prometheus.yml")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
       "--web.enable-lifecycle",
@@ -147,26 +89,12 @@ async function launchPrometheus(configYaml: string, flags: string[]): Promise<Ru
       "--log.level=debug",
       ...flags,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
+    readyPath: "/-/ready",
   });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  const url = `http://127.0.0.1:${port}`;
-
-  async function api<T>(path: string): Promise<T> {
-    const res = await fetch(`${url}${path}`);
-    const body = (await res.json()) as { status: string; data: T; error?: string };
-    if (body.status !== "success") throw new Error(`Prometheus ${path}: ${body.error}`);
-    return body.data;
-  }
-
-  const prom: RunningPrometheus = {
-    url,
-    log: () => output,
+  const { api } = server;
+  return {
+    url: server.url,
+    log: server.output,
     query: async (expr) =>
       (
         await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
@@ -182,33 +110,7 @@ async function launchPrometheus(configYaml: string, flags: string[]): Promise<Ru
     },
     targets: async () =>
       (await api<{ activeTargets: PromTarget[] }>("/api/v1/targets?state=active")).activeTargets,
-    waitFor: (what, probe, timeoutMs) => waitFor(what, probe, timeoutMs, () => output),
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    waitFor: (what, probe, timeoutMs) => waitFor(what, probe, timeoutMs, server.output),
+    stop: server.stop,
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      rmSync(dir, { recursive: true, force: true });
-      const message = `Prometheus exited with ${child.exitCode}:\n${output.slice(-3000)}`;
-      throw /address already in use/.test(output) ? new PortTakenError(message) : new Error(message);
-    }
-    try {
-      if ((await fetch(`${url}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await prom.stop();
-      throw new Error(`Prometheus did not become ready:\n${output.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return prom;
 }

@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, PortTakenError, type PromTarget, retryOnTakenPort, waitFor } from "./prometheus.js";
+import type { PromTarget } from "./prometheus.js";
+import { startServerProcess, waitFor } from "./server-process.js";
 
 /** Single-node VictoriaMetrics as Debian packages it (package victoria-metrics). */
 export const VICTORIA_METRICS_BIN = process.env.VICTORIA_METRICS_BIN ?? "/usr/bin/victoria-metrics";
@@ -24,51 +23,29 @@ export interface RunningVictoriaMetrics {
  * a field it does not support fails the start), http_sd checked every second, and queries that see samples at
  * once (no 30 s latency offset, no response cache).
  */
-export function startVictoriaMetrics(configYaml: string): Promise<RunningVictoriaMetrics> {
-  return retryOnTakenPort(() => launch(configYaml));
-}
-
-async function launch(configYaml: string): Promise<RunningVictoriaMetrics> {
-  const dir = mkdtempSync(join(tmpdir(), "promregator-vm-"));
-  const port = await freePort();
-  const configFile = join(dir, "scrape.yml");
-  writeFileSync(configFile, configYaml);
-  let output = "";
-  const child: ChildProcess = spawn(
-    VICTORIA_METRICS_BIN,
-    [
+export async function startVictoriaMetrics(configYaml: string): Promise<RunningVictoriaMetrics> {
+  const server = await startServerProcess({
+    name: "VictoriaMetrics",
+    bin: VICTORIA_METRICS_BIN,
+    files: { "scrape.yml": configYaml },
+    args: (port, dir) => [
       `-httpListenAddr=127.0.0.1:${port}`,
       `-storageDataPath=${join(dir, "data")}`,
       "-retentionPeriod=1d",
-      `-promscrape.config=${configFile}`,
+      `-promscrape.config=${join(dir, "scrape.yml")}`,
       "-promscrape.config.strictParse=true",
       "-promscrape.httpSDCheckInterval=1s",
       "-search.latencyOffset=0s",
       "-search.disableCache",
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
+    readyPath: "/health",
   });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  const url = `http://127.0.0.1:${port}`;
-
-  async function api<T>(path: string): Promise<T> {
-    const res = await fetch(`${url}${path}`);
-    const body = (await res.json()) as { status: string; data: T; error?: string };
-    if (body.status !== "success") throw new Error(`VictoriaMetrics ${path}: ${body.error}`);
-    return body.data;
-  }
-  async function flush(): Promise<void> {
-    await (await fetch(`${url}/internal/force_flush`)).arrayBuffer();
-  }
-
-  const vm: RunningVictoriaMetrics = {
+  const { api, url } = server;
+  // Samples are searchable once VictoriaMetrics has flushed them from memory; queries ask for that first.
+  const flush = async () => void (await (await fetch(`${url}/internal/force_flush`)).arrayBuffer());
+  return {
     url,
-    log: () => output,
+    log: server.output,
     async query(expr) {
       await flush();
       const data = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
@@ -82,33 +59,7 @@ async function launch(configYaml: string): Promise<RunningVictoriaMetrics> {
     },
     targets: async () =>
       (await api<{ activeTargets: PromTarget[] }>("/api/v1/targets?state=active")).activeTargets,
-    waitFor: (what, probe, timeoutMs) => waitFor(what, probe, timeoutMs, () => output),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    waitFor: (what, probe, timeoutMs) => waitFor(what, probe, timeoutMs, server.output),
+    stop: server.stop,
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      rmSync(dir, { recursive: true, force: true });
-      const message = `VictoriaMetrics exited with ${child.exitCode}:\n${output.slice(-3000)}`;
-      throw /address already in use/.test(output) ? new PortTakenError(message) : new Error(message);
-    }
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await vm.stop();
-      throw new Error(`VictoriaMetrics did not become healthy:\n${output.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return vm;
 }
