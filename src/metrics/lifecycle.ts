@@ -29,8 +29,25 @@ export class InstanceTracker {
     private readonly now: () => number,
   ) {}
 
+  /**
+   * Entries by the discovered instance object they were last found for: every scrape of an instance hands
+   * over the same object until a refresh changes it, so most scrapes skip deriving its label set.
+   */
+  private readonly byObject = new WeakMap<InstanceLabels, { entry: TrackedInstance; removals: number }>();
+
   /** Stamps the instance as seen now and returns its label set. */
   touch(instance: InstanceLabels): TrackedInstance {
+    const known = this.byObject.get(instance);
+    if (known && known.removals === this.removals) {
+      known.entry.lastSeen = this.now();
+      return known.entry;
+    }
+    const entry = this.entryFor(instance);
+    this.byObject.set(instance, { entry, removals: this.removals });
+    return entry;
+  }
+
+  private entryFor(instance: InstanceLabels): TrackedInstance {
     const values = labelValues(instance);
     const key = JSON.stringify(values);
     let entry = this.entries.get(key);
