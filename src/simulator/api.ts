@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleAdminRequest } from "./admin/http.js";
 import { handleCcRequest, sendInjectedFailure } from "./cc/handler.js";
 import type { SimContext } from "./context.js";
+import { serveOutage } from "./control/outage.js";
 import { sendJson } from "./http/util.js";
 import type { SimulatorAdmin } from "./types.js";
 import { handleTokenRequest } from "./uaa/handler.js";
@@ -44,6 +45,7 @@ async function handleApiRequest(
   // CC routes ignore a trailing slash.
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
   if (path === "/admin" || path.startsWith("/admin/")) return handleAdminRequest(admin, req, res, url);
+  if (serveOutage(ctx.outage, req, res)) return;
   if (path === "/uaa" || path.startsWith("/uaa/")) {
     ctx.counters.countUaa(path);
     const failure = ctx.failures.take(path);

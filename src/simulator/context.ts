@@ -1,6 +1,7 @@
 import type { Presenter } from "./cc/presenters.js";
 import type { Counters } from "./control/counters.js";
 import type { FailureInjector } from "./control/faults.js";
+import type { Outage } from "./control/outage.js";
 import type { RateLimiter } from "./control/ratelimit.js";
 import type { Delays } from "./http/util.js";
 import type { ServiceStore } from "./model/services.js";
@@ -30,4 +31,6 @@ export interface SimContext {
   apiVersion: string;
   /** Faults of list answers (admin can change them). */
   listFaults: CcListFaults;
+  /** The whole API (CC and UAA) down, until the admin ends it. */
+  outage?: Outage;
 }

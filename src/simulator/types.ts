@@ -165,6 +165,11 @@ export interface SimulatorAdmin {
   uaaUser(username: string): UaaUserState;
   /** Lifetime of access tokens issued from now on, seconds (fractions allowed). */
   setTokenLifetime(seconds: number): void;
+  /**
+   * Takes the whole API (Cloud Controller and UAA) down until called without an argument: "unavailable" answers
+   * 503, "hang" never answers. The router keeps serving the instances.
+   */
+  setOutage(outage?: "unavailable" | "hang"): void;
   /** Fail the next n CC requests (matching pathPrefix if given) with this status. */
   injectFailures(spec: FailureSpec): void;
   setLatency(ms: number): void;

@@ -111,3 +111,39 @@ describe("rate limit, injected failures, latency and counters", () => {
     expect(sim.admin.counters()).toEqual({ ccRequests: 0, uaaRequests: 0, byPath: {} });
   });
 });
+
+describe("a whole foundation down", () => {
+  let sim: RunningSimulator;
+  let http: Http;
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    ({ sim, http, auth } = await startAuthorised({ landscape }));
+  });
+  afterAll(() => stopAuthorised(sim, http));
+
+  it("answers every CC and UAA request 503 while unavailable, and serves again after", async () => {
+    sim.admin.setOutage("unavailable");
+    for (const url of [`${sim.apiUrl}/v3/info`, `${sim.apiUrl}/v3/apps`, `${sim.uaaUrl}/oauth/token`]) {
+      const answer = await http.get(url, auth);
+      expect(answer.status, url).toBe(503);
+      expect(answer.text).toBe("no healthy upstream");
+    }
+    sim.admin.setOutage();
+    expect((await http.get(`${sim.apiUrl}/v3/apps`, auth)).status).toBe(200);
+  });
+
+  it("never answers while hanging, until the caller gives up", async () => {
+    sim.admin.setOutage("hang");
+    const signal = AbortSignal.timeout(300);
+    await expect(
+      request(`${sim.apiUrl}/v3/apps`, { headers: auth, signal, dispatcher: http.agent }),
+    ).rejects.toThrow();
+    sim.admin.reset();
+    expect((await http.get(`${sim.apiUrl}/v3/apps`, auth)).status).toBe(200);
+  });
+
+  it("refuses an unknown outage", () => {
+    expect(() => sim.admin.setOutage("flaky" as "hang")).toThrow(/outage must be one of unavailable, hang/);
+  });
+});

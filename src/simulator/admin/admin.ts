@@ -1,5 +1,6 @@
 import { parseListFaults } from "../cc/list-faults.js";
 import type { SimContext } from "../context.js";
+import { OUTAGES, type Outage } from "../control/outage.js";
 import type { RateLimitSpec } from "../control/ratelimit.js";
 import { parseAppSpec, parseBehaviour } from "../landscape/load.js";
 import type { AppSpec, CcListFaults, FailureSpec, InstanceBehaviour, SimulatorAdmin } from "../types.js";
@@ -55,7 +56,14 @@ export function createAdmin(
       }
       ctx.services.auditors = new Set(names);
     },
+    setOutage: (outage?: Outage) => {
+      if (outage !== undefined && !OUTAGES.includes(outage)) {
+        throw new Error(`outage must be one of ${OUTAGES.join(", ")}, got ${String(outage)}`);
+      }
+      ctx.outage = outage;
+    },
     reset: () => {
+      ctx.outage = undefined;
       ctx.failures.clear();
       ctx.latencyMs = initial.latencyMs;
       ctx.tokenLifetimeSeconds = initial.tokenLifetimeSeconds;
