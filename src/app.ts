@@ -123,6 +123,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
     );
   }
   metrics.setCacheStats(() => discovery.cacheStats());
+  metrics.setRefreshStats(() => discovery.refreshStats());
   // The Java-compatible lifecycle of per-instance series: an instance counts as seen at every refresh.
   const stopSeen = discovery.onRefresh((snapshot) => metrics.markSeen(snapshot.instances));
   // The status page's last scrape per instance; it forgets instances that discovery no longer knows.

@@ -8,6 +8,7 @@ import type {
   DiscoveryService,
   DiscoverySnapshot,
   RefreshOutcome,
+  RefreshStats,
   SnapshotListener,
   TargetReport,
 } from "./types.js";
@@ -166,6 +167,11 @@ class FoundationComposition implements FoundationsDiscovery {
    * failing one, prefixed with its name; `lastOkAt` the latest time since which every foundation has been ok
    * at least once. With one foundation, its own outcome.
    */
+  refreshStats(): RefreshStats {
+    const all = this.parts.map((p) => p.service.refreshStats());
+    return { runs: sum(all.map((s) => s.runs)), failures: sum(all.map((s) => s.failures)) };
+  }
+
   lastRefresh(): RefreshOutcome | undefined {
     if (this.parts.length === 1) return this.parts[0].service.lastRefresh();
     const outcomes = this.parts.map((p) => p.service.lastRefresh());

@@ -18,6 +18,7 @@ import type {
   DiscoveryService,
   DiscoverySnapshot,
   RefreshOutcome,
+  RefreshStats,
   SnapshotListener,
 } from "./types.js";
 
@@ -160,6 +161,11 @@ class BackgroundDiscovery implements DiscoveryService {
         loadFailures,
       };
     });
+  }
+
+  refreshStats(): RefreshStats {
+    const { runs, failures } = this.loop.stats();
+    return { runs, failures };
   }
 
   lastRefresh(): RefreshOutcome | undefined {

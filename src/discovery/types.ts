@@ -109,6 +109,14 @@ export interface CacheStat {
 
 export type SnapshotListener = (snapshot: DiscoverySnapshot) => void;
 
+/** Counters of discovery's refresh loop; shaped like metrics' RefreshStats. */
+export interface RefreshStats {
+  /** Refresh runs ended, successful or not. */
+  runs: number;
+  /** Runs that rejected: nothing known at all, not even a last good snapshot. */
+  failures: number;
+}
+
 /** The named outcome of the latest refresh, for health and status pages. */
 export interface RefreshOutcome {
   /** epoch ms when the refresh started */
@@ -154,6 +162,8 @@ export interface DiscoveryDiagnostics {
   cacheStats(): CacheStat[];
   /** Outcome of the latest refresh; undefined before the first one ended. */
   lastRefresh(): RefreshOutcome | undefined;
+  /** Counts of the refresh loop: runs ended, and runs that failed with nothing to serve (summed over foundations). */
+  refreshStats(): RefreshStats;
 }
 
 /** Keeps a discovery snapshot current in the background; endpoints only read `current()`. */

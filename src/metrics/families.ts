@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { InstanceSeriesFamilies } from "./instance-series.js";
-import type { CacheStats } from "./types.js";
+import type { CacheStats, RefreshStats } from "./types.js";
 
 /** The five per-instance label names of the Java version, before labelNamePrefix is applied. */
 export const TARGET_LABEL_BASE_NAMES = [
@@ -138,14 +138,17 @@ export interface InternalFamilies {
 }
 
 export type CacheStatsSource = () => readonly CacheStats[];
+export type RefreshStatsSource = () => RefreshStats | undefined;
 
 /** readCacheStats is called at every render; it must not throw. */
 export function createInternalFamilies(
   registry: Registry,
   readCacheStats: CacheStatsSource,
+  readRefreshStats: RefreshStatsSource,
 ): InternalFamilies {
   const registers = [registry];
   registerCacheFamilies(registry, readCacheStats);
+  registerRefreshFamilies(registry, readRefreshStats);
   return {
     cfLatency: new Histogram({
       name: "promregator_cffetch_latency_seconds",
@@ -235,4 +238,30 @@ function registerCacheFamilies(registry: Registry, readCacheStats: CacheStatsSou
 
 function isCount(value: number | undefined): value is number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0;
+}
+
+/** The refresh loop's counters, read at each collect (the loop keeps the totals). */
+function registerRefreshFamilies(registry: Registry, readRefreshStats: RefreshStatsSource): void {
+  const families = [
+    { name: "promregator_discovery_refreshes_total", help: "Discovery refresh runs ended", field: "runs" },
+    {
+      name: "promregator_discovery_refresh_failures_total",
+      help: "Discovery refresh runs that failed with nothing to serve, not even a last good snapshot",
+      field: "failures",
+    },
+  ] as const;
+  for (const family of families) {
+    new Counter({
+      name: family.name,
+      help: family.help,
+      registers: [registry],
+      collect() {
+        // Without stats (a failing source) the last value stays: a drop to 0 would read as a counter reset.
+        const stats = readRefreshStats();
+        if (!stats) return;
+        this.reset();
+        this.inc(stats[family.field]);
+      },
+    });
+  }
 }

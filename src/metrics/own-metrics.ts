@@ -8,6 +8,7 @@ import {
   createInternalFamilies,
   type GeneralFamilies,
   type InternalFamilies,
+  type RefreshStatsSource,
   targetFamilies,
   targetLabelNames,
 } from "./families.js";
@@ -21,6 +22,7 @@ import type {
   InstanceIdentity,
   InstanceLabels,
   OwnMetricsRecorder,
+  RefreshStats,
   ScrapeOutcome,
 } from "./types.js";
 
@@ -56,6 +58,8 @@ export interface OwnMetrics extends OwnMetricsRecorder {
   stop(): void;
   /** Polled at every render when internal metrics are on (e.g. `() => discovery.cacheStats()`). */
   setCacheStats(fn: CacheStatsSource): void;
+  /** Polled at every render when internal metrics are on (e.g. `() => discovery.refreshStats()`). */
+  setRefreshStats(fn: RefreshStatsSource): void;
   /** Counts a watchdog reconnect; returns the cumulative count (never reset). */
   recordWatchdogReconnect(): number;
   /** Adds the per-foundation health families, polled at every render (call once, with several foundations). */
@@ -71,6 +75,7 @@ class PromregatorOwnMetrics implements OwnMetrics {
   private readonly tracker: InstanceTracker;
   private readonly now: () => number;
   private cacheStats?: CacheStatsSource;
+  private refreshStats?: RefreshStatsSource;
   private watchdogReconnects = 0;
   private sweeper?: NodeJS.Timeout;
 
@@ -88,7 +93,11 @@ class PromregatorOwnMetrics implements OwnMetrics {
     this.series = new InstanceSeries(targetFamilies(options.requestLatency));
     this.general = createGeneralFamilies(this.registry);
     if (options.internal) {
-      this.internal = createInternalFamilies(this.registry, () => this.readCacheStats());
+      this.internal = createInternalFamilies(
+        this.registry,
+        () => this.readCacheStats(),
+        () => this.readRefreshStats(),
+      );
     }
     registerProcessMetrics(this.registry);
     this.general.info.set(infoLabels(options.identity, options.version ?? VERSION), 1);
@@ -131,8 +140,20 @@ class PromregatorOwnMetrics implements OwnMetrics {
     this.cacheStats = fn;
   }
 
+  setRefreshStats(fn: RefreshStatsSource): void {
+    this.refreshStats = fn;
+  }
+
   setFoundationHealth(fn: FoundationHealthSource): void {
     registerFoundationFamilies(this.registry, fn);
+  }
+
+  private readRefreshStats(): RefreshStats | undefined {
+    try {
+      return this.refreshStats?.();
+    } catch {
+      return undefined;
+    }
   }
 
   private readCacheStats(): readonly CacheStats[] {

@@ -48,6 +48,14 @@ export interface InstanceIdentity {
   instanceGuid?: string;
 }
 
+/** Counters of the discovery refresh loop, polled at each render (internal metrics only). */
+export interface RefreshStats {
+  /** Refresh runs ended. */
+  runs: number;
+  /** Runs that failed with nothing to serve. */
+  failures: number;
+}
+
 /** Statistics of one discovery cache, polled each time own metrics are rendered (internal metrics only). */
 export interface CacheStats {
   cache: string;

@@ -69,6 +69,7 @@ describe("discovery service", () => {
     expect(count(second!, "web")).toBe(4);
     expect(published).toEqual([first, second]);
     expect(metrics.seen).toHaveLength(3);
+    expect(service.refreshStats()).toEqual({ runs: 3, failures: 0 });
     expect(metrics.seen[2]).toBe(second!.instances);
   });
 

@@ -151,6 +151,26 @@ describe("discovery, watchdog and internal families", () => {
     expect(samplesOf(body, "promregator_cache_entries")).toEqual([]);
     expect(body).toContain("# TYPE promregator_request_failure_total counter");
   });
+
+  it("reads the discovery refresh loop's counters at render time, only with internal metrics", async () => {
+    const metrics = ownMetrics({ internal: true });
+    let stats = { runs: 4, failures: 1 };
+    metrics.setRefreshStats(() => stats);
+    const value = (body: string, name: string) => samplesOf(body, name)[0]?.value;
+    const body = await textOf(metrics);
+    expect(value(body, "promregator_discovery_refreshes_total")).toBe("4");
+    expect(value(body, "promregator_discovery_refresh_failures_total")).toBe("1");
+    stats = { runs: 9, failures: 1 };
+    expect(value(await textOf(metrics), "promregator_discovery_refreshes_total")).toBe("9");
+    metrics.setRefreshStats(() => {
+      throw new Error("loop gone");
+    });
+    expect(value(await textOf(metrics), "promregator_discovery_refreshes_total")).toBe("9");
+
+    const plain = ownMetrics();
+    plain.setRefreshStats(() => stats);
+    expect(await textOf(plain)).not.toContain("promregator_discovery_refreshes_total");
+  });
 });
 
 describe("process metrics and the name prefix", () => {
