@@ -1,5 +1,6 @@
 /** `promregator check-config --resolve`: resolve the configured targets once and report what would be scraped. */
 import type { Config } from "../config/index.js";
+import { foundationView } from "../foundation-discovery.js";
 import type { Logger } from "../log.js";
 import { EXIT_CF_FAILURE, EXIT_OK, EXIT_STRICT_EMPTY } from "./exit-codes.js";
 import { createProgress } from "./progress.js";
@@ -33,22 +34,72 @@ export interface ResolveCheckOptions {
   cfCa?: string;
 }
 
-/** Runs the resolution, prints the report (stdout) and progress (stderr), and returns the exit code. */
+/**
+ * Runs the resolution, prints the report (stdout) and progress (stderr), and returns the exit code. With several
+ * foundations each is resolved against its own Cloud Controller in turn and reported under its name (the JSON is
+ * then `{"foundations":[{"name":...,...report}]}`); the exit code is the worst of them.
+ */
 export async function runResolveCheck(options: ResolveCheckOptions): Promise<number> {
   const progress = createProgress({ write: options.stderr, tty: options.tty });
-  const outcome = await resolveOnce({
-    config: options.config,
-    logger: options.logger,
-    progress,
-    timeoutMs: options.timeoutMs,
-    cfCa: options.cfCa,
-  });
-  if (options.json) options.stdout(`${JSON.stringify(reportJson(outcome), null, 2)}\n`);
-  else if (outcome.ok) options.stdout(renderTextReport(outcome));
-  if (!outcome.ok) options.stderr(`promregator: ${renderFailure(outcome)}`);
-  const code = exitCodeOf(outcome, options.strict);
-  if (code === EXIT_STRICT_EMPTY) {
-    options.stderr("promregator: --strict: a configured target matched no app instance\n");
+  const several = options.config.foundations.length > 1;
+  const reports: unknown[] = [];
+  let worst = EXIT_OK;
+  for (const foundation of options.config.foundations) {
+    const view = several ? foundationView(options.config, foundation) : undefined;
+    if (several) options.stderr(`foundation ${foundation.name}:\n`);
+    const outcome = renumbered(
+      await resolveOnce({
+        config: view?.config ?? options.config,
+        logger: options.logger,
+        progress,
+        timeoutMs: options.timeoutMs,
+        cfCa: options.cfCa,
+      }),
+      view?.targetIndices,
+    );
+    if (options.json)
+      reports.push(
+        several ? { name: foundation.name, ...(reportJson(outcome) as object) } : reportJson(outcome),
+      );
+    else if (outcome.ok) {
+      if (several) options.stdout(`\nFoundation ${foundation.name} (${outcome.apiUrl})\n`);
+      options.stdout(renderTextReport(outcome));
+    }
+    if (!outcome.ok) {
+      options.stderr(
+        `promregator: ${several ? `foundation ${foundation.name}: ` : ""}${renderFailure(outcome)}`,
+      );
+    }
+    const code = exitCodeOf(outcome, options.strict);
+    if (code === EXIT_STRICT_EMPTY) {
+      options.stderr("promregator: --strict: a configured target matched no app instance\n");
+    }
+    worst = worse(worst, code);
   }
-  return code;
+  if (options.json) {
+    options.stdout(`${JSON.stringify(several ? { foundations: reports } : reports[0], null, 2)}\n`);
+  }
+  return worst;
+}
+
+/** A CF failure outweighs an empty target. */
+function worse(a: number, b: number): number {
+  const rank = (code: number) => (code === EXIT_CF_FAILURE ? 2 : code === EXIT_STRICT_EMPTY ? 1 : 0);
+  return rank(b) > rank(a) ? b : a;
+}
+
+/** A foundation's outcome with promregator.targets indices instead of its own. */
+function renumbered(outcome: ResolveOutcome, targetIndices: readonly number[] | undefined): ResolveOutcome {
+  if (!outcome.ok || !targetIndices) return outcome;
+  const global = (local: number) => targetIndices[local] ?? local;
+  const instances = outcome.snapshot.instances.map((i) => ({ ...i, targetIndex: global(i.targetIndex) }));
+  return {
+    ...outcome,
+    snapshot: {
+      ...outcome.snapshot,
+      instances,
+      byInstanceId: new Map(instances.map((i) => [i.instanceId, i])),
+      targets: outcome.snapshot.targets.map((t) => ({ ...t, targetIndex: global(t.targetIndex) })),
+    },
+  };
 }

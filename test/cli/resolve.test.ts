@@ -207,3 +207,35 @@ describe("promregator check-config --resolve (against the simulator)", () => {
     expect(result.stderr).toContain("cf.api_host");
   });
 });
+
+describe("several foundations", () => {
+  it("resolves each foundation's targets against its own Cloud Controller and reports them under its name", async () => {
+    const yaml = `${config(`    - orgName: acme-prod
+      spaceName: checkout
+    - orgName: acme-dev
+      foundation: second
+`)}foundations:
+  - name: second
+    api_host: ${sim.apiUrl}
+    username: demo
+    request.backoff: 10
+`;
+    const file = dir.write("foundations.yml", yaml);
+    const result = await runCli(["check-config", file, "--resolve", "--json"], {
+      env: { CF_PASSWORD: PASSWORD, FOUNDATIONS_0_PASSWORD: PASSWORD, NODE_EXTRA_CA_CERTS: caFile },
+    });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      foundations: { name: string; ok: boolean; targets: { targetIndex: number; description: string }[] }[];
+    };
+    expect(report.foundations.map((f) => [f.name, f.ok])).toEqual([
+      ["default", true],
+      ["second", true],
+    ]);
+    expect(report.foundations[0].targets.map((t) => t.targetIndex)).toEqual([0]);
+    expect(report.foundations[1].targets).toEqual([
+      expect.objectContaining({ targetIndex: 1, description: "org=acme-dev space=* app=*" }),
+    ]);
+    expect(result.stderr).toContain("foundation second:");
+  });
+});
