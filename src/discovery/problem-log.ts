@@ -15,6 +15,8 @@ export class ProblemLog {
   /** Caches whose background reloads fail now, with the cause, so health checks can tell. */
   private readonly failingCaches = new Map<string, string>();
   private readonly warnedDuplicates = new Set<string>();
+  /** Per target, the service binding problems last logged (see bindingProblems). */
+  private readonly bindingProblems = new Map<number, string>();
   private failureLoggedAt: number | undefined;
   /** After stop, failures of reloads still finishing are expected (the client may be closing). */
   quiet = false;
@@ -69,6 +71,28 @@ export class ProblemLog {
       this.logger.warn(
         { target: report.targetIndex, description: report.description, reason: report.problem },
         "a configured target matches no app instance",
+      );
+    }
+  }
+
+  /**
+   * Service binding problems of targets that still have instances (an app left out, credentials not readable):
+   * logged when they appear or change, and once when they are gone. Empty targets are logged by emptyTargets.
+   */
+  bindingNotes(reports: readonly TargetReport[]): void {
+    for (const report of reports) {
+      const problem = report.kind === "service-binding" && report.instances > 0 ? report.problem : undefined;
+      const logged = this.bindingProblems.get(report.targetIndex);
+      if (problem === logged) continue;
+      if (problem === undefined) {
+        this.bindingProblems.delete(report.targetIndex);
+        this.logger.info({ target: report.targetIndex }, "the service bindings of a target are usable again");
+        continue;
+      }
+      this.bindingProblems.set(report.targetIndex, problem);
+      this.logger.warn(
+        { target: report.targetIndex, description: report.description, reason: problem },
+        "some service bindings of a target cannot be used as they are",
       );
     }
   }

@@ -128,6 +128,22 @@ describe("targets by service binding", () => {
     expect(report.problem).not.toContain("metrics-without-slash");
   });
 
+  it("logs binding problems of a target with instances once, without the credential values", async () => {
+    const { cc, ids } = landscape();
+    cc.bind(ids.shop, "metrics-endpoint", {});
+    cc.bind(ids.cart, "metrics-endpoint", { path: 42, password: "never-logged-secret" });
+    const { logger, lines } = captureLogger();
+    const { service } = discover(cc, [{ serviceInstanceName: "metrics-endpoint" }], "path", logger);
+    await service.refresh();
+    await service.refresh();
+    const warned = lines().filter(
+      (l) => l.msg === "some service bindings of a target cannot be used as they are",
+    );
+    expect(warned).toHaveLength(1);
+    expect(warned[0].reason).toContain("credentials.path is a number, not a string");
+    expect(JSON.stringify(lines())).not.toContain("never-logged-secret");
+  });
+
   it("says which credential key is wrong without echoing a secret value", async () => {
     const { cc, ids } = landscape();
     cc.bind(ids.shop, "metrics-endpoint", { username: "u", password: 12345678 });
