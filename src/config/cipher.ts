@@ -47,7 +47,9 @@ export function decryptValue(hex: string, password: string, salt: string = DEFAU
   const key = deriveKey(password, salt);
   try {
     const decipher = createDecipheriv("aes-256-cbc", key, bytes.subarray(0, IV_BYTES));
-    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES)), decipher.final()]).toString("utf8");
+    const plain = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES)), decipher.final()]);
+    // A wrong key passes the CBC padding check about once in 256 tries; its output is almost never UTF-8.
+    return new TextDecoder("utf-8", { fatal: true }).decode(plain);
   } catch {
     throw new Error("decryption failed (wrong encrypt key or salt, or a damaged value)");
   }
