@@ -97,6 +97,13 @@ function render(ref) {
     "",
     "Each entry selects apps; an app matched by several entries is scraped once (the first entry wins).",
     "Environment variables name the entry by index: `PROMREGATOR_TARGETS_<n>_<FIELD>`.",
+    'A field written but empty (`orgName: ""`, `orgName:`, `orgName=` in a .properties file, an empty environment',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
+    "variable, or a placeholder such as `${ORG:}` that resolves to nothing) stops start-up with an error naming the key",
+    "and its line: read as unset it would widen the entry (every org, space or app, every app whatever its bindings)",
+    "or change its meaning (default foundation, global authenticator, default path or protocol). Remove the field to",
+    "mean its default. Only an empty `overrideRouteAndPath` or `preferredRouteRegex` entry counts as unset, as in the",
+    "Java version.",
     "",
     keyRows(ref.targetFields, { showEnv: false }),
     "",

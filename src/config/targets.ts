@@ -11,6 +11,38 @@ const DEFAULT_PATH = "/metrics";
 const NAME_REGEXES = ["orgRegex", "spaceRegex", "applicationRegex"] as const;
 
 /**
+ * Target keys whose empty value must not pass as "not set". Read as unset, each would widen the target or
+ * change its meaning without a word: an empty name or regex would select every org, space or app (the Java
+ * version instead asks for an empty name or matches an empty regex, selecting nothing), an empty
+ * serviceInstanceName every app whatever its bindings, an empty foundation would move the target to the default
+ * foundation, an empty authenticatorId to the global authenticator (the Java version refuses one that names no
+ * authenticator), an empty protocol, path or switch would fall back to its default. So each is an error that
+ * names the key and where it was set. The two keys whose emptiness the Java version reads as unset stay
+ * unchecked: `overrideRouteAndPath` (only a non-empty one overrides) and `preferredRouteRegex` entries (an empty
+ * pattern matches no route, which ends at the first route, as no preference does).
+ */
+const NOT_EMPTY: Record<string, string> = {
+  orgName: "an empty name would select every org; remove the key to mean every org, or give a name",
+  orgRegex: "an empty regex would select every org; remove the key to mean every org, or give a pattern",
+  spaceName: "an empty name would select every space; remove the key to mean every space, or give a name",
+  spaceRegex:
+    "an empty regex would select every space; remove the key to mean every space, or give a pattern",
+  applicationName: "an empty name would select every app; remove the key to mean every app, or give a name",
+  applicationRegex:
+    "an empty regex would select every app; remove the key to mean every app, or give a pattern",
+  serviceInstanceName:
+    "an empty name would select every app whatever its bindings; give the service instance's name or remove the key",
+  foundation:
+    "an empty name would move the target to the default foundation (cf.name); give a foundation's name or remove the key",
+  authenticatorId:
+    "must name a promregator.targetAuthenticators entry; remove the key to use the global authenticator",
+  protocol: 'must be "http" or "https"; remove the key for the default "https"',
+  path: 'an empty path would fall back to "/metrics"; write "/" for the route\'s root, or remove the key',
+  internalRoutePort: "must be a port number; remove the key for promregator.defaultInternalRoutePort",
+  kubernetesAnnotations: 'must be "true" or "false"; remove the key for the default false',
+};
+
+/**
  * `authenticatorIds`: every `targetAuthenticators[].id`, which each `authenticatorId` must name;
  * `foundations`: the names of the configured foundations, which each `foundation` must be one of.
  */
@@ -23,6 +55,7 @@ export function bindTargets(
   const tree = TREES.find((t) => t.path === "promregator.targets");
   if (!tree) throw new Error("internal: targets tree missing");
   return treeItems(source, tree, warnings).map((item) => {
+    checkNotEmpty(item);
     const target = bindTarget(item, authenticatorIds);
     const foundation = item.str("foundation");
     if (foundation !== undefined) {
@@ -64,7 +97,7 @@ function bindTarget(item: TreeItem, authenticatorIds: ReadonlySet<string>): Targ
   const serviceInstance = item.str("serviceInstanceName");
   if (serviceInstance !== undefined && serviceInstance.trim() === "") {
     throw new ConfigError(
-      "must name a service instance (CC compares names exactly)",
+      "is blank: must name a service instance (CC compares names exactly)",
       item.key("serviceInstanceName"),
       item.origin("serviceInstanceName"),
     );
@@ -103,6 +136,15 @@ function bindTarget(item: TreeItem, authenticatorIds: ReadonlySet<string>): Targ
   }
   if (override !== undefined) target.overrideRouteAndPath = override;
   return target;
+}
+
+/** Throws ConfigError for the first key of NOT_EMPTY that the item sets to an empty value. */
+function checkNotEmpty(item: TreeItem): void {
+  for (const [field, hint] of Object.entries(NOT_EMPTY)) {
+    if (item.has(field) && item.str(field) === undefined) {
+      throw new ConfigError(`is empty: ${hint}`, item.key(field), item.origin(field));
+    }
+  }
 }
 
 function checkRegex(item: TreeItem, field: string, source: string | undefined, flags: string): void {

@@ -26,6 +26,14 @@ export class TreeItem {
     return this.props.get(canonicalPath(field))?.origin;
   }
 
+  /**
+   * Whether the item sets `field` at all, even to an empty value (`key:`, `key=`, `""` or a placeholder that
+   * resolves to nothing), which str() cannot tell from an absent key.
+   */
+  has(field: string): boolean {
+    return this.props.has(canonicalPath(field));
+  }
+
   str(field: string): string | undefined {
     return this.source.text(this.props.get(canonicalPath(field)), "lenient");
   }
