@@ -74,12 +74,18 @@ async function loadBindings(
 }
 
 /**
- * A binding being created or deleted, or whose creation failed, has no credentials (CC answers its details
- * 404) and will not stay bound; a binding without a last operation (user-provided instances) is complete.
+ * Whether a binding exists with its credentials, by its `last_operation` (CC v3 service credential binding:
+ * type `create` | `delete`, state `initial` | `in progress` | `succeeded` | `failed`):
+ * - none (CC writes null), or `create` `succeeded`: complete;
+ * - `delete` `failed`: the broker refused to unbind, so the binding and its credentials are still there;
+ * - `create` not yet succeeded (no credentials, CC answers its details 404), `create` `failed` (never bound),
+ *   `delete` under way (going away): not used.
  */
 function usable(binding: CfServiceBinding): boolean {
   const op = binding.lastOperation;
-  return op === undefined || (op.state === "succeeded" && op.type !== "delete");
+  if (op === undefined) return true;
+  if (op.type === "delete") return op.state === "failed";
+  return op.state === "succeeded";
 }
 
 async function loadDetails(

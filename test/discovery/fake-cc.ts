@@ -110,7 +110,12 @@ export class FakeCloudController implements CloudControllerApi {
   }
 
   /** Binds the app to the service instance of that name (created on first use) with these credentials. */
-  bind(appGuid: string, instanceName: string, credentials: unknown, opts: { name?: string } = {}): string {
+  bind(
+    appGuid: string,
+    instanceName: string,
+    credentials: unknown,
+    opts: { name?: string; lastOperation?: CfServiceBinding["lastOperation"] } = {},
+  ): string {
     let instanceGuid = [...this.serviceInstances].find(([, name]) => name === instanceName)?.[0];
     if (!instanceGuid) {
       instanceGuid = guid("si");
@@ -118,6 +123,7 @@ export class FakeCloudController implements CloudControllerApi {
     }
     const binding: CfServiceBinding = { guid: guid("binding"), appGuid, serviceInstanceGuid: instanceGuid };
     if (opts.name) binding.name = opts.name;
+    if (opts.lastOperation) binding.lastOperation = opts.lastOperation;
     this.bindings.push(binding);
     this.bindingDetails.set(binding.guid, credentials);
     return binding.guid;

@@ -179,6 +179,26 @@ describe("targets by service binding", () => {
     expect(cc.count("getBindingDetails")).toBe(asked);
   });
 
+  it("keeps a binding whose delete failed (it still exists) and leaves out one being created, deleted or never created", async () => {
+    const { cc, ids } = landscape();
+    cc.bind(
+      ids.shop,
+      "metrics-endpoint",
+      { path: "/still-bound" },
+      {
+        lastOperation: { type: "delete", state: "failed" },
+      },
+    );
+    cc.bind(ids.cart, "metrics-endpoint", {}, { lastOperation: { type: "create", state: "failed" } });
+    cc.bind(ids.quiet, "metrics-endpoint", {}, { lastOperation: { type: "delete", state: "in progress" } });
+    cc.bind(ids.misc, "metrics-endpoint", {}, { lastOperation: { type: "create", state: "initial" } });
+    const s = await discover(cc, [{ serviceInstanceName: "metrics-endpoint" }]).snapshot();
+    expect(urls(s)).toEqual([
+      "shop:0 https://shop.apps.example.com/still-bound",
+      "shop:1 https://shop.apps.example.com/still-bound",
+    ]);
+  });
+
   it("reports a target whose selected apps are not bound, without failing the others", async () => {
     const { cc, ids } = landscape();
     cc.bind(ids.shop, "metrics-endpoint", {});
