@@ -84,12 +84,32 @@ export function readBindingCredentials(
   return access;
 }
 
+/**
+ * Why a credentials `path` cannot be used, or undefined. The path is appended to the app's route (or the
+ * target's overrideRouteAndPath), and URL parsers (WHATWG URL, which the scrape uses, and many servers) resolve
+ * dot segments there, also percent-encoded ones ("%2e%2e") and, in http(s) URLs, with "\\" as "/": such a
+ * path could leave that prefix and reach another path of the host. So dot segments, backslashes and
+ * percent-encoded slashes are refused, not normalised (the problem names the key, never the value). A query ("?…") is kept as it is: parsers do not resolve
+ * dot segments there, and it cannot change the path.
+ */
 function pathProblem(path: unknown): string | undefined {
   if (typeof path !== "string") return `is ${describe(path)}, not a string`;
   if (!path.startsWith("/")) return 'does not start with "/"';
   if (path.length > MAX_PATH_LENGTH) return `is longer than ${MAX_PATH_LENGTH} characters`;
   // Control characters, spaces and a fragment cannot be sent in a request line as they are.
   if (/[\s\p{Cc}#]/u.test(path)) return "contains a space, a control character or #";
+  if (path.includes("\\")) return 'contains a backslash, which URL parsers and servers read as "/"';
+  if (/%(?![0-9A-Fa-f]{2})/.test(path)) return 'contains a "%" that does not start a percent-encoded byte';
+  if (/%(?:[01][0-9A-Fa-f]|7[Ff])/.test(path)) return "contains a percent-encoded control character";
+  const pathPart = path.split("?", 1)[0] as string;
+  if (/%(?:2[Ff]|5[Cc])/.test(pathPart)) {
+    return 'contains a percent-encoded "/" or "\\", which some servers decode before routing';
+  }
+  // Servlet containers drop path parameters (";…") before resolving dot segments: "..;x" is ".." there.
+  const dotSegment = pathPart
+    .split("/")
+    .some((segment) => /^(?:\.|%2[Ee]){1,2}$/.test(segment.split(/;|%3[Bb]/, 1)[0] as string));
+  if (dotSegment) return 'contains a "." or ".." segment, which would leave the path it is appended to';
   return undefined;
 }
 
