@@ -3,8 +3,8 @@
 //
 //   npm run build && node bench/refresh-cost.mjs [apps ...]      (default: 100 1000 10000)
 //
-// On a loaded machine, pages of 5,000 can take longer than cf.request.timeout.* and are then read again in pages
-// of 1,000, which costs more requests: CF_REQUEST_TIMEOUT_APPINSPACE=60000 (and _PROCESS, _ROUTE, _ORG, _SPACE,
+// On a loaded machine, pages of 1,000 can take longer than cf.request.timeout.* and are then read again in pages
+// of 200, which costs more requests: CF_REQUEST_TIMEOUT_APPINSPACE=60000 (and _PROCESS, _ROUTE, _ORG, _SPACE,
 // _DOMAIN) in the environment, which Promregator inherits, keeps them from timing out.
 //
 // The 5-minute layers (apps, routes, processes, target resolution) are set to refresh every REFRESH_S seconds so

@@ -13,7 +13,7 @@ export const MAX_ISOLATION_FAILURES = 24;
 /**
  * Whether a failure can depend on the keys of the request: CC answers other than authentication, access,
  * rate limit and unavailability, and malformed documents. A timeout, a broken connection, a body past the byte
- * cap (a 5,000-item page is far below it: an unending body) or pagination that does not end say nothing about
+ * cap (a 1,000-item page is far below it: an unending body) or pagination that does not end say nothing about
  * the keys; splitting then would only multiply the load on a CC in trouble (each half would page or read as long).
  */
 export function isKeySpecific(err: unknown): err is CfApiError {

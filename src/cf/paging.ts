@@ -3,8 +3,13 @@ import { type CcRequester, pathOf } from "./cc-request.js";
 import { CfApiError } from "./errors.js";
 import type { CfResource } from "./types.js";
 
-/** The CC maximum; fewer round trips for large foundations. */
-export const PER_PAGE = 5000;
+/**
+ * Items per list page. The CC allows 5,000, but a real CC needs 3-4 s for 5,000 apps (over the 2,500 ms
+ * default timeout, Java's value) and such a page is about 25 MB: parsing it blocks the event loop for
+ * 100 ms or more and holds the text and the parsed graph at once. 1,000 keeps a page under a second on a
+ * real CC and each parse short, at a few more requests on large foundations (docs/performance.md).
+ */
+export const PER_PAGE = 1000;
 /** Keeps a query string below the ~4 KB that proxies and gorouter reliably accept; 100 guids need 3699. */
 export const MAX_FILTER_CHARS = 3800;
 /** About 100 guids (36 chars + comma) fit the character budget; never more per request. */
@@ -121,14 +126,13 @@ export async function mapConcurrent<T, R>(
   return results;
 }
 
-/** Pages of one list followed at most; with per_page=5000 that is half a million resources. */
-export const MAX_PAGES = 100;
+/** Pages of one list followed at most; with per_page=1000 that is a quarter of a million resources. */
+export const MAX_PAGES = 250;
 /**
- * per_page after a page of PER_PAGE timed out. A real CC takes 3-4 s for a page of 5,000 apps, more than
- * the 2,500 ms of cf.request.timeout.* (Java's value, for pages of 100); a 1,000-item page takes well
- * under a second there.
+ * per_page after a page of PER_PAGE timed out: a CC so slow that 1,000 items take longer than
+ * cf.request.timeout.* (2,500 ms by default, Java's value, chosen for pages of 100).
  */
-export const SMALL_PER_PAGE = 1000;
+export const SMALL_PER_PAGE = 200;
 
 export interface PagingContext {
   requester: CcRequester;

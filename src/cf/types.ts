@@ -104,7 +104,7 @@ export interface CfRequestObserver {
 }
 
 /**
- * Each list call follows every `pagination.next` link with per_page=5000 and splits long guid
+ * Each list call follows every `pagination.next` link with per_page=1000 and splits long guid
  * filters into several requests so that URLs stay short; callers pass whole lists.
  */
 export interface CloudControllerApi {

@@ -98,7 +98,7 @@ const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "cf.cache.aggregator.checkinterval.process":
     "Like `cf.cache.aggregator.checkinterval.route`, for processes.",
   "cf.request.timeout.org":
-    "Budget of one attempt of an organisation request. Lists are asked for in pages of 5,000; a page that takes longer than this (a real CC needs 3-4 s for 5,000 apps, Java's 2,500 ms was meant for pages of 100) is read again at once in pages of 1,000, and that resource keeps the smaller pages. So the default works on a slow CC; raise it only if pages of 1,000 time out too.",
+    "Budget of one attempt of an organisation request. Lists are asked for in pages of 1,000 (a real CC needs 3-4 s for 5,000 apps, under a second for 1,000; Java's 2,500 ms was meant for pages of 100); a page that takes longer than this is read again at once in pages of 200, and that resource keeps the smaller pages. So the default works on a slow CC; raise it only if pages of 200 time out too.",
   "cf.request.timeout.space": "Budget of one attempt of a space request.",
   "cf.request.timeout.appInSpace": "Budget of one attempt of an app list request.",
   "cf.request.timeout.domain": "Budget of one attempt of a domain request.",
@@ -111,7 +111,7 @@ const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "cf.request.rateLimit":
     "Maximum Cloud Controller requests per second, shared by all requests; 0 means unlimited.",
   "cf.request.maxBodySize":
-    "Largest Cloud Controller or UAA answer body read; a 5,000-app page is about 25 MB. A longer body fails that request instead of filling the memory. A number of bytes or a size such as `128MB`.",
+    "Largest Cloud Controller or UAA answer body read; a 1,000-app page is about 5 MB. A longer body fails that request instead of filling the memory. A number of bytes or a size such as `128MB`.",
   "cf.watchdog.enabled": "Probe `GET /v3/info` regularly and count failures.",
   "cf.watchdog.timeout":
     "Budget of one watchdog probe; also of the unauthenticated `GET /` and `GET /v2/info` documents.",

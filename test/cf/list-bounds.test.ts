@@ -10,8 +10,8 @@ import {
 } from "../../src/simulator/index.js";
 import { testConfig } from "./fake-cf.js";
 
-/** 1 org x 2 spaces x 2,600 apps: the app list takes two pages of 5,000. */
-const landscape = generateLandscape({ orgs: 1, spacesPerOrg: 2, appsPerSpace: 2600, instances: 1 });
+/** 1 org x 2 spaces x 600 apps: the app list takes two pages of 1,000. */
+const landscape = generateLandscape({ orgs: 1, spacesPerOrg: 2, appsPerSpace: 600, instances: 1 });
 
 let sim: RunningSimulator;
 let client: CloudControllerClient | undefined;
@@ -36,7 +36,7 @@ function connect(request: Partial<CfConfig["request"]> = {}): CloudControllerCli
     username: DEFAULT_SIMULATOR_USER.username,
     password: DEFAULT_SIMULATOR_USER.password,
   });
-  // Generous timeouts: a loaded machine must not turn 5,000-item pages into smaller ones here.
+  // Generous timeouts: a loaded machine must not turn 1,000-item pages into smaller ones here.
   const timeout = Object.fromEntries(Object.keys(config.request.timeout).map((k) => [k, 30_000]));
   config.request = { ...config.request, timeout: timeout as CfConfig["request"]["timeout"], ...request };
   client = createCloudControllerClient({ config, logger: silentLogger, ca: sim.caPem });
@@ -52,7 +52,7 @@ describe("bounded list reading against the simulator", () => {
     const orgs = await c.listOrganizations();
     sim.admin.resetCounters();
     const apps = await c.listApps({ organizationGuids: orgs.map((o) => o.guid) });
-    expect(apps).toHaveLength(5200);
+    expect(apps).toHaveLength(1200);
     // total_pages is 2: two requests, however long the CC keeps linking to further (empty) pages.
     expect(requestsTo("/v3/apps")).toBe(2);
   });
@@ -65,7 +65,7 @@ describe("bounded list reading against the simulator", () => {
     const orgs = await c.listOrganizations();
     sim.admin.resetCounters();
     const apps = await c.listApps({ organizationGuids: orgs.map((o) => o.guid) });
-    expect(new Set(apps.map((a) => a.guid)).size).toBe(5200);
+    expect(new Set(apps.map((a) => a.guid)).size).toBe(1200);
     expect(requestsTo("/v3/apps")).toBe(2);
   });
 
@@ -94,7 +94,7 @@ describe("bounded list reading against the simulator", () => {
     const err = await c.listApps({ spaceGuids: [bad!.guid, good!.guid] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "PartialListError", filter: "space_guids" });
     const partial = err as { items: { spaceGuid: string }[]; failed: Map<string, Error> };
-    expect(partial.items).toHaveLength(2600);
+    expect(partial.items).toHaveLength(600);
     expect(new Set(partial.items.map((a) => a.spaceGuid))).toEqual(new Set([good!.guid]));
     expect([...partial.failed.keys()]).toEqual([bad!.guid]);
     expect(partial.failed.get(bad!.guid)!.message).toBe(

@@ -15,7 +15,7 @@ describe("query building", () => {
     expect(queries).toHaveLength(3);
     for (const q of queries) {
       expect(q.length).toBeLessThan(4096);
-      expect(q).toContain("per_page=5000");
+      expect(q).toContain("per_page=1000");
       expect(q).toContain("types=web");
     }
     const back = queries.flatMap((q) => new URLSearchParams(q).get("app_guids")!.split(","));
@@ -40,7 +40,7 @@ describe("query building", () => {
 
   it("returns no query when a filter is an empty list, and one unfiltered query without filters", () => {
     expect(buildQueries({ names: [] })).toEqual([]);
-    expect(buildQueries({ names: undefined })).toEqual(["per_page=5000"]);
+    expect(buildQueries({ names: undefined })).toEqual(["per_page=1000"]);
   });
 });
 
@@ -50,14 +50,14 @@ describe("lists", () => {
     fake.on("GET /v3/organizations", (req, res, f) => {
       if (!authorised(req, res, f)) return;
       const p = Number(req.query.get("page") ?? "1");
-      const next = p < 3 ? `${f.url}/v3/organizations?page=${p + 1}&per_page=5000` : undefined;
+      const next = p < 3 ? `${f.url}/v3/organizations?page=${p + 1}&per_page=1000` : undefined;
       json(res, 200, page([org(`o${p}a`), org(`o${p}b`)], next, 3));
     });
     const orgs = await newClient().listOrganizations();
     expect(orgs.map((o) => o.guid)).toEqual(["o1a", "o1b", "o2a", "o2b", "o3a", "o3b"]);
     const reqs = fake.requestsTo("/v3/organizations");
     expect(reqs.map((r) => r.query.get("page"))).toEqual([null, "2", "3"]);
-    expect(reqs[0]!.query.get("per_page")).toBe("5000");
+    expect(reqs[0]!.query.get("per_page")).toBe("1000");
   });
 
   it("follows a next link on another origin by path and query on the configured origin", async () => {
@@ -70,15 +70,15 @@ describe("lists", () => {
         const p = Number(req.query.get("page") ?? "1");
         const next =
           p < 2
-            ? `${other.url.replace("127.0.0.1", "localhost")}/v3/organizations?page=2&per_page=5000`
+            ? `${other.url.replace("127.0.0.1", "localhost")}/v3/organizations?page=2&per_page=1000`
             : undefined;
         json(res, 200, page([org(`o${p}`)], next, 2));
       });
       const orgs = await newClient().listOrganizations();
       expect(orgs.map((o) => o.guid)).toEqual(["o1", "o2"]);
       expect(fake.requestsTo("/v3/organizations").map((r) => r.rawQuery)).toEqual([
-        "per_page=5000",
-        "page=2&per_page=5000",
+        "per_page=1000",
+        "page=2&per_page=1000",
       ]);
       expect(other.requests).toHaveLength(0);
     } finally {
@@ -92,7 +92,7 @@ describe("lists", () => {
       if (!authorised(req, res, f)) return;
       const p = Number(req.query.get("page") ?? "1");
       // No total_pages; from page 2 on every page is empty and still links to the next one.
-      const body = page(p === 1 ? [org("o1")] : [], `${f.url}/v3/organizations?page=${p + 1}&per_page=5000`);
+      const body = page(p === 1 ? [org("o1")] : [], `${f.url}/v3/organizations?page=${p + 1}&per_page=1000`);
       delete (body as { pagination: { total_pages?: number } }).pagination.total_pages;
       json(res, 200, body);
     });
@@ -114,7 +114,7 @@ describe("lists", () => {
       json(
         res,
         200,
-        page([org(`o${p}`)], `${f.url}/v3/organizations?page=${p + 1}&per_page=5000`, 1_000_000),
+        page([org(`o${p}`)], `${f.url}/v3/organizations?page=${p + 1}&per_page=1000`, 1_000_000),
       );
     });
     await expect(newClient().listOrganizations()).rejects.toThrow(`more than ${MAX_PAGES} pages`);
@@ -130,7 +130,7 @@ describe("lists", () => {
       json(
         res,
         200,
-        page([org(`o${p}`)], `${f.url}/v3/organizations?names=${names}&page=${p + 1}&per_page=5000`, 99_999),
+        page([org(`o${p}`)], `${f.url}/v3/organizations?names=${names}&page=${p + 1}&per_page=1000`, 99_999),
       );
     });
     const names = Array.from({ length: 16 }, (_, i) => `org${i}`);

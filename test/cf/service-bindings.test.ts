@@ -27,7 +27,7 @@ describe("service credential bindings", () => {
     cf.fake.on("GET /v3/service_credential_bindings", (req, res, f) => {
       if (!authorised(req, res, f)) return;
       const p = Number(req.query.get("page") ?? "1");
-      const next = p < 2 ? `${f.url}/v3/service_credential_bindings?page=2&per_page=5000` : undefined;
+      const next = p < 2 ? `${f.url}/v3/service_credential_bindings?page=2&per_page=1000` : undefined;
       const op = { type: "create", state: "succeeded", created_at: "x", updated_at: "x" };
       json(res, 200, page([appBinding(`b${p}`, `app${p}`, p === 2 ? op : null)], next, 2));
     });

@@ -50,8 +50,8 @@ function connect(overrides: Partial<CfConfig> = {}): CloudControllerClient {
 }
 
 describe("against the simulator", () => {
-  it("logs in with the password grant and lists 12,000 apps in three requests", async () => {
-    // Generous timeouts: on a loaded machine a timed-out page of 5,000 would be read again in pages of 1,000.
+  it("logs in with the password grant and lists 12,000 apps in pages of 1,000", async () => {
+    // Generous timeouts: on a loaded machine a timed-out page of 1,000 would be read again in pages of 200.
     const base = simConfig().request;
     const timeout = Object.fromEntries(Object.keys(base.timeout).map((k) => [k, 30_000]));
     const c = connect({ request: { ...base, timeout: timeout as CfConfig["request"]["timeout"] } });
@@ -63,8 +63,8 @@ describe("against the simulator", () => {
     expect(apps).toHaveLength(12_000);
     expect(new Set(apps.map((a) => a.guid)).size).toBe(12_000);
     expect(apps.every((a) => a.state === "STARTED")).toBe(true);
-    // 12,000 / 5,000 per page = 3 pages, no token request (the token from before is reused).
-    expect(sim.admin.counters()).toMatchObject({ ccRequests: 3, uaaRequests: 0 });
+    // 12,000 / 1,000 per page = 12 pages, no token request (the token from before is reused).
+    expect(sim.admin.counters()).toMatchObject({ ccRequests: 12, uaaRequests: 0 });
   });
 
   it("lists processes and routes of 1,000 apps in chunks of at most 100 guids", async () => {

@@ -126,12 +126,12 @@ describe("Cloud Controller list faults, end to end", () => {
     expect(names).toContain("borrower");
   });
 
-  it("/discovery becomes 200 with default settings when every 5,000-item page takes 3.5 s", async () => {
+  it("/discovery becomes 200 with default settings when every 1,000-item page takes 3.5 s", async () => {
     const landscape: LandscapeSpec = {
       domains: [{ name: "apps.example.org" }],
       orgs: [{ name: "slow-org", spaces: [{ name: "slow-space", apps: apps("app-a", "app-b") }] }],
-      // 0.7 ms per requested item: a page of 5,000 takes 3.5 s, one of 1,000 0.7 s.
-      listFaults: { pageDelayMsPerItem: 0.7 },
+      // 3.5 ms per requested item: a page of 1,000 takes 3.5 s (over the 2,500 ms timeout), one of 200 0.7 s.
+      listFaults: { pageDelayMsPerItem: 3.5 },
     };
     h = await startHarness({
       landscape,
