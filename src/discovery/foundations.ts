@@ -54,13 +54,23 @@ export interface FoundationsDiscovery extends DiscoveryService {
  * them publishes, the merged snapshot is published at once, so a failing foundation keeps its last instances and
  * a slow one never holds back another's changes.
  *
- * Readiness: ready once every foundation's first refresh has ended (succeeded or failed) and at least one has a
- * snapshot. Until then `current()` already serves what the foundations that answered know. With one foundation
- * this is exactly that foundation's service (its snapshot objects are published as they are).
+ * Readiness: ready once at least one foundation has a snapshot and either every foundation's first refresh has
+ * ended (succeeded or failed) or `readyGraceMs` have passed since start(). The grace bounds how long a hanging
+ * Cloud Controller (whose first refresh ends only when its requests time out, possibly minutes) keeps the
+ * process unready, while a foundation that is merely slower than another gets that long to join. Until ready,
+ * `current()` already serves what the foundations that answered know. With one foundation this is exactly that
+ * foundation's service (its snapshot objects are published as they are).
  */
-export function composeFoundations(parts: readonly FoundationPart[], logger: Logger): FoundationsDiscovery {
-  return new FoundationComposition(parts, logger);
+export function composeFoundations(
+  parts: readonly FoundationPart[],
+  logger: Logger,
+  options: { readyGraceMs?: number } = {},
+): FoundationsDiscovery {
+  return new FoundationComposition(parts, logger, options.readyGraceMs ?? READY_GRACE_MS);
 }
+
+/** How long after start a foundation with a snapshot waits for the others' first refresh before being ready. */
+export const READY_GRACE_MS = 10_000;
 
 class FoundationComposition implements FoundationsDiscovery {
   private readonly published: PublishedSnapshot;
@@ -73,10 +83,15 @@ class FoundationComposition implements FoundationsDiscovery {
   private readonly collisions = new Set<string>();
   /** Per part without a snapshot: the problem its targets were last published with. */
   private readonly pendingProblems: (string | undefined)[] = [];
+  /** Set once readyGraceMs have passed since start(). */
+  private graceOver = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private wasReady = false;
 
   constructor(
     private readonly parts: readonly FoundationPart[],
     private readonly logger: Logger,
+    private readonly readyGraceMs: number,
   ) {
     if (parts.length === 0) throw new Error("internal: discovery needs at least one foundation");
     this.published = new PublishedSnapshot(logger);
@@ -106,10 +121,13 @@ class FoundationComposition implements FoundationsDiscovery {
   }
 
   start(): void {
+    this.graceTimer = setTimeout(() => this.endGrace(), this.readyGraceMs);
+    this.graceTimer.unref();
     for (const part of this.parts) part.service.start();
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.graceTimer);
     await Promise.all(this.parts.map((p) => p.service.stop()));
   }
 
@@ -118,7 +136,7 @@ class FoundationComposition implements FoundationsDiscovery {
   }
 
   ready(): boolean {
-    return this.settled.every(Boolean) && this.published.current() !== undefined;
+    return (this.graceOver || this.settled.every(Boolean)) && this.published.current() !== undefined;
   }
 
   whenReady(): Promise<void> {
@@ -204,7 +222,21 @@ class FoundationComposition implements FoundationsDiscovery {
   }
 
   private checkReady(): void {
-    if (this.ready()) this.markReady();
+    if (this.wasReady || !this.ready()) return;
+    this.wasReady = true;
+    const waiting = this.parts.filter((_, i) => !this.settled[i]).map((p) => p.name);
+    if (waiting.length > 0) {
+      this.logger.warn(
+        { foundations: waiting, graceMs: this.readyGraceMs },
+        "ready before the first discovery of every foundation ended: their targets join when it completes",
+      );
+    }
+    this.markReady();
+  }
+
+  private endGrace(): void {
+    this.graceOver = true;
+    this.checkReady();
   }
 
   private republish(): void {

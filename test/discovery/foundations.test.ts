@@ -40,7 +40,7 @@ function twoFoundations(extraTargets: Parameters<typeof testConfig>[0] = []) {
 }
 
 /** The wiring of createFoundationDiscovery, with fake Cloud Controllers instead of clients. */
-function compose(config: Config, ccs: FakeCloudController[], logger = silentLogger) {
+function compose(config: Config, ccs: FakeCloudController[], logger = silentLogger, readyGraceMs?: number) {
   let composition: FoundationsDiscovery | undefined;
   const parts = config.foundations.map((foundation, index) => {
     const view = foundationView(config, foundation);
@@ -59,7 +59,7 @@ function compose(config: Config, ccs: FakeCloudController[], logger = silentLogg
       }),
     };
   });
-  composition = composeFoundations(parts, logger);
+  composition = composeFoundations(parts, logger, { readyGraceMs });
   running.push(composition);
   return { discovery: composition, parts };
 }
@@ -93,6 +93,36 @@ describe("several foundations", () => {
     await discovery.whenReady();
     expect(summary(discovery.current())).toEqual(["default/a:0@0", "default/a:1@0", "us/b:0@1"]);
     expect(discovery.current()?.byInstanceId.get(`${us.appGuid}:0`)?.foundation).toBe("us");
+  });
+
+  it("is ready after the grace with one foundation's snapshot while another's first refresh still hangs", async () => {
+    const { config, ccs, us } = twoFoundations();
+    const releaseUs = us.cc.hold();
+    const { logger, lines } = captureLogger();
+    const { discovery, parts } = compose(config, ccs, logger, 20);
+    discovery.start();
+    await discovery.whenReady();
+    expect(discovery.ready()).toBe(true);
+    expect(parts[1].service.lastRefresh()).toBeUndefined();
+    expect(summary(discovery.current())).toEqual(["default/a:0@0", "default/a:1@0"]);
+    expect(lines().filter((l) => l.msg.startsWith("ready before the first discovery"))).toEqual([
+      expect.objectContaining({ foundations: ["us"], graceMs: 20 }),
+    ]);
+    releaseUs();
+  });
+
+  it("is not ready after the grace while no foundation has a snapshot", async () => {
+    const { config, ccs, eu, us } = twoFoundations();
+    const releaseEu = eu.cc.hold();
+    const releaseUs = us.cc.hold();
+    const { discovery } = compose(config, ccs, silentLogger, 0);
+    discovery.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(discovery.ready()).toBe(false);
+    releaseEu();
+    await discovery.whenReady();
+    expect(summary(discovery.current())).toEqual(["default/a:0@0", "default/a:1@0"]);
+    releaseUs();
   });
 
   it("keeps a failing foundation's last instances and still publishes the other's changes", async () => {

@@ -165,3 +165,59 @@ describe.skipIf(!prometheusAvailable)("several foundations end to end with a rea
     expect(status.foundations[1].lastError).toBeTruthy();
   }, 120_000);
 });
+
+describe("a foundation whose Cloud Controller hangs from the start", () => {
+  let eu: RunningSimulator;
+  let us: RunningSimulator;
+  let promregator: PromregatorProcess | undefined;
+
+  beforeAll(async () => {
+    eu = await startSimulator({
+      landscape: landscape("eu", [{ name: "orders", instances: 2 }]),
+      users: [EU_USER],
+    });
+    us = await startSimulator({
+      landscape: landscape("us", [{ name: "shipping", instances: 2 }]),
+      users: [US_USER],
+    });
+    // Accepts every request of the us API and never answers.
+    us.admin.setOutage("hang");
+  }, 30_000);
+
+  afterAll(async () => {
+    await promregator?.kill();
+    await eu?.close();
+    await us?.close();
+  });
+
+  it("does not hold /ready: the process is ready with the other foundation's landscape after the grace", async () => {
+    const port = await freePort();
+    // Generous timeouts for us (as for a big foundation): its first refresh ends long after the start deadline.
+    const slow = yaml(eu, us, port)
+      .replace(
+        "timeout: { org: 500, space: 500, appInSpace: 500, domain: 500, route: 500, process: 500 }",
+        "timeout: { org: 60000, space: 60000, appInSpace: 60000, domain: 60000, route: 60000, process: 60000 }",
+      )
+      .replace("    request:\n", "    watchdog: { timeout: 60000 }\n    request:\n");
+    expect(slow).toContain("watchdog: { timeout: 60000 }");
+    // startPromregatorProcess waits at most 20 s for /ready to answer 200.
+    promregator = await startPromregatorProcess({ yaml: slow, port, caPem: `${eu.caPem}\n${us.caPem}` });
+    const status = (await (await fetch(`${promregator.url}/status.json`)).json()) as {
+      ready: boolean;
+      foundations: { name: string; ok: boolean; instances: number; lastError?: string }[];
+      discovery: { targets: { targetIndex: number; instances: number; problem?: string }[] };
+    };
+    expect(status.ready).toBe(true);
+    expect(status.foundations.map((f) => [f.name, f.ok, f.instances])).toEqual([
+      ["eu", true, 2],
+      ["us", false, 0],
+    ]);
+    expect(status.discovery.targets.map((t) => [t.targetIndex, t.instances, t.problem])).toEqual([
+      [0, 2, undefined],
+      [1, 0, "foundation us has not completed its first discovery"],
+    ]);
+    expect(promregator.output()).toContain(
+      "ready before the first discovery of every foundation ended: their targets join when it completes",
+    );
+  }, 60_000);
+});
