@@ -4,6 +4,12 @@ import type { BindingDetailsOutcome } from "./binding-caches.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { type ResolvedApp, summarise, type TargetResolution } from "./target-resolver.js";
 
+/**
+ * How soon a target is resolved again when a binding's details could not be read and no earlier answer was
+ * kept (a cold start during a Cloud Controller hiccup), ms; at most the resolver period.
+ */
+export const BINDING_RETRY_MS = 30_000;
+
 export interface BindingReaders {
   /** Key: service instance name. */
   bindings: CacheReader<CfServiceBinding[]>;
@@ -16,7 +22,9 @@ export interface BindingReaders {
  * (the org/space/app selection and the other keys apply as before), and applies what the binding's credentials
  * say: their `path` replaces the target's (and a `prometheus.io/path` annotation), their Basic credentials are
  * attached to the app. A binding whose credentials are invalid leaves its app out with a note; credentials CC
- * does not show this user leave the app in, scraped as the target says, with a note. Failing to list the
+ * does not show this user leave the app in, scraped as the target says, with a note. Details that fail
+ * (5xx, timeout) use the binding's last good answer (the details cache keeps it); without one the app is left
+ * out with a note and the target is marked `retrySoon`. Failing to list the
  * bindings fails the target (its previous instances are kept). Updates `resolutions` in place.
  */
 export async function applyServiceBindings(
@@ -74,6 +82,7 @@ export async function applyServiceBindings(
   for (const { index, name, apps } of chosen) {
     const kept: ResolvedApp[] = [];
     const notes: string[] = [];
+    let retrySoon = false;
     for (const { app, binding } of apps) {
       const where = `${app.orgName}/${app.spaceName}/${app.appName} (binding ${binding.guid} to "${name}")`;
       if (!details) {
@@ -83,7 +92,8 @@ export async function applyServiceBindings(
       const outcome = details.values.get(binding.guid);
       if (!outcome) {
         const cause = details.errors.get(binding.guid)?.message ?? "unknown error";
-        notes.push(`${where}: left out, its credentials could not be read: ${cause}`);
+        notes.push(`${where}: left out for now, its credentials could not be read: ${cause}`);
+        retrySoon = true;
       } else if (outcome.ok) {
         kept.push({
           ...app,
@@ -100,6 +110,7 @@ export async function applyServiceBindings(
     const resolution: TargetResolution = { apps: kept };
     if (notes.length > 0) resolution.notes = notes;
     if (kept.length === 0) resolution.problem = summarise(notes);
+    if (retrySoon) resolution.retrySoon = true;
     resolutions.set(index, resolution);
   }
 }

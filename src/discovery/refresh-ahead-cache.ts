@@ -11,6 +11,11 @@ export interface RefreshAheadCacheOptions<V> {
   name: string;
   /** Entries older than this are reloaded in the background on access while the old value is served. */
   refreshAfterMs: number;
+  /**
+   * A shorter (or longer) refresh time for one loaded value, ms; undefined = `refreshAfterMs`. E.g. a value
+   * that is known to be incomplete because part of it could not be read is reloaded sooner.
+   */
+  refreshAfterMsOf?: (value: V) => number | undefined;
   /** Entries not read for this long are dropped; <= 0 disables idle expiry. */
   expireAfterMs: number;
   load: BatchLoader<V>;
@@ -43,6 +48,9 @@ interface Entry<V> {
   value: V;
   loadedAt: number;
   lastReadAt: number;
+  refreshAfterMs: number;
+  /** Set by markStale(): reload on the next read whatever its age. */
+  forcedStale?: boolean;
 }
 
 interface Batch<V> {
@@ -96,7 +104,7 @@ export class RefreshAheadCache<V> {
         continue;
       }
       entry.lastReadAt = now;
-      const stale = now - entry.loadedAt >= this.options.refreshAfterMs;
+      const stale = entry.forcedStale === true || now - entry.loadedAt >= entry.refreshAfterMs;
       if (stale && options.waitForStale) {
         waits.push({ key, load: this.requestLoad(key), old: entry });
         continue;
@@ -123,6 +131,17 @@ export class RefreshAheadCache<V> {
     this.generation++;
     this.entries.clear();
     this.inFlight.clear();
+  }
+
+  /**
+   * Like invalidate(), but keeps the values as the last good ones: every entry is reloaded on its next read
+   * (a read with `waitForStale` waits for that load), and a failed reload still answers the old value.
+   * Loads already running still answer their callers but are not stored.
+   */
+  markStale(): void {
+    this.generation++;
+    this.inFlight.clear();
+    for (const entry of this.entries.values()) entry.forcedStale = true;
   }
 
   /** True while a load (including a background reload) is queued or running. */
@@ -223,6 +242,7 @@ export class RefreshAheadCache<V> {
             value: outcome.value,
             loadedAt: now,
             lastReadAt: previous?.lastReadAt ?? now,
+            refreshAfterMs: this.options.refreshAfterMsOf?.(outcome.value) ?? this.options.refreshAfterMs,
           });
         }
         if (this.inFlight.get(key) === waiter.promise) this.inFlight.delete(key);

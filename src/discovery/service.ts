@@ -2,7 +2,7 @@ import type { CloudControllerApi } from "../cf/index.js";
 import { type Config, DEFAULT_FOUNDATION, type TargetConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { type BindingCaches, createBindingCaches } from "./binding-caches.js";
-import { applyServiceBindings } from "./binding-resolver.js";
+import { applyServiceBindings, BINDING_RETRY_MS } from "./binding-resolver.js";
 import { type CfCaches, type CfLayer, createCfCaches } from "./cf-caches.js";
 import { compileTarget, describeTarget } from "./matching.js";
 import { ProblemLog } from "./problem-log.js";
@@ -89,6 +89,10 @@ class BackgroundDiscovery implements DiscoveryService {
     this.resolver = new RefreshAheadCache<TargetResolution>({
       name: "resolver",
       refreshAfterMs: config.cf.cache.timeout.resolver * 1000,
+      refreshAfterMsOf: (resolution) =>
+        resolution.retrySoon
+          ? Math.min(BINDING_RETRY_MS, config.cf.cache.timeout.resolver * 1000)
+          : undefined,
       expireAfterMs: 0,
       now: this.now,
       onLoadSettled: (outcome) => onLoadSettled("resolver", outcome),
@@ -131,8 +135,12 @@ class BackgroundDiscovery implements DiscoveryService {
     const names = CACHE_ORDER.filter((name) => selection[name] === true);
     if (names.length === 0) return;
     for (const name of names) (name === "resolver" ? this.resolver : this.caches[name]).invalidate();
-    // Bindings are part of resolving targets: resolver=1 reads them anew too.
-    if (names.includes("resolver")) for (const cache of Object.values(this.bindings)) cache.invalidate();
+    // Bindings are part of resolving targets: resolver=1 reads them anew too. A binding's details keep their
+    // last good answer for when reading them again fails (5xx, timeout), so that its app is not dropped.
+    if (names.includes("resolver")) {
+      this.bindings.bindings?.invalidate();
+      this.bindings.details?.markStale();
+    }
     this.logger.info({ caches: names }, "discovery caches invalidated");
     await this.refresh().then(
       () => undefined,

@@ -28,6 +28,11 @@ export interface TargetResolution {
   problem?: string;
   /** Service bindings of selected apps that could not be used as they are (see binding-resolver.ts). */
   notes?: string[];
+  /**
+   * Part of it could not be read for now (a binding's details failed and no earlier answer is kept): resolve
+   * the target again soon (BINDING_RETRY_MS), not after a whole `cf.cache.timeout.resolver`.
+   */
+  retrySoon?: boolean;
 }
 
 interface Pending {

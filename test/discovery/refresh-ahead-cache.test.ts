@@ -34,6 +34,65 @@ function makeCache(opts: { refresh?: number; expire?: number } = {}) {
 }
 
 describe("RefreshAheadCache", () => {
+  it("markStale reloads every entry on its next read and still answers the old value when that fails", async () => {
+    const { cache, loader } = makeCache({ refresh: 60_000 });
+    const first = cache.getMany(["a", "b"]);
+    await flush();
+    loader.answer(0, "-v1");
+    await first;
+    cache.markStale();
+    const again = cache.getMany(["a", "b"], { waitForStale: true });
+    await flush();
+    expect(loader.calls).toHaveLength(2);
+    loader.calls[1].resolve(
+      new Map<string, string | Error>([
+        ["a", "a-v2"],
+        ["b", new Error("503")],
+      ]),
+    );
+    const result = await again;
+    expect(result.values).toEqual(
+      new Map([
+        ["a", "a-v2"],
+        ["b", "b-v1"],
+      ]),
+    );
+    expect(result.errors.size).toBe(0);
+  });
+
+  it("refreshes a value sooner when refreshAfterMsOf says so", async () => {
+    const clock = manualClock();
+    const loader = controlledLoader();
+    const cache = new RefreshAheadCache<string>({
+      name: "test",
+      refreshAfterMs: 300_000,
+      refreshAfterMsOf: (value) => (value.endsWith("partial") ? 30_000 : undefined),
+      expireAfterMs: 0,
+      load: loader.load,
+      now: clock.now,
+    });
+    const first = cache.getMany(["a", "b"]);
+    await flush();
+    loader.calls[0].resolve(
+      new Map([
+        ["a", "a-partial"],
+        ["b", "b-full"],
+      ]),
+    );
+    await first;
+    clock.advance(30_000);
+    const values = await cache.getMany(["a", "b"]);
+    await flush();
+    expect(values.values).toEqual(
+      new Map([
+        ["a", "a-partial"],
+        ["b", "b-full"],
+      ]),
+    );
+    expect(loader.calls).toHaveLength(2);
+    expect(loader.calls[1].keys).toEqual(["a"]);
+  });
+
   it("loads a miss once even when asked concurrently", async () => {
     const { cache, loader } = makeCache();
     const a = cache.get("k");

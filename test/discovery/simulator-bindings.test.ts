@@ -1,0 +1,122 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
+import { createDiscoveryService } from "../../src/discovery/service.js";
+import type { DiscoveryService, DiscoverySnapshot } from "../../src/discovery/types.js";
+import { silentLogger } from "../../src/log.js";
+import {
+  DEFAULT_SIMULATOR_USER,
+  type LandscapeSpec,
+  type RunningSimulator,
+  startSimulator,
+} from "../../src/simulator/index.js";
+import { manualClock, testConfig } from "./config.js";
+
+const SHOP_BINDING = "5b1e0c7a-3f43-4c55-9a53-0d4f6f0b0a01";
+const DETAILS = `/v3/service_credential_bindings/${SHOP_BINDING}/details`;
+
+const landscape: LandscapeSpec = {
+  domains: [{ name: "apps.example.org" }],
+  orgs: [
+    {
+      name: "acme",
+      spaces: [
+        {
+          name: "prod",
+          apps: [
+            { name: "shop", instances: 1 },
+            { name: "cart", instances: 1 },
+          ],
+        },
+      ],
+    },
+  ],
+  serviceInstances: [
+    {
+      name: "metrics-endpoint",
+      space: "acme/prod",
+      credentials: { path: "/team/metrics" },
+      bindings: [{ app: "shop", guid: SHOP_BINDING }, "cart"],
+    },
+  ],
+};
+
+let sim: RunningSimulator;
+let client: CloudControllerClient | undefined;
+let service: DiscoveryService | undefined;
+
+beforeAll(async () => {
+  sim = await startSimulator({ landscape });
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+afterEach(async () => {
+  await service?.stop();
+  await client?.close();
+  service = undefined;
+  client = undefined;
+  sim.admin.reset();
+});
+
+/** Discovery of the bound apps against the simulator; resolver period 300 s on a clock the test moves. */
+function discovery(clock = manualClock()): DiscoveryService {
+  const config = testConfig([{ serviceInstanceName: "metrics-endpoint", protocol: "https" }], {
+    resolver: 300,
+  });
+  config.cf = {
+    ...config.cf,
+    apiUrl: sim.apiUrl,
+    api_host: sim.apiUrl,
+    username: DEFAULT_SIMULATOR_USER.username,
+    password: DEFAULT_SIMULATOR_USER.password,
+    request: { ...config.cf.request, backoff: 5 },
+  };
+  config.promregator.serviceBindings = { credentials: "path" };
+  client = createCloudControllerClient({ config: config.cf, logger: silentLogger, ca: sim.caPem });
+  service = createDiscoveryService({ config, cf: client, logger: silentLogger, now: clock.now });
+  return service;
+}
+
+const urls = (s: DiscoverySnapshot) => s.instances.map((i) => `${i.appName} ${i.url}`).sort();
+const BOTH = [
+  "cart https://cart.apps.example.org/team/metrics",
+  "shop https://shop.apps.example.org/team/metrics",
+];
+
+describe("service binding details that fail for a while (simulated Cloud Controller)", () => {
+  it("keeps a bound app with its last good credentials when reading them again after /cache/invalidate fails", async () => {
+    const service = discovery();
+    expect(urls(await service.refresh())).toEqual(BOTH);
+    // Both attempts (one retry) of the details request answer 503.
+    sim.admin.injectFailures({ count: 2, status: 503, pathPrefix: DETAILS });
+    sim.admin.resetCounters();
+    await service.invalidate({ resolver: true });
+    expect(sim.admin.counters().byPath[DETAILS]).toBe(2);
+    const after = service.current() as DiscoverySnapshot;
+    expect(urls(after)).toEqual(BOTH);
+    expect(after.targets[0].problem).toBeUndefined();
+  });
+
+  it("on a cold start leaves the app out with a note and resolves it again soon, not a whole period later", async () => {
+    const clock = manualClock();
+    sim.admin.injectFailures({ count: 2, status: 503, pathPrefix: DETAILS });
+    const service = discovery(clock);
+    const first = await service.refresh();
+    expect(urls(first)).toEqual(["cart https://cart.apps.example.org/team/metrics"]);
+    expect(first.targets[0].kind).toBe("service-binding");
+    expect(first.targets[0].problem).toContain(`acme/prod/shop (binding ${SHOP_BINDING}`);
+    expect(first.targets[0].problem).toContain("left out for now, its credentials could not be read");
+
+    // 30 s later, well within the 300 s resolver period, the target is resolved again and the app is back.
+    clock.advance(30_000);
+    await vi.waitFor(
+      async () => {
+        expect(urls(await service.refresh())).toEqual(BOTH);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    expect(service.current()?.targets[0].problem).toBeUndefined();
+  });
+});
