@@ -133,15 +133,10 @@ class ForwardProxyDispatcher extends CompositeDispatcher {
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const origin = String(options.origin ?? "");
     if (!origin.startsWith("http:")) return this.tunnels.dispatch(options, handler);
-    return this.shared.dispatch(
-      {
-        ...options,
-        origin: this.proxyOrigin,
-        path: origin + options.path,
-        headers: { ...(options.headers as Record<string, string>), host: this.hostOf(origin) },
-      },
-      handler,
-    );
+    // Absolute form: the proxy reads the route from the request line (RFC 9112 3.2.2).
+    const sent = toOrigin(options, this.proxyOrigin, this.hostOf(origin));
+    sent.path = origin + options.path;
+    return this.shared.dispatch(sent, handler);
   }
 
   private hostOf(origin: string): string {
@@ -153,6 +148,15 @@ class ForwardProxyDispatcher extends CompositeDispatcher {
     }
     return host;
   }
+}
+
+/** The request sent to another origin (a proxy, a resolved address) with the route's name in `Host`. */
+function toOrigin(
+  options: Dispatcher.DispatchOptions,
+  origin: string,
+  host: string,
+): Dispatcher.DispatchOptions {
+  return { ...options, origin, headers: { ...(options.headers as Record<string, string>), host } };
 }
 
 /** Where a plain-HTTP origin's requests go: the resolved address's origin and the Host header to send. */
@@ -179,14 +183,7 @@ class SharedAddressDispatcher extends CompositeDispatcher {
     if (!origin.startsWith("http:")) return this.perRoute.dispatch(options, handler);
     const send = (target: AddressTarget | undefined) =>
       target
-        ? this.byAddress.dispatch(
-            {
-              ...options,
-              origin: target.addressOrigin,
-              headers: { ...(options.headers as Record<string, string>), host: target.host },
-            },
-            handler,
-          )
+        ? this.byAddress.dispatch(toOrigin(options, target.addressOrigin, target.host), handler)
         : this.perRoute.dispatch(options, handler);
     const known = this.addresses.cached(origin);
     if (known !== "unknown") return send(known);
