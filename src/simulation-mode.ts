@@ -48,7 +48,7 @@ export async function startSimulatedCf(config: Config) {
   const simulated: Config = {
     ...config,
     cf: toSimulator(config.cf),
-    // Every foundation plays against the one simulated landscape.
+    // One foundation only: the configuration refuses foundations[] with simulation mode.
     foundations: config.foundations.map((f) => ({
       ...f,
       cf: toSimulator(f.cf),

@@ -71,6 +71,9 @@ export function buildConfig(source: PropertySource, requireCf: boolean, warnings
       scrapingProxy: (fs) => readProxy(fs, "promregator.scraping.proxy", warnings),
     },
     warnings,
+    s.bool("promregator.simulation.enabled")
+      ? { origin: s.origin("promregator.simulation.enabled") }
+      : undefined,
   );
   const names = foundations.map((f) => f.name);
   return {

@@ -6,7 +6,7 @@
  * default, not the `cf:` block's value, so that no credential or limit leaks from one foundation to another;
  * only the two scrape settings fall back to the `promregator.*` ones, which are process-wide already.
  */
-import { ConfigError, type ValueOrigin } from "./errors.js";
+import { ConfigError, describeKey, type ValueOrigin } from "./errors.js";
 import type { PropertySource } from "./properties.js";
 import { FOUNDATION_KEYS, type KeyPath, TREES } from "./schema.js";
 import { Settings } from "./settings.js";
@@ -26,7 +26,10 @@ export interface FoundationBuilders {
 
 /**
  * Every foundation, the default one first. `defaultFoundation` is the one of the `cf:` block, already built;
- * throws ConfigError for a missing or invalid name, a name used twice, or a bad key of an item.
+ * throws ConfigError for a missing or invalid name, a name used twice, or a bad key of an item, and for any item
+ * when `simulation` (where `promregator.simulation.enabled` was set to true) is given: simulation mode plays one
+ * simulated landscape in place of every Cloud Controller, so a foundation pointing at a real one would be
+ * ignored without a word.
  */
 export function bindFoundations(
   source: PropertySource,
@@ -34,6 +37,7 @@ export function bindFoundations(
   defaultNameOrigin: ValueOrigin | undefined,
   build: FoundationBuilders,
   warnings: string[],
+  simulation?: { origin: ValueOrigin | undefined },
 ): FoundationConfig[] {
   checkName(defaultFoundation.name, "cf.name", defaultNameOrigin);
   const tree = TREES.find((t) => t.path === "foundations");
@@ -41,6 +45,15 @@ export function bindFoundations(
   const seen = new Map<string, string>([[defaultFoundation.name, "cf.name"]]);
   const result = [defaultFoundation];
   for (const item of treeItems(source, tree, warnings)) {
+    if (simulation) {
+      throw new ConfigError(
+        `cannot be used with ${describeKey("promregator.simulation.enabled", simulation.origin)}: simulation mode ` +
+          "replaces every Cloud Controller with one simulated landscape, so this foundation would not be asked; " +
+          "remove foundations to simulate, or switch simulation off to discover the configured foundations",
+        item.base,
+        item.origin("name"),
+      );
+    }
     const name = item.str("name");
     if (name === undefined) {
       throw new ConfigError(

@@ -163,7 +163,7 @@ const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "promregator.defaultInternalRoutePort":
     "Port for apps reached on an internal route when the target sets no `internalRoutePort`.",
   "promregator.simulation.enabled":
-    "Run without Cloud Foundry, like the Java version's simulation mode: the built-in simulator serves org `simorg`, space `simspace` and apps `testapp1`...`testapp100`, and the configured targets are resolved and scraped against it (over plain HTTP). `cf.*` is then not required.",
+    "Run without Cloud Foundry, like the Java version's simulation mode: the built-in simulator serves org `simorg`, space `simspace` and apps `testapp1`...`testapp100`, and the configured targets are resolved and scraped against it (over plain HTTP). `cf.*` is then not required, and the `cf:` block, if given, is not used. With `foundations[]` it stops start-up: the simulated landscape would replace every configured foundation without a word.",
   "promregator.simulation.instances": "Instances per simulated app (see `promregator.simulation.enabled`).",
   "promregator.serviceBindings.credentials":
     "What the credentials of a service binding may decide for targets with `serviceInstanceName` (not in the Java version): `ignore` (the credentials are not read, one request per binding less; use it when Promregator's user is a Space Auditor or Global Auditor, who may not read them), `path` (a `path` in the credentials replaces the target's), `path-and-basic-auth` (also `username` and `password`, sent with HTTP Basic to that app instead of the target's authenticator). Credentials are never logged nor shown.",

@@ -182,3 +182,23 @@ describe("foundation errors", () => {
     );
   });
 });
+
+describe("foundations with simulation mode", () => {
+  it("are refused, naming the foundation and where simulation was switched on, instead of being simulated", () => {
+    const text = TWO.replace("promregator:\n", "promregator:\n  simulation:\n    enabled: true\n");
+    expect(errorOf(text)).toMatch(
+      /^foundations\[0\] \(promregator\.yml:6\): cannot be used with promregator\.simulation\.enabled \(promregator\.yml:12\): simulation mode replaces every Cloud Controller/,
+    );
+    expect(errorOf(TWO, { env: { PROMREGATOR_SIMULATION_ENABLED: "true" } })).toContain(
+      "cannot be used with promregator.simulation.enabled (environment variable PROMREGATOR_SIMULATION_ENABLED)",
+    );
+  });
+
+  it("leave the cf block alone, as in the Java version: one foundation is simulated", () => {
+    const { config } = load(
+      `${MINIMAL_CF}promregator:\n  simulation:\n    enabled: true\n  targets:\n    - orgName: simorg\n`,
+    );
+    expect(config.foundations.map((f) => f.name)).toEqual(["default"]);
+    expect(config.promregator.simulation.enabled).toBe(true);
+  });
+});
