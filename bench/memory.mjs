@@ -124,6 +124,9 @@ async function loadGenerator(promregator, durationMs, expected) {
   });
   const scrapes = records.filter((r) => r.tag === "instance");
   const ok = scrapes.filter((r) => r.status === 200).map((r) => r.latencyMs);
+  // After the first interval every instance has been scraped once: no first-scrape set-up any more.
+  const steady = scrapes.filter((r) => r.sentAtMs >= SCRAPE_INTERVAL_S * 1000);
+  const steadyOk = steady.filter((r) => r.status === 200).map((r) => r.latencyMs);
   const own = records.filter((r) => r.tag === "own").map((r) => r.latencyMs);
   const discoveries = records.filter((r) => r.tag === "discovery").map((r) => r.latencyMs);
   return {
@@ -134,6 +137,8 @@ async function loadGenerator(promregator, durationMs, expected) {
     p50Ms: round(percentile(ok, 50)),
     p99Ms: round(percentile(ok, 99)),
     maxMs: round(Math.max(...ok)),
+    steadyFailed: steady.length - steadyOk.length,
+    steadyP99Ms: round(percentile(steadyOk, 99)),
     ownMetricsScrapes: own.length,
     ownMetricsP50Ms: round(percentile(own, 50)),
     ownMetricsMaxMs: round(Math.max(...own)),
@@ -354,7 +359,7 @@ function report(runs, { minutes, instances, context }) {
     {
       name: "scrape p99",
       goal: "< 100 ms",
-      measured: `${current.p99Ms} ms`,
+      measured: `${current.p99Ms} ms (after the first interval: ${current.steadyP99Ms} ms, ${current.steadyFailed} failed)`,
       met: current.p99Ms < 100,
     },
     {
