@@ -2,7 +2,7 @@
 
 import { Command, type CommanderError, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
-import { ConfigError, encryptValue, loadStartupConfig, maskSecrets } from "./config/index.js";
+import { ConfigError, effectiveConfigDocument, encryptValue, loadStartupConfig } from "./config/index.js";
 import { errorMessage } from "./errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger, logDestination } from "./log.js";
 import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/index.js";
@@ -93,6 +93,8 @@ const program = new Command()
   .name("promregator")
   .description("Prometheus service discovery and scrape proxy for Cloud Foundry app instances")
   .version(VERSION)
+  // Commander adds `help <command>` by itself only to programs without an action of their own; this one has one.
+  .helpCommand(true)
   // Usage errors share exit code 2 with configuration errors, so that 1 keeps meaning "Cloud Foundry failed".
   .exitOverride((error: CommanderError) => {
     process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
@@ -175,7 +177,7 @@ Progress goes to stderr, the report to stdout. Secrets are never printed.`,
     const { config, warnings } = loadOrExit(file ?? program.opts<{ config?: string }>().config);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     if (!opts.resolve) {
-      process.stdout.write(stringify(maskSecrets(config)));
+      process.stdout.write(stringify(effectiveConfigDocument(config)));
       process.stderr.write(`configuration ${config.source ?? "from the environment"} is valid\n`);
       return;
     }

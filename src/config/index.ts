@@ -3,6 +3,7 @@
  * environment overrides, placeholders and `{cipher}` values, validated into the typed `Config`.
  */
 export { DEFAULT_SECRETS_DIR, decryptValue, encryptValue } from "./cipher.js";
+export { effectiveConfigDocument } from "./effective.js";
 export { ConfigError } from "./errors.js";
 export { compileJavaRegex } from "./java-regex.js";
 export {

@@ -20,6 +20,11 @@ export function maskSecrets(config: Config): unknown {
   return maskValue({ ...config, foundations }, []);
 }
 
+/** Deep copy of any document with every secret string (by key name, as above) replaced by "***". */
+export function maskSecretValues(value: unknown): unknown {
+  return maskValue(value, []);
+}
+
 function maskValue(value: unknown, path: readonly string[]): unknown {
   if (Array.isArray(value)) return value.map((v, i) => maskValue(v, [...path, String(i)]));
   if (value !== null && typeof value === "object") {

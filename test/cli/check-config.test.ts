@@ -47,7 +47,7 @@ describe.concurrent("promregator check-config (without --resolve)", () => {
     expect(printed.promregator.authentication.basic.password).toBe("***");
     expect(printed.promregator.targetAuthenticators[0].basic.password).toBe("***");
     // and the rest is the effective configuration, defaults included
-    expect(printed.cf.apiUrl).toBe("https://api.cf.example.org");
+    expect(printed.cf.api_host).toBe("api.cf.example.org");
     expect(printed.cf.username).toBe("monitoring");
     expect(printed.promregator.targetAuthenticators[0].basic.username).toBe("scraper");
     expect(printed.promregator.targets[0]).toMatchObject({
@@ -59,6 +59,61 @@ describe.concurrent("promregator check-config (without --resolve)", () => {
     for (const secret of [FILE_PASSWORD, ENV_INBOUND_PASSWORD, CIPHER_PLAINTEXT, ENCRYPT_KEY]) {
       expect(result.stdout + result.stderr).not.toContain(secret);
     }
+  });
+
+  it("prints promregator.yml keys: the output loaded again is the same configuration, without warnings", async () => {
+    const file = dir.write(
+      "two-foundations.yml",
+      `cf:
+  name: eu
+  api_host: api.cf.eu.example.org
+  username: monitoring
+foundations:
+  - name: us
+    api_host: api.cf.us.example.org:8443
+    client_id: us-client
+    scraping:
+      proxy: {host: proxy.us.example.org, port: 3128}
+promregator:
+  targets:
+    - orgName: shop
+      serviceInstanceName: metrics-endpoint
+    - orgName: shop
+      foundation: us
+  scraping:
+    proxy: {host: proxy.eu.example.org, port: 8080}
+  serviceBindings:
+    credentials: ignore
+logging:
+  level:
+    root: warn
+    org.cloudfoundry.promregator.cfaccessor: debug
+`,
+    );
+    const env = { CF_PASSWORD: "eu-pw-4", FOUNDATIONS_0_CLIENT_SECRET: "us-secret-5" };
+    const first = await runCli(["check-config", file], { env });
+    expect(first.code, first.stderr).toBe(0);
+    const printed = parse(first.stdout);
+    // the file's names, not internal ones: cf.name, foundations[].scraping.proxy, logging.level.<logger>
+    expect(printed.cf).toMatchObject({ name: "eu", api_host: "api.cf.eu.example.org", password: "***" });
+    expect(printed.cf).not.toHaveProperty("apiUrl");
+    expect(printed.foundations).toHaveLength(1);
+    expect(printed.foundations[0]).toMatchObject({
+      name: "us",
+      api_host: "api.cf.us.example.org:8443",
+      client_id: "us-client",
+      client_secret: "***",
+      scraping: { proxy: { host: "proxy.us.example.org", port: 3128 } },
+    });
+    expect(printed.foundations[0]).not.toHaveProperty("scrapingProxy");
+    expect(printed.logging).toEqual({ level: { root: "warn", cf: "debug" } });
+    expect(printed).not.toHaveProperty("source");
+    expect(first.stdout).not.toMatch(/eu-pw-4|us-secret-5/);
+    // pasted back as a file, it is valid, warns about nothing and prints the same again
+    const again = await runCli(["check-config", dir.write("pasted.yml", first.stdout)]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain("warning");
+    expect(again.stdout).toBe(first.stdout);
   });
 
   it("exits 2 on a bad value and names the key and file:line, without echoing secrets", async () => {
@@ -109,6 +164,15 @@ describe.concurrent("promregator --version and --help", () => {
     const result = await runCli(["--version"]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("`help <command>` prints that command's help, as `<command> --help` does", async () => {
+    for (const command of ["demo", "check-config"]) {
+      const [help, flag] = await Promise.all([runCli(["help", command]), runCli([command, "--help"])]);
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toContain(`Usage: promregator ${command} [options]`);
+      expect(help.stdout).toBe(flag.stdout);
+    }
   });
 
   it("lists the commands and the --config option", async () => {
