@@ -78,6 +78,7 @@ export function createFoundationDiscovery(opts: {
       logger: logger.child({ module: "discovery", ...bind }),
       tickMs: opts.tickMs,
       foundation: foundation.name,
+      targetIndices: view.targetIndices,
       onRefreshed: () => composition?.refreshed(index),
     });
     return {

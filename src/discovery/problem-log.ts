@@ -25,6 +25,11 @@ export class ProblemLog {
     private readonly logger: Logger,
     /** How often an empty target is reported again, ms (the resolver cache timeout). */
     private readonly emptyRepeatMs: number,
+    /**
+     * The index in promregator.targets of the service's target `index`, which log lines give as `target`: with
+     * several foundations each service numbers only its own targets from 0.
+     */
+    private readonly configIndex: (index: number) => number = (index) => index,
   ) {}
 
   /** A refresh in which every target failed; `known` is how many instances are kept. */
@@ -49,11 +54,11 @@ export class ProblemLog {
     if (error && !this.failingTargets.has(index)) {
       this.failingTargets.add(index);
       this.logger.warn(
-        { target: index, description, cause: error.message },
+        { target: this.configIndex(index), description, cause: error.message },
         "could not resolve a target; keeping its previous instances",
       );
     } else if (!error && this.failingTargets.delete(index)) {
-      this.logger.info({ target: index, description }, "target resolves again");
+      this.logger.info({ target: this.configIndex(index), description }, "target resolves again");
     }
   }
 
@@ -69,7 +74,11 @@ export class ProblemLog {
       if (loggedAt !== undefined && now - loggedAt < this.emptyRepeatMs) continue;
       this.emptyLoggedAt.set(report.targetIndex, now);
       this.logger.warn(
-        { target: report.targetIndex, description: report.description, reason: report.problem },
+        {
+          target: this.configIndex(report.targetIndex),
+          description: report.description,
+          reason: report.problem,
+        },
         "a configured target matches no app instance",
       );
     }
@@ -86,12 +95,15 @@ export class ProblemLog {
       if (problem === logged) continue;
       if (problem === undefined) {
         this.bindingProblems.delete(report.targetIndex);
-        this.logger.info({ target: report.targetIndex }, "the service bindings of a target are usable again");
+        this.logger.info(
+          { target: this.configIndex(report.targetIndex) },
+          "the service bindings of a target are usable again",
+        );
         continue;
       }
       this.bindingProblems.set(report.targetIndex, problem);
       this.logger.warn(
-        { target: report.targetIndex, description: report.description, reason: problem },
+        { target: this.configIndex(report.targetIndex), description: report.description, reason: problem },
         "some service bindings of a target cannot be used as they are",
       );
     }
@@ -128,7 +140,7 @@ export class ProblemLog {
     if (this.warnedDuplicates.has(key)) return;
     this.warnedDuplicates.add(key);
     this.logger.warn(
-      { appGuid, keptTarget: kept, droppedTarget: dropped },
+      { appGuid, keptTarget: this.configIndex(kept), droppedTarget: this.configIndex(dropped) },
       "an app is selected by two targets; the first target in the configuration is used",
     );
   }

@@ -34,6 +34,11 @@ export interface DiscoveryServiceDeps {
   foundation?: string;
   /** Told the outcome of every refresh, failed or not, once it is recorded. */
   onRefreshed?: (outcome: RefreshOutcome) => void;
+  /**
+   * For each target of `config` (a foundation's own, numbered from 0), its index in promregator.targets, so that
+   * log lines number targets as the configuration and the status page do; default: the same index.
+   */
+  targetIndices?: readonly number[];
 }
 
 export const DEFAULT_TICK_MS = 10_000;
@@ -68,18 +73,19 @@ class BackgroundDiscovery implements DiscoveryService {
     this.now = deps.now ?? Date.now;
     this.foundation = deps.foundation ?? config.foundations[0]?.name ?? DEFAULT_FOUNDATION;
     this.targets = config.promregator.targets;
+    const configIndex = (index: number) => deps.targetIndices?.[index] ?? index;
     this.routePatterns = this.targets.map((target, index) => {
       try {
         const compiled = compileTarget(target);
         for (const problem of compiled.invalidPatterns) {
-          this.logger.warn({ target: index }, `ignoring a preferredRouteRegex: ${problem}`);
+          this.logger.warn({ target: configIndex(index) }, `ignoring a preferredRouteRegex: ${problem}`);
         }
         return compiled.preferredRoutes;
       } catch {
         return []; // the resolver reports the invalid org/space/app regex as the target's problem
       }
     });
-    this.problems = new ProblemLog(this.logger, config.cf.cache.timeout.resolver * 1000);
+    this.problems = new ProblemLog(this.logger, config.cf.cache.timeout.resolver * 1000, configIndex);
     const onLoadSettled = (layer: CfLayer | "resolver", outcome: LoadSettled) =>
       this.problems.cacheLoad(layer, outcome);
     this.caches = createCfCaches(deps.cf, config.cf, { now: this.now, onLoadSettled });
