@@ -10,6 +10,13 @@ import type {
   CfSpace,
 } from "./types.js";
 
+/**
+ * The resources a list page includes (`include=`), by guid: CC answers them in `included.<plural type>[]` next to
+ * `resources`, each once per page and only those the page's resources relate to (CC v3 docs, concepts/includes).
+ * `where` names the item for errors, e.g. "included.service_instances[0]". Read by paging.ts `includedOf`.
+ */
+export type Included = ReadonlyMap<string, { item: Record<string, unknown>; where: string }>;
+
 /** A CC document did not have the expected shape; `message` says where. */
 export class ShapeError extends Error {
   constructor(message: string) {
@@ -158,8 +165,17 @@ export function toDomain(value: unknown, where: string): CfDomain {
   return { guid: str(o, "guid", where), name: str(o, "name", where), internal: internal === true };
 }
 
-/** A service credential binding of the list; `relationships.app` is required, as only type=app is asked for. */
-export function toServiceBinding(value: unknown, where: string): CfServiceBinding {
+/**
+ * A service credential binding of the list; `relationships.app` is required, as only type=app is asked for.
+ * `included`: the page's `included.service_instances` (include=service_instance); the binding's instance there
+ * gives `serviceInstanceType`, whose `type` must then be a string. An instance the page does not include leaves
+ * it unset.
+ */
+export function toServiceBinding(
+  value: unknown,
+  where: string,
+  included: Included = new Map(),
+): CfServiceBinding {
   const o = asObject(value, where);
   const name = o.name;
   if (name !== undefined && name !== null && typeof name !== "string") {
@@ -171,6 +187,8 @@ export function toServiceBinding(value: unknown, where: string): CfServiceBindin
     serviceInstanceGuid: nestedStr(o, ["relationships", "service_instance", "data", "guid"], where),
   };
   if (typeof name === "string" && name !== "") binding.name = name;
+  const instance = included.get(binding.serviceInstanceGuid);
+  if (instance) binding.serviceInstanceType = str(instance.item, "type", instance.where);
   const op = o.last_operation;
   if (op !== undefined && op !== null) {
     const last = asObject(op, `${where}.last_operation`);

@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import {
+  type Included,
   ShapeError,
   toApp,
   toDomain,
@@ -170,14 +171,16 @@ export class CloudControllerClient implements CloudControllerApi {
     return this.list("domain", "/v3/domains", {}, {}, toDomain);
   }
 
+  /** With `include=service_instance`: each binding says whether its instance is user-provided or managed. */
   listAppBindings(filter: { serviceInstanceNames: string[] }): Promise<CfServiceBinding[]> {
     const filters = { service_instance_names: filter.serviceInstanceNames };
     return this.list(
       "serviceBinding",
       "/v3/service_credential_bindings",
       filters,
-      { type: "app" },
+      { type: "app", include: "service_instance" },
       toServiceBinding,
+      "service_instances",
     );
   }
 
@@ -235,13 +238,15 @@ export class CloudControllerClient implements CloudControllerApi {
    * One list call: chunks of the longest filter fetched CHUNK_CONCURRENCY at a time, each chunk bounded
    * in pages and isolating key-specific failures (see isolate.ts). Throws PartialListError when some
    * filter values failed and others were read, and the failure itself when nothing could be read.
+   * `includedKey`: the `included` block (asked for in `fixed`) whose items `map` gets with each page.
    */
   private async list<T extends { guid: string }>(
     resource: Exclude<CfResource, "info">,
     path: string,
     filters: ListFilters,
     fixed: Record<string, string>,
-    map: (value: unknown, where: string) => T,
+    map: (value: unknown, where: string, included: Included) => T,
+    includedKey?: string,
   ): Promise<T[]> {
     this.assertOpen();
     await this.checkApiVersion();
@@ -249,7 +254,7 @@ export class CloudControllerClient implements CloudControllerApi {
     if (!plan) return [];
     const read = (values: readonly string[], perPage: number, retries: number, retryTimeouts: boolean) =>
       fetchAllPages(
-        { requester: this.requester, origin: this.origin, retries, retryTimeouts },
+        { requester: this.requester, origin: this.origin, retries, retryTimeouts, includedKey },
         resource,
         `${this.base}${path}?${plan.query(values, perPage)}`,
         map,

@@ -1,4 +1,4 @@
-import { asObject, ShapeError } from "./cc-mappers.js";
+import { asObject, type Included, ShapeError } from "./cc-mappers.js";
 import { type CcRequester, pathOf } from "./cc-request.js";
 import { CfApiError } from "./errors.js";
 import type { CfResource } from "./types.js";
@@ -126,6 +126,22 @@ export async function mapConcurrent<T, R>(
   return results;
 }
 
+/** One page's `included.<key>`; empty when the page has none. Throws ShapeError for a malformed block. */
+export function includedOf(page: Record<string, unknown>, key: string): Included {
+  const out = new Map<string, { item: Record<string, unknown>; where: string }>();
+  if (page.included === undefined || page.included === null) return out;
+  const list = asObject(page.included, "included")[key];
+  if (list === undefined || list === null) return out;
+  if (!Array.isArray(list)) throw new ShapeError(`included.${key} should be an array`);
+  list.forEach((value, i) => {
+    const where = `included.${key}[${i}]`;
+    const item = asObject(value, where);
+    if (typeof item.guid !== "string") throw new ShapeError(`${where}.guid should be a string`);
+    out.set(item.guid, { item, where });
+  });
+  return out;
+}
+
 /** Pages of one list followed at most; with per_page=1000 that is a quarter of a million resources. */
 export const MAX_PAGES = 250;
 /**
@@ -146,6 +162,8 @@ export interface PagingContext {
   retries: number;
   /** False when a timed-out page is answered by reading the list again with a smaller per_page. */
   retryTimeouts: boolean;
+  /** `included` key (e.g. "service_instances") whose items each page's mapper gets; the query asks for them. */
+  includedKey?: string;
 }
 
 /**
@@ -158,7 +176,7 @@ export async function fetchAllPages<T extends { guid: string }>(
   ctx: PagingContext,
   resource: CfResource,
   firstUrl: string,
-  map: (value: unknown, where: string) => T,
+  map: (value: unknown, where: string, included: Included) => T,
 ): Promise<T[]> {
   const out: T[] = [];
   const seen = new Set<string>();
@@ -182,8 +200,9 @@ export async function fetchAllPages<T extends { guid: string }>(
       const resources = page.resources;
       if (!Array.isArray(resources)) throw new ShapeError("resources should be an array");
       count = resources.length;
+      const included: Included = ctx.includedKey ? includedOf(page, ctx.includedKey) : new Map();
       resources.forEach((item, i) => {
-        const mapped = map(item, `resources[${i}]`);
+        const mapped = map(item, `resources[${i}]`, included);
         if (seen.has(mapped.guid)) return;
         seen.add(mapped.guid);
         fresh++;

@@ -67,6 +67,12 @@ export interface CfServiceBinding {
   name?: string;
   appGuid: string;
   serviceInstanceGuid: string;
+  /**
+   * `type` of the service instance (from the list's `include=service_instance`): "user-provided" (created by a
+   * team with `cf create-user-provided-service`) or "managed" (created by a service broker, whose credentials are
+   * the broker's, e.g. a database user); absent when the CC did not include the instance.
+   */
+  serviceInstanceType?: string;
   /** `last_operation`: absent when CC states none (null). A binding being created or deleted has no usable credentials. */
   lastOperation?: { type: string; state: string };
 }

@@ -58,8 +58,12 @@ export async function applyServiceBindings(
       continue;
     }
     const byApp = new Map<string, CfServiceBinding>();
-    // CC order is creation order: an app bound twice (two spaces' instances of that name) keeps its first binding.
-    for (const binding of list) if (!byApp.has(binding.appGuid)) byApp.set(binding.appGuid, binding);
+    // CC order is creation order: an app bound twice (two spaces' instances of that name) keeps its first binding
+    // to a user-provided instance, and a binding to another instance only when it has none.
+    for (const binding of list) {
+      const seen = byApp.get(binding.appGuid);
+      if (!seen || (!userProvided(seen) && userProvided(binding))) byApp.set(binding.appGuid, binding);
+    }
     const apps = resolution.apps.flatMap((app) => {
       const binding = byApp.get(app.appGuid);
       return binding ? [{ app, binding }] : [];
@@ -76,8 +80,11 @@ export async function applyServiceBindings(
   }
   if (chosen.length === 0) return;
 
+  // The credentials of a managed instance's binding are never read.
   const details = readers.details
-    ? await readers.details.getMany(chosen.flatMap((t) => t.apps.map((a) => a.binding.guid)))
+    ? await readers.details.getMany(
+        chosen.flatMap((t) => t.apps.filter((a) => userProvided(a.binding)).map((a) => a.binding.guid)),
+      )
     : undefined;
   for (const { index, name, apps } of chosen) {
     const kept: ResolvedApp[] = [];
@@ -85,6 +92,10 @@ export async function applyServiceBindings(
     let retrySoon = false;
     for (const { app, binding } of apps) {
       const where = `${app.orgName}/${app.spaceName}/${app.appName} (binding ${binding.guid} to "${name}")`;
+      if (!userProvided(binding)) {
+        notes.push(`${where}: left out, ${notUserProvided(binding.serviceInstanceType)}`);
+        continue;
+      }
       if (!details) {
         kept.push(app);
         continue;
@@ -113,4 +124,22 @@ export async function applyServiceBindings(
     if (retrySoon) resolution.retrySoon = true;
     resolutions.set(index, resolution);
   }
+}
+
+/**
+ * Only a binding to a user-provided instance opts an app in: that is what a team creates for it. A managed
+ * instance of the same name is a service broker's (a database, a message queue), and its binding's credentials
+ * (`username`, `password`, ...) are the broker's, not meant for scraping.
+ */
+function userProvided(binding: CfServiceBinding): boolean {
+  return binding.serviceInstanceType === "user-provided";
+}
+
+function notUserProvided(type: string | undefined): string {
+  if (type === "managed") {
+    return "its service instance is a managed one (created by a service broker): only bindings to user-provided service instances count";
+  }
+  return type === undefined
+    ? "the Cloud Controller did not include its service instance, so it is not known to be user-provided: only bindings to user-provided service instances count"
+    : `its service instance is of type "${type}": only bindings to user-provided service instances count`;
 }

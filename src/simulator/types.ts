@@ -85,16 +85,35 @@ export interface LandscapeSpec {
   auditors?: string[];
 }
 
-/** A user-provided service instance (`cf create-user-provided-service`) and its app bindings. */
+/**
+ * A service instance and its app bindings: user-provided (`cf create-user-provided-service`, the default) or
+ * managed (a service broker's, e.g. a database, whose bindings carry the broker's credentials).
+ */
 export interface ServiceInstanceSpec {
   name: string;
   guid?: string;
+  type?: "user-provided" | "managed";
   /** "org/space" the instance lives in; the apps it binds are in that space. */
   space: string;
   /** What `-p` gave: usually a JSON object; anything JSON to test bad shapes. Default {}. */
   credentials?: unknown;
-  /** App names bound to it, or bindings with their own name, guid or credentials (instead of the instance's). */
-  bindings?: (string | { app: string; name?: string; guid?: string; credentials?: unknown })[];
+  /**
+   * App names bound to it, or bindings with their own name, guid, credentials (instead of the instance's) or
+   * last operation (default create succeeded).
+   */
+  bindings?: (
+    | string
+    | {
+        app: string;
+        name?: string;
+        guid?: string;
+        credentials?: unknown;
+        lastOperation?: {
+          type: "create" | "delete";
+          state: "initial" | "in progress" | "succeeded" | "failed";
+        };
+      }
+  )[];
 }
 
 /** Faults of Cloud Controller list answers, as real CCs and their load balancers show them. */
@@ -180,10 +199,24 @@ export interface SimulatorAdmin {
   counters(): { ccRequests: number; uaaRequests: number; byPath: Record<string, number> };
   resetCounters(): void;
   findApp(name: string): { guid: string; spaceGuid: string } | undefined;
-  /** Creates a user-provided service instance in the space; returns its guid. */
-  addServiceInstance(spaceGuid: string, spec: { name: string; credentials?: unknown }): string;
+  /** Creates a service instance (user-provided unless `type` says managed) in the space; returns its guid. */
+  addServiceInstance(
+    spaceGuid: string,
+    spec: { name: string; type?: "user-provided" | "managed"; credentials?: unknown },
+  ): string;
   /** Binds the app to the instance (with the instance's credentials unless given); returns the binding guid. */
-  bindService(instanceGuid: string, appGuid: string, opts?: { name?: string; credentials?: unknown }): string;
+  bindService(
+    instanceGuid: string,
+    appGuid: string,
+    opts?: {
+      name?: string;
+      credentials?: unknown;
+      lastOperation?: {
+        type: "create" | "delete";
+        state: "initial" | "in progress" | "succeeded" | "failed";
+      };
+    },
+  ): string;
   unbindService(bindingGuid: string): void;
   /** Guid of the first service instance of that name, if any. */
   findServiceInstance(name: string): string | undefined;

@@ -4,8 +4,41 @@ import { authorised, cfError, json, page, useFakeCf } from "./fake-cf.js";
 
 const cf = useFakeCf();
 
+/** A service instance as CC includes it (api_resources/_service_instances.erb), user-provided or managed. */
+function serviceInstance(guid: string, type: "user-provided" | "managed"): Record<string, unknown> {
+  const common = {
+    guid,
+    created_at: "2020-03-10T15:49:29Z",
+    updated_at: "2020-03-10T15:49:29Z",
+    name: "metrics-endpoint",
+    tags: [],
+    type,
+    metadata: { labels: {}, annotations: {} },
+  };
+  return type === "managed"
+    ? {
+        ...common,
+        maintenance_info: { version: "1.0.0" },
+        upgrade_available: false,
+        dashboard_url: null,
+        last_operation: { type: "create", state: "succeeded", description: "" },
+        relationships: { service_plan: { data: { guid: "plan-1" } }, space: { data: { guid: "space-1" } } },
+      }
+    : {
+        ...common,
+        syslog_drain_url: null,
+        route_service_url: null,
+        relationships: { space: { data: { guid: "space-1" } } },
+      };
+}
+
 /** A list resource shaped like the CC v3 docs' app binding example. */
-function appBinding(guid: string, appGuid: string, lastOperation: unknown = null): unknown {
+function appBinding(
+  guid: string,
+  appGuid: string,
+  lastOperation: unknown = null,
+  instanceGuid = "si-1",
+): unknown {
   return {
     guid,
     created_at: "2020-03-10T15:49:29Z",
@@ -16,7 +49,7 @@ function appBinding(guid: string, appGuid: string, lastOperation: unknown = null
     metadata: { labels: {}, annotations: {} },
     relationships: {
       app: { data: { guid: appGuid } },
-      service_instance: { data: { guid: "si-1" } },
+      service_instance: { data: { guid: instanceGuid } },
     },
     links: { self: { href: `https://api.example.org/v3/service_credential_bindings/${guid}` } },
   };
@@ -45,6 +78,51 @@ describe("service credential bindings", () => {
     expect(first.query.get("type")).toBe("app");
     // A comma inside a name reaches CC escaped, so that it is not read as two names.
     expect(first.rawQuery).toContain("service_instance_names=metrics%252C%20endpoint");
+  });
+
+  it("asks for include=service_instance and reads each binding's instance type from its page's included block", async () => {
+    cf.fake.on("GET /v3/service_credential_bindings", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      const p = Number(req.query.get("page") ?? "1");
+      const next = p < 2 ? `${f.url}/v3/service_credential_bindings?page=2&per_page=1000` : undefined;
+      // Each page includes only the instances of its own bindings, each once.
+      const body =
+        p === 1
+          ? page([appBinding("b1", "app1", null, "ups"), appBinding("b2", "app2", null, "ups")], next, 2)
+          : page([appBinding("b3", "app3", null, "broker"), appBinding("b4", "app4", null, "gone")], next, 2);
+      const included =
+        p === 1 ? [serviceInstance("ups", "user-provided")] : [serviceInstance("broker", "managed")];
+      json(res, 200, { ...(body as object), included: { service_instances: included } });
+    });
+    const bindings = await cf.client().listAppBindings({ serviceInstanceNames: ["metrics-endpoint"] });
+    expect(bindings.map((b) => [b.guid, b.serviceInstanceType])).toEqual([
+      ["b1", "user-provided"],
+      ["b2", "user-provided"],
+      ["b3", "managed"],
+      ["b4", undefined],
+    ]);
+    const [first] = cf.fake.requestsTo("/v3/service_credential_bindings");
+    expect(first.query.get("include")).toBe("service_instance");
+  });
+
+  it("fails a list whose included service instance has no type, naming where", async () => {
+    cf.fake.on("GET /v3/service_credential_bindings", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      const instance = serviceInstance("si-1", "managed");
+      delete instance.type;
+      json(res, 200, {
+        ...(page([appBinding("b1", "a")]) as object),
+        included: { service_instances: [instance] },
+      });
+    });
+    const error = await cf
+      .client()
+      .listAppBindings({ serviceInstanceNames: ["x"] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CfApiError);
+    expect((error as Error).message).toContain(
+      "included.service_instances[0].type should be a string but is missing",
+    );
   });
 
   it("fails a list whose binding has no app relationship, naming where", async () => {

@@ -35,6 +35,8 @@ export class FakeCloudController implements CloudControllerApi {
   domains: CfDomain[] = [];
   /** Service instances by guid (name only: credentials live on the bindings). */
   serviceInstances = new Map<string, string>();
+  /** Type of each service instance by guid: "user-provided" unless bound with another `instanceType`. */
+  serviceInstanceTypes = new Map<string, string>();
   bindings: CfServiceBinding[] = [];
   /** Details per binding guid: the credentials, or an Error to fail with (e.g. a 404 for an auditor). */
   bindingDetails = new Map<string, unknown>();
@@ -114,14 +116,24 @@ export class FakeCloudController implements CloudControllerApi {
     appGuid: string,
     instanceName: string,
     credentials: unknown,
-    opts: { name?: string; lastOperation?: CfServiceBinding["lastOperation"] } = {},
+    opts: {
+      name?: string;
+      lastOperation?: CfServiceBinding["lastOperation"];
+      /** "user-provided" (default), "managed"; null: the list does not include the instance. */
+      instanceType?: string | null;
+    } = {},
   ): string {
-    let instanceGuid = [...this.serviceInstances].find(([, name]) => name === instanceName)?.[0];
+    const type = opts.instanceType === undefined ? "user-provided" : opts.instanceType;
+    let instanceGuid = [...this.serviceInstances].find(
+      ([g, name]) => name === instanceName && (this.serviceInstanceTypes.get(g) ?? null) === type,
+    )?.[0];
     if (!instanceGuid) {
       instanceGuid = guid("si");
       this.serviceInstances.set(instanceGuid, instanceName);
+      if (type !== null) this.serviceInstanceTypes.set(instanceGuid, type);
     }
     const binding: CfServiceBinding = { guid: guid("binding"), appGuid, serviceInstanceGuid: instanceGuid };
+    if (type !== null) binding.serviceInstanceType = type;
     if (opts.name) binding.name = opts.name;
     if (opts.lastOperation) binding.lastOperation = opts.lastOperation;
     this.bindings.push(binding);

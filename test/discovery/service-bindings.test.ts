@@ -199,6 +199,62 @@ describe("targets by service binding", () => {
     ]);
   });
 
+  it("counts only bindings to user-provided instances: a managed instance of that name is left out, its credentials never read", async () => {
+    const { cc, ids } = landscape();
+    cc.bind(ids.shop, "metrics-endpoint", { path: "/team" });
+    // A broker's instance of the same name (another space): its binding carries the broker's database user.
+    const managed = cc.bind(
+      ids.misc,
+      "metrics-endpoint",
+      { username: "db-user", password: "broker-db-secret" },
+      { instanceType: "managed" },
+    );
+    const s = await discover(
+      cc,
+      [{ serviceInstanceName: "metrics-endpoint" }],
+      "path-and-basic-auth",
+    ).snapshot();
+    expect(urls(s)).toEqual([
+      "shop:0 https://shop.apps.example.com/team",
+      "shop:1 https://shop.apps.example.com/team",
+    ]);
+    expect(s.instances.every((i) => i.bindingCredential === undefined)).toBe(true);
+    expect(cc.calls.filter((c) => c.method === "getBindingDetails").map((c) => c.filter)).not.toContain(
+      managed,
+    );
+    expect(s.targets[0].kind).toBe("service-binding");
+    expect(s.targets[0].problem).toContain(`Other/Dev/misc (binding ${managed} to "metrics-endpoint")`);
+    expect(s.targets[0].problem).toContain(
+      "left out, its service instance is a managed one (created by a service broker): only bindings to user-provided service instances count",
+    );
+    expect(s.targets[0].problem).not.toContain("broker-db-secret");
+  });
+
+  it("leaves out a managed instance's binding with credentials: ignore too, and when every app has only such bindings says why", async () => {
+    const { cc, ids } = landscape();
+    cc.bind(ids.shop, "metrics-endpoint", {}, { instanceType: "managed" });
+    cc.bind(ids.cart, "metrics-endpoint", {}, { instanceType: null });
+    const s = await discover(cc, [{ serviceInstanceName: "metrics-endpoint" }], "ignore").snapshot();
+    expect(s.instances).toEqual([]);
+    expect(s.targets[0].kind).toBe("service-binding");
+    expect(s.targets[0].problem).toContain("Acme/Prod/shop");
+    expect(s.targets[0].problem).toContain("managed one");
+    expect(s.targets[0].problem).toContain("Acme/Prod/cart");
+    expect(s.targets[0].problem).toContain("did not include its service instance");
+  });
+
+  it("uses an app's binding to the user-provided instance when it is also bound to a managed one of that name", async () => {
+    const { cc, ids } = landscape();
+    cc.bind(ids.shop, "metrics-endpoint", { path: "/broker" }, { instanceType: "managed" });
+    cc.bind(ids.shop, "metrics-endpoint", { path: "/team" });
+    const s = await discover(cc, [{ serviceInstanceName: "metrics-endpoint" }]).snapshot();
+    expect(urls(s)).toEqual([
+      "shop:0 https://shop.apps.example.com/team",
+      "shop:1 https://shop.apps.example.com/team",
+    ]);
+    expect(s.targets[0].problem).toBeUndefined();
+  });
+
   it("reports a target whose selected apps are not bound, without failing the others", async () => {
     const { cc, ids } = landscape();
     cc.bind(ids.shop, "metrics-endpoint", {});

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type CloudControllerClient, createCloudControllerClient } from "../../src/cf/index.js";
+import type { TargetConfig } from "../../src/config/types.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoveryService, DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
@@ -27,6 +28,7 @@ const landscape: LandscapeSpec = {
             { name: "cart", instances: 1 },
           ],
         },
+        { name: "dev", apps: [{ name: "billing", instances: 1 }] },
       ],
     },
   ],
@@ -36,6 +38,14 @@ const landscape: LandscapeSpec = {
       space: "acme/prod",
       credentials: { path: "/team/metrics" },
       bindings: [{ app: "shop", guid: SHOP_BINDING }, "cart"],
+    },
+    {
+      // A service broker's instance that happens to have the same name: its binding carries a database user.
+      name: "metrics-endpoint",
+      type: "managed",
+      space: "acme/dev",
+      credentials: { path: "/db", username: "db-user", password: "broker-db-password" },
+      bindings: ["billing"],
     },
   ],
 };
@@ -61,8 +71,11 @@ afterEach(async () => {
 });
 
 /** Discovery of the bound apps against the simulator; resolver period 300 s on a clock the test moves. */
-function discovery(clock = manualClock()): DiscoveryService {
-  const config = testConfig([{ serviceInstanceName: "metrics-endpoint", protocol: "https" }], {
+function discovery(
+  clock = manualClock(),
+  target: Partial<TargetConfig> = { spaceName: "prod" },
+): DiscoveryService {
+  const config = testConfig([{ serviceInstanceName: "metrics-endpoint", protocol: "https", ...target }], {
     resolver: 300,
   });
   config.cf = {
@@ -73,7 +86,7 @@ function discovery(clock = manualClock()): DiscoveryService {
     password: DEFAULT_SIMULATOR_USER.password,
     request: { ...config.cf.request, backoff: 5 },
   };
-  config.promregator.serviceBindings = { credentials: "path" };
+  config.promregator.serviceBindings = { credentials: "path-and-basic-auth" };
   client = createCloudControllerClient({ config: config.cf, logger: silentLogger, ca: sim.caPem });
   service = createDiscoveryService({ config, cf: client, logger: silentLogger, now: clock.now });
   return service;
@@ -84,6 +97,24 @@ const BOTH = [
   "cart https://cart.apps.example.org/team/metrics",
   "shop https://shop.apps.example.org/team/metrics",
 ];
+
+describe("targets by service binding against the simulated Cloud Controller", () => {
+  it("ignores a managed instance of the same name: its app is left out with a note, its credentials never read", async () => {
+    sim.admin.resetCounters();
+    const service = discovery(manualClock(), {});
+    const s = await service.refresh();
+    expect(urls(s)).toEqual(BOTH);
+    expect(s.instances.every((i) => i.bindingCredential === undefined)).toBe(true);
+    expect(s.targets[0].kind).toBe("service-binding");
+    expect(s.targets[0].problem).toContain("acme/dev/billing");
+    expect(s.targets[0].problem).toContain("its service instance is a managed one");
+    expect(JSON.stringify(s)).not.toContain("broker-db-password");
+    // Details of shop's and cart's bindings only: the managed binding's are never asked for.
+    const details = Object.keys(sim.admin.counters().byPath).filter((p) => p.endsWith("/details"));
+    expect(details).toHaveLength(2);
+    expect(details).toContain(DETAILS);
+  });
+});
 
 describe("service binding details that fail for a while (simulated Cloud Controller)", () => {
   it("keeps a bound app with its last good credentials when reading them again after /cache/invalidate fails", async () => {

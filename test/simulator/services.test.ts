@@ -160,6 +160,110 @@ describe("simulated service instances and bindings", () => {
     }
   });
 
+  it("holds managed instances: CC's managed shape in the list and in include=service_instance, no credentials endpoint", async () => {
+    const quiet = sim.admin.findApp("quiet");
+    if (!quiet) throw new Error("no quiet");
+    const instance = sim.admin.addServiceInstance(quiet.spaceGuid, {
+      name: "broker-db",
+      type: "managed",
+      credentials: { username: "db-user", password: "db-pw" },
+    });
+    const binding = sim.admin.bindService(instance, quiet.guid);
+    try {
+      const list = await http.get(`${sim.apiUrl}/v3/service_instances?type=managed`, auth);
+      expect(list.json.resources.map((r: { name: string }) => r.name)).toEqual(["broker-db"]);
+      const managed = list.json.resources[0];
+      expect(managed).toMatchObject({ type: "managed", upgrade_available: false, dashboard_url: null });
+      expect(managed.relationships.service_plan.data.guid).toMatch(/^[0-9a-f-]{36}$/);
+      expect(managed.links.credentials).toBeUndefined();
+      expect(managed.syslog_drain_url).toBeUndefined();
+      const ups = await http.get(`${sim.apiUrl}/v3/service_instances?type=user-provided`, auth);
+      const upsNames = ups.json.resources.map((r: { name: string }) => r.name);
+      expect(upsNames).toContain("metrics-endpoint");
+      expect(upsNames).not.toContain("broker-db");
+
+      const bindings = await http.get(
+        `${sim.apiUrl}/v3/service_credential_bindings?service_instance_names=broker-db&include=service_instance`,
+        auth,
+      );
+      expect(bindings.json.included.service_instances).toEqual([managed]);
+      const credentials = await http.get(`${sim.apiUrl}/v3/service_instances/${instance}/credentials`, auth);
+      expect(credentials.status).toBe(404);
+      // The binding itself carries the broker's credentials, as a managed binding does.
+      const details = await http.get(`${sim.apiUrl}/v3/service_credential_bindings/${binding}/details`, auth);
+      expect(details.json.credentials).toEqual({ username: "db-user", password: "db-pw" });
+      const c = client();
+      try {
+        const [read] = await c.listAppBindings({ serviceInstanceNames: ["broker-db"] });
+        expect(read).toMatchObject({ guid: binding, serviceInstanceType: "managed" });
+      } finally {
+        await c.close();
+      }
+    } finally {
+      sim.admin.unbindService(binding);
+    }
+  });
+
+  it("includes each page's service instances once, paged with the resources, and refuses an invalid include", async () => {
+    const shop = sim.admin.findApp("shop");
+    if (!shop) throw new Error("no shop");
+    const other = sim.admin.addServiceInstance(shop.spaceGuid, { name: "paged", credentials: {} });
+    const binding = sim.admin.bindService(other, shop.guid);
+    try {
+      const url = `${sim.apiUrl}/v3/service_credential_bindings?service_instance_names=metrics-endpoint,paged&include=service_instance`;
+      const all = await http.get(url, auth);
+      expect(all.json.resources).toHaveLength(3);
+      // Two bindings of metrics-endpoint on the page: their instance is included once.
+      expect(all.json.included.service_instances.map((i: { name: string }) => i.name)).toEqual([
+        "metrics-endpoint",
+        "paged",
+      ]);
+      const first = await http.get(`${url}&per_page=2`, auth);
+      expect(first.json.included.service_instances.map((i: { name: string }) => i.name)).toEqual([
+        "metrics-endpoint",
+      ]);
+      const second = await http.get(first.json.pagination.next.href, auth);
+      expect(second.json.included.service_instances.map((i: { name: string }) => i.name)).toEqual(["paged"]);
+    } finally {
+      sim.admin.unbindService(binding);
+    }
+    const bad = await http.get(`${sim.apiUrl}/v3/service_credential_bindings?include=space`, auth);
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors[0].title).toBe("CF-BadQueryParameter");
+    expect(bad.json.errors[0].detail).toBe(
+      "The query parameter is invalid: Invalid included resource: 'space'. Valid included resources are: 'app', 'service_instance'",
+    );
+  });
+
+  it("answers 404 on the details of a binding whose creation has not succeeded, as CC does", async () => {
+    const shop = sim.admin.findApp("shop");
+    if (!shop) throw new Error("no shop");
+    const instance = sim.admin.addServiceInstance(shop.spaceGuid, { name: "slow-broker", type: "managed" });
+    const creating = sim.admin.bindService(instance, shop.guid, {
+      lastOperation: { type: "create", state: "in progress" },
+    });
+    try {
+      const list = await http.get(`${sim.apiUrl}/v3/service_credential_bindings?guids=${creating}`, auth);
+      expect(list.json.resources[0].last_operation).toMatchObject({ type: "create", state: "in progress" });
+      const details = await http.get(
+        `${sim.apiUrl}/v3/service_credential_bindings/${creating}/details`,
+        auth,
+      );
+      expect(details.status).toBe(404);
+    } finally {
+      sim.admin.unbindService(creating);
+    }
+  });
+
+  it("refuses a landscape service instance of an unknown type", () => {
+    expect(() =>
+      parseLandscape({
+        ...landscape,
+        serviceInstances: [{ name: "x", space: "acme/prod", type: "brokered" }],
+      }),
+    ).toThrow();
+  });
+
   it("refuses a service instance space that is not written org/space", () => {
     expect(() => parseLandscape({ ...landscape, serviceInstances: [{ name: "x", space: "acme" }] })).toThrow(
       'must be "org/space"',

@@ -1,4 +1,5 @@
 import type { SimContext } from "../context.js";
+import { deriveGuid } from "../guid.js";
 import type { ServiceBindingRecord, ServiceInstanceRecord } from "../model/services.js";
 import { type CcError, CcRequestError, ccErrors } from "./errors.js";
 import { type ListEndpointSpec, matchesTimestamps, parseListQuery } from "./query.js";
@@ -25,7 +26,7 @@ const BINDING_SPEC: ListEndpointSpec = {
 
 /**
  * The service endpoints of the simulated CC (v3 docs, resources/service_instances and
- * resources/service_credential_bindings), for user-provided instances and app bindings:
+ * resources/service_credential_bindings), for user-provided and managed instances and app bindings:
  * - GET /v3/service_instances[/:guid[/credentials]]
  * - GET /v3/service_credential_bindings[/:guid[/details]], with `include=app,service_instance`
  * `who` is the token's user name or client id; auditors get CC's refusals for credentials. Returns undefined for
@@ -47,6 +48,10 @@ export function resolveServices(
     if (!instance) throw new CcRequestError(ccErrors.resourceNotFound("Service instance"));
     if (sub === undefined) return presentInstance(ctx, instance);
     if (sub === "credentials") {
+      // Only user-provided instances have this endpoint; CC looks the guid up among them alone.
+      if (instance.type !== "user-provided") {
+        throw new CcRequestError(ccErrors.resourceNotFound("Service instance"));
+      }
       if (services.auditors.has(who)) throw new CcRequestError(notAuthorized());
       return instance.credentials as object;
     }
@@ -60,6 +65,11 @@ export function resolveServices(
     if (sub === "details") {
       // CC answers a role that cannot read secrets in the binding's space as if the binding did not exist.
       if (services.auditors.has(who)) {
+        throw new CcRequestError(ccErrors.resourceNotFound("Service credential binding"));
+      }
+      // A binding not created yet (or whose creation failed) has no credentials: CC answers 404.
+      const op = binding.lastOperation;
+      if (op && op.type === "create" && op.state !== "succeeded") {
         throw new CcRequestError(ccErrors.resourceNotFound("Service credential binding"));
       }
       return { credentials: binding.credentials, syslog_drain_url: null, volume_mounts: [] };
@@ -81,7 +91,7 @@ function listInstances(ctx: SimContext, list: ListContext): object {
     if (names && !names.has(i.name)) return false;
     if (spaces && !spaces.has(i.spaceGuid)) return false;
     if (orgs && !orgs.has(ctx.store.spaces.get(i.spaceGuid)?.orgGuid ?? "")) return false;
-    if (types && !types.includes("user-provided")) return false;
+    if (types && !types.includes(i.type)) return false;
     return matchesTimestamps(i, q.timestamps);
   });
   const { pagination, resources } = pageOf(
@@ -148,9 +158,41 @@ function listBindings(ctx: SimContext, list: ListContext): object {
   };
 }
 
+/** CC's two shapes (api_resources/_service_instances.erb): a managed instance has a plan and no credentials link. */
 function presentInstance(ctx: SimContext, i: ServiceInstanceRecord): object {
   const link = (p: string) => ({ href: `${ctx.apiUrl}${p}` });
   const self = `/v3/service_instances/${i.guid}`;
+  if (i.type === "managed") {
+    const plan = deriveGuid("service-plan", i.guid);
+    return {
+      guid: i.guid,
+      created_at: i.createdAt,
+      updated_at: i.updatedAt,
+      name: i.name,
+      tags: [],
+      type: "managed",
+      maintenance_info: { version: "1.0.0" },
+      upgrade_available: false,
+      dashboard_url: null,
+      last_operation: {
+        type: "create",
+        state: "succeeded",
+        description: "Operation succeeded",
+        created_at: i.createdAt,
+        updated_at: i.updatedAt,
+      },
+      relationships: { service_plan: { data: { guid: plan } }, space: { data: { guid: i.spaceGuid } } },
+      metadata: { labels: {}, annotations: {} },
+      links: {
+        self: link(self),
+        service_plan: link(`/v3/service_plans/${plan}`),
+        space: link(`/v3/spaces/${i.spaceGuid}`),
+        parameters: link(`${self}/parameters`),
+        service_credential_bindings: link(`/v3/service_credential_bindings?service_instance_guids=${i.guid}`),
+        service_route_bindings: link(`/v3/service_route_bindings?service_instance_guids=${i.guid}`),
+      },
+    };
+  }
   return {
     guid: i.guid,
     created_at: i.createdAt,
@@ -188,10 +230,10 @@ function presentBinding(ctx: SimContext, b: ServiceBindingRecord): object {
     updated_at: b.updatedAt,
     name: b.name ?? null,
     type: "app",
-    // User-provided bindings are created at once: CC records a succeeded create.
+    // User-provided bindings are created at once: CC records a succeeded create. A managed one may be under way.
     last_operation: {
-      type: "create",
-      state: "succeeded",
+      type: b.lastOperation?.type ?? "create",
+      state: b.lastOperation?.state ?? "succeeded",
       description: "",
       created_at: b.createdAt,
       updated_at: b.updatedAt,

@@ -97,6 +97,7 @@ const landscapeSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         guid: guid.optional(),
+        type: z.enum(["user-provided", "managed"]).optional(),
         space: z.string().regex(/^[^/]+\/[^/]+$/, 'must be "org/space"'),
         credentials: z.unknown().optional(),
         bindings: z
@@ -108,6 +109,12 @@ const landscapeSchema = z.strictObject({
                 name: z.string().min(1).optional(),
                 guid: guid.optional(),
                 credentials: z.unknown().optional(),
+                lastOperation: z
+                  .strictObject({
+                    type: z.enum(["create", "delete"]),
+                    state: z.enum(["initial", "in progress", "succeeded", "failed"]),
+                  })
+                  .optional(),
               }),
             ]),
           )

@@ -3,15 +3,28 @@ import type { ServiceInstanceSpec } from "../types.js";
 import { ccTimestamp } from "./records.js";
 import type { LandscapeStore } from "./store.js";
 
-/** A user-provided service instance; its credentials are what every binding to it gets. */
+/**
+ * A service instance: user-provided (`cf create-user-provided-service`; its credentials are what every binding to
+ * it gets) or managed (created by a service broker; each binding gets the broker's credentials, e.g. a database
+ * user, here the binding's own or the instance's `credentials`).
+ */
 export interface ServiceInstanceRecord {
   guid: string;
   name: string;
+  type: ServiceInstanceType;
   spaceGuid: string;
   credentials: unknown;
   seq: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export type ServiceInstanceType = "user-provided" | "managed";
+
+/** CC v3 `last_operation` of a binding: type create | delete, state initial | in progress | succeeded | failed. */
+export interface BindingOperation {
+  type: "create" | "delete";
+  state: "initial" | "in progress" | "succeeded" | "failed";
 }
 
 /** An app binding (service credential binding of type app). */
@@ -22,6 +35,8 @@ export interface ServiceBindingRecord {
   instanceGuid: string;
   /** Copied from the instance when bound, as CC does for user-provided instances. */
   credentials: unknown;
+  /** Default: create succeeded (a user-provided binding is complete at once). */
+  lastOperation?: BindingOperation;
   seq: number;
   createdAt: string;
   updatedAt: string;
@@ -64,9 +79,16 @@ export class ServiceStore {
     }
   }
 
-  addInstance(spaceGuid: string, spec: { name: string; guid?: string; credentials?: unknown }): string {
+  addInstance(
+    spaceGuid: string,
+    spec: { name: string; guid?: string; type?: ServiceInstanceType; credentials?: unknown },
+  ): string {
     if (!this.store.spaces.has(spaceGuid)) throw new Error(`no space with guid ${spaceGuid}`);
     if (!spec.name) throw new Error("a service instance needs a name");
+    const type = spec.type ?? "user-provided";
+    if (type !== "user-provided" && type !== "managed") {
+      throw new Error(`service instance type must be user-provided or managed, got ${String(type)}`);
+    }
     const taken = [...this.instances.values()].some((i) => i.spaceGuid === spaceGuid && i.name === spec.name);
     if (taken) throw new Error(`service instance '${spec.name}' already exists in space ${spaceGuid}`);
     const guid = spec.guid ?? deriveGuid("service-instance", `${spaceGuid}/${spec.name}`);
@@ -75,6 +97,7 @@ export class ServiceStore {
     this.instances.set(guid, {
       guid,
       name: spec.name,
+      type,
       spaceGuid,
       credentials: spec.credentials ?? {},
       ...this.stamp(),
@@ -85,7 +108,7 @@ export class ServiceStore {
   bind(
     instanceGuid: string,
     appGuid: string,
-    opts: { name?: string; guid?: string; credentials?: unknown } = {},
+    opts: { name?: string; guid?: string; credentials?: unknown; lastOperation?: BindingOperation } = {},
   ): string {
     const instance = this.instances.get(instanceGuid);
     if (!instance) throw new Error(`no service instance with guid ${instanceGuid}`);
@@ -101,6 +124,7 @@ export class ServiceStore {
       appGuid,
       instanceGuid,
       credentials: opts.credentials !== undefined ? opts.credentials : instance.credentials,
+      ...(opts.lastOperation ? { lastOperation: { ...opts.lastOperation } } : {}),
       ...this.stamp(),
     });
     return guid;
