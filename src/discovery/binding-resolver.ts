@@ -18,14 +18,15 @@ export interface BindingReaders {
 }
 
 /**
- * Narrows each target with `serviceInstanceName` to its apps that are bound to a service instance of that name
- * (the org/space/app selection and the other keys apply as before), and applies what the binding's credentials
- * say: their `path` replaces the target's (and a `prometheus.io/path` annotation), their Basic credentials are
- * attached to the app. A binding whose credentials are invalid leaves its app out with a note; credentials CC
- * does not show this user leave the app in, scraped as the target says, with a note. Details that fail
- * (5xx, timeout) use the binding's last good answer (the details cache keeps it); without one the app is left
- * out with a note and the target is marked `retrySoon`. Failing to list the
- * bindings fails the target (its previous instances are kept). Updates `resolutions` in place.
+ * Narrows each target with `serviceInstanceName` to its apps that are bound to a user-provided service instance
+ * of that name (the org/space/app selection and the other keys apply as before), and applies what the binding's
+ * credentials say: their `path` replaces the target's (and a `prometheus.io/path` annotation), their Basic
+ * credentials are attached to the app. An app bound only to a managed instance of that name is left out with a
+ * note, its credentials not read. A binding whose credentials are invalid leaves its app out with a note;
+ * credentials CC does not show this user leave the app in, scraped as the target says, with a note. Details that
+ * fail (5xx, timeout) use the binding's last good answer (the details cache keeps it); without one the app is
+ * left out with a note and the target is marked `retrySoon`. Failing to list the bindings fails the target (its
+ * previous instances are kept). Updates `resolutions` in place.
  */
 export async function applyServiceBindings(
   resolutions: Map<number, TargetResolution | Error>,
