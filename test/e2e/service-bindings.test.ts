@@ -10,6 +10,8 @@ const AUDITOR = { username: "e2e-auditor", password: "e2e-auditor-pw" };
 const APP_PASSWORD = "b1nd1ng-pa55word-e2e";
 const ORG = "bind-org";
 const SPACE = "bind-space";
+const BROKER_SPACE = "broker-space";
+const BROKER_PASSWORD = "br0ker-db-pa55word-e2e";
 
 /** Apps that opt in by binding "metrics-endpoint", and apps that do not. */
 const landscape: LandscapeSpec = {
@@ -32,6 +34,17 @@ const landscape: LandscapeSpec = {
             { name: "db-user-app", instances: 1 },
           ],
         },
+        {
+          // A service broker's instance named like the opt-in one; its app accepts the broker's database user.
+          name: BROKER_SPACE,
+          apps: [
+            {
+              name: "db-app",
+              instances: 1,
+              behaviour: { auth: { basic: { username: "db-user", password: BROKER_PASSWORD } } },
+            },
+          ],
+        },
       ],
     },
   ],
@@ -48,6 +61,13 @@ const landscape: LandscapeSpec = {
       ],
     },
     { name: "db", space: `${ORG}/${SPACE}`, bindings: ["db-user-app"] },
+    {
+      name: "metrics-endpoint",
+      type: "managed",
+      space: `${ORG}/${BROKER_SPACE}`,
+      credentials: { username: "db-user", password: BROKER_PASSWORD },
+      bindings: ["db-app"],
+    },
   ],
   auditors: [AUDITOR.username],
 };
@@ -61,7 +81,6 @@ cf:
 promregator:
   targets:
     - orgName: ${ORG}
-      spaceName: ${SPACE}
       serviceInstanceName: metrics-endpoint
       protocol: http
   serviceBindings:
@@ -182,8 +201,21 @@ describe.skipIf(!prometheusAvailable)("targets by service binding, end to end wi
     expect(up.every((r) => r.value[1] === "0")).toBe(true);
   });
 
+  it("leaves out the app bound to a managed instance of that name and never sends it the broker's credentials", async () => {
+    const target = await statusTarget(promregator);
+    expect(target.problem).toContain(`${ORG}/${BROKER_SPACE}/db-app`);
+    expect(target.problem).toContain("its service instance is a managed one");
+    const discovery = await fetchText(`${promregator.url}/discovery`);
+    expect(discovery).not.toContain(guidOf("db-app"));
+    const seen = await prometheus.query(`up{instance="${guidOf("db-app")}:0"}`);
+    expect(seen).toEqual([]);
+  });
+
   it("never shows the binding's password: not in the log, /discovery, /status.json or the status page", async () => {
     const encoded = Buffer.from(`scraper:${APP_PASSWORD}`).toString("base64");
+    for (const body of [promregator.output(), auditorPromregator.output()]) {
+      expect(body).not.toContain(BROKER_PASSWORD);
+    }
     const pages = await Promise.all(
       ["/discovery", "/status.json", "/"].map((path) => fetchText(`${promregator.url}${path}`)),
     );
