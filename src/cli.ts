@@ -259,10 +259,20 @@ program
   .description("run Promregator against a built-in simulated Cloud Foundry landscape")
   .option("-p, --port <port>", "port to serve on", parsePort, 8080)
   .option("-a, --address <address>", "address to bind", "127.0.0.1")
-  .action(async (opts: { port: number; address: string }) => {
+  .option(
+    "--two-foundations",
+    "two simulated foundations (cf.name eu, foundations[0] us); us scrapes only the app bound to the " +
+      "user-provided service instance metrics-endpoint",
+  )
+  .action(async (opts: { port: number; address: string; twoFoundations?: boolean }) => {
     const logger = createLogger(process.env.LOG_LEVEL ?? "warn");
     const { runDemo } = await import("./demo.js");
-    const demo = await runDemo({ port: opts.port, address: opts.address, logger });
+    const demo = await runDemo({
+      port: opts.port,
+      address: opts.address,
+      logger,
+      twoFoundations: opts.twoFoundations === true,
+    });
     onShutdown(logger, () => demo.close());
   });
 

@@ -6,12 +6,26 @@ import { startPromregator } from "./app.js";
 import { loadConfig } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { scrapeJobYaml } from "./prometheus-config.js";
-import { demoLandscape, type RunningSimulator, startSimulator } from "./simulator/index.js";
+import {
+  DEMO_SERVICE_INSTANCE,
+  demoLandscape,
+  demoSecondFoundationLandscape,
+  type RunningSimulator,
+  startSimulator,
+} from "./simulator/index.js";
+
+/** Foundation names of `promregator demo --two-foundations`: the `cf:` block, then the `foundations:` entry. */
+export const DEMO_FOUNDATIONS = ["eu", "us"] as const;
 
 export interface DemoOptions {
   port: number;
   address: string;
   logger: Logger;
+  /**
+   * Two simulated foundations (DEMO_FOUNDATIONS) instead of one: every app of the first, and of the second only
+   * the app bound to the service instance DEMO_SERVICE_INSTANCE, at the path its binding names.
+   */
+  twoFoundations?: boolean;
   /** Where to print the URLs (stdout by default). */
   print?: (text: string) => void;
 }
@@ -44,49 +58,118 @@ export function simulatorConfigYaml(
 }
 
 /**
+ * A promregator.yml for two running simulators: the first is the `cf:` block (every app), the second an entry of
+ * `foundations:` with its own router as scrape proxy and one target, for apps bound to DEMO_SERVICE_INSTANCE.
+ * Passwords are left to CF_PASSWORD and FOUNDATIONS_0_PASSWORD.
+ */
+export function twoFoundationsConfigYaml(
+  sims: readonly [RunningSimulator, RunningSimulator],
+  username: string,
+  server: { port: number; address: string },
+): string {
+  const [eu, us] = sims;
+  const [euName, usName] = DEMO_FOUNDATIONS;
+  return [
+    "cf:",
+    `  name: ${euName}`,
+    `  api_host: ${eu.apiUrl}`,
+    `  username: ${username}`,
+    "foundations:",
+    `  - name: ${usName}`,
+    `    api_host: ${us.apiUrl}`,
+    `    username: ${username}`,
+    "    scraping:",
+    "      proxy:",
+    `        host: ${us.routerAddress.host}`,
+    `        port: ${us.routerAddress.port}`,
+    "promregator:",
+    "  targets:",
+    "    - protocol: http",
+    `    - foundation: ${usName}`,
+    `      serviceInstanceName: ${DEMO_SERVICE_INSTANCE}`,
+    "      protocol: http",
+    "  scraping:",
+    "    proxy:",
+    `      host: ${eu.routerAddress.host}`,
+    `      port: ${eu.routerAddress.port}`,
+    "server:",
+    `  port: ${server.port}`,
+    `  address: ${server.address}`,
+  ].join("\n");
+}
+
+/**
  * Starts the CF simulator and a Promregator that discovers it through the normal config path, so that
  * `npm start` shows the real product working with no Cloud Foundry at hand.
  */
 export async function runDemo(opts: DemoOptions) {
   const print = opts.print ?? ((text: string) => process.stdout.write(text));
   const user = { username: "demo", password: randomUUID() };
+  const server = { port: opts.port, address: opts.address };
   const sim = await startSimulator({ landscape: demoLandscape(), users: [user] });
-  const yaml = simulatorConfigYaml(sim, user.username, { port: opts.port, address: opts.address });
-  // The password goes through the environment, the way operators are told to pass it.
-  const { config } = loadConfig({ text: yaml, env: { CF_PASSWORD: user.password } });
-  const app = await startPromregator({ config, logger: opts.logger, cfCa: sim.caPem });
+  const second = opts.twoFoundations
+    ? await startSimulator({ landscape: demoSecondFoundationLandscape(DEMO_FOUNDATIONS[1]), users: [user] })
+    : undefined;
+  const sims = second ? [sim, second] : [sim];
+  const yaml = second
+    ? twoFoundationsConfigYaml([sim, second], user.username, server)
+    : simulatorConfigYaml(sim, user.username, server);
+  // Passwords go through the environment, the way operators are told to pass them.
+  const env: Record<string, string> = { CF_PASSWORD: user.password };
+  if (second) env.FOUNDATIONS_0_PASSWORD = user.password;
+  const { config } = loadConfig({ text: yaml, env });
+  // Simulators of one process share their certificate; a PEM string holds each distinct one once.
+  const caPem = [...new Set(sims.map((s) => s.caPem ?? ""))].join("");
+  const app = await startPromregator({ config, logger: opts.logger, cfCa: caPem || undefined });
   await app.whenReady();
   // The same configuration as a file, for a check-config --resolve against this simulator.
   const dir = mkdtempSync(join(tmpdir(), "promregator-demo-"));
   writeFileSync(join(dir, "promregator.yml"), `${yaml}\n`);
   let trust = "";
-  if (sim.caPem) {
-    writeFileSync(join(dir, "simulator-ca.pem"), sim.caPem);
+  if (caPem) {
+    writeFileSync(join(dir, "simulator-ca.pem"), caPem);
     trust = `NODE_EXTRA_CA_CERTS=${join(dir, "simulator-ca.pem")} `;
   }
   const cli = process.argv[1]?.endsWith("cli.js") ? process.argv[1] : "dist/cli.js";
-  const checkCommand = `${trust}CF_PASSWORD=${user.password} node ${cli} check-config --resolve ${join(dir, "promregator.yml")}`;
+  const passwords = Object.entries(env)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(" ");
+  const checkCommand = `${trust}${passwords} node ${cli} check-config --resolve ${join(dir, "promregator.yml")}`;
   print(
     [
       "",
-      "Promregator is running against a simulated Cloud Foundry.",
+      second
+        ? `Promregator is running against two simulated Cloud Foundry foundations, ${DEMO_FOUNDATIONS.join(" and ")}.`
+        : "Promregator is running against a simulated Cloud Foundry.",
       "",
       `  Status page:        ${app.url}/`,
       `  Service discovery:  ${app.url}/discovery`,
       `  Own metrics:        ${app.url}/promregatorMetrics`,
       `  Health / ready:     ${app.url}/health  ${app.url}/ready`,
       `  Simulated CF API:   ${sim.apiUrl}  (user ${user.username}, password ${user.password})`,
+      ...(second
+        ? [
+            `  Second foundation:  ${second.apiUrl}  (same user; ${DEMO_FOUNDATIONS[1]}: only apps bound to ` +
+              `the service instance ${DEMO_SERVICE_INSTANCE} are scraped)`,
+            "",
+            "Each instance in /discovery names its foundation in __meta_promregator_target_foundation.",
+            "The configuration it runs with:",
+            "",
+            yaml.replace(/^/gm, "  "),
+          ]
+        : []),
       "",
       "See what a configuration resolves to, against this simulator (a demo password, valid while it runs):",
       "",
       `  ${checkCommand}`,
       "",
       "Another port: npm start -- --port 9090 (or promregator demo --port 9090).",
+      ...(second ? [] : ["Two foundations and a service binding: npm start -- --two-foundations."]),
       "",
       "A complete prometheus.yml for it (to extend an existing one, add the job to its scrape_configs):",
       "",
       "scrape_configs:",
-      scrapeJobYaml({ promregatorUrl: app.url }),
+      scrapeJobYaml({ promregatorUrl: app.url, foundationLabel: second !== undefined }),
       "",
       "Press Ctrl+C to stop.",
       "",
@@ -95,10 +178,11 @@ export async function runDemo(opts: DemoOptions) {
   return {
     app,
     sim,
+    second,
     checkCommand,
     async close() {
       await app.close();
-      await sim.close();
+      await Promise.all(sims.map((s) => s.close()));
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -25,7 +25,13 @@ import { UaaPolicy } from "./uaa/policy.js";
 import { TokenIssuer } from "./uaa/tokens.js";
 
 export { deriveGuid } from "./guid.js";
-export { demoLandscape } from "./landscape/demo.js";
+export {
+  DEMO_BOUND_PATH,
+  DEMO_SERVICE_INSTANCE,
+  demoLandscape,
+  demoSecondFoundationLandscape,
+} from "./landscape/demo.js";
+export { inFoundation } from "./landscape/foundation.js";
 export {
   GENERATED_INTERNAL_DOMAIN,
   GENERATED_SHARED_DOMAIN,

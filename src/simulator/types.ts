@@ -1,4 +1,8 @@
-/** A CF landscape for the simulator, as written in YAML (see simulator/landscapes/*.yml). */
+/**
+ * A CF landscape for the simulator: built in code (landscape/demo.ts, landscape/generate.ts) or read from a YAML
+ * file of the same structure (landscape/load.ts: loadLandscapeFile, which names the first bad field);
+ * landscape/foundation.ts gives a landscape the guids of another foundation.
+ */
 import type { UaaPolicySpec, UaaUserState } from "./uaa/policy.js";
 
 export type MetricsFormat = "text" | "openmetrics";

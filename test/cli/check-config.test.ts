@@ -173,6 +173,7 @@ describe.concurrent("promregator --version and --help", () => {
       expect(help.stdout).toContain(`Usage: promregator ${command} [options]`);
       expect(help.stdout).toBe(flag.stdout);
     }
+    expect((await runCli(["help", "demo"])).stdout).toContain("--two-foundations");
   });
 
   it("lists the commands and the --config option", async () => {

@@ -63,3 +63,64 @@ describe("check-config --resolve with promregator.simulation.enabled", () => {
     expect(JSON.stringify(report)).toContain("testapp7");
   });
 });
+
+describe("promregator demo --two-foundations", () => {
+  let demo: Awaited<ReturnType<typeof runDemo>>;
+  let printed = "";
+
+  beforeAll(async () => {
+    demo = await runDemo({
+      port: 0,
+      address: "127.0.0.1",
+      logger: silentLogger,
+      twoFoundations: true,
+      print: (t) => {
+        printed += t;
+      },
+    });
+  }, 60_000);
+  afterAll(() => demo?.close());
+
+  type Group = { targets: string[]; labels: Record<string, string> };
+  const instances = async () => {
+    const res = await fetch(`${demo.app.url}/discovery`);
+    expect(res.status).toBe(200);
+    const groups = (await res.json()) as Group[];
+    return groups.filter((g) => g.labels.__meta_promregator_target_applicationName !== undefined);
+  };
+
+  it("serves both foundations' instances in /discovery, labelled with their foundation", async () => {
+    const found = await instances();
+    const byFoundation = new Map<string, Group[]>();
+    for (const g of found) {
+      const name = g.labels.__meta_promregator_target_foundation;
+      byFoundation.set(name, [...(byFoundation.get(name) ?? []), g]);
+    }
+    expect([...byFoundation.keys()].sort()).toEqual(["eu", "us"]);
+    // eu: every started app; us: only the app bound to metrics-endpoint, at the path of its binding
+    expect(
+      new Set(byFoundation.get("eu")!.map((g) => g.labels.__meta_promregator_target_applicationName)),
+    ).toEqual(
+      new Set(["cart-service", "payment-gateway", "node-exporter-demo", "inventory-api", "recommender"]),
+    );
+    const us = byFoundation.get("us")!;
+    expect(us.map((g) => g.labels.__meta_promregator_target_applicationName)).toEqual([
+      "payment-gateway",
+      "payment-gateway",
+    ]);
+    // the same app in both foundations has two guids, as on two real Cloud Controllers
+    const guidOf = (g: Group) => g.labels.__meta_promregator_target_instanceId.split(":")[0];
+    const euGateway = byFoundation
+      .get("eu")!
+      .find((g) => g.labels.__meta_promregator_target_applicationName === "payment-gateway")!;
+    expect(guidOf(us[0])).not.toBe(guidOf(euGateway));
+    expect(printed).toContain("cf_foundation");
+  });
+
+  it("scrapes the bound app of the second foundation at the path its binding names", async () => {
+    const [bound] = (await instances()).filter((g) => g.labels.__meta_promregator_target_foundation === "us");
+    const res = await fetch(`${demo.app.url}${bound.labels.__meta_promregator_target_path}`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.text()).toMatch(/^# (HELP|TYPE) /m);
+  });
+});

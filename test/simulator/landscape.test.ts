@@ -7,9 +7,11 @@ import {
   demoLandscape,
   deriveGuid,
   generateLandscape,
+  inFoundation,
   loadLandscapeFile,
   startSimulator,
 } from "../../src/simulator/index.js";
+import { bearer, httpFor } from "./helpers.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -63,6 +65,36 @@ describe("landscapes", () => {
     expect(apps.some((a) => a.routes?.some((r) => r.endsWith(".apps.internal")))).toBe(true);
     expect(apps.some((a) => a.behaviour?.format === "openmetrics")).toBe(true);
     expect(apps.some((a) => (a.instances ?? 1) >= 3)).toBe(true);
+  });
+
+  it("gives the same landscape in another foundation guids of its own, keeping explicit ones", async () => {
+    const spec = demoLandscape();
+    spec.orgs[1].guid = deriveGuid("org", "explicit");
+    const eu = await startSimulator({ tls: false, landscape: spec });
+    const us = await startSimulator({ tls: false, landscape: inFoundation(spec, "us") });
+    try {
+      const guids = async (sim: typeof eu, path: string) => {
+        const http = httpFor(sim);
+        try {
+          const answer = await http.get(`${sim.apiUrl}${path}`, await bearer(http, sim));
+          expect(answer.status, answer.text).toBe(200);
+          const resources = answer.json.resources as { guid: string; name: string }[];
+          return new Map(resources.map((r) => [r.name, r.guid]));
+        } finally {
+          await http.close();
+        }
+      };
+      for (const path of ["/v3/apps?per_page=5000", "/v3/spaces", "/v3/domains"]) {
+        const [a, b] = [await guids(eu, path), await guids(us, path)];
+        expect([...b.keys()].sort(), path).toEqual([...a.keys()].sort());
+        for (const [name, guid] of a) expect(b.get(name), `${path} ${name}`).not.toBe(guid);
+      }
+      const [a, b] = [await guids(eu, "/v3/organizations"), await guids(us, "/v3/organizations")];
+      expect(b.get("acme-prod")).not.toBe(a.get("acme-prod"));
+      expect(b.get("acme-dev")).toBe(deriveGuid("org", "explicit"));
+    } finally {
+      await Promise.all([eu.close(), us.close()]);
+    }
   });
 
   it("loads a YAML landscape file", () => {

@@ -1,4 +1,5 @@
 import type { LandscapeSpec } from "../types.js";
+import { inFoundation } from "./foundation.js";
 
 /**
  * The small landscape `promregator demo` runs against: two orgs, a STOPPED app, an app annotated
@@ -73,4 +74,31 @@ export function demoLandscape(): LandscapeSpec {
       },
     ],
   };
+}
+
+/** The user-provided service instance of the demo's second foundation. */
+export const DEMO_SERVICE_INSTANCE = "metrics-endpoint";
+/** Where the bound app serves its metrics, as the binding's credentials say (nothing is served on /metrics). */
+export const DEMO_BOUND_PATH = "/actuator/prometheus";
+
+/**
+ * The second foundation of `promregator demo --two-foundations`: the demo's orgs and apps again, with guids of
+ * their own (see inFoundation), and a user-provided service instance `metrics-endpoint` in acme-prod/checkout
+ * bound to payment-gateway with the credentials `{"path": "/actuator/prometheus"}`, as an app team would create
+ * it (`cf create-user-provided-service metrics-endpoint -p '{"path": ...}'`, `cf bind-service`).
+ */
+export function demoSecondFoundationLandscape(foundation: string): LandscapeSpec {
+  const spec = demoLandscape();
+  for (const org of spec.orgs)
+    for (const space of org.spaces)
+      for (const app of space.apps) if (app.name === "payment-gateway") app.metricsPath = DEMO_BOUND_PATH;
+  spec.serviceInstances = [
+    {
+      name: DEMO_SERVICE_INSTANCE,
+      space: "acme-prod/checkout",
+      credentials: { path: DEMO_BOUND_PATH },
+      bindings: ["payment-gateway"],
+    },
+  ];
+  return inFoundation(spec, foundation);
 }
