@@ -10,7 +10,8 @@ import type { WebUsers } from "./web-config.js";
 export interface DiscoveryView {
   current(): DiscoverySnapshot | undefined;
   ready(): boolean;
-  invalidate(selection: CacheInvalidation): void;
+  /** Empties the named caches and refreshes; settles when that refresh has ended (succeeded or failed). */
+  invalidate(selection: CacheInvalidation): Promise<void> | void;
 }
 
 export interface MetricsView {

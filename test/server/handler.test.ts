@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import type { CacheInvalidation, DiscoveredInstance, DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
@@ -49,7 +49,7 @@ afterEach(async () => {
 
 async function start(
   yaml: string,
-  opts: { ready?: boolean; blockScrapes?: Promise<void> } = {},
+  opts: { ready?: boolean; blockScrapes?: Promise<void>; refreshed?: Promise<void> } = {},
 ): Promise<Harness> {
   const { config } = loadConfig({ text: yaml, requireCf: false });
   const h: Harness = {
@@ -61,7 +61,10 @@ async function start(
   const discovery: DiscoveryView = {
     current: () => h.discovery.snapshot,
     ready: () => h.discovery.snapshot !== undefined,
-    invalidate: (sel) => h.invalidations.push(sel),
+    invalidate: (sel) => {
+      h.invalidations.push(sel);
+      return opts.refreshed;
+    },
   };
   const scrape: ScrapeHandler = {
     async handle(_req, res, inst) {
@@ -181,6 +184,26 @@ describe("request handler", () => {
     expect(h.invalidations).toEqual([{ org: true, space: true, application: true, resolver: true }]);
     expect((await fetch(`${h.base}/cache/invalidate?process=maybe`, { method: "POST" })).status).toBe(400);
     expect(h.invalidations).toHaveLength(1);
+  });
+
+  it("answers /cache/invalidate once the refresh after it has ended, so that /discovery then is new", async () => {
+    let finish!: () => void;
+    const refreshed = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const h = await start("promregator: {}", { refreshed });
+    const order: string[] = [];
+    const answered = fetch(`${h.base}/cache/invalidate?resolver=1`, { method: "POST" }).then((res) => {
+      order.push("answered");
+      return res;
+    });
+    await vi.waitFor(() => expect(h.invalidations).toHaveLength(1));
+    // the server keeps serving while the refresh runs
+    expect((await fetch(`${h.base}/health`)).status).toBe(200);
+    order.push("refreshed");
+    finish();
+    expect((await answered).status).toBe(204);
+    expect(order).toEqual(["refreshed", "answered"]);
   });
 
   it("serves /discovery as JSON, gzip when accepted, and 503 before the first discovery", async () => {
