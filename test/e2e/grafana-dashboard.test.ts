@@ -1,8 +1,9 @@
 /**
  * docs/grafana-dashboard.json against a real Prometheus fed by Promregator on the demo landscape: every PromQL
  * expression of every panel, with the template variables substituted as Grafana would, returns data, and a
- * panel that groups `by` labels gets series that carry them. Two set-ups: the README's (labelNamePrefix empty,
- * the dashboard's defaults) and the high-availability one's labelNamePrefix target_.
+ * panel that groups `by` labels gets series that carry them. Three set-ups: the README's (labelNamePrefix empty,
+ * the dashboard's defaults), the high-availability one's labelNamePrefix target_, and two foundations (as
+ * `promregator demo --two-foundations`), where the Foundations row's families exist.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -39,6 +40,8 @@ const expressions = dashboard.panels.flatMap((p) =>
     legend: t.legendFormat,
     // A panel of the internal families says so; they exist only with promregator.metrics.internal: true.
     internal: /promregator\.metrics\.internal: true/.test(p.description ?? ""),
+    // So does one of the promregator_foundation_* families, which exist only with foundations: configured.
+    foundations: /With foundations: configured only/.test(p.description ?? ""),
   })),
 );
 const variable = (name: string) => variables.find((v) => v.name === name);
@@ -78,8 +81,9 @@ describe.skipIf(!prometheusAvailable)("the Grafana dashboard against a real Prom
   /** One Prometheus per set-up, as a user has: the README's job aimed at that set-up's Promregator. */
   const prometheusOf = new Map<string, RunningPrometheus>();
   const SETUPS = [
-    { job: "readme", labelPrefix: "", internal: false },
-    { job: "ha-prefix", labelPrefix: "target_", internal: true },
+    { job: "readme", labelPrefix: "", internal: false, foundations: false },
+    { job: "ha-prefix", labelPrefix: "target_", internal: true, foundations: false },
+    { job: "two-foundations", labelPrefix: "", internal: false, foundations: true },
   ];
 
   beforeAll(async () => {
@@ -93,6 +97,7 @@ describe.skipIf(!prometheusAvailable)("the Grafana dashboard against a real Prom
         setup.labelPrefix
           ? { PROMREGATOR_METRICS_LABELNAMEPREFIX: setup.labelPrefix, PROMREGATOR_METRICS_INTERNAL: "true" }
           : {},
+        { twoFoundations: setup.foundations },
       );
       const config = parse(
         aimAtPromregator(readme.text, {
@@ -104,7 +109,7 @@ describe.skipIf(!prometheusAvailable)("the Grafana dashboard against a real Prom
       config.scrape_configs[0].job_name = setup.job;
       prometheusOf.set(setup.job, await startPrometheusWithConfig(stringify(config)));
     }
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all([...prometheusOf.values()].map((p) => p.stop()));
@@ -112,7 +117,7 @@ describe.skipIf(!prometheusAvailable)("the Grafana dashboard against a real Prom
   });
 
   for (const setup of SETUPS) {
-    it(`every expression returns data in the ${setup.job} set-up (labelNamePrefix "${setup.labelPrefix}", internal metrics ${setup.internal ? "on" : "off"})`, async () => {
+    it(`every expression returns data in the ${setup.job} set-up (labelNamePrefix "${setup.labelPrefix}", internal metrics ${setup.internal ? "on" : "off"}, ${setup.foundations ? "two foundations" : "one foundation"})`, async () => {
       const prometheus = prometheusOf.get(setup.job) as RunningPrometheus;
       // Variables as Grafana resolves them: the job and instance queries run against Prometheus.
       const instances = await prometheus.waitFor("promregator_info", async () => {
@@ -120,14 +125,27 @@ describe.skipIf(!prometheusAvailable)("the Grafana dashboard against a real Prom
         return series.length > 0 ? series.map((s) => s.instance) : undefined;
       });
       expect(instances).toHaveLength(1);
+      // The foundation variable's query, as Grafana runs it: empty with the cf: block alone.
+      const foundations = setup.foundations
+        ? await prometheus.waitFor("promregator_foundation_up", async () => {
+            const series = await prometheus.series(`promregator_foundation_up{job="${setup.job}"}`);
+            return series.length === 2 ? series.map((s) => s.foundation).sort() : undefined;
+          })
+        : [];
+      expect(foundations).toEqual(setup.foundations ? ["eu", "us"] : []);
       const choices: Record<string, string>[] = [
         // "All" of every multi-value variable, then each value on its own.
-        { job: variable("job")?.allValue ?? ".+", promregator_instance: ".+" },
-        { job: setup.job, promregator_instance: instances[0] },
+        {
+          job: variable("job")?.allValue ?? ".+",
+          promregator_instance: ".+",
+          foundation: variable("foundation")?.allValue ?? ".+",
+        },
+        { job: setup.job, promregator_instance: instances[0], foundation: foundations[1] ?? ".+" },
       ].map((c) => ({ ...c, label_prefix: setup.labelPrefix, __rate_interval: "10s" }));
       for (const values of choices) {
-        for (const { panel, expr, legend, internal } of expressions) {
+        for (const { panel, expr, legend, internal, foundations: several } of expressions) {
           if (internal && !setup.internal) continue;
+          if (several && !setup.foundations) continue;
           const query = substitute(expr, values);
           expect(query, `${panel}: unsubstituted variable`).not.toMatch(/\$/);
           const result = await prometheus.waitFor(`${panel}: ${query}`, async () => {
