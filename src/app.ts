@@ -4,11 +4,10 @@ import type { Config } from "./config/index.js";
 import {
   type DiscoveryDiagnostics,
   type DiscoveryReader,
-  describeTarget,
   discoveryScheme,
   followDiscoveryFile,
 } from "./discovery/index.js";
-import { createFoundationDiscovery } from "./foundation-discovery.js";
+import { createFoundationDiscovery, describeConfiguredTargets } from "./foundation-discovery.js";
 import { createLandscapeLog } from "./landscape-log.js";
 import type { Logger } from "./log.js";
 import { createOwnMetrics, readInstanceIdentity } from "./metrics/index.js";
@@ -161,7 +160,7 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
       cfApiUrl: config.cf.apiUrl,
       cfHealth: cfHealthOf(discovery),
       lastRefresh: () => discovery.lastRefresh(),
-      configuredTargets: config.promregator.targets.map(describeTarget),
+      configuredTargets: describeConfiguredTargets(config),
       ...(several && { foundations: () => discovery.foundations() }),
     }),
   });

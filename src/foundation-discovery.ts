@@ -27,7 +27,8 @@ export function foundationView(
   foundation: FoundationConfig,
 ): { config: Config; targetIndices: number[] } {
   const fallback = config.foundations[0]?.name;
-  const targetIndices = config.promregator.targets.flatMap((target, index) =>
+  const targets = withFoundations(config);
+  const targetIndices = targets.flatMap((target, index) =>
     (target.foundation ?? fallback) === foundation.name ? [index] : [],
   );
   return {
@@ -37,11 +38,29 @@ export function foundationView(
       cf: foundation.cf,
       promregator: {
         ...config.promregator,
-        targets: targetIndices.map((index) => config.promregator.targets[index]),
+        targets: targetIndices.map((index) => targets[index]),
         defaultInternalRoutePort: foundation.defaultInternalRoutePort,
       },
     },
   };
+}
+
+/**
+ * promregator.targets with, when several foundations are configured, each one's foundation named (the default
+ * one where the target names none), so that every description of a target says which Cloud Controller it asks.
+ * With one foundation the targets as configured.
+ */
+function withFoundations(config: Config): Config["promregator"]["targets"] {
+  const fallback = config.foundations[0]?.name;
+  if (config.foundations.length <= 1 || fallback === undefined) return config.promregator.targets;
+  return config.promregator.targets.map((t) =>
+    t.foundation === undefined ? { ...t, foundation: fallback } : t,
+  );
+}
+
+/** One description per entry of promregator.targets, naming its foundation when several are configured. */
+export function describeConfiguredTargets(config: Config): string[] {
+  return withFoundations(config).map(describeTarget);
 }
 
 export function createFoundationDiscovery(opts: {

@@ -1,5 +1,5 @@
 import { type Config, ConfigError } from "./config/index.js";
-import { describeTarget } from "./discovery/index.js";
+import { describeConfiguredTargets } from "./foundation-discovery.js";
 import type { Logger } from "./log.js";
 import { ListenError } from "./server/index.js";
 import { VERSION } from "./version.js";
@@ -35,7 +35,7 @@ export function logStartup(
       configFile: config.source ?? "(none)",
       cfApi: withoutUserInfo(cf.apiUrl),
       cfUser: cf.client_id && cf.client_secret ? `client ${cf.client_id}` : (cf.username ?? "(none)"),
-      targets: config.promregator.targets.map(describeTarget),
+      targets: describeConfiguredTargets(config),
       listen: listenUrl,
       processInstanceId,
     },

@@ -270,27 +270,37 @@ class FoundationComposition implements FoundationsDiscovery {
     return done;
   }
 
-  /** All foundations' instances in snapshot order; an instance id known twice stays with the first foundation. */
+  /**
+   * All foundations' instances in snapshot order; an instance id known twice stays with the first foundation, and
+   * the reports of both targets say so (the dropped instances no longer counted for the second one's target).
+   */
   private merge(snapshots: readonly (DiscoverySnapshot | undefined)[]): DiscoverySnapshot {
     const byInstanceId = new Map<string, DiscoveredInstance>();
-    const targets: TargetReport[] = [];
+    const reports: TargetReport[] = [];
+    const clashes = new Clashes();
     let refreshedAt = 0;
     snapshots.forEach((snapshot, i) => {
       const part = this.parts[i];
       if (!snapshot) {
-        targets.push(...notResolvedYet(part));
+        reports.push(...notResolvedYet(part));
         return;
       }
       refreshedAt = Math.max(refreshedAt, snapshot.refreshedAt);
-      targets.push(...snapshot.targets);
+      reports.push(...snapshot.targets);
       for (const instance of snapshot.instances) {
         const kept = byInstanceId.get(instance.instanceId);
-        if (!kept) byInstanceId.set(instance.instanceId, instance);
-        else this.collision(instance, kept);
+        if (!kept) {
+          byInstanceId.set(instance.instanceId, instance);
+        } else {
+          this.collision(instance, kept);
+          clashes.add(instance, kept);
+        }
       }
     });
     const instances = [...byInstanceId.values()].sort(compareInstances);
-    targets.sort((a, b) => a.targetIndex - b.targetIndex);
+    const targets = reports
+      .map((report) => clashes.apply(report))
+      .sort((a, b) => a.targetIndex - b.targetIndex);
     return { instances, byInstanceId, targets, refreshedAt };
   }
 
@@ -301,6 +311,52 @@ class FoundationComposition implements FoundationsDiscovery {
       { instanceId: dropped.instanceId, kept: kept.foundation, dropped: dropped.foundation },
       "the same app guid was found in two foundations; only the first foundation's instance is served",
     );
+  }
+}
+
+/** Apps whose guid two foundations list, by the targets that selected them, for those targets' reports. */
+class Clashes {
+  /** Per target index: notes by app guid. */
+  private readonly notes = new Map<number, Map<string, string>>();
+  /** Per target index: instances served from another foundation instead. */
+  private readonly dropped = new Map<number, number>();
+
+  add(dropped: DiscoveredInstance, kept: DiscoveredInstance): void {
+    this.dropped.set(dropped.targetIndex, (this.dropped.get(dropped.targetIndex) ?? 0) + 1);
+    this.note(
+      dropped.targetIndex,
+      dropped.appGuid,
+      `app ${dropped.appName} (guid ${dropped.appGuid}) is also found in foundation ${kept.foundation} ` +
+        `(target ${kept.targetIndex}, app ${kept.appName}), whose instances are served instead`,
+    );
+    this.note(
+      kept.targetIndex,
+      kept.appGuid,
+      `app ${kept.appName} (guid ${kept.appGuid}) is also found in foundation ${dropped.foundation} ` +
+        `(target ${dropped.targetIndex}, app ${dropped.appName}); only this foundation's instances are served`,
+    );
+  }
+
+  /** The report with its target's notes added after any problem it has, and served instances only. */
+  apply(report: TargetReport): TargetReport {
+    const notes = this.notes.get(report.targetIndex);
+    if (!notes) return report;
+    const text = [...notes.values()].join("; ");
+    return {
+      ...report,
+      instances: report.instances - (this.dropped.get(report.targetIndex) ?? 0),
+      problem: report.problem === undefined ? text : `${report.problem}; ${text}`,
+      kind: report.kind ?? "same-app-guid",
+    };
+  }
+
+  private note(targetIndex: number, appGuid: string, text: string): void {
+    let notes = this.notes.get(targetIndex);
+    if (!notes) {
+      notes = new Map();
+      this.notes.set(targetIndex, notes);
+    }
+    if (!notes.has(appGuid)) notes.set(appGuid, text);
   }
 }
 

@@ -72,13 +72,17 @@ export function compileTarget(target: TargetConfig): TargetSelectors {
   };
 }
 
-/** e.g. "org=acme space=/dev.*\/ app=*" */
+/**
+ * e.g. "org=acme space=/dev.*\/ app=*", and "foundation=us org=acme ..." when the target names its foundation
+ * (foundationView names it on every target when several foundations are configured).
+ */
 export function describeTarget(target: TargetConfig): string {
   const part = (name: string | undefined, regex: string | undefined) => {
     if (regex !== undefined && regex !== "") return `/${regex}/`;
     return name !== undefined && name !== "" ? name : "*";
   };
   let text =
+    (target.foundation !== undefined ? `foundation=${target.foundation} ` : "") +
     `org=${part(target.orgName, target.orgRegex)} space=${part(target.spaceName, target.spaceRegex)} ` +
     `app=${part(target.applicationName, target.applicationRegex)}`;
   if (target.kubernetesAnnotations) text += " (annotated apps)";

@@ -46,7 +46,9 @@ export interface ScrapeCredential {
  * - "no-web-process": an app has no (or more than one) web process;
  * - "scaled-to-zero": the apps' web processes want 0 instances;
  * - "service-binding": a service binding of a `serviceInstanceName` target could not be used as it is (its
- *   credentials are not readable or not valid); set also when other apps of the target have instances.
+ *   credentials are not readable or not valid); set also when other apps of the target have instances;
+ * - "same-app-guid": an app of the target has a guid that another foundation lists too (one foundation's instances
+ *   are served); set on both targets, also when they have instances.
  */
 export type NoInstancesKind =
   | "cc-error"
@@ -55,7 +57,8 @@ export type NoInstancesKind =
   | "no-http-route"
   | "no-web-process"
   | "scaled-to-zero"
-  | "service-binding";
+  | "service-binding"
+  | "same-app-guid";
 
 /** What one configured target resolved to in the last refresh; for diagnostics and the status page. */
 export interface TargetReport {

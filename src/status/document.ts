@@ -143,6 +143,7 @@ const WHY: Record<NoInstancesKind, string> = {
   "no-web-process": "no single web process",
   "scaled-to-zero": "scaled to 0 instances",
   "service-binding": "service binding not usable as it is",
+  "same-app-guid": "same app guid in two foundations",
 };
 
 function targetStatus(report: DiscoverySnapshot["targets"][number]): TargetStatus {

@@ -198,9 +198,9 @@ describe("several foundations", () => {
     await discovery.refresh();
     expect(discovery.current()?.targets.map((t) => t.targetIndex)).toEqual([0, 1, 2]);
     expect(discovery.current()?.targets.map((t) => t.description)).toEqual([
-      "org=eu space=* app=*",
-      "org=us space=* app=*",
-      "org=eu space=* app=c",
+      "foundation=default org=eu space=* app=*",
+      "foundation=us org=us space=* app=*",
+      "foundation=default org=eu space=* app=c",
     ]);
   });
 

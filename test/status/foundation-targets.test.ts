@@ -81,4 +81,53 @@ server: { port: 0, address: 127.0.0.1 }
       ["us", 3],
     ]);
   });
+
+  it("name their foundation on the status page and in the log, before and after discovery", async () => {
+    const doc = (await (await fetch(`${app.url}/status.json`)).json()) as {
+      discovery: { targets: { targetIndex: number; description: string }[] };
+    };
+    expect(doc.discovery.targets.map((t) => [t.targetIndex, t.description])).toEqual([
+      [0, "foundation=eu org=eu-org space=* app=*"],
+      [1, "foundation=eu org=eu-org space=* app=nothing-here"],
+      [2, "foundation=us org=us-org space=* app=*"],
+      [3, "foundation=us org=no-such-org space=* app=*"],
+    ]);
+    const html = await (await fetch(`${app.url}/`)).text();
+    expect(html).toContain("<code>foundation=us org=us-org space=* app=*</code>");
+    const empty = lines().find(
+      (l) => l.msg === "a configured target matches no app instance" && l.target === 3,
+    );
+    expect(empty?.description).toBe("foundation=us org=no-such-org space=* app=*");
+  });
+
+  it("show an app guid found in two foundations on both target rows, counting only the served instances", async () => {
+    const doc = (await (await fetch(`${app.url}/status.json`)).json()) as {
+      discovery: {
+        targets: {
+          targetIndex: number;
+          instances: number;
+          problem?: string;
+          why?: { kind: string; text: string };
+        }[];
+      };
+      instances: { instanceId: string; foundation?: string }[];
+    };
+    const [eu0, , us2] = doc.discovery.targets;
+    expect(
+      doc.instances.filter((i) => i.instanceId.startsWith(SHARED_GUID)).map((i) => i.foundation),
+    ).toEqual(["eu"]);
+    expect(eu0.instances).toBe(1);
+    expect(eu0.problem).toBe(
+      `app orders (guid ${SHARED_GUID}) is also found in foundation us (target 2, app orders-copy); only this foundation's instances are served`,
+    );
+    expect(eu0.why).toEqual({ kind: "same-app-guid", text: "same app guid in two foundations" });
+    // us's target lists shipping (served) and orders-copy (served from eu): one instance of its own.
+    expect(us2.instances).toBe(1);
+    expect(us2.problem).toBe(
+      `app orders-copy (guid ${SHARED_GUID}) is also found in foundation eu (target 0, app orders), whose instances are served instead`,
+    );
+    expect(us2.why?.kind).toBe("same-app-guid");
+    const html = await (await fetch(`${app.url}/`)).text();
+    expect(html).toContain("same app guid in two foundations");
+  });
 });
