@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
+import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
   type Included,
@@ -361,7 +362,7 @@ export class CloudControllerClient implements CloudControllerApi {
           .getJson("info", `${this.base}/v2/info`, { auth: false, retries: 1 })
           .catch((err: unknown) => {
             throw new UaaError(
-              `cannot find the UAA login URL: GET / names none and GET /v2/info failed (${(err as Error).message})`,
+              `cannot find the UAA login URL: GET / names none and GET /v2/info failed (${errorMessage(err)})`,
               { cause: err },
             );
           });

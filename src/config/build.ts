@@ -1,5 +1,6 @@
 /** Assembles the effective Config from the merged properties, with the checks that span several keys. */
 import { existsSync } from "node:fs";
+import { errorMessage } from "../errors.js";
 import { normaliseLevel } from "../log.js";
 import { CLIENT_AUTH_SETTINGS } from "../oauth2/index.js";
 import { bindAuthenticators } from "./authenticators.js";
@@ -115,7 +116,7 @@ export function buildCf(s: Settings, requireCf: boolean, warnings: string[]): Cf
     try {
       apiUrl = apiUrlFromHost(api_host);
     } catch (err) {
-      throw new ConfigError((err as Error).message, s.key("cf.api_host"), s.origin("cf.api_host"));
+      throw new ConfigError(errorMessage(err), s.key("cf.api_host"), s.origin("cf.api_host"));
     }
   } else if (requireCf) {
     throw new ConfigError(
@@ -247,7 +248,7 @@ export function readProxy(
   try {
     checkProxyHost(host);
   } catch (err) {
-    throw new ConfigError((err as Error).message, hostKey, s.origin(`${prefix}.host`));
+    throw new ConfigError(errorMessage(err), hostKey, s.origin(`${prefix}.host`));
   }
   if (port === 0) {
     throw new ConfigError(`is required when ${hostKey} is set`, portKey, s.origin(`${prefix}.host`));

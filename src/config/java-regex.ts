@@ -11,6 +11,7 @@
  * Whole-string matching (`Matcher.matches()`) is `^(?:...)$` around the translation.
  */
 
+import { errorMessage } from "../errors.js";
 import {
   ANY,
   HSPACE,
@@ -579,7 +580,7 @@ export function translateJavaRegex(pattern: string, caseInsensitive: boolean): s
   try {
     new RegExp(source, "v");
   } catch (err) {
-    throw new JavaRegexError(`is not a valid regular expression: ${(err as Error).message}`);
+    throw new JavaRegexError(`is not a valid regular expression: ${errorMessage(err)}`);
   }
   return source;
 }

@@ -4,6 +4,8 @@
  * (`{"cf":{"api_host":"x"}}` and `{"cf.api_host":"x"}` are the same); in Spring Boot's order it wins over
  * other environment variables and over the file.
  */
+
+import { errorMessage } from "../errors.js";
 import { ConfigError, type ValueOrigin } from "./errors.js";
 import { canonicalPath } from "./paths.js";
 import type { Property } from "./properties.js";
@@ -20,7 +22,7 @@ export function readSpringApplicationJson(env: NodeJS.ProcessEnv): Map<string, P
     parsed = JSON.parse(env[name] ?? "");
   } catch (err) {
     // Only the position: newer parsers quote the text, which may hold a secret.
-    const position = /position (\d+)/.exec((err as Error).message)?.[1];
+    const position = /position (\d+)/.exec(errorMessage(err))?.[1];
     throw new ConfigError(`${name} is not valid JSON${position ? ` (at character ${position})` : ""}`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {

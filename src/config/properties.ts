@@ -2,6 +2,8 @@
  * All properties after merging the file and the environment, and the reading of one value: `{cipher}`
  * decryption first (Spring Cloud decrypts property sources before anything reads them), then placeholders.
  */
+
+import { errorMessage } from "../errors.js";
 import { CIPHER_PREFIX, DEFAULT_SALT, decryptValue, readEncryptKeyFile } from "./cipher.js";
 import { ConfigError, type ValueOrigin } from "./errors.js";
 import { canonicalPath } from "./paths.js";
@@ -95,11 +97,7 @@ export class PropertySource {
     try {
       return decryptValue(value.slice(CIPHER_PREFIX.length), key, salt);
     } catch (err) {
-      throw new ConfigError(
-        `cannot decrypt the {cipher} value: ${(err as Error).message}`,
-        prop.key,
-        prop.origin,
-      );
+      throw new ConfigError(`cannot decrypt the {cipher} value: ${errorMessage(err)}`, prop.key, prop.origin);
     }
   }
 
@@ -111,7 +109,7 @@ export class PropertySource {
       try {
         key = readEncryptKeyFile(this.env, this.secretsDir);
       } catch (err) {
-        throw new ConfigError((err as Error).message);
+        throw new ConfigError(errorMessage(err));
       }
       key ??= this.text(this.props.get("encrypt.key"), "strict");
       const salt = this.text(this.props.get("encrypt.salt"), "strict") ?? DEFAULT_SALT;

@@ -1,5 +1,6 @@
 import type { CfApp, CfOrganization, CfSpace } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
+import { errorMessage } from "../errors.js";
 import { ALL } from "./cf-caches.js";
 import { compileTarget, type NameSelector, selects, type TargetSelectors } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
@@ -64,7 +65,7 @@ export async function resolveTargets(
     try {
       live.push({ index, config, selectors: compileTarget(config), reasons: [], orgs: [], spaces: [] });
     } catch (error) {
-      results.set(index, { apps: [], problem: (error as Error).message });
+      results.set(index, { apps: [], problem: errorMessage(error) });
     }
   }
   const fail = (t: Pending, error: Error) => results.set(t.index, error);

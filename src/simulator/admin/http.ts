@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { errorMessage } from "../../errors.js";
 import { readBody, sendJson } from "../http/util.js";
 import type { SimulatorAdmin } from "../types.js";
 
@@ -105,7 +106,7 @@ export async function handleAdminRequest(
       if (result === null) sendJson(res, 404, { error: "not found" });
       else sendJson(res, 200, result ?? { ok: true });
     } catch (err) {
-      sendJson(res, 400, { error: (err as Error).message });
+      sendJson(res, 400, { error: errorMessage(err) });
     }
     return;
   }

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { readGuardedFile } from "../../config/index.js";
+import { errorMessage } from "../../errors.js";
 import type { AppSpec, InstanceBehaviour, LandscapeSpec } from "../types.js";
 
 const guid = z
@@ -157,7 +158,7 @@ export function loadLandscapeFile(path: string): LandscapeSpec {
   try {
     data = parseYaml(text);
   } catch (err) {
-    throw new Error(`landscape file ${path} is not valid YAML: ${(err as Error).message}`);
+    throw new Error(`landscape file ${path} is not valid YAML: ${errorMessage(err)}`);
   }
   return parseLandscape(data, `landscape file ${path}`);
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { errorMessage } from "../../errors.js";
 import type { SimContext } from "../context.js";
 import { randomGuid } from "../guid.js";
 import { headerValue, sendText } from "../http/util.js";
@@ -136,7 +137,7 @@ export function createRouterHandler(ctx: SimContext): {
   return {
     handle(req, res) {
       serve(req, res).catch((err: unknown) => {
-        if (!res.headersSent) sendText(res, 500, `500 Internal Server Error: ${(err as Error).message}\n`);
+        if (!res.headersSent) sendText(res, 500, `500 Internal Server Error: ${errorMessage(err)}\n`);
         else res.destroy();
       });
     },
