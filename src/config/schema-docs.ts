@@ -202,7 +202,7 @@ const TARGET_MEANINGS: Readonly<Record<string, string>> = {
   foundation:
     "Name of the foundation whose Cloud Controller is asked for these apps: `cf.name` or a `foundations[].name`; unset: the `cf:` block. A name that is not configured stops start-up.",
   serviceInstanceName:
-    "Only the apps of this target that are bound to a service instance of this exact name (e.g. a user-provided instance by which app teams opt in); see `promregator.serviceBindings.credentials` and docs/service-bindings.md. Not in the Java version.",
+    "Only the apps of this target that are bound to a user-provided service instance of this exact name (by which app teams opt in; bindings to managed instances of that name do not count); see `promregator.serviceBindings.credentials` and docs/service-bindings.md. Not in the Java version.",
 };
 
 /** Meanings of the foundation fields that are not `cf.*` keys; each other field means what its `cf.*` key means. */
