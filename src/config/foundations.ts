@@ -7,8 +7,9 @@
  * only the two scrape settings fall back to the `promregator.*` ones, which are process-wide already.
  */
 import { ConfigError, describeKey, type ValueOrigin } from "./errors.js";
+import { canonicalPath } from "./paths.js";
 import type { PropertySource } from "./properties.js";
-import { FOUNDATION_KEYS, type KeyPath, TREES } from "./schema.js";
+import { DEFAULT_FOUNDATION, FOUNDATION_KEYS, type KeyPath, TREES } from "./schema.js";
 import { Settings } from "./settings.js";
 import { treeItems } from "./tree-items.js";
 import type { CfConfig, FoundationConfig } from "./types.js";
@@ -39,6 +40,15 @@ export function bindFoundations(
   warnings: string[],
   simulation?: { origin: ValueOrigin | undefined },
 ): FoundationConfig[] {
+  const nameProp = source.props.get(canonicalPath("cf.name"));
+  if (nameProp && source.text(nameProp, "strict") === undefined) {
+    // Read as unset, an empty name would silently become "default" (a label value, and what targets name).
+    throw new ConfigError(
+      `is empty: give the foundation of the cf block a name, or remove the key for "${DEFAULT_FOUNDATION}"`,
+      "cf.name",
+      nameProp.origin,
+    );
+  }
   checkName(defaultFoundation.name, "cf.name", defaultNameOrigin);
   const tree = TREES.find((t) => t.path === "foundations");
   if (!tree) throw new Error("internal: foundations tree missing");

@@ -59,7 +59,7 @@ const UNITS: readonly [RegExp, string][] = [
 /** Meaning of each key of SCALAR_KEYS; the unit of a duration comes from UNITS. */
 const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "cf.name":
-    "Name of the foundation of the `cf:` block, as targets name it in `foundation` and as the `__meta_promregator_target_foundation` label of its instances carries it (see [Foundations](#foundations-foundations)).",
+    "Name of the foundation of the `cf:` block, as targets name it in `foundation` and as the `__meta_promregator_target_foundation` label of its instances carries it (see [Foundations](#foundations-foundations)). An empty value stops start-up (remove the key for the default name).",
   "cf.api_host":
     "Cloud Controller API: a host name (HTTPS on 443, as in the Java version), `host:port`, or an `http(s)://` URL without a path. Required.",
   "cf.username": "User for the UAA password grant (login like `cf login`).",
