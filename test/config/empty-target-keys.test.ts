@@ -74,7 +74,6 @@ describe("empty target keys", () => {
 
 describe("an empty cf.name", () => {
   it("is refused instead of becoming the default name", () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Spring placeholder in the configuration text
     const text = `${MINIMAL_CF}  name: \${FOUNDATION_NAME:}\n`;
     expect(errorOf(text)).toContain(
       "cf.name (promregator.yml:5): is empty: give the foundation of the cf block a name",
