@@ -234,7 +234,10 @@ describe("several foundations", () => {
     ]);
     expect(report.foundations[0].targets.map((t) => t.targetIndex)).toEqual([0]);
     expect(report.foundations[1].targets).toEqual([
-      expect.objectContaining({ targetIndex: 1, description: "org=acme-dev space=* app=*" }),
+      expect.objectContaining({
+        targetIndex: 1,
+        description: "foundation=second org=acme-dev space=* app=*",
+      }),
     ]);
     expect(result.stderr).toContain("foundation second:");
   });
