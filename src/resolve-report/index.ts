@@ -54,6 +54,7 @@ export async function runResolveCheck(options: ResolveCheckOptions): Promise<num
         progress,
         timeoutMs: options.timeoutMs,
         cfCa: options.cfCa,
+        targetIndices: view?.targetIndices,
       }),
       view?.targetIndices,
     );

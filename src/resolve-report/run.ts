@@ -35,6 +35,8 @@ export interface ResolveOptions {
   cfCa?: string;
   /** Give up after this long, ms. */
   timeoutMs: number;
+  /** Index in promregator.targets of each of `config`'s targets (a foundation's view); logs name these. */
+  targetIndices?: readonly number[];
 }
 
 /**
@@ -119,7 +121,7 @@ async function runPhases(
   }
   const count = config.promregator.targets.length;
   progress.phase(`logged in; resolving ${count} configured target${count === 1 ? "" : "s"}`);
-  const discovery = createDiscoveryService({ config, cf, logger });
+  const discovery = createDiscoveryService({ config, cf, logger, targetIndices: options.targetIndices });
   const stopWaiting = progress.waiting("resolving");
   let snapshot: DiscoverySnapshot;
   try {
