@@ -164,11 +164,18 @@ class FoundationComposition implements FoundationsDiscovery {
     await Promise.all(this.parts.map((p) => p.service.invalidate(selection)));
   }
 
-  /** Each cache summed over the foundations; the oldest entry is the oldest of any foundation. */
+  /**
+   * Each cache summed over the foundations that have it (the binding caches exist only where a target selects
+   * by service binding); the oldest entry is the oldest of any foundation.
+   */
   cacheStats(): CacheStat[] {
-    const [first, ...rest] = this.parts.map((p) => p.service.cacheStats());
-    return first.map((stat, i) => {
-      const all = [stat, ...rest.map((stats) => stats[i])];
+    const byName = new Map<CacheStat["cache"], CacheStat[]>();
+    for (const part of this.parts) {
+      for (const stat of part.service.cacheStats())
+        byName.set(stat.cache, [...(byName.get(stat.cache) ?? []), stat]);
+    }
+    return [...byName.values()].map((all) => {
+      const stat = all[0];
       const ages = all.flatMap((s) => (s.oldestAgeSeconds === undefined ? [] : [s.oldestAgeSeconds]));
       return {
         cache: stat.cache,

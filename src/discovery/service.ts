@@ -163,10 +163,13 @@ class BackgroundDiscovery implements DiscoveryService {
   }
 
   cacheStats(): CacheStat[] {
-    return CACHE_ORDER.map((name) => {
-      const { entries, oldestAgeMs, loads, loadFailures } = (
-        name === "resolver" ? this.resolver : this.caches[name]
-      ).stats();
+    const caches: [CacheStat["cache"], Pick<RefreshAheadCache<unknown>, "stats">][] = CACHE_ORDER.map(
+      (name) => [name, name === "resolver" ? this.resolver : this.caches[name]],
+    );
+    if (this.bindings.bindings) caches.push(["serviceBinding", this.bindings.bindings]);
+    if (this.bindings.details) caches.push(["bindingDetails", this.bindings.details]);
+    return caches.map(([name, cache]) => {
+      const { entries, oldestAgeMs, loads, loadFailures } = cache.stats();
       return {
         cache: name,
         entries,

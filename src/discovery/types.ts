@@ -99,7 +99,8 @@ export type CacheName = keyof CacheInvalidation;
 
 /** Shaped like metrics' CacheStats, so cacheStats() can feed the own-metrics registry directly. */
 export interface CacheStat {
-  cache: CacheName;
+  /** A layer, or one of the two caches behind `serviceInstanceName` targets (present only with such targets). */
+  cache: CacheName | "serviceBinding" | "bindingDetails";
   /** Entries currently held. */
   entries: number;
   /** Age in seconds of the oldest loaded entry; undefined when empty. */

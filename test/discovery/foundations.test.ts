@@ -189,6 +189,25 @@ describe("several foundations", () => {
     expect(discovery.current()).toBeUndefined();
   });
 
+  it("sums each cache over the foundations that have it, the binding caches only where a target uses them", () => {
+    const { config, ccs } = twoFoundations([
+      { orgName: "us", foundation: "us", serviceInstanceName: "metrics" },
+    ]);
+    const { discovery } = compose(config, ccs);
+    const names = discovery.cacheStats().map((c) => c.cache);
+    expect(names).toEqual([
+      "org",
+      "space",
+      "application",
+      "domain",
+      "route",
+      "process",
+      "resolver",
+      "serviceBinding",
+      "bindingDetails",
+    ]);
+  });
+
   it("numbers each foundation's instances and reports by promregator.targets", async () => {
     // Targets: 0 eu (default), 1 us, 2 eu again (an app that only the third target selects).
     const { config, ccs, eu } = twoFoundations([{ orgName: "eu", applicationName: "c" }]);

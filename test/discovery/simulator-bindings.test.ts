@@ -114,6 +114,14 @@ describe("targets by service binding against the simulated Cloud Controller", ()
     expect(details).toHaveLength(2);
     expect(details).toContain(DETAILS);
   });
+
+  it("counts the binding list and the binding details among the cache statistics", async () => {
+    const service = discovery(manualClock(), {});
+    await service.refresh();
+    const stats = new Map(service.cacheStats().map((c) => [c.cache, c]));
+    expect(stats.get("serviceBinding")).toMatchObject({ entries: 1, loads: 1, loadFailures: 0 });
+    expect(stats.get("bindingDetails")).toMatchObject({ entries: 2, loadFailures: 0 });
+  });
 });
 
 describe("service binding details that fail for a while (simulated Cloud Controller)", () => {
