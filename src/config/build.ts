@@ -8,6 +8,7 @@ import { ConfigError, describeKey } from "./errors.js";
 import { bindFoundations } from "./foundations.js";
 import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
 import { bindLogging } from "./logging.js";
+import { envVariable } from "./paths.js";
 import type { PropertySource } from "./properties.js";
 import { readGuardedFile } from "./read-file.js";
 import { DEFAULT_FOUNDATION, type KeyPath } from "./schema.js";
@@ -98,14 +99,6 @@ function normaliseLogging(logging: LoggingConfig): LoggingConfig {
 /** One value per cache layer, keyed by the layer's name. */
 function perLayer(value: (layer: CacheLayer) => number): Record<CacheLayer, number> {
   return Object.fromEntries(CACHE_LAYERS.map((layer) => [layer, value(layer)])) as Record<CacheLayer, number>;
-}
-
-/** `FOUNDATIONS_1_API_HOST` for `foundations[1].api_host`: the environment variable of a key, for hints. */
-function envVariable(key: string): string {
-  return key
-    .replace(/[.[\]]+/g, "_")
-    .replace(/_$/, "")
-    .toUpperCase();
 }
 
 /** The connection settings of one foundation; `s` reads `cf.*` (or a foundation's keys, see Settings). */

@@ -7,11 +7,11 @@
  * only the two scrape settings fall back to the `promregator.*` ones, which are process-wide already.
  */
 import { ConfigError, describeKey, type ValueOrigin } from "./errors.js";
-import { canonicalPath } from "./paths.js";
+import { canonicalPath, envVariable } from "./paths.js";
 import type { PropertySource } from "./properties.js";
 import { DEFAULT_FOUNDATION, FOUNDATION_KEYS, type KeyPath, TREES } from "./schema.js";
 import { Settings } from "./settings.js";
-import { treeItems } from "./tree-items.js";
+import { type TreeItem, treeItems } from "./tree-items.js";
 import type { CfConfig, FoundationConfig } from "./types.js";
 
 /** A foundation name is a label value and part of log lines and the status page: kept to a tame alphabet. */
@@ -65,12 +65,7 @@ export function bindFoundations(
       );
     }
     const name = item.str("name");
-    if (name === undefined) {
-      throw new ConfigError(
-        "is required: each foundation needs a name, which targets give as `foundation`",
-        item.key("name"),
-      );
-    }
+    if (name === undefined) throw missingName(item);
     checkName(name, item.key("name"), item.origin("name"));
     const earlier = seen.get(name);
     if (earlier !== undefined) {
@@ -92,6 +87,31 @@ export function bindFoundations(
     });
   }
   return result;
+}
+
+/**
+ * The error for an item without a name. An item that only environment variables make up is most often a
+ * leftover (`FOUNDATIONS_1_PASSWORD` from another setup, beside a file with fewer foundations): the message
+ * names those variables, so that the user knows what to unset.
+ */
+function missingName(item: TreeItem): ConfigError {
+  const variables = item.envOnly();
+  if (variables) {
+    const list = variables.join(", ");
+    const [one] = variables;
+    return new ConfigError(
+      `is required: this foundation exists only because of the environment variable${variables.length > 1 ? "s" : ""} ` +
+        `${list}, and no foundation of the file has this index; unset ${variables.length > 1 ? "them" : one} ` +
+        `if ${variables.length > 1 ? "they are" : "it is"} left over, or give the foundation a name ` +
+        `(${item.key("name")}, or ${envVariable(item.key("name"))})`,
+      item.key("name"),
+    );
+  }
+  return new ConfigError(
+    "is required: each foundation needs a name, which targets give as `foundation`",
+    item.key("name"),
+    item.fileOrigin(),
+  );
 }
 
 function optionalProxy(proxy: { host: string; port: number } | undefined) {

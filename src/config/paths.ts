@@ -58,3 +58,14 @@ export function pathMatchForm(canonical: string): string {
 export function isUnder(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
 }
+
+/**
+ * `FOUNDATIONS_1_API_HOST` for `foundations[1].api_host`: the environment variable of a key in the spelling
+ * the documentation uses, for hints in messages.
+ */
+export function envVariable(key: string): string {
+  return key
+    .replace(/[.[\]]+/g, "_")
+    .replace(/_$/, "")
+    .toUpperCase();
+}

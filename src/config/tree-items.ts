@@ -27,6 +27,29 @@ export class TreeItem {
   }
 
   /**
+   * The environment variables that make up the item, sorted, when every setting of it comes from the
+   * environment (`FOUNDATIONS_1_PASSWORD` left over beside a file with one foundation); else undefined.
+   */
+  envOnly(): string[] | undefined {
+    const names: string[] = [];
+    for (const prop of this.props.values()) {
+      if (prop.origin.kind !== "env") return undefined;
+      names.push(prop.origin.name);
+    }
+    return names.length > 0 ? [...new Set(names)].sort() : undefined;
+  }
+
+  /** Where the item is written in the file (its first line there), for an error about a field it lacks. */
+  fileOrigin(): ValueOrigin | undefined {
+    let first: ValueOrigin | undefined;
+    for (const prop of this.props.values()) {
+      const o = prop.origin;
+      if (o.kind === "file" && (first?.kind !== "file" || o.line < first.line)) first = o;
+    }
+    return first;
+  }
+
+  /**
    * Whether the item sets `field` at all, even to an empty value (`key:`, `key=`, `""` or a placeholder that
    * resolves to nothing), which str() cannot tell from an absent key.
    */

@@ -136,9 +136,23 @@ describe("foundation errors", () => {
     );
   });
 
-  it("refuses a foundation without a name", () => {
+  it("names the line of a foundation without a name", () => {
     expect(errorOf(TWO.replace("  - name: us\n    api_host", "  - api_host"))).toMatch(
-      /^foundations\[0\]\.name: is required/,
+      /^foundations\[0\]\.name \(promregator\.yml:6\): is required/,
+    );
+  });
+
+  it("names the environment variables that alone make up a foundation, so that a leftover can be unset", () => {
+    const env = { FOUNDATIONS_1_PASSWORD: "y", FOUNDATIONS_1_USERNAME: "u" };
+    expect(errorOf(TWO, { env })).toBe(
+      "foundations[1].name: is required: this foundation exists only because of the environment variables " +
+        "FOUNDATIONS_1_PASSWORD, FOUNDATIONS_1_USERNAME, and no foundation of the file has this index; unset them " +
+        "if they are left over, or give the foundation a name (foundations[1].name, or FOUNDATIONS_1_NAME)",
+    );
+    expect(
+      errorOf(`${MINIMAL_CF}promregator.targets[0].orgName: o\n`, { env: { FOUNDATIONS_0_PASSWORD: "y" } }),
+    ).toMatch(
+      /^foundations\[0\]\.name: is required: this foundation exists only because of the environment variable FOUNDATIONS_0_PASSWORD, .*unset FOUNDATIONS_0_PASSWORD if it is left over/,
     );
   });
 
