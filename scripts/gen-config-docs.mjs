@@ -48,7 +48,7 @@ function render(ref) {
     "`/etc/promregator/promregator.properties`, else `./promregator.yml`, else `./promregator.properties`; a file named",
     "`*.properties` is read as Java properties, any other as YAML. With no file at all, the environment alone configures",
     `Promregator. The file must be a regular file of at most ${ref.maxFileMiB} MiB; anything else is refused at once.`,
-    "`promregator check-config [file]` validates it and prints the effective configuration with secrets masked;",
+    "`promregator check-config [file]` validates it and prints the effective configuration with each secret as the placeholder of its environment variable;",
     "`--resolve` also logs in to Cloud Foundry and shows what would be scraped (see [troubleshooting.md](troubleshooting.md)).",
     "",
     "How values are found, strongest first (Spring Boot's order of property sources):",
@@ -73,7 +73,9 @@ function render(ref) {
     "Unknown keys under `cf`, `promregator` and `server` give a warning, as do keys that are accepted but ignored.",
     "A list or mapping where a single value belongs is refused (`applicationName: [a, b]` would otherwise select",
     "every app). A bad value stops start-up with exit code 2 and a message naming the key and `file:line`, after the",
-    'warnings found so far; secrets are never part of a message. "secret" below marks values that `check-config` masks.',
+    "warnings found so far; secrets are never part of a message.",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
+    '"secret" below marks values that `check-config` prints as placeholders of their variable (`${CF_PASSWORD}`).',
     "Regexes are Java regexes: see [migration.md](migration.md#regular-expressions) for how they are read.",
     "",
   );

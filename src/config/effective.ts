@@ -2,14 +2,15 @@
  * The effective configuration as a promregator.yml document (`promregator check-config`): every key under the
  * name a file gives it, defaults filled in, so that any part can be pasted back into a file and means the same.
  */
-import { maskSecretValues } from "./mask.js";
+import { placeholderSecretValues } from "./mask.js";
 import type { CfConfig, Config, FoundationConfig, LoggingConfig } from "./types.js";
 
 /**
- * `{cf, foundations?, promregator, server, logging}` with secrets masked. Left out: keys accepted from Java files that have no effect, what a file does not set
+ * `{cf, foundations?, promregator, server, logging}` with each secret replaced by the placeholder of its
+ * environment variable (`${CF_PASSWORD}`, see placeholderSecretValues). Left out: keys accepted from Java files that have no effect, what a file does not set
  * (`cf.apiUrl` is derived from `cf.api_host`, `server.webConfigFile` comes from `--web.config.file`, the source
  * path) and `foundations` when only the `cf:` block is configured. Loading the document again gives the same
- * `Config`, secrets aside.
+ * `Config` when those variables hold the secrets.
  */
 export function effectiveConfigDocument(config: Config): unknown {
   const [first, ...others] = config.foundations;
@@ -21,7 +22,7 @@ export function effectiveConfigDocument(config: Config): unknown {
     server,
     logging: loggingKeys(config.logging),
   };
-  return maskSecretValues(document);
+  return placeholderSecretValues(document);
 }
 
 /** `cf.cache.aggregator.*` is accepted for Java files and has no effect: printed, it would only warn. */

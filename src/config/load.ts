@@ -6,11 +6,12 @@
 import { buildConfig } from "./build.js";
 import { DEFAULT_SECRETS_DIR } from "./cipher.js";
 import { readEnvProperties } from "./env-source.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, describeKey } from "./errors.js";
 import { prepareProperties } from "./file-keys.js";
 import { readSpringApplicationJson } from "./json-source.js";
 import { locateConfigFile, SEARCHED_LOCATIONS } from "./locate.js";
-import { canonicalPath } from "./paths.js";
+import { isSecretKey, MASK } from "./mask.js";
+import { canonicalPath, envVariable } from "./paths.js";
 import { type Property, PropertySource } from "./properties.js";
 import { decodePropertiesFile, readPropertiesFile } from "./properties-source.js";
 import { readConfigFile } from "./read-file.js";
@@ -103,12 +104,28 @@ function load(options: LoadConfigOptions, warnings: string[]): Config {
   if (!merged.has(serverPort) && env.PORT) {
     merged.set(serverPort, { key: "server.port", value: env.PORT, origin: { kind: "env", name: "PORT" } });
   }
+  warnMaskedSecrets(merged, warnings);
   const secretsDir = options.secretsDir ?? DEFAULT_SECRETS_DIR;
   const everything = new Map([...fileProps, ...jsonProps]);
   const source = new PropertySource(merged, everything, env, secretsDir, warnings);
   const config = buildConfig(source, options.requireCf ?? true, warnings);
   if (options.file !== undefined) config.source = options.file;
   return config;
+}
+
+/**
+ * A secret that is exactly the mask of older `check-config` output was most likely pasted from it: taken
+ * literally, it would fail the login far from its cause.
+ */
+function warnMaskedSecrets(props: Map<string, Property>, warnings: string[]) {
+  for (const prop of props.values()) {
+    if (prop.value === MASK && isSecretKey(prop.key)) {
+      warnings.push(
+        `${describeKey(prop.key, prop.origin)} is "${MASK}", the mask check-config once printed for secrets; ` +
+          `write the secret or a placeholder of the variable holding it (\${${envVariable(prop.key)}})`,
+      );
+    }
+  }
 }
 
 function fromFile(fp: FileProperty, file: string): Property {

@@ -34,7 +34,7 @@ promregator:
 }
 
 describe.concurrent("promregator check-config (without --resolve)", () => {
-  it("prints the effective configuration with every secret masked and exits 0", async () => {
+  it("prints the effective configuration with every secret as the placeholder of its variable and exits 0", async () => {
     const file = dir.write("valid.yml", validYaml());
     const result = await runCli(["check-config", file], {
       env: { PROMREGATOR_AUTHENTICATION_BASIC_PASSWORD: ENV_INBOUND_PASSWORD, ENCRYPT_KEY },
@@ -42,10 +42,14 @@ describe.concurrent("promregator check-config (without --resolve)", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`configuration ${file} is valid`);
     const printed = parse(result.stdout);
-    // secrets from the file, from the environment and from a {cipher} value are all masked
-    expect(printed.cf.password).toBe("***");
-    expect(printed.promregator.authentication.basic.password).toBe("***");
-    expect(printed.promregator.targetAuthenticators[0].basic.password).toBe("***");
+    // secrets from the file, from the environment and from a {cipher} value all become placeholders
+    expect(printed.cf.password).toBe(`\${CF_PASSWORD}`);
+    expect(printed.promregator.authentication.basic.password).toBe(
+      `\${PROMREGATOR_AUTHENTICATION_BASIC_PASSWORD}`,
+    );
+    expect(printed.promregator.targetAuthenticators[0].basic.password).toBe(
+      `\${PROMREGATOR_TARGETAUTHENTICATORS_0_BASIC_PASSWORD}`,
+    );
     // and the rest is the effective configuration, defaults included
     expect(printed.cf.api_host).toBe("api.cf.example.org");
     expect(printed.cf.username).toBe("monitoring");
@@ -95,25 +99,35 @@ logging:
     expect(first.code, first.stderr).toBe(0);
     const printed = parse(first.stdout);
     // the file's names, not internal ones: cf.name, foundations[].scraping.proxy, logging.level.<logger>
-    expect(printed.cf).toMatchObject({ name: "eu", api_host: "api.cf.eu.example.org", password: "***" });
+    expect(printed.cf).toMatchObject({
+      name: "eu",
+      api_host: "api.cf.eu.example.org",
+      password: `\${CF_PASSWORD}`,
+    });
     expect(printed.cf).not.toHaveProperty("apiUrl");
     expect(printed.foundations).toHaveLength(1);
     expect(printed.foundations[0]).toMatchObject({
       name: "us",
       api_host: "api.cf.us.example.org:8443",
       client_id: "us-client",
-      client_secret: "***",
+      client_secret: `\${FOUNDATIONS_0_CLIENT_SECRET}`,
       scraping: { proxy: { host: "proxy.us.example.org", port: 3128 } },
     });
     expect(printed.foundations[0]).not.toHaveProperty("scrapingProxy");
     expect(printed.logging).toEqual({ level: { root: "warn", cf: "debug" } });
     expect(printed).not.toHaveProperty("source");
     expect(first.stdout).not.toMatch(/eu-pw-4|us-secret-5/);
-    // pasted back as a file, it is valid, warns about nothing and prints the same again
-    const again = await runCli(["check-config", dir.write("pasted.yml", first.stdout)]);
+    // pasted back as a file, with the same variables it is valid, warns about nothing and prints the same again
+    const pasted = dir.write("pasted.yml", first.stdout);
+    const again = await runCli(["check-config", pasted], { env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain("warning");
     expect(again.stdout).toBe(first.stdout);
+    // without them, the placeholder names what is missing instead of becoming the password
+    const bare = await runCli(["check-config", pasted]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("cf.password");
+    expect(bare.stderr).toContain(`cannot resolve placeholder \${CF_PASSWORD}`);
   });
 
   it("exits 2 on a bad value and names the key and file:line, without echoing secrets", async () => {
@@ -209,7 +223,7 @@ describe.concurrent("promregator encrypt", () => {
     );
     const check = await runCli(["check-config", file], { env: { ENCRYPT_KEY } });
     expect(check.code).toBe(0);
-    expect(parse(check.stdout).cf.password).toBe("***");
+    expect(parse(check.stdout).cf.password).toBe(`\${CF_PASSWORD}`);
   });
 
   it("exits 2 without ENCRYPT_KEY", async () => {

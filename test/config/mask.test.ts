@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { maskSecrets } from "../../src/config/index.js";
-import { load } from "./helpers.js";
+import { load, MINIMAL_CF } from "./helpers.js";
 
 const SECRETS = [
   "cf-password-1",
@@ -74,5 +74,14 @@ describe("maskSecrets", () => {
     const masked = maskSecrets(config) as typeof config;
     expect(masked.cf.password).toBeUndefined();
     expect(JSON.stringify(masked)).not.toContain("***");
+  });
+
+  it("warns about a secret that is exactly the mask, as pasted from older check-config output", () => {
+    const { warnings } = load(MINIMAL_CF.replace("password: pw", 'password: "***"'));
+    expect(warnings).toEqual([
+      'cf.password (promregator.yml:4) is "***", the mask check-config once printed for secrets; write the ' +
+        `secret or a placeholder of the variable holding it (\${CF_PASSWORD})`,
+    ]);
+    expect(load(MINIMAL_CF.replace("username: user", 'username: "***"')).warnings).toEqual([]);
   });
 });
