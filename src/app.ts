@@ -8,7 +8,6 @@ import {
   followDiscoveryFile,
 } from "./discovery/index.js";
 import { createFoundationDiscovery, describeConfiguredTargets } from "./foundation-discovery.js";
-import { createLandscapeLog } from "./landscape-log.js";
 import type { Logger } from "./log.js";
 import { createOwnMetrics, readInstanceIdentity } from "./metrics/index.js";
 import { createScrapeHandler, type ScrapeReport } from "./scrape/index.js";
@@ -110,15 +109,24 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   });
   const closeCf = () => Promise.allSettled(runtimes.map((r) => r.cf.close()));
   // Per-foundation health is new; a configuration with the `cf:` block alone keeps exactly the former families.
-  const several = runtimes.length > 1;
+  const several = config.foundations.length > 1;
   if (several) {
     metrics.setFoundationHealth(() =>
-      discovery.foundations().map((f) => ({
-        foundation: f.name,
-        up: f.lastRefresh?.ok ?? false,
-        ...(f.lastRefresh?.lastOkAt !== undefined && { lastSuccessSeconds: f.lastRefresh.lastOkAt / 1000 }),
-        instances: f.instances,
-      })),
+      // A foundation that no target names has no health to tell: it has no series at all.
+      discovery.foundations().flatMap((f) =>
+        f.unused
+          ? []
+          : [
+              {
+                foundation: f.name,
+                up: f.lastRefresh?.ok ?? false,
+                ...(f.lastRefresh?.lastOkAt !== undefined && {
+                  lastSuccessSeconds: f.lastRefresh.lastOkAt / 1000,
+                }),
+                instances: f.instances,
+              },
+            ],
+      ),
     );
   }
   metrics.setCacheStats(() => discovery.cacheStats());
@@ -128,7 +136,6 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   // The status page's last scrape per instance; it forgets instances that discovery no longer knows.
   const scrapeLog = new ScrapeLog();
   const stopScrapeLog = discovery.onSnapshot((snapshot) => scrapeLog.retain(snapshot));
-  const stopLandscapeLog = discovery.onSnapshot(createLandscapeLog(logger));
   const scrapeReporter = {
     recordScrape(report: ScrapeReport) {
       metrics.recordScrape(report);
@@ -203,7 +210,6 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
       await Promise.all([server.close(), settledWithin(discoveryStopped, SHUTDOWN_GRACE_MS)]);
       stopSeen();
       stopScrapeLog();
-      stopLandscapeLog();
       await stopDiscoveryFile?.();
       await Promise.allSettled([scrape.close()]);
     },

@@ -10,6 +10,7 @@ import {
   describeTarget,
   type FoundationsDiscovery,
 } from "./discovery/index.js";
+import { createLandscapeLog } from "./landscape-log.js";
 import type { Logger } from "./log.js";
 import type { OwnMetrics } from "./metrics/index.js";
 
@@ -63,6 +64,20 @@ export function describeConfiguredTargets(config: Config): string[] {
   return withFoundations(config).map(describeTarget);
 }
 
+/**
+ * Whether `foundation` takes part in discovery: with several foundations configured, one that no target names
+ * (typically the `cf:` block, required even when every target names a `foundations[]` entry) does not.
+ */
+export function isUsedFoundation(config: Config, foundation: FoundationConfig): boolean {
+  if (config.foundations.length <= 1 || config.promregator.targets.length === 0) return true;
+  return foundationView(config, foundation).targetIndices.length > 0;
+}
+
+/**
+ * The discovery over all configured foundations, and a CF client for each one some target names (a foundation
+ * that none names gets no client: it is never contacted). Each foundation's landscape changes are logged, with
+ * its `foundation` when several are configured.
+ */
 export function createFoundationDiscovery(opts: {
   config: Config;
   logger: Logger;
@@ -78,11 +93,18 @@ export function createFoundationDiscovery(opts: {
     // With one foundation the log lines stay as they were; with several each names its foundation.
     const bind = several ? { foundation: foundation.name } : {};
     const view = foundationView(config, foundation);
-    if (several && view.targetIndices.length === 0) {
+    const described = {
+      name: foundation.name,
+      apiUrl: foundation.cf.apiUrl,
+      targetIndices: view.targetIndices,
+      targetDescriptions: view.config.promregator.targets.map(describeTarget),
+    };
+    if (!isUsedFoundation(config, foundation)) {
       logger.warn(
         { foundation: foundation.name },
-        "no target names this foundation: nothing is discovered there",
+        "no target names this foundation: it is not contacted and nothing is discovered there",
       );
+      return described;
     }
     const cf = createCloudControllerClient({
       config: foundation.cf,
@@ -100,13 +122,9 @@ export function createFoundationDiscovery(opts: {
       targetIndices: view.targetIndices,
       onRefreshed: () => composition?.refreshed(index),
     });
-    return {
-      name: foundation.name,
-      apiUrl: foundation.cf.apiUrl,
-      targetIndices: view.targetIndices,
-      targetDescriptions: view.config.promregator.targets.map(describeTarget),
-      service,
-    };
+    // Before the merge, so that each line counts one foundation's instances and names it.
+    service.onSnapshot(createLandscapeLog(several ? logger.child(bind) : logger));
+    return { ...described, service };
   });
   const discovery = composeFoundations(parts, logger.child({ module: "discovery" }));
   composition = discovery;

@@ -1,5 +1,5 @@
 import { type Config, ConfigError } from "./config/index.js";
-import { describeConfiguredTargets } from "./foundation-discovery.js";
+import { describeConfiguredTargets, isUsedFoundation } from "./foundation-discovery.js";
 import type { Logger } from "./log.js";
 import { ListenError } from "./server/index.js";
 import { VERSION } from "./version.js";
@@ -17,10 +17,36 @@ function withoutUserInfo(url: string): string {
   }
 }
 
+/** The user or client id a Cloud Controller is read as. */
+function cfUserOf(cf: Config["cf"]): string {
+  return cf.client_id && cf.client_secret ? `client ${cf.client_id}` : (cf.username ?? "(none)");
+}
+
+/**
+ * Which Cloud Controllers are read: with one foundation `cfApi` and `cfUser`; with several, `foundations`
+ * (`foundation`, `cfApi`, `cfUser` of each one some target names) and `unusedFoundations` (names of those none
+ * names, which are not contacted), if any.
+ */
+function cloudControllers(config: Config): Record<string, unknown> {
+  if (config.foundations.length <= 1) {
+    return { cfApi: withoutUserInfo(config.cf.apiUrl), cfUser: cfUserOf(config.cf) };
+  }
+  const used = config.foundations.filter((f) => isUsedFoundation(config, f));
+  const unused = config.foundations.filter((f) => !used.includes(f)).map((f) => f.name);
+  return {
+    foundations: used.map((f) => ({
+      foundation: f.name,
+      cfApi: withoutUserInfo(f.cf.apiUrl),
+      cfUser: cfUserOf(f.cf),
+    })),
+    ...(unused.length > 0 && { unusedFoundations: unused }),
+  };
+}
+
 /**
  * The one info line at start-up: what this process is about to do, with no secret in it.
- * Fields: version, configFile, cfApi, cfUser (user or client id), targets (descriptions), listen (URL),
- * processInstanceId.
+ * Fields: version, configFile, the Cloud Controllers (see cloudControllers), targets (descriptions), listen
+ * (URL), processInstanceId.
  */
 export function logStartup(
   logger: Logger,
@@ -28,13 +54,11 @@ export function logStartup(
   listenUrl: string,
   processInstanceId: string,
 ): void {
-  const cf = config.cf;
   logger.info(
     {
       version: VERSION,
       configFile: config.source ?? "(none)",
-      cfApi: withoutUserInfo(cf.apiUrl),
-      cfUser: cf.client_id && cf.client_secret ? `client ${cf.client_id}` : (cf.username ?? "(none)"),
+      ...cloudControllers(config),
       targets: describeConfiguredTargets(config),
       listen: listenUrl,
       processInstanceId,

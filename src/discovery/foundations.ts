@@ -26,8 +26,15 @@ export interface FoundationPart {
   targetIndices: readonly number[];
   /** Descriptions of those targets, for reports before the foundation's first snapshot. */
   targetDescriptions: readonly string[];
-  service: DiscoveryService;
+  /**
+   * Absent for a foundation that no target names (with several foundations, typically the required `cf:` block):
+   * it is never contacted, gives no landscape and no readiness, and is reported as unused.
+   */
+  service?: DiscoveryService;
 }
+
+/** A foundation some target names: one with a discovery service. */
+type UsedPart = FoundationPart & { service: DiscoveryService };
 
 /** Health of one foundation, for the status page and own metrics. */
 export interface FoundationHealth {
@@ -39,6 +46,8 @@ export interface FoundationHealth {
   instances: number;
   /** Targets that name this foundation. */
   targets: number;
+  /** No target names it: it is not contacted and has no health of its own. */
+  unused?: true;
 }
 
 /** A discovery service over several foundations, which also tells each foundation's health. */
@@ -59,7 +68,8 @@ export interface FoundationsDiscovery extends DiscoveryService {
  * Cloud Controller (whose first refresh ends only when its requests time out, possibly minutes) keeps the
  * process unready, while a foundation that is merely slower than another gets that long to join. Until ready,
  * `current()` already serves what the foundations that answered know. With one foundation this is exactly that
- * foundation's service (its snapshot objects are published as they are).
+ * foundation's service (its snapshot objects are published as they are). A foundation without a service (no
+ * target names it) takes no part in any of this.
  */
 export function composeFoundations(
   parts: readonly FoundationPart[],
@@ -87,29 +97,31 @@ class FoundationComposition implements FoundationsDiscovery {
   private graceOver = false;
   private graceTimer: NodeJS.Timeout | undefined;
   private wasReady = false;
+  /** The foundations with a service, in configuration order. */
+  private readonly parts: readonly UsedPart[];
 
   constructor(
-    private readonly parts: readonly FoundationPart[],
+    private readonly all: readonly FoundationPart[],
     private readonly logger: Logger,
     private readonly readyGraceMs: number,
   ) {
-    if (parts.length === 0) throw new Error("internal: discovery needs at least one foundation");
+    this.parts = all.filter((p): p is UsedPart => p.service !== undefined);
+    if (this.parts.length === 0) throw new Error("internal: discovery needs at least one foundation");
     this.published = new PublishedSnapshot(logger);
-    this.settled = parts.map((p) => p.service.lastRefresh() !== undefined);
+    this.settled = all.map((p) => p.service === undefined || p.service.lastRefresh() !== undefined);
     this.readyPromise = new Promise((resolve) => {
       this.markReady = resolve;
     });
-    parts.forEach((part) => {
-      part.service.onSnapshot(() => this.republish());
-    });
+    for (const part of this.parts) part.service.onSnapshot(() => this.republish());
   }
 
   refreshed(index: number): void {
     this.settled[index] = true;
     // A foundation without a snapshot changes only its targets' reports: worth publishing when they read differently.
-    const part = this.parts[index];
+    const part = this.all[index];
+    if (!part.service) return;
     if (this.parts.length > 1 && !part.service.current() && this.published.current()) {
-      const problem = notResolvedYet(part)[0]?.problem;
+      const problem = notResolvedYet(part as UsedPart)[0]?.problem;
       if (problem !== this.pendingProblems[index]) {
         this.pendingProblems[index] = problem;
         this.republish();
@@ -198,7 +210,7 @@ class FoundationComposition implements FoundationsDiscovery {
   }
 
   lastRefresh(): RefreshOutcome | undefined {
-    if (this.parts.length === 1) return this.parts[0].service.lastRefresh();
+    if (this.all.length === 1) return this.parts[0].service.lastRefresh();
     const outcomes = this.parts.map((p) => p.service.lastRefresh());
     const known = outcomes.filter((o): o is RefreshOutcome => o !== undefined);
     if (known.length === 0) return undefined;
@@ -219,19 +231,20 @@ class FoundationComposition implements FoundationsDiscovery {
 
   foundations(): FoundationHealth[] {
     const current = this.current();
-    return this.parts.map((part) => ({
+    return this.all.map((part) => ({
       name: part.name,
       apiUrl: part.apiUrl,
-      lastRefresh: part.service.lastRefresh(),
+      lastRefresh: part.service?.lastRefresh(),
       instances: current ? current.instances.filter((i) => i.foundation === part.name).length : 0,
       targets: part.targetIndices.length,
+      ...(part.service === undefined && { unused: true as const }),
     }));
   }
 
   private checkReady(): void {
     if (this.wasReady || !this.ready()) return;
     this.wasReady = true;
-    const waiting = this.parts.filter((_, i) => !this.settled[i]).map((p) => p.name);
+    const waiting = this.all.filter((_, i) => !this.settled[i]).map((p) => p.name);
     if (waiting.length > 0) {
       this.logger.warn(
         { foundations: waiting, graceMs: this.readyGraceMs },
@@ -252,13 +265,13 @@ class FoundationComposition implements FoundationsDiscovery {
       return own && this.renumber(part, own);
     });
     if (snapshots.every((s) => s === undefined)) return;
-    const merged = this.parts.length === 1 ? snapshots[0] : this.merge(snapshots);
+    const merged = this.all.length === 1 ? snapshots[0] : this.merge(snapshots);
     if (merged) this.published.publish(merged);
     this.checkReady();
   }
 
   /** The part's snapshot with promregator.targets indices; the same object when they already are. */
-  private renumber(part: FoundationPart, snapshot: DiscoverySnapshot): DiscoverySnapshot {
+  private renumber(part: UsedPart, snapshot: DiscoverySnapshot): DiscoverySnapshot {
     if (part.targetIndices.every((global, local) => global === local)) return snapshot;
     let done = this.renumbered.get(snapshot);
     if (!done) {
@@ -368,7 +381,7 @@ class Clashes {
 }
 
 /** Reports for the targets of a foundation whose first refresh has not produced a snapshot. */
-function notResolvedYet(part: FoundationPart): TargetReport[] {
+function notResolvedYet(part: UsedPart): TargetReport[] {
   const last = part.service.lastRefresh();
   const problem = last?.error
     ? `foundation ${part.name} could not be read: ${last.error}`

@@ -58,7 +58,7 @@ export function buildStatusDocument(deps: StatusDeps, nowMs: number): StatusDocu
     process: processSection(deps.identity),
     ready: read("readiness", deps.ready, false),
     cf: {
-      apiUrl: withoutUserInfo(deps.cfApiUrl),
+      ...shownFoundation(foundations, deps.cfApiUrl),
       ...(health && {
         health: {
           ok: health.ok,
@@ -121,8 +121,32 @@ function instanceStatus(
   return status;
 }
 
+/**
+ * The top-level Cloud Controller: with several foundations the one whose error the overall health shows (the
+ * first failing one), else the first used one, named; with one the configured one.
+ */
+function shownFoundation(
+  foundations: readonly FoundationStatus[] | undefined,
+  configured: string,
+): Pick<StatusDocument["cf"], "apiUrl" | "foundation"> {
+  const used = (foundations ?? []).filter((f) => !f.unused);
+  const shown = used.find((f) => !f.ok) ?? used[0];
+  if (!shown) return { apiUrl: withoutUserInfo(configured) };
+  return { apiUrl: shown.apiUrl, foundation: shown.name };
+}
+
 function foundationStatus(health: FoundationHealth, moment: (epochMs: number) => Moment): FoundationStatus {
   const last = health.lastRefresh;
+  if (health.unused) {
+    return {
+      name: health.name,
+      apiUrl: withoutUserInfo(health.apiUrl),
+      ok: false,
+      unused: true,
+      instances: 0,
+      targets: 0,
+    };
+  }
   return {
     name: health.name,
     apiUrl: withoutUserInfo(health.apiUrl),

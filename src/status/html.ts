@@ -58,7 +58,7 @@ function notices(doc: StatusDocument): string {
   }
   const health = doc.cf.health;
   for (const f of doc.foundations ?? []) {
-    if (f.ok) continue;
+    if (f.ok || f.unused) continue;
     const what = f.lastSuccess ? `; its last ${f.instances} instances are kept` : "";
     out.push(
       notice(
@@ -131,7 +131,7 @@ function overview(doc: StatusDocument): string {
 <dt>Ready</dt><dd>${state(doc.ready, doc.ready ? "yes" : "no")}</dd>
 <dt>Cloud Controller</dt><dd>${doc.foundations ? `${e(doc.foundations.length)} foundations, <a href="#foundations">see below</a>` : `<code>${e(doc.cf.apiUrl)}</code>`}</dd>
 <dt>CF connection</dt><dd>${connection}</dd>
-<dt>Last successful refresh</dt><dd>${doc.discovery.lastRefresh ? timeElement(doc.discovery.lastRefresh, true) : "none yet"}</dd>
+<dt>Last successful refresh</dt><dd>${doc.discovery.lastRefresh ? timeElement(doc.discovery.lastRefresh, true) : "none yet"}${doc.foundations ? ' (the oldest of the foundations\' last successes, <a href="#foundations">see each</a>)' : ""}</dd>
 <dt>Landscape last changed</dt><dd>${doc.discovery.lastChange ? timeElement(doc.discovery.lastChange, true) : "not discovered yet"}</dd>
 <dt>Instances</dt><dd>${e(`${s.instances} discovered: ${s.scrapeOk} last scrape OK, ${s.scrapeFailed} failed, ${s.notScrapedYet} not scraped yet`)}</dd>
 </dl>
@@ -146,13 +146,16 @@ function state(ok: boolean, text: string): string {
 function foundationsTable(doc: StatusDocument): string {
   if (!doc.foundations) return "";
   const rows = doc.foundations.map((f) => {
-    const last = f.lastSuccess ? timeElement(f.lastSuccess, true) : "none yet";
-    return `<tr${f.ok ? "" : ' class="bad"'}><th scope="row">${e(f.name)}</th><td><code>${e(f.apiUrl)}</code></td><td>${state(f.ok, f.ok ? "OK" : "failing")}</td><td>${last}</td><td class="num">${e(f.targets)}</td><td class="num">${e(f.instances)}</td><td class="problem">${f.lastError === undefined ? "–" : e(f.lastError)}</td></tr>`;
+    const last = f.lastSuccess ? timeElement(f.lastSuccess, true) : f.unused ? "–" : "none yet";
+    const latest = f.unused
+      ? '<span class="state none">unused: no targets</span>'
+      : state(f.ok, f.ok ? "OK" : "failing");
+    return `<tr${f.ok || f.unused ? "" : ' class="bad"'}><th scope="row">${e(f.name)}</th><td><code>${e(f.apiUrl)}</code></td><td>${latest}</td><td>${last}</td><td class="num">${e(f.targets)}</td><td class="num">${e(f.instances)}</td><td class="problem">${f.lastError === undefined ? "–" : e(f.lastError)}</td></tr>`;
   });
   return `<section aria-labelledby="foundations">
 <h2 id="foundations">Foundations</h2>
 <div class="table-wrap"><table>
-<caption>Each Cloud Foundry foundation's latest discovery refresh; a failing one keeps its last instances</caption>
+<caption>Each Cloud Foundry foundation's latest discovery refresh; a failing one keeps its last instances, one that no target names is not contacted</caption>
 <thead><tr><th scope="col">Foundation</th><th scope="col">Cloud Controller</th><th scope="col">Latest refresh</th><th scope="col">Last success</th><th scope="col" class="num">Targets</th><th scope="col" class="num">Instances</th><th scope="col">Problem</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
@@ -197,6 +200,8 @@ function instancesTable(doc: StatusDocument, maxRows: number): string {
     ...doc.instances.filter((i) => i.lastScrape?.ok !== false),
   ];
   const shown = ordered.slice(0, Math.max(0, maxRows));
+  // The same app may run in two foundations: then only this column tells their rows apart.
+  const several = doc.foundations !== undefined;
   const capped = shown.length < ordered.length;
   const caption = capped
     ? `Discovered instances and their last scrape, failed first: showing ${shown.length} of ${ordered.length} (status.json lists all)`
@@ -204,15 +209,15 @@ function instancesTable(doc: StatusDocument, maxRows: number): string {
   return `${head}
 <div class="table-wrap"><table>
 <caption>${e(caption)}</caption>
-<thead><tr><th scope="col">Org</th><th scope="col">Space</th><th scope="col">App</th><th scope="col" class="num">Index</th><th scope="col">Scrape URL</th><th scope="col">Last scrape</th><th scope="col">Reason</th><th scope="col" class="num">Latency</th><th scope="col" class="num">Size</th><th scope="col">When</th></tr></thead>
+<thead><tr>${several ? '<th scope="col">Foundation</th>' : ""}<th scope="col">Org</th><th scope="col">Space</th><th scope="col">App</th><th scope="col" class="num">Index</th><th scope="col">Scrape URL</th><th scope="col">Last scrape</th><th scope="col">Reason</th><th scope="col" class="num">Latency</th><th scope="col" class="num">Size</th><th scope="col">When</th></tr></thead>
 <tbody>
-${shown.map(instanceRow).join("\n")}
+${shown.map((i) => instanceRow(i, several)).join("\n")}
 </tbody>
 </table></div>${capped ? `\n<p>${ordered.length - shown.length} more instances are not shown here; see <a href="status.json">status.json</a>.</p>` : ""}
 </section>`;
 }
 
-function instanceRow(i: InstanceStatus): string {
+function instanceRow(i: InstanceStatus, withFoundation: boolean): string {
   const cells = [e(i.orgName), e(i.spaceName)];
   const last = i.lastScrape;
   const scrape = last
@@ -230,7 +235,8 @@ function instanceRow(i: InstanceStatus): string {
         '<td class="num">–</td>',
         "<td>–</td>",
       ];
-  return `<tr><td>${cells[0]}</td><td>${cells[1]}</td><th scope="row" title="${e(i.instanceId)}">${e(i.appName)}</th><td class="num">${e(i.index)}</td><td class="url"><code>${e(i.url)}</code></td><td>${scrape[0]}</td>${scrape.slice(1).join("")}</tr>`;
+  const foundation = withFoundation ? `<td>${e(i.foundation ?? "–")}</td>` : "";
+  return `<tr>${foundation}<td>${cells[0]}</td><td>${cells[1]}</td><th scope="row" title="${e(i.instanceId)}">${e(i.appName)}</th><td class="num">${e(i.index)}</td><td class="url"><code>${e(i.url)}</code></td><td>${scrape[0]}</td>${scrape.slice(1).join("")}</tr>`;
 }
 
 function cachesTable(doc: StatusDocument): string {

@@ -84,8 +84,10 @@ export interface InstanceStatus {
 export interface FoundationStatus {
   name: string;
   apiUrl: string;
-  /** Its latest refresh succeeded; false before its first one ended. */
+  /** Its latest refresh succeeded; false before its first one ended, and for an unused one. */
   ok: boolean;
+  /** No target names it: it is not contacted, so it has no health (ok is false, nothing else is known). */
+  unused?: true;
   /** Why its latest refresh failed. */
   lastError?: string;
   /** When its latest successful refresh started. */
@@ -115,8 +117,18 @@ export interface StatusDocument {
   };
   ready: boolean;
   cf: {
+    /**
+     * With one foundation its Cloud Controller. With several, the Cloud Controller of `foundation`: the first
+     * failing foundation (whose error `health.lastError` shows), else the first one some target names.
+     */
     apiUrl: string;
-    /** Absent when nothing reports the connection state. */
+    /** With several foundations: which one `apiUrl` belongs to; each one's own detail is in `foundations`. */
+    foundation?: string;
+    /**
+     * Absent when nothing reports the connection state. With several foundations: ok when every foundation some
+     * target names is, lastError that of the first failing one (prefixed with its name), lastSuccess the oldest
+     * of their last successes.
+     */
     health?: { ok: boolean; lastError?: string; lastSuccess?: Moment };
   };
   /** Present when several foundations are configured, in configuration order (the `cf:` block first). */

@@ -4,7 +4,7 @@ import { composeFoundations, type FoundationsDiscovery } from "../../src/discove
 import { describeTarget } from "../../src/discovery/matching.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoverySnapshot } from "../../src/discovery/types.js";
-import { foundationView } from "../../src/foundation-discovery.js";
+import { foundationView, isUsedFoundation } from "../../src/foundation-discovery.js";
 import { silentLogger } from "../../src/log.js";
 import { captureLogger, testConfig } from "./config.js";
 import { FakeCloudController } from "./fake-cc.js";
@@ -49,14 +49,16 @@ function compose(config: Config, ccs: FakeCloudController[], logger = silentLogg
       apiUrl: `https://api.${foundation.name}.example.com`,
       targetIndices: view.targetIndices,
       targetDescriptions: view.config.promregator.targets.map(describeTarget),
-      service: createDiscoveryService({
-        config: view.config,
-        cf: ccs[index],
-        logger,
-        tickMs: NEVER_MS,
-        foundation: foundation.name,
-        onRefreshed: () => composition?.refreshed(index),
-      }),
+      service: isUsedFoundation(config, foundation)
+        ? createDiscoveryService({
+            config: view.config,
+            cf: ccs[index],
+            logger,
+            tickMs: NEVER_MS,
+            foundation: foundation.name,
+            onRefreshed: () => composition?.refreshed(index),
+          })
+        : undefined,
     };
   });
   composition = composeFoundations(parts, logger, { readyGraceMs });
@@ -103,7 +105,7 @@ describe("several foundations", () => {
     discovery.start();
     await discovery.whenReady();
     expect(discovery.ready()).toBe(true);
-    expect(parts[1].service.lastRefresh()).toBeUndefined();
+    expect(parts[1].service?.lastRefresh()).toBeUndefined();
     expect(summary(discovery.current())).toEqual(["default/a:0@0", "default/a:1@0"]);
     expect(lines().filter((l) => l.msg.startsWith("ready before the first discovery"))).toEqual([
       expect.objectContaining({ foundations: ["us"], graceMs: 20 }),
@@ -179,6 +181,39 @@ describe("several foundations", () => {
     expect(discovery.foundations()[1].lastRefresh?.ok).toBe(false);
   });
 
+  it("counts a foundation that no target names neither as a landscape nor as healthy, and never asks it", async () => {
+    const { config: both, ccs, eu, us } = twoFoundations();
+    // Only target 1 (foundation us) is left: "default" (the `cf:` block) is named by no target.
+    const config: Config = {
+      ...both,
+      promregator: { ...both.promregator, targets: both.promregator.targets.slice(1) },
+    };
+    us.cc.failure = new Error("connect ECONNREFUSED");
+    eu.cc.failure = new Error("the unused foundation must not be asked");
+    const { discovery } = compose(config, ccs, silentLogger, 0);
+    discovery.start();
+    await expect(discovery.refresh()).rejects.toThrow(/ECONNREFUSED/);
+    await new Promise((r) => setTimeout(r, 20)); // past the readiness grace
+    expect(discovery.ready()).toBe(false);
+    expect(discovery.current()).toBeUndefined();
+    expect(discovery.lastRefresh()).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^foundation us: /),
+    });
+    expect(discovery.foundations().map((f) => [f.name, f.unused ?? false, f.lastRefresh?.ok])).toEqual([
+      ["default", true, undefined],
+      ["us", false, false],
+    ]);
+    expect(eu.cc.count()).toBe(0);
+
+    us.cc.failure = undefined;
+    await discovery.refresh();
+    expect(discovery.ready()).toBe(true);
+    expect(summary(discovery.current())).toEqual(["us/b:0@0"]);
+    expect(discovery.lastRefresh()?.ok).toBe(true);
+    expect(eu.cc.count()).toBe(0);
+  });
+
   it("is not ready while every foundation fails, and rejects a refresh then", async () => {
     const { config, ccs, eu, us } = twoFoundations();
     eu.cc.failure = new Error("down");
@@ -252,10 +287,10 @@ describe("one foundation", () => {
     const published = nextSnapshot(discovery);
     discovery.start();
     const snapshot = await published;
-    expect(snapshot).toBe(parts[0].service.current());
+    expect(snapshot).toBe(parts[0].service?.current());
     await discovery.whenReady();
     expect(discovery.ready()).toBe(true);
-    expect(discovery.lastRefresh()).toBe(parts[0].service.lastRefresh());
+    expect(discovery.lastRefresh()).toBe(parts[0].service?.lastRefresh());
     expect(summary(snapshot)).toEqual(["default/a:0@0", "default/a:1@0"]);
   });
 });

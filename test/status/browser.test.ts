@@ -2,7 +2,9 @@
  * The status page in a real headless Chromium: it must render the instance table of a running Promregator
  * (simulator landscape) with real rows, visibly (non-zero layout box), and be screenshot-able.
  */
+
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
@@ -10,8 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningPromregator, startPromregator } from "../../src/app.js";
 import { loadConfig } from "../../src/config/index.js";
 import { simulatorConfigYaml } from "../../src/demo.js";
+import type { FoundationHealth } from "../../src/discovery/index.js";
 import { silentLogger } from "../../src/log.js";
 import { demoLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { createStatusView } from "../../src/status/index.js";
+import { GUID, instance, NOW, snapshotOf } from "./helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -111,6 +116,60 @@ describe.skipIf(!hasChromium)(title, () => {
     expect(box!.width).toBeGreaterThan(300);
     expect(box!.height).toBeGreaterThan(6 * 10);
     await page.close();
+  });
+
+  it("tells the same app in two foundations apart by a Foundation column, and shows an unused foundation as such", async () => {
+    const twin = (foundation: string, appGuid: string) =>
+      instance(0, {
+        foundation,
+        appGuid,
+        appName: "payment-gateway",
+        orgName: "acme-prod",
+        spaceName: "prod",
+      });
+    const health = (name: string, extra: Partial<FoundationHealth> = {}): FoundationHealth => ({
+      name,
+      apiUrl: `https://api.${name}.example.org`,
+      lastRefresh: { at: NOW - 1000, ok: true, lastOkAt: NOW - 1000 },
+      instances: 1,
+      targets: 1,
+      ...extra,
+    });
+    const view = createStatusView({
+      snapshot: () => snapshotOf([twin("eu", GUID), twin("us", "7d2e7dbf-6c8b-4e9f-a021-123456789abc")]),
+      ready: () => true,
+      lastScrape: () => undefined,
+      cacheStats: () => [],
+      identity: { processId: "p-1" },
+      version: "test",
+      cfApiUrl: "https://api.default.example.org",
+      foundations: () => [
+        health("default", { lastRefresh: undefined, instances: 0, targets: 0, unused: true }),
+        health("eu"),
+        health("us"),
+      ],
+      now: () => NOW,
+    });
+    const { body } = await view.render({ url: "/", headers: {} } as IncomingMessage);
+    const page = await context.newPage();
+    try {
+      await page.setContent(body, { waitUntil: "load" });
+      const table = page.locator('section[aria-labelledby="instances"] table');
+      expect(await table.locator("thead th").first().textContent()).toBe("Foundation");
+      const rows = table.locator("tbody tr");
+      const cells = await rows.evaluateAll((trs) =>
+        trs.map((tr) => [tr.children[0].textContent, tr.querySelector("th")?.textContent]),
+      );
+      expect(cells.sort()).toEqual([
+        ["eu", "payment-gateway"],
+        ["us", "payment-gateway"],
+      ]);
+      const unused = page.locator('section[aria-labelledby="foundations"] tbody tr', { hasText: "default" });
+      expect(await unused.locator(".state").textContent()).toBe("unused: no targets");
+      expect(await page.locator(".notice", { hasText: "default" }).count()).toBe(0);
+    } finally {
+      await page.close();
+    }
   });
 
   it("takes a full-page screenshot that is a real PNG of the page", async () => {
