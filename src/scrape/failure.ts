@@ -43,11 +43,22 @@ export interface FetchErrorContext {
   readTimeoutMs: number;
   /** What was being fetched, for connection-level messages, e.g. "target" or "token service". */
   what: string;
+  /** The HTTP proxy the request went through, e.g. "scraping proxy proxy.example.org:3128"; absent when none. */
+  proxy?: string;
 }
+
+/**
+ * Failures to open a connection. Behind a proxy the only connection this process opens is the one to the proxy
+ * (the proxy connects to the target and answers with a status when it cannot), so these name the proxy.
+ */
+const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
 /** Turns an undici / socket / TLS error into a one-line reason. */
 export function describeFetchError(err: unknown, ctx: FetchErrorContext): ScrapeFailure {
   if (err instanceof ScrapeFailure) return err;
-  const described = describeUndiciError(err, ctx);
+  let described = describeUndiciError(err, ctx);
+  if (ctx.proxy !== undefined && described.code !== undefined && CONNECT_CODES.has(described.code)) {
+    described = describeUndiciError(err, { ...ctx, what: `${ctx.proxy} (for ${ctx.what})` });
+  }
   return new ScrapeFailure(described.timeout ? "timeout" : "upstream", described.reason);
 }

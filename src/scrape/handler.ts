@@ -31,6 +31,8 @@ export interface ScrapeHandlerContext {
   dispatcher: Dispatcher;
   /** Dispatchers of foundations whose `scraping.proxy` differs from promregator.scraping.proxy, by name. */
   foundationDispatchers?: ReadonlyMap<string, Dispatcher>;
+  /** The proxy a foundation's instances are scraped through, named for error texts; undefined when none. */
+  proxyOf?: (foundation: string) => string | undefined;
   authenticators: AuthenticatorRegistry;
   logger: Logger;
   metrics?: ScrapeReporter;
@@ -95,6 +97,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
         budget.failure ??
         describeFetchError(err, {
           what: `target ${hostOf(instance.url)}`,
+          proxy: this.ctx.proxyOf?.(instance.foundation),
           connectTimeoutMs: scraping.connectionTimeout,
           readTimeoutMs: scraping.socketReadTimeout,
         });

@@ -49,6 +49,7 @@ export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
     scraping,
     dispatcher: createScrapeDispatcher(scraping, deps.dispatcherOptions),
     ...(foundationDispatchers.size > 0 && { foundationDispatchers }),
+    proxyOf: proxyNames(deps.config),
     authenticators,
     logger,
     metrics: deps.metrics,
@@ -57,6 +58,22 @@ export function createScrapeHandler(deps: ScrapeHandlerDeps): ScrapeHandler {
 }
 
 type Proxy = { host: string; port: number } | undefined;
+
+/**
+ * Per foundation, the scrape proxy its instances go through, as error texts name it ("scraping proxy host:port",
+ * with "of foundation <name>" when several are configured); undefined without one. Mirrors the choice of
+ * dispatcher above: a foundation's own `scraping.proxy`, else promregator.scraping.proxy.
+ */
+function proxyNames(config: Config): (foundation: string) => string | undefined {
+  const global = config.promregator.scraping.proxy;
+  const several = config.foundations.length > 1;
+  const own = new Map(config.foundations.map((f, index) => [f.name, index > 0 ? f.scrapingProxy : global]));
+  return (foundation) => {
+    const proxy = own.has(foundation) ? own.get(foundation) : global;
+    if (!proxy?.host || !proxy.port) return undefined;
+    return `scraping proxy ${proxy.host}:${proxy.port}${several ? ` of foundation ${foundation}` : ""}`;
+  };
+}
 
 function sameProxy(a: Proxy, b: Proxy): boolean {
   return a?.host === b?.host && a?.port === b?.port;

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import net from "node:net";
 import { generate } from "selfsigned";
 import { afterEach, describe, expect, it } from "vitest";
-import { get, instanceFor, OM, serve, startProxy, startServer, testConfig } from "./helpers.js";
+import { closedPort, get, instanceFor, OM, serve, startProxy, startServer, testConfig } from "./helpers.js";
 
 let proxyServer: http.Server | undefined;
 /** Tunnelled sockets leave the HTTP server's bookkeeping, so they are ended here. */
@@ -120,6 +120,19 @@ describe("promregator.scraping.proxy", () => {
     expect(httpProxy.forwarded).toEqual([]);
   });
 
+  it("names the proxy, not the target, when the proxy refuses the connection", async () => {
+    const target = await startServer(serve("# TYPE a gauge\na 1\n# EOF\n", OM));
+    const port = await closedPort();
+    const config = testConfig({ proxy: { host: "127.0.0.1", port } });
+    const proxy = await startProxy(instanceFor(`${target.url}/metrics`), { config });
+    await get(`${proxy.url}/x`);
+    expect(proxy.outcomes).toMatchObject([{ ok: false }]);
+    expect(proxy.outcomes[0].reason).toBe(
+      `connection to scraping proxy 127.0.0.1:${port} (for target 127.0.0.1:${target.port}) refused`,
+    );
+    expect(target.requests).toHaveLength(0);
+  });
+
   it("connects directly when the proxy port is 0", async () => {
     const target = await startServer(serve("# TYPE a gauge\na 1\n# EOF\n", OM));
     const httpProxy = await startHttpProxy();
@@ -156,5 +169,33 @@ describe("a foundation's own scraping.proxy", () => {
     expect((await get(`${proxy.url}/us`)).status).toBe(200);
     expect(httpProxy.forwarded).toEqual([{ url: `${route.url}/metrics`, host: `127.0.0.1:${route.port}` }]);
     expect(route.requests).toHaveLength(2);
+  });
+
+  it("names that proxy and its foundation when it refuses the connection", async () => {
+    const route = await startServer(serve("# TYPE a gauge\na 1\n# EOF\n", OM));
+    const port = await closedPort();
+    const base = testConfig();
+    const config = {
+      ...base,
+      foundations: [
+        base.foundations[0],
+        {
+          name: "us",
+          cf: base.cf,
+          scrapingProxy: { host: "127.0.0.1", port },
+          defaultInternalRoutePort: 8080,
+        },
+      ],
+    };
+    const proxy = await startProxy(
+      (req) => instanceFor(`${route.url}/metrics`, { foundation: req.url === "/us" ? "us" : "default" }),
+      { config },
+    );
+    expect((await get(`${proxy.url}/default`)).status).toBe(200);
+    await get(`${proxy.url}/us`);
+    expect(proxy.outcomes.map((o) => o.reason)).toEqual([
+      undefined,
+      `connection to scraping proxy 127.0.0.1:${port} of foundation us (for target 127.0.0.1:${route.port}) refused`,
+    ]);
   });
 });
