@@ -199,16 +199,17 @@ class FoundationComposition implements FoundationsDiscovery {
     });
   }
 
-  /**
-   * The foundations' outcomes in one: ok when every foundation's latest refresh was ok; the error of the first
-   * failing one, prefixed with its name; `lastOkAt` the latest time since which every foundation has been ok
-   * at least once. With one foundation, its own outcome.
-   */
+  /** The refresh loops' counters summed over the foundations. */
   refreshStats(): RefreshStats {
     const all = this.parts.map((p) => p.service.refreshStats());
     return { runs: sum(all.map((s) => s.runs)), failures: sum(all.map((s) => s.failures)) };
   }
 
+  /**
+   * The foundations' outcomes in one: ok when every foundation's latest refresh was ok; the error of the first
+   * failing one, prefixed with its name; `lastOkAt` the latest time since which every foundation has been ok
+   * at least once. With one foundation, its own outcome.
+   */
   lastRefresh(): RefreshOutcome | undefined {
     if (this.all.length === 1) return this.parts[0].service.lastRefresh();
     const outcomes = this.parts.map((p) => p.service.lastRefresh());
