@@ -2,7 +2,13 @@
 
 import { Command, type CommanderError, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
-import { ConfigError, effectiveConfigDocument, encryptValue, loadStartupConfig } from "./config/index.js";
+import {
+  ConfigError,
+  effectiveConfigDocument,
+  encryptValue,
+  foundationsWithoutTargets,
+  loadStartupConfig,
+} from "./config/index.js";
 import { errorMessage } from "./errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger, logDestination } from "./log.js";
 import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/index.js";
@@ -175,7 +181,9 @@ Progress goes to stderr, the report to stdout. Secrets are never printed.`,
       fail("--strict and --json only apply together with --resolve", EXIT_CONFIG);
     }
     const { config, warnings } = loadOrExit(file ?? program.opts<{ config?: string }>().config);
-    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+    for (const warning of [...warnings, ...foundationsWithoutTargets(config)]) {
+      process.stderr.write(`warning: ${warning}\n`);
+    }
     if (!opts.resolve) {
       process.stdout.write(stringify(effectiveConfigDocument(config)));
       process.stderr.write(`configuration ${config.source ?? "from the environment"} is valid\n`);

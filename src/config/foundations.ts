@@ -158,3 +158,25 @@ export function foundationOf(
 ): FoundationConfig {
   return foundations.find((f) => f.name === target.foundation) ?? foundations[0];
 }
+
+/**
+ * Warnings for the foundations that no target names (only when several are configured): nothing would be
+ * discovered there, which is most often a missing `foundation:` on a target. The server logs the same at
+ * start-up; `check-config` says it before that.
+ */
+export function foundationsWithoutTargets(config: {
+  foundations: readonly FoundationConfig[];
+  promregator: { targets: readonly { foundation?: string }[] };
+}): string[] {
+  const { foundations } = config;
+  if (foundations.length < 2) return [];
+  const named = new Set(config.promregator.targets.map((t) => foundationOf(t, foundations).name));
+  return foundations.flatMap((f, i) =>
+    named.has(f.name)
+      ? []
+      : [
+          `${i === 0 ? "cf.name" : `foundations[${i - 1}]`} "${f.name}": no target names this foundation, so nothing ` +
+            `is discovered there; give a target \`foundation: ${f.name}\`, or remove the foundation`,
+        ],
+  );
+}

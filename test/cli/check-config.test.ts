@@ -130,6 +130,30 @@ logging:
     expect(bare.stderr).toContain(`cannot resolve placeholder \${CF_PASSWORD}`);
   });
 
+  it("warns about a foundation that no target names, and stays valid", async () => {
+    const file = dir.write(
+      "idle-foundation.yml",
+      `cf:
+  api_host: api.cf.eu.example.org
+  username: monitoring
+  password: pw
+foundations:
+  - name: us
+    api_host: api.cf.us.example.org
+    username: monitoring
+    password: pw
+promregator:
+  targets:
+    - orgName: shop
+`,
+    );
+    const result = await runCli(["check-config", file]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: foundations[0] "us": no target names this foundation, so nothing is discovered there',
+    );
+  });
+
   it("exits 2 on a bad value and names the key and file:line, without echoing secrets", async () => {
     const bad = validYaml().replace(
       "  targets:",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskSecrets } from "../../src/config/index.js";
+import { foundationsWithoutTargets, maskSecrets } from "../../src/config/index.js";
 import { errorOf, load, MINIMAL_CF } from "./helpers.js";
 
 /** MINIMAL_CF (4 lines) plus a second foundation on lines 5-9 and two targets. */
@@ -134,6 +134,23 @@ describe("foundation errors", () => {
       'promregator.targets[1].foundation (promregator.yml:14): names the foundation "asia", which is not configured ' +
         '(known foundations: "default", "us"; cf.name names the `cf:` block, `name` each item of `foundations`)',
     );
+  });
+
+  it("warns about each foundation that no target names, also the default one", () => {
+    expect(foundationsWithoutTargets(load(TWO).config)).toEqual([]);
+    const usOnly = load(TWO.replace("    - orgName: eu-org\n", "")).config;
+    expect(foundationsWithoutTargets(usOnly)).toEqual([
+      'cf.name "default": no target names this foundation, so nothing is discovered there; give a target ' +
+        "`foundation: default`, or remove the foundation",
+    ]);
+    const euOnly = load(TWO.replace("      foundation: us\n", "")).config;
+    expect(foundationsWithoutTargets(euOnly)).toEqual([
+      'foundations[0] "us": no target names this foundation, so nothing is discovered there; give a target ' +
+        "`foundation: us`, or remove the foundation",
+    ]);
+    expect(
+      foundationsWithoutTargets(load(`${MINIMAL_CF}promregator.targets[0].orgName: o\n`).config),
+    ).toEqual([]);
   });
 
   it("names the line of a foundation without a name", () => {
