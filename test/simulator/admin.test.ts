@@ -77,6 +77,14 @@ describe("admin HTTP API", () => {
     expect(counters.json).toMatchObject({ ccRequests: 2, byPath: { "/v3/apps": 2 } });
   });
 
+  it("takes the whole API down and brings it back (outage)", async () => {
+    expect((await admin("POST", "/outage", { outage: "unavailable" })).status).toBe(200);
+    expect((await http.get(`${sim.apiUrl}/v3/organizations`, auth)).status).toBe(503);
+    expect((await admin("POST", "/outage", { outage: "down" })).json.error).toMatch(/outage must be one of/);
+    expect((await admin("POST", "/outage", {})).status).toBe(200);
+    expect((await http.get(`${sim.apiUrl}/v3/organizations`, auth)).status).toBe(200);
+  });
+
   it("revokes tokens and reports bad input as 400 with the reason", async () => {
     expect((await admin("POST", "/revoke")).status).toBe(200);
     expect((await http.get(`${sim.apiUrl}/v3/apps`, auth)).status).toBe(401);

@@ -27,6 +27,7 @@ import type { SimulatorAdmin } from "../types.js";
  *   DELETE /admin/service_bindings/:guid
  *   GET    /admin/service_instances?name=x          -> {"guid"} or 404
  *   POST   /admin/auditors                         {"names": [...]}
+ *   POST   /admin/outage                           {"outage": "unavailable"|"hang"} or {} to end it
  */
 export async function handleAdminRequest(
   admin: SimulatorAdmin,
@@ -97,6 +98,7 @@ export async function handleAdminRequest(
       },
     ],
     ["POST", /^\/admin\/auditors$/, () => admin.setAuditors(body.names as string[])],
+    ["POST", /^\/admin\/outage$/, () => admin.setOutage(body.outage as never)],
   ];
   for (const [m, pattern, run] of routes) {
     const match = m === method ? pattern.exec(url.pathname) : null;
