@@ -272,8 +272,17 @@ program
     "two simulated foundations (cf.name eu, foundations[0] us); us scrapes only the app bound to the " +
       "user-provided service instance metrics-endpoint",
   )
+  .addHelpText(
+    "after",
+    `
+Log lines go to stderr at level warn; --log.level info (or debug) and --log.format apply as for the server,
+as does LOGGING_LEVEL_ROOT. With --two-foundations, the printed curl commands take the second simulated
+foundation's API down (POST /admin/outage of its simulator) and back up.`,
+  )
   .action(async (opts: { port: number; address: string; twoFoundations?: boolean }) => {
-    const logger = createLogger(process.env.LOG_LEVEL ?? "warn");
+    // The server's log options; the level defaults to warn so that the printed URLs stay readable.
+    const level = flags()["log.level"] ?? process.env.LOGGING_LEVEL_ROOT ?? "warn";
+    const logger = createLogger(level, logDestination(flags()["log.format"]));
     const { runDemo } = await import("./demo.js");
     const demo = await runDemo({
       port: opts.port,

@@ -99,6 +99,15 @@ export function twoFoundationsConfigYaml(
 }
 
 /**
+ * A curl command that sets or ends an outage of a simulator's API (its admin API, POST /admin/outage): Cloud
+ * Controller and UAA answer 503 while it lasts, the apps behind the router keep answering.
+ */
+function outageCommand(sim: RunningSimulator, body: string, caFile: string | undefined): string {
+  const trust = caFile ? ` --cacert ${caFile}` : "";
+  return `curl${trust} -X POST -H 'content-type: application/json' -d '${body}' ${sim.apiUrl}/admin/outage`;
+}
+
+/**
  * Starts the CF simulator and a Promregator that discovers it through the normal config path, so that
  * `npm start` shows the real product working with no Cloud Foundry at hand.
  */
@@ -126,10 +135,13 @@ export async function runDemo(opts: DemoOptions) {
   const dir = mkdtempSync(join(tmpdir(), "promregator-demo-"));
   writeFileSync(join(dir, "promregator.yml"), `${yaml}\n`);
   let trust = "";
+  let trustFile: string | undefined;
   if (caPem) {
-    writeFileSync(join(dir, "simulator-ca.pem"), caPem);
-    trust = `NODE_EXTRA_CA_CERTS=${join(dir, "simulator-ca.pem")} `;
+    trustFile = join(dir, "simulator-ca.pem");
+    writeFileSync(trustFile, caPem);
+    trust = `NODE_EXTRA_CA_CERTS=${trustFile} `;
   }
+  const mode = second ? " --two-foundations" : "";
   const cli = process.argv[1]?.endsWith("cli.js") ? process.argv[1] : "dist/cli.js";
   const passwords = Object.entries(env)
     .map(([name, value]) => `${name}=${value}`)
@@ -163,8 +175,17 @@ export async function runDemo(opts: DemoOptions) {
       "",
       `  ${checkCommand}`,
       "",
-      "Another port: npm start -- --port 9090 (or promregator demo --port 9090).",
-      ...(second ? [] : ["Two foundations and a service binding: npm start -- --two-foundations."]),
+      `Another port: npm start -- --port 9090${mode} (or promregator demo --port 9090${mode}).`,
+      "More log lines on stderr: add --log.level info (or debug).",
+      ...(second
+        ? [
+            "",
+            `Take the foundation ${DEMO_FOUNDATIONS[1]} down (its API answers 503; "hang" never answers), and back up:`,
+            "",
+            `  ${outageCommand(second, '{"outage":"unavailable"}', trustFile)}`,
+            `  ${outageCommand(second, "{}", trustFile)}`,
+          ]
+        : ["Two foundations and a service binding: npm start -- --two-foundations."]),
       "",
       "A complete prometheus.yml for it (to extend an existing one, add the job to its scrape_configs):",
       "",

@@ -1,7 +1,10 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDemo } from "../../src/demo.js";
 import { silentLogger } from "../../src/log.js";
-import { assertBuilt, runCli, scratchDir } from "./run-cli.js";
+import { assertBuilt, CLI, runCli, scratchDir } from "./run-cli.js";
 
 beforeAll(assertBuilt);
 
@@ -117,10 +120,90 @@ describe("promregator demo --two-foundations", () => {
     expect(printed).toContain("cf_foundation");
   });
 
+  it("keeps --two-foundations in the hint for another port", () => {
+    expect(printed).toContain("npm start -- --port 9090 --two-foundations");
+  });
+
+  it("prints curl commands that take the second foundation's API down and back up", async () => {
+    const lines = printed.split("\n").filter((l) => l.includes("/admin/outage"));
+    expect(lines).toHaveLength(2);
+    const parse = (line: string) => {
+      const m =
+        /^ {2}curl --cacert (\S+) -X POST -H 'content-type: application\/json' -d '([^']*)' (\S+)$/.exec(
+          line,
+        );
+      expect(m, line).not.toBeNull();
+      return { ca: m![1], body: m![2], url: m![3] };
+    };
+    const [down, up] = lines.map(parse);
+    expect(down.url).toBe(`${demo.second!.apiUrl}/admin/outage`);
+    const agent = new Agent({ connect: { ca: readFileSync(down.ca, "utf8") } });
+    const post = async (c: { body: string; url: string }) => {
+      const res = await request(c.url, {
+        method: "POST",
+        body: c.body,
+        headers: { "content-type": "application/json" },
+        dispatcher: agent,
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    const info = async () => {
+      const res = await request(`${demo.second!.apiUrl}/v3/info`, { dispatcher: agent });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    try {
+      expect(await post(down)).toBe(200);
+      expect(await info()).toBe(503);
+      expect(await post(up)).toBe(200);
+      expect(await info()).toBe(200);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it("scrapes the bound app of the second foundation at the path its binding names", async () => {
     const [bound] = (await instances()).filter((g) => g.labels.__meta_promregator_target_foundation === "us");
     const res = await fetch(`${demo.app.url}${bound.labels.__meta_promregator_target_path}`);
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.text()).toMatch(/^# (HELP|TYPE) /m);
   });
+});
+
+describe("promregator demo (the command)", () => {
+  /** Starts `promregator demo --port 0 <args>`, waits for its printed URLs, stops it and returns stderr. */
+  const demoStderr = (args: string[]) =>
+    new Promise<string>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, [CLI, "demo", "--port", "0", ...args], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
+      });
+      let stdout = "";
+      let stderr = "";
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`demo did not start:\n${stdout}\n${stderr}`));
+      }, 60_000);
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes("Press Ctrl+C")) child.kill("SIGTERM");
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on("close", () => {
+        clearTimeout(timer);
+        resolvePromise(stderr);
+      });
+    });
+
+  it("logs at the level of --log.level, in the format of --log.format", async () => {
+    const stderr = await demoStderr(["--log.level", "info", "--log.format", "logfmt"]);
+    expect(stderr).toMatch(/level=info .*msg=/);
+  }, 70_000);
+
+  it("logs nothing below warn by default", async () => {
+    const stderr = await demoStderr([]);
+    expect(stderr).not.toMatch(/"level":30|level=info/);
+  }, 70_000);
 });
