@@ -160,7 +160,7 @@ program
   .option("--resolve", "log in to Cloud Foundry, resolve the targets once and print what would be scraped")
   .option(
     "--strict",
-    `with --resolve: exit with ${EXIT_STRICT_EMPTY} when a configured target matches nothing`,
+    `with --resolve: exit with ${EXIT_STRICT_EMPTY} when a configured target matches nothing, or nothing would be scraped`,
   )
   .option("--json", "with --resolve: print the report as JSON")
   .option("--timeout <seconds>", "with --resolve: give up after this long", parsePositiveSeconds, 120)
@@ -172,7 +172,8 @@ Exit codes:
   0  the configuration is valid (with --resolve: and the Cloud Controller answered for every target)
   ${EXIT_CF_FAILURE}  with --resolve: Cloud Controller unreachable, login failed, or it failed for a target
   ${EXIT_CONFIG}  configuration error (the message names the key and file:line) or bad command line
-  ${EXIT_STRICT_EMPTY}  with --resolve --strict: a configured target matched no app instance
+  ${EXIT_STRICT_EMPTY}  with --resolve --strict: a configured target matched no app instance, or nothing at all
+     would be scraped (with several foundations: from one of them, also one that no target names)
 
 Progress goes to stderr, the report to stdout. Secrets are never printed.`,
   )
