@@ -6,7 +6,7 @@ import { serveDiscovery } from "./endpoints/discovery.js";
 import { serveHealth, serveReady } from "./endpoints/health.js";
 import { serveOwnMetrics } from "./endpoints/own-metrics.js";
 import { serveScrape } from "./endpoints/scrape.js";
-import { serveStatus } from "./endpoints/status.js";
+import { redirectToStatusPage, serveStatus } from "./endpoints/status.js";
 
 /** The endpoint groups of the Java version, each with its own inbound-auth switch, plus status and health. */
 export type EndpointGroup = "discovery" | "scrape" | "metrics" | "cacheInvalidate" | "status" | "health";
@@ -43,6 +43,7 @@ export const ROUTES: readonly Route[] = [
   { path: "/", methods: GET, group: "status", handler: serveStatus },
   { path: "/index.html", methods: GET, group: "status", handler: serveStatus },
   { path: "/status.json", methods: GET, group: "status", handler: serveStatus },
+  { path: "/status", methods: GET, group: "status", handler: redirectToStatusPage },
 ];
 
 const EXACT = new Map(ROUTES.filter((r) => !r.prefix).map((r) => [r.path, r] as const));

@@ -257,6 +257,14 @@ describe("request handler", () => {
     expect(doc[0].labels.__scheme__).toBe("https");
   });
 
+  it("sends /status to the status page, relative to the path it was asked at", async () => {
+    const h = await start("promregator: {}");
+    const res = await fetch(`${h.base}/status`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("./");
+    expect(new URL(res.headers.get("location")!, `${h.base}/status`).href).toBe(`${h.base}/`);
+  });
+
   it("answers 404 for unknown paths and 405 for unsupported methods", async () => {
     const h = await start("promregator: {}");
     expect((await fetch(`${h.base}/metrics`)).status).toBe(404);
