@@ -173,7 +173,7 @@ Exit codes:
   ${EXIT_CF_FAILURE}  with --resolve: Cloud Controller unreachable, login failed, or it failed for a target
   ${EXIT_CONFIG}  configuration error (the message names the key and file:line) or bad command line
   ${EXIT_STRICT_EMPTY}  with --resolve --strict: a configured target matched no app instance, or nothing at all
-     would be scraped (with several foundations: from one of them, also one that no target names)
+     would be scraped (with several foundations: from one of them; one that no target names is not contacted)
 
 Progress goes to stderr, the report to stdout. Secrets are never printed.`,
   )

@@ -169,14 +169,19 @@ export function foundationsWithoutTargets(config: {
   promregator: { targets: readonly { foundation?: string }[] };
 }): string[] {
   const { foundations } = config;
-  if (foundations.length < 2) return [];
+  // As the server decides whom to contact: without any target, no foundation is singled out.
+  if (foundations.length < 2 || config.promregator.targets.length === 0) return [];
   const named = new Set(config.promregator.targets.map((t) => foundationOf(t, foundations).name));
+  const fix = (i: number, name: string) =>
+    i === 0
+      ? "a target without `foundation` belongs to it (the `cf:` block is required even when unused)"
+      : `give a target \`foundation: ${name}\`, or remove the foundation`;
   return foundations.flatMap((f, i) =>
     named.has(f.name)
       ? []
       : [
-          `${i === 0 ? "cf.name" : `foundations[${i - 1}]`} "${f.name}": no target names this foundation, so nothing ` +
-            `is discovered there; give a target \`foundation: ${f.name}\`, or remove the foundation`,
+          `${i === 0 ? "cf.name" : `foundations[${i - 1}]`} "${f.name}": no target names this foundation, so it is ` +
+            `not contacted and nothing is discovered there; ${fix(i, f.name)}`,
         ],
   );
 }

@@ -1,6 +1,6 @@
 /** `promregator check-config --resolve`: resolve the configured targets once and report what would be scraped. */
 import type { Config } from "../config/index.js";
-import { foundationView } from "../foundation-discovery.js";
+import { foundationView, isUsedFoundation } from "../foundation-discovery.js";
 import type { Logger } from "../log.js";
 import { EXIT_CF_FAILURE, EXIT_OK, EXIT_STRICT_EMPTY } from "./exit-codes.js";
 import { createProgress } from "./progress.js";
@@ -37,7 +37,8 @@ export interface ResolveCheckOptions {
 /**
  * Runs the resolution, prints the report (stdout) and progress (stderr), and returns the exit code. With several
  * foundations each is resolved against its own Cloud Controller in turn and reported under its name (the JSON is
- * then `{"foundations":[{"name":...,...report}]}`); the exit code is the worst of them.
+ * then `{"foundations":[{"name":...,...report}]}`); the exit code is the worst of them. A foundation that no
+ * target names is left out, with a line on stderr.
  */
 export async function runResolveCheck(options: ResolveCheckOptions): Promise<number> {
   const progress = createProgress({ write: options.stderr, tty: options.tty });
@@ -45,6 +46,11 @@ export async function runResolveCheck(options: ResolveCheckOptions): Promise<num
   const reports: unknown[] = [];
   let worst = EXIT_OK;
   for (const foundation of options.config.foundations) {
+    // As the running process: a foundation that no target names is not contacted (nor reported).
+    if (!isUsedFoundation(options.config, foundation)) {
+      options.stderr(`foundation ${foundation.name}: no target names it; not contacted\n`);
+      continue;
+    }
     const view = several ? foundationView(options.config, foundation) : undefined;
     if (several) options.stderr(`foundation ${foundation.name}:\n`);
     const outcome = renumbered(

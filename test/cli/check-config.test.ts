@@ -150,7 +150,7 @@ promregator:
     const result = await runCli(["check-config", file]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
-      'warning: foundations[0] "us": no target names this foundation, so nothing is discovered there',
+      'warning: foundations[0] "us": no target names this foundation, so it is not contacted and nothing is discovered there',
     );
   });
 

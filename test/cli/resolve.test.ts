@@ -241,4 +241,28 @@ describe("several foundations", () => {
     ]);
     expect(result.stderr).toContain("foundation second:");
   });
+
+  it("does not contact a foundation that no target names, as the server does not", async () => {
+    // The cf: block points at a closed port: contacting it would fail the run with exit 1.
+    const yaml = `${config(
+      `    - orgName: acme-prod
+      spaceName: checkout
+      foundation: second
+`,
+      "https://127.0.0.1:1",
+    )}foundations:
+  - name: second
+    api_host: ${sim.apiUrl}
+    username: demo
+    request.backoff: 10
+`;
+    const file = dir.write("unused-foundation.yml", yaml);
+    const result = await runCli(["check-config", file, "--resolve", "--strict", "--json"], {
+      env: { CF_PASSWORD: PASSWORD, FOUNDATIONS_0_PASSWORD: PASSWORD, NODE_EXTRA_CA_CERTS: caFile },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("foundation default: no target names it; not contacted");
+    const report = JSON.parse(result.stdout) as { foundations: { name: string; ok: boolean }[] };
+    expect(report.foundations.map((f) => [f.name, f.ok])).toEqual([["second", true]]);
+  });
 });

@@ -140,12 +140,12 @@ describe("foundation errors", () => {
     expect(foundationsWithoutTargets(load(TWO).config)).toEqual([]);
     const usOnly = load(TWO.replace("    - orgName: eu-org\n", "")).config;
     expect(foundationsWithoutTargets(usOnly)).toEqual([
-      'cf.name "default": no target names this foundation, so nothing is discovered there; give a target ' +
-        "`foundation: default`, or remove the foundation",
+      'cf.name "default": no target names this foundation, so it is not contacted and nothing is discovered there; ' +
+        "a target without `foundation` belongs to it (the `cf:` block is required even when unused)",
     ]);
     const euOnly = load(TWO.replace("      foundation: us\n", "")).config;
     expect(foundationsWithoutTargets(euOnly)).toEqual([
-      'foundations[0] "us": no target names this foundation, so nothing is discovered there; give a target ' +
+      'foundations[0] "us": no target names this foundation, so it is not contacted and nothing is discovered there; give a target ' +
         "`foundation: us`, or remove the foundation",
     ]);
     expect(
