@@ -122,6 +122,14 @@ export function buildCf(s: Settings, requireCf: boolean, warnings: string[]): Cf
   const client_id = s.str("cf.client_id");
   const client_secret = s.str("cf.client_secret");
   if (requireCf) checkCredentials(username, password, client_id, client_secret, s);
+  if (username !== undefined && client_id !== undefined && client_secret !== undefined) {
+    // As the UAA login decides (src/cf/uaa-token.ts): the client wins, the user is never asked.
+    warnings.push(
+      `${describeKey(s.key("cf.client_id"), s.origin("cf.client_id"))} and ${describeKey(s.key("cf.username"), s.origin("cf.username"))} ` +
+        `are both set: the login uses the client (${s.key("cf.client_id")}/${s.key("cf.client_secret")}) and ignores ` +
+        `the user; remove the pair that does not belong to this foundation`,
+    );
+  }
 
   const cacheType = s.str("cf.cache.type") ?? "CAFFEINE";
   if (cacheType.toUpperCase() !== "CAFFEINE") {

@@ -6,7 +6,7 @@
  * default, not the `cf:` block's value, so that no credential or limit leaks from one foundation to another;
  * only the two scrape settings fall back to the `promregator.*` ones, which are process-wide already.
  */
-import { ConfigError, describeKey, type ValueOrigin } from "./errors.js";
+import { ConfigError, describeKey, describeOrigin, type ValueOrigin } from "./errors.js";
 import { canonicalPath, envVariable } from "./paths.js";
 import type { PropertySource } from "./properties.js";
 import { DEFAULT_FOUNDATION, FOUNDATION_KEYS, type KeyPath, TREES } from "./schema.js";
@@ -67,6 +67,7 @@ export function bindFoundations(
     const name = item.str("name");
     if (name === undefined) throw missingName(item);
     checkName(name, item.key("name"), item.origin("name"));
+    checkNotRenamed(source, item, name);
     const earlier = seen.get(name);
     if (earlier !== undefined) {
       throw new ConfigError(
@@ -112,6 +113,26 @@ function missingName(item: TreeItem): ConfigError {
     item.key("name"),
     item.fileOrigin(),
   );
+}
+
+/**
+ * Refuses an item whose name another source changes (`FOUNDATIONS_0_NAME=ap` over the file's `- name: us`):
+ * lists are merged index by index, so the renamed foundation would keep every other key of the weaker source's
+ * entry, its login included, and send one foundation's secret to another's UAA.
+ */
+function checkNotRenamed(source: PropertySource, item: TreeItem, name: string): void {
+  for (const weaker of source.shadowed.get(canonicalPath(item.key("name"))) ?? []) {
+    const before = source.text(weaker, "lenient");
+    if (before === undefined || before === name) continue;
+    throw new ConfigError(
+      `renames the foundation "${before}" of ${describeOrigin(weaker.origin)} to "${name}": lists are merged ` +
+        `index by index, so "${name}" would keep every other key written for "${before}" at this index ` +
+        `(its login, proxy and limits); give "${name}" an index of its own, or set every key of ` +
+        "this foundation in one source",
+      item.key("name"),
+      item.origin("name"),
+    );
+  }
 }
 
 function optionalProxy(proxy: { host: string; port: number } | undefined) {

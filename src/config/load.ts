@@ -94,11 +94,21 @@ function load(options: LoadConfigOptions, warnings: string[]): Config {
   const jsonProps = readSpringApplicationJson(env) ?? new Map<string, Property>();
   // Spring Boot's property-source order, weakest first: the file, environment variables,
   // SPRING_APPLICATION_JSON. A stronger source overrides key by key (also single fields of list items).
-  const merged = new Map([
-    ...prepareProperties(fileProps, warnings),
-    ...readEnvProperties(env, warnings),
-    ...prepareProperties(jsonProps, warnings),
-  ]);
+  const merged = new Map<string, Property>();
+  // The values a stronger source overrode, weakest first: a foundation renamed by another source is refused
+  // (see bindFoundations), which needs the name it had before.
+  const shadowed = new Map<string, Property[]>();
+  for (const layer of [
+    prepareProperties(fileProps, warnings),
+    readEnvProperties(env, warnings),
+    prepareProperties(jsonProps, warnings),
+  ]) {
+    for (const [canonical, prop] of layer) {
+      const weaker = merged.get(canonical);
+      if (weaker) shadowed.set(canonical, [...(shadowed.get(canonical) ?? []), weaker]);
+      merged.set(canonical, prop);
+    }
+  }
   // Cloud Foundry and container platforms tell an app its port in PORT; an explicit server.port still wins.
   const serverPort = canonicalPath("server.port");
   if (!merged.has(serverPort) && env.PORT) {
@@ -107,7 +117,7 @@ function load(options: LoadConfigOptions, warnings: string[]): Config {
   warnMaskedSecrets(merged, warnings);
   const secretsDir = options.secretsDir ?? DEFAULT_SECRETS_DIR;
   const everything = new Map([...fileProps, ...jsonProps]);
-  const source = new PropertySource(merged, everything, env, secretsDir, warnings);
+  const source = new PropertySource(merged, everything, env, secretsDir, warnings, shadowed);
   const config = buildConfig(source, options.requireCf ?? true, warnings);
   if (options.file !== undefined) config.source = options.file;
   return config;

@@ -30,6 +30,8 @@ export class PropertySource {
     private readonly env: NodeJS.ProcessEnv,
     private readonly secretsDir: string,
     private readonly warnings: string[],
+    /** Per canonical key, the values of weaker sources that `props` overrides, weakest first. */
+    readonly shadowed: ReadonlyMap<string, readonly Property[]> = new Map(),
   ) {}
 
   get(canonical: string): Property | undefined {

@@ -233,3 +233,56 @@ describe("foundations with simulation mode", () => {
     expect(config.promregator.simulation.enabled).toBe(true);
   });
 });
+
+describe("foundations merged from several sources", () => {
+  const FILE = `${MINIMAL_CF}foundations:
+  - name: us
+    api_host: api.us.example.com
+    client_id: cli-us
+    client_secret: SECRET-US
+    scraping.proxy: { host: proxy.us.example.com, port: 3128 }
+`;
+
+  it("refuses a foundation that an environment variable renames, naming both sources", () => {
+    const message = errorOf(FILE, {
+      env: { FOUNDATIONS_0_NAME: "ap", FOUNDATIONS_0_API_HOST: "api.ap.example.com" },
+    });
+    expect(message).toContain("foundations[0].name (environment variable FOUNDATIONS_0_NAME)");
+    expect(message).toContain('renames the foundation "us" of promregator.yml:6 to "ap"');
+    expect(message).not.toContain("SECRET-US");
+  });
+
+  it("refuses a foundation that SPRING_APPLICATION_JSON renames", () => {
+    const json = JSON.stringify({
+      foundations: [{ name: "ap", api_host: "api.ap.example.com", username: "x", password: "y" }],
+    });
+    const message = errorOf(FILE, { env: { SPRING_APPLICATION_JSON: json } });
+    expect(message).toContain("environment variable SPRING_APPLICATION_JSON");
+    expect(message).toContain('renames the foundation "us" of promregator.yml:6 to "ap"');
+  });
+
+  it("keeps overriding single fields of a foundation, and repeating its name, in another source", () => {
+    const { config } = load(FILE, {
+      env: { FOUNDATIONS_0_NAME: "us", FOUNDATIONS_0_CLIENT_SECRET: "other" },
+    });
+    expect(config.foundations[1]).toMatchObject({
+      name: "us",
+      cf: { client_id: "cli-us", client_secret: "other" },
+    });
+  });
+
+  it("warns when a login has both a user and a client, saying the client is used", () => {
+    const { warnings } = load(
+      FILE.replace("    client_id:", "    username: u\n    password: p\n    client_id:"),
+    );
+    expect(warnings.join("\n")).toContain(
+      "foundations[0].client_id (promregator.yml:10) and foundations[0].username (promregator.yml:8) are both set: the login uses the client",
+    );
+    const cf = load(
+      `${MINIMAL_CF.replace("  password: pw\n", "  password: pw\n  client_id: c\n  client_secret: s\n")}`,
+    );
+    expect(cf.warnings.join("\n")).toContain(
+      "cf.client_id (promregator.yml:5) and cf.username (promregator.yml:3) are both set",
+    );
+  });
+});
