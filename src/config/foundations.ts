@@ -87,7 +87,29 @@ export function bindFoundations(
         : defaultFoundation.defaultInternalRoutePort,
     });
   }
+  if (result.length > 1) checkWatchdogRestarts(source, result);
   return result;
+}
+
+/**
+ * With several foundations, a watchdog that exits (code 161 after `restartCount` failed probes) would end the
+ * serving and the last good discovery of every foundation because one of them is unreachable; refused. A
+ * watchdog without `restartCount` only probes and counts, per foundation, and stays allowed.
+ */
+function checkWatchdogRestarts(source: PropertySource, foundations: readonly FoundationConfig[]): void {
+  for (const [i, foundation] of foundations.entries()) {
+    const { enabled, restartCount } = foundation.cf.watchdog;
+    if (!enabled || restartCount === undefined) continue;
+    const key = i === 0 ? "cf.watchdog.restartCount" : `foundations[${i - 1}].watchdog.restartCount`;
+    throw new ConfigError(
+      `cannot be used with several foundations: the watchdog of "${foundation.name}" would exit the whole ` +
+        "process (code 161) and stop serving every other foundation while that one is unreachable; remove " +
+        "restartCount (the watchdog then only probes and counts failures, in " +
+        "promregator_connection_watchdog_reconnect_total), or run one process per foundation",
+      key,
+      source.get(canonicalPath(key))?.origin,
+    );
+  }
 }
 
 /**

@@ -118,7 +118,7 @@ const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "cf.watchdog.rate": "Time between two watchdog probes.",
   "cf.watchdog.initialDelay": "Time before the first watchdog probe.",
   "cf.watchdog.restartCount":
-    'Exit with code 161 ("restart me") once more probes than this have failed in total; unset never exits.',
+    'Exit with code 161 ("restart me") once more probes than this have failed in total; unset never exits. Refused when `foundations[]` is configured: one unreachable foundation would end the serving of all.',
   "promregator.discovery.hostname":
     "Host written into the targets of `/discovery`: how Prometheus reaches Promregator. Unset: the `Host` header of the `/discovery` request.",
   "promregator.discovery.port":
@@ -211,6 +211,8 @@ const FOUNDATION_MEANINGS: Readonly<Record<string, string>> = {
   "scraping.proxy.host":
     "HTTP proxy for scrapes of this foundation's apps; unset: `promregator.scraping.proxy.host` (and its port).",
   "scraping.proxy.port": "Port of `scraping.proxy.host`; required with it.",
+  "watchdog.restartCount":
+    "Refused: with several foundations, one foundation's watchdog exiting (code 161) would end the serving and last good discovery of every other; `watchdog.enabled` alone probes and counts failures.",
   defaultInternalRoutePort:
     "Port for this foundation's apps on an internal route when the target sets no `internalRoutePort`; unset: `promregator.defaultInternalRoutePort`.",
 };

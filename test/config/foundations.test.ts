@@ -53,14 +53,14 @@ describe("foundations", () => {
   proxy: { host: proxy.us.example.com, port: 3128 }
   skipSslValidation: true
   cache.timeout.resolver: 30
-  watchdog: { enabled: true, restartCount: 3 }
+  watchdog: { enabled: true, rate: 30 }
 `);
     const us = config.foundations[1].cf;
     expect(us.request).toMatchObject({ rateLimit: 2.5, backoff: 50, timeout: { org: 900, space: 2500 } });
     expect(us.proxy).toEqual({ host: "proxy.us.example.com", port: 3128 });
     expect(us.skipSslValidation).toBe(true);
     expect(us.cache.timeout.resolver).toBe(30);
-    expect(us.watchdog).toMatchObject({ enabled: true, restartCount: 3 });
+    expect(us.watchdog).toMatchObject({ enabled: true, rate: 30 });
     expect(config.cf.proxy).toBeUndefined();
   });
 
@@ -284,5 +284,27 @@ describe("foundations merged from several sources", () => {
     expect(cf.warnings.join("\n")).toContain(
       "cf.client_id (promregator.yml:5) and cf.username (promregator.yml:3) are both set",
     );
+  });
+});
+
+describe("the watchdog of several foundations", () => {
+  it("refuses restartCount in a foundation's watchdog, which would end every foundation's serving", () => {
+    const message = errorOf(`${TWO}foundations[0].watchdog: { enabled: true, restartCount: 3 }\n`);
+    expect(message).toContain("foundations[0].watchdog.restartCount (promregator.yml:15)");
+    expect(message).toContain('the watchdog of "us" would exit the whole process (code 161)');
+  });
+
+  it("refuses restartCount in the cf block's watchdog beside other foundations", () => {
+    const message = errorOf(`${TWO}cf.watchdog: { enabled: true, restartCount: 3 }\n`);
+    expect(message).toContain("cf.watchdog.restartCount (promregator.yml:15)");
+    expect(message).toContain("cannot be used with several foundations");
+  });
+
+  it("keeps a watchdog that only probes, and restartCount with one foundation", () => {
+    expect(
+      load(`${TWO}foundations[0].watchdog.enabled: true\n`).config.foundations[1].cf.watchdog.enabled,
+    ).toBe(true);
+    const one = load(`${MINIMAL_CF}cf.watchdog: { enabled: true, restartCount: 3 }\n`).config;
+    expect(one.cf.watchdog.restartCount).toBe(3);
   });
 });
