@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import type { DiscoveredInstance } from "../discovery/index.js";
 import { JAVA_DEFAULT_ACCEPT } from "../media-type.js";
 import type { OutboundAuthenticator } from "./authenticators/types.js";
+import type { BudgetSignal } from "./budget.js";
 import { discardBody } from "./decode.js";
 import { ScrapeFailure } from "./failure.js";
 import { PROMREGATOR_INSTANCE_HEADER } from "./types.js";
@@ -13,7 +14,7 @@ export interface UpstreamRequest {
   callerAccept: string | undefined;
   processInstanceId: string;
   authenticator: OutboundAuthenticator;
-  signal: AbortSignal;
+  signal: BudgetSignal;
   /** Longest silence while waiting for headers and between body chunks. */
   readTimeoutMs: number;
 }
@@ -64,7 +65,8 @@ export async function fetchUpstream(req: UpstreamRequest): Promise<Dispatcher.Re
       path: `${url.pathname}${url.search}`,
       method: "GET",
       headers: upstreamHeaders(req, authorization),
-      signal: req.signal,
+      // undici accepts any object with `aborted` and add/removeEventListener (api/abort-signal.js).
+      signal: req.signal as AbortSignal,
       headersTimeout: req.readTimeoutMs,
       bodyTimeout: req.readTimeoutMs,
     });

@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { BudgetSignal } from "./budget.js";
 
 /**
  * Writes a 200 answer, but commits the status only once `threshold` bytes are collected (or the body
@@ -15,7 +16,7 @@ export class CommittingWriter {
     private readonly res: ServerResponse,
     private readonly headers: OutgoingHttpHeaders,
     private readonly threshold: number,
-    private readonly signal: AbortSignal,
+    private readonly signal: BudgetSignal,
   ) {}
 
   get committed(): boolean {
@@ -50,6 +51,7 @@ export class CommittingWriter {
 
   private async send(chunk: Buffer): Promise<void> {
     // Backpressure from a slow caller; the budget signal ends the wait.
-    if (!this.res.write(chunk)) await once(this.res, "drain", { signal: this.signal });
+    // events.once checks only `aborted` and adds and removes an "abort" listener.
+    if (!this.res.write(chunk)) await once(this.res, "drain", { signal: this.signal as AbortSignal });
   }
 }

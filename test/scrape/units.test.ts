@@ -1,8 +1,10 @@
+import { EventEmitter, once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { formatScopes } from "../../src/scrape/authenticators/token-request.js";
 import type { BodyTail } from "../../src/scrape/body-tail.js";
-import { scrapeBudgetMs } from "../../src/scrape/budget.js";
+import { ScrapeBudget, scrapeBudgetMs } from "../../src/scrape/budget.js";
 import { classifyUpstreamContentType } from "../../src/scrape/content-type.js";
+import { ScrapeFailure } from "../../src/scrape/failure.js";
 import { formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
 import { indexOfMarker, ReservedNameScanner } from "../../src/scrape/reserved-names.js";
 
@@ -220,5 +222,34 @@ describe("small rules", () => {
     expect(formatJavaDouble(0.005)).toBe("0.005");
     expect(formatJavaDouble(12)).toBe("12.0");
     expect(formatJavaDouble(1.234)).toBe("1.234");
+  });
+});
+
+describe("ScrapeBudget as the scrape's abort signal", () => {
+  it("runs each listener once on abort, with the first reason; removed and late listeners never run", () => {
+    const budget = new ScrapeBudget(60_000);
+    const calls: string[] = [];
+    const kept = () => calls.push("kept");
+    const removed = () => calls.push("removed");
+    budget.addEventListener("abort", kept);
+    budget.addEventListener("abort", removed);
+    budget.removeEventListener("abort", removed);
+    const first = new ScrapeFailure("client", "the caller closed the connection");
+    budget.abort(first);
+    budget.abort(new ScrapeFailure("timeout", "later"));
+    budget.addEventListener("abort", () => calls.push("late"));
+    budget.dispose();
+    expect(calls).toEqual(["kept"]);
+    expect(budget.aborted).toBe(true);
+    expect(budget.failure).toBe(first);
+  });
+
+  it("ends an events.once wait (the writer's wait for drain) with an AbortError caused by the reason", async () => {
+    const budget = new ScrapeBudget(60_000);
+    const waiting = once(new EventEmitter(), "drain", { signal: budget.signal as AbortSignal });
+    const reason = new ScrapeFailure("client", "the caller closed the connection");
+    budget.abort(reason);
+    budget.dispose();
+    await expect(waiting).rejects.toMatchObject({ name: "AbortError", cause: reason });
   });
 });

@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import { type ClientAuthChoice, isInvalidClient } from "../../oauth2/index.js";
+import type { BudgetSignal } from "../budget.js";
 import { ScrapeFailure } from "../failure.js";
 import {
   requestClientCredentialsToken,
@@ -43,7 +44,7 @@ export class ClientCredentialsAuthenticator implements OutboundAuthenticator {
     this.label = options.label;
   }
 
-  async authorization(signal: AbortSignal): Promise<string> {
+  async authorization(signal: BudgetSignal): Promise<string> {
     const cached = this.cached;
     if (cached && this.options.clock() < cached.renewAt) return cached.header;
     if (!this.inFlight) {
@@ -95,7 +96,7 @@ export class ClientCredentialsAuthenticator implements OutboundAuthenticator {
 }
 
 /** Waits for `promise`, but rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function abortable<T>(promise: Promise<T>, signal: BudgetSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

@@ -1,3 +1,4 @@
+import type { BudgetSignal } from "../budget.js";
 /** An outbound authenticator: adds credentials to the request Promregator sends to a target. */
 export interface OutboundAuthenticator {
   /** Short description for messages, never containing a secret, e.g. `basic "team-a"`. */
@@ -6,7 +7,7 @@ export interface OutboundAuthenticator {
    * The Authorization header value, or undefined for none. Rejects with a ScrapeFailure when no credential
    * can be had, so a scrape never goes out silently unauthenticated; gives up when `signal` aborts.
    */
-  authorization(signal: AbortSignal): Promise<string | undefined>;
+  authorization(signal: BudgetSignal): Promise<string | undefined>;
   /**
    * The target answered 401 to `sentHeader`. Forgets that credential; true when asking again may give a
    * different one (worth one retry).
