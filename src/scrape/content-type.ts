@@ -16,6 +16,22 @@ const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
  * `text/plain` without version); undefined means "not a metrics format" and fails the scrape.
  */
 export function classifyUpstreamContentType(header: string | undefined): UpstreamContentType | undefined {
+  if (header === undefined) return classify(header);
+  // Targets send a handful of distinct headers: classify each once, not on every scrape.
+  let known = classified.get(header);
+  if (known === undefined) {
+    if (classified.size >= MAX_CLASSIFIED) classified.clear();
+    known = classify(header) ?? null;
+    classified.set(header, known);
+  }
+  return known ?? undefined;
+}
+
+/** Headers classified so far (null: not a metrics format); bounded, since targets choose the text. */
+const classified = new Map<string, UpstreamContentType | null>();
+const MAX_CLASSIFIED = 256;
+
+function classify(header: string | undefined): UpstreamContentType | undefined {
   // Java treats a missing header as text 0.0.4; an empty one we treat the same way.
   if (header === undefined || header.trim() === "")
     return { format: "text", contentType: TEXT_004_CONTENT_TYPE };

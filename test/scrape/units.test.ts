@@ -188,11 +188,14 @@ describe("content types", () => {
     ],
   ])("classifies %j", (header, format, contentType) => {
     expect(classifyUpstreamContentType(header)).toEqual({ format, contentType });
+    // The second time the answer is remembered: the same.
+    expect(classifyUpstreamContentType(header)).toEqual({ format, contentType });
   });
 
   it.each([["application/json"], ["text/html"], ["text/plain; version=1x0y0"], ["garbage"]])(
     "rejects %j",
     (header) => {
+      expect(classifyUpstreamContentType(header)).toBeUndefined();
       expect(classifyUpstreamContentType(header)).toBeUndefined();
     },
   );
