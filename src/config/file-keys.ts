@@ -77,5 +77,22 @@ function checkTreeShape(canonical: string, fp: Property, origin: ValueOrigin): b
     const expected = isRoot && tree.list ? "a list" : "a mapping of settings";
     throw new ConfigError(`must be ${expected}, not a plain value`, fp.key, origin);
   }
+  // A mapping where a list belongs (`foundations: {name: us, ...}` or `foundations: {us: {...}}`): read as
+  // unknown keys, the items would silently disappear. Numeric keys stay Spring's spelling of an index.
+  const mapped = TREE_CANONICAL.find(
+    (tree) =>
+      tree.list &&
+      canonical.startsWith(`${tree.canonical}.`) &&
+      !/^\d/.test(canonical.slice(tree.canonical.length + 1)),
+  );
+  if (mapped) {
+    const field = fp.key.slice(mapped.path.length + 1);
+    throw new ConfigError(
+      `must be a list, not a mapping (found \`${field}\` under it): write each item with a leading \`- \`, ` +
+        `e.g. \`${mapped.path}:\` then \`  - ${mapped.path === "foundations" ? "name: us" : "..."}\``,
+      mapped.path,
+      origin,
+    );
+  }
   return false;
 }

@@ -308,3 +308,28 @@ describe("the watchdog of several foundations", () => {
     expect(one.cf.watchdog.restartCount).toBe(3);
   });
 });
+
+describe("a mapping where a list of items belongs", () => {
+  it("refuses foundations written as one mapping, with file and line", () => {
+    const message = errorOf(`${MINIMAL_CF}foundations:\n  name: us\n  api_host: api.us.example.com\n`);
+    expect(message).toContain(
+      "foundations (promregator.yml:6): must be a list, not a mapping (found `name` under it)",
+    );
+  });
+
+  it("refuses foundations written as a mapping by name, and targets written as a mapping", () => {
+    expect(errorOf(`${MINIMAL_CF}foundations:\n  us:\n    api_host: api.us.example.com\n`)).toContain(
+      "foundations (promregator.yml:7): must be a list, not a mapping",
+    );
+    expect(errorOf(`${MINIMAL_CF}promregator:\n  targets:\n    orgName: o\n`)).toContain(
+      "promregator.targets (promregator.yml:7): must be a list, not a mapping",
+    );
+  });
+
+  it("refuses the mapping in SPRING_APPLICATION_JSON too", () => {
+    const json = JSON.stringify({ foundations: { name: "us", api_host: "api.us.example.com" } });
+    expect(errorOf(MINIMAL_CF, { env: { SPRING_APPLICATION_JSON: json } })).toContain(
+      "foundations (environment variable SPRING_APPLICATION_JSON): must be a list, not a mapping",
+    );
+  });
+});
