@@ -162,7 +162,9 @@ function optionalProxy(proxy: { host: string; port: number } | undefined) {
 }
 
 function checkName(name: string, key: string, origin: ValueOrigin | undefined): void {
-  if (!NAME_PATTERN.test(name)) throw new ConfigError(`${NAME_RULE}, got "${name}"`, key, origin);
+  if (NAME_PATTERN.test(name)) return;
+  // A value with `@` may be a credential pasted into the wrong key: never quoted.
+  throw new ConfigError(name.includes("@") ? NAME_RULE : `${NAME_RULE}, got "${name}"`, key, origin);
 }
 
 /** Where a foundation item keeps a table key: `cf.request.rateLimit` -> `foundations[1].request.rateLimit`. */

@@ -333,3 +333,30 @@ describe("a mapping where a list of items belongs", () => {
     );
   });
 });
+
+describe("credentials in host values", () => {
+  const SECRET = "SECRET-PX";
+  const cases: [string, string][] = [
+    ["cf.proxy.host", `${MINIMAL_CF}cf.proxy: { host: "admin:${SECRET}@127.0.0.1", port: 3128 }\n`],
+    [
+      "foundations[0].proxy.host",
+      `${TWO}foundations[0].proxy: { host: "admin:${SECRET}@127.0.0.1", port: 3128 }\n`,
+    ],
+    [
+      "foundations[0].scraping.proxy.host",
+      `${TWO}foundations[0].scraping.proxy: { host: "admin:${SECRET}@127.0.0.1", port: 3128 }\n`,
+    ],
+    [
+      "promregator.scraping.proxy.host",
+      `${MINIMAL_CF}promregator.scraping.proxy: { host: "a:${SECRET}@h", port: 1 }\n`,
+    ],
+    ["cf.api_host", MINIMAL_CF.replace("api.example.com", `admin:${SECRET}@api.example.com/path`)],
+    ["foundations[0].api_host", TWO.replace("api.us.example.com", `admin:${SECRET}@api.us.example.com`)],
+    ["foundations[0].name", TWO.replace("- name: us", `- name: "admin:${SECRET}@us"`)],
+  ];
+  it.each(cases)("are never quoted in the error about %s", (key, text) => {
+    const message = errorOf(text);
+    expect(message).toContain(key);
+    expect(message).not.toContain(SECRET);
+  });
+});
