@@ -52,7 +52,9 @@ export function bindFoundations(
   checkName(defaultFoundation.name, "cf.name", defaultNameOrigin);
   const tree = TREES.find((t) => t.path === "foundations");
   if (!tree) throw new Error("internal: foundations tree missing");
-  const seen = new Map<string, string>([[defaultFoundation.name, "cf.name"]]);
+  const seen = new Map<string, { key: string; name: string }>([
+    [defaultFoundation.name.toLowerCase(), { key: "cf.name", name: defaultFoundation.name }],
+  ]);
   const result = [defaultFoundation];
   for (const item of treeItems(source, tree, warnings)) {
     if (simulation) {
@@ -68,15 +70,18 @@ export function bindFoundations(
     if (name === undefined) throw missingName(item);
     checkName(name, item.key("name"), item.origin("name"));
     checkNotRenamed(source, item, name);
-    const earlier = seen.get(name);
+    // Names that differ only in case are one name to a reader of labels and logs: refused as the same name.
+    const earlier = seen.get(name.toLowerCase());
     if (earlier !== undefined) {
+      const as =
+        earlier.name === name ? "" : ` as "${earlier.name}" (names differing only in case count as the same)`;
       throw new ConfigError(
-        `names the foundation "${name}", which ${earlier} names already; each foundation needs its own name`,
+        `names the foundation "${name}", which ${earlier.key} names already${as}; each foundation needs its own name`,
         item.key("name"),
         item.origin("name"),
       );
     }
-    seen.set(name, item.key("name"));
+    seen.set(name.toLowerCase(), { key: item.key("name"), name });
     const s = new Settings(source, foundationKeyOf(item.base));
     result.push({
       name,
@@ -88,7 +93,26 @@ export function bindFoundations(
     });
   }
   if (result.length > 1) checkWatchdogRestarts(source, result);
+  warnSameApiHost(result, warnings);
   return result;
+}
+
+/**
+ * Two foundations on one Cloud Controller discover the same apps twice: every app guid is then served from the
+ * first foundation only (the `same-app-guid` problem of the status page).
+ */
+function warnSameApiHost(foundations: readonly FoundationConfig[], warnings: string[]): void {
+  const keyOf = (i: number) => (i === 0 ? "cf.api_host" : `foundations[${i - 1}].api_host`);
+  for (const [i, f] of foundations.entries()) {
+    if (f.cf.apiUrl === "") continue;
+    const j = foundations.findIndex((g) => g.cf.apiUrl.toLowerCase() === f.cf.apiUrl.toLowerCase());
+    if (j === i) continue;
+    warnings.push(
+      `${keyOf(i)} of "${f.name}" is the Cloud Controller of "${foundations[j].name}" (${keyOf(j)}) too: both ` +
+        `discover the same apps, and each app is served only from "${foundations[j].name}"; give each foundation ` +
+        "its own api_host, and tell apps apart with targets instead",
+    );
+  }
 }
 
 /**

@@ -207,7 +207,7 @@ const TARGET_MEANINGS: Readonly<Record<string, string>> = {
 
 /** Meanings of the foundation fields that are not `cf.*` keys; each other field means what its `cf.*` key means. */
 const FOUNDATION_MEANINGS: Readonly<Record<string, string>> = {
-  name: "Name of the foundation, unique among `cf.name` and all `foundations[].name` (letters, digits, `_`, `.`, `-`). Required.",
+  name: "Name of the foundation, unique (ignoring case) among `cf.name` and all `foundations[].name` (letters, digits, `_`, `.`, `-`). Required.",
   "scraping.proxy.host":
     "HTTP proxy for scrapes of this foundation's apps; unset: `promregator.scraping.proxy.host` (and its port).",
   "scraping.proxy.port": "Port of `scraping.proxy.host`; required with it.",

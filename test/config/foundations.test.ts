@@ -360,3 +360,22 @@ describe("credentials in host values", () => {
     expect(message).not.toContain(SECRET);
   });
 });
+
+describe("foundation names and hosts that collide", () => {
+  it("refuses names that differ only in case, naming both spellings", () => {
+    const message = errorOf(
+      `${MINIMAL_CF}  name: eu\nfoundations:\n  - name: EU\n    api_host: api.us.example.com\n    username: u\n    password: p\n`,
+    );
+    expect(message).toContain(
+      'foundations[0].name (promregator.yml:7): names the foundation "EU", which cf.name names already as "eu"',
+    );
+  });
+
+  it("warns when two foundations share one api_host", () => {
+    const { warnings } = load(TWO.replace("api.us.example.com", "API.example.com"));
+    expect(warnings.join("\n")).toContain(
+      'foundations[0].api_host of "us" is the Cloud Controller of "default" (cf.api_host) too',
+    );
+    expect(load(TWO).warnings).toEqual([]);
+  });
+});
