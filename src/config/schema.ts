@@ -152,6 +152,24 @@ const TABLE = [
 /** Every scalar key, with its type and the Java version's default. */
 export const SCALAR_KEYS: readonly ScalarKey[] = TABLE;
 
+/**
+ * Keys the Java version did not have. An empty value (`key: ""`, `key:`, `~`, an empty environment variable or
+ * placeholder) is refused for them, as it would silently mean the default even where the file says otherwise;
+ * Java's own keys keep Java's "empty means not set". Every key of a `foundations[]` entry follows the same rule.
+ */
+export const KEYS_NOT_IN_JAVA: ReadonlySet<string> = new Set<KeyPath>([
+  "cf.token_endpoint_auth_method",
+  "cf.request.maxBodySize",
+  "cf.request.timeout.serviceBinding",
+  "promregator.discovery.file",
+  "promregator.scraping.maxBodySize",
+  "promregator.scraping.failureMode",
+  "promregator.scraping.maxConcurrent",
+  "promregator.serviceBindings.credentials",
+  "server.tls.cert",
+  "server.tls.key",
+]);
+
 /** The path of a scalar key: a key string that is not in the table fails to compile. */
 export type KeyPath = (typeof TABLE)[number]["path"];
 

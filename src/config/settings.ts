@@ -2,7 +2,7 @@
 import { ConfigError, type ValueOrigin } from "./errors.js";
 import { canonicalPath } from "./paths.js";
 import type { PropertySource } from "./properties.js";
-import { findScalarKey, type KeyPath } from "./schema.js";
+import { findScalarKey, KEYS_NOT_IN_JAVA, type KeyPath } from "./schema.js";
 import { parseScalar, type ScalarValue, ValueError } from "./values.js";
 
 export class Settings {
@@ -25,7 +25,17 @@ export class Settings {
     const key = findScalarKey(path);
     const prop = this.prop(path);
     const text = this.source.text(prop, "strict");
-    if (text === undefined) return key.default;
+    if (text === undefined) {
+      if (prop && (KEYS_NOT_IN_JAVA.has(path) || this.keyOf(path) !== path)) {
+        const fallback = key.default === undefined ? "unset" : `the default (${key.default})`;
+        throw new ConfigError(
+          `is empty: remove the key for ${fallback}, or give a value (an empty value is refused for keys the Java version did not have)`,
+          this.keyOf(path),
+          prop.origin,
+        );
+      }
+      return key.default;
+    }
     try {
       return parseScalar(key.kind, text, !key.secret);
     } catch (err) {

@@ -379,3 +379,33 @@ describe("foundation names and hosts that collide", () => {
     expect(load(TWO).warnings).toEqual([]);
   });
 });
+
+describe("empty values of keys the Java version did not have", () => {
+  const FILE = `${MINIMAL_CF}promregator:\n  serviceBindings:\n    credentials: ignore\n`;
+
+  it.each([
+    ['""', `${MINIMAL_CF}promregator.serviceBindings.credentials: ""\n`],
+    ["~", `${MINIMAL_CF}promregator.serviceBindings.credentials: ~\n`],
+  ])("refuses serviceBindings.credentials: %s instead of taking the default", (_, text) => {
+    expect(errorOf(text)).toContain(
+      "promregator.serviceBindings.credentials (promregator.yml:5): is empty: remove the key for the default (path)",
+    );
+  });
+
+  it("refuses an empty environment variable that would override the file's value with the default", () => {
+    expect(errorOf(FILE, { env: { PROMREGATOR_SERVICEBINDINGS_CREDENTIALS: "" } })).toContain(
+      "promregator.serviceBindings.credentials (environment variable PROMREGATOR_SERVICEBINDINGS_CREDENTIALS): is empty",
+    );
+    expect(load(FILE).config.promregator.serviceBindings.credentials).toBe("ignore");
+  });
+
+  it("refuses an empty key of a foundations[] entry, and keeps Java's keys empty-means-unset", () => {
+    expect(errorOf(`${TWO}foundations[0].request.timeout.org: ""\n`)).toContain(
+      "foundations[0].request.timeout.org (promregator.yml:15): is empty: remove the key for the default (2500)",
+    );
+    expect(errorOf(`${TWO}foundations[0].scraping.proxy.host: ""\n`)).toContain(
+      "foundations[0].scraping.proxy.host (promregator.yml:15): is empty: remove the key for unset",
+    );
+    expect(load(`${MINIMAL_CF}cf.request.timeout.org: ""\n`).config.cf.request.timeout.org).toBe(2500);
+  });
+});
