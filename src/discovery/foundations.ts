@@ -335,8 +335,11 @@ class FoundationComposition implements FoundationsDiscovery {
   }
 }
 
-/** Apps whose guid two foundations list, by the targets that selected them, for those targets' reports. */
-class Clashes {
+/**
+ * Apps whose guid two foundations list, by the targets that selected them, for those targets' reports. Also used
+ * by `check-config --resolve`, which reports the same as the running process.
+ */
+export class Clashes {
   /** Per target index: notes by app guid. */
   private readonly notes = new Map<number, Map<string, string>>();
   /** Per target index: instances served from another foundation instead. */

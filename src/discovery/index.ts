@@ -11,6 +11,7 @@ export {
   preparedDiscoveryDocument,
 } from "./document.js";
 export {
+  Clashes,
   composeFoundations,
   type FoundationHealth,
   type FoundationPart,

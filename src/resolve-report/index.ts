@@ -6,6 +6,7 @@ import { EXIT_CF_FAILURE, EXIT_OK, EXIT_STRICT_EMPTY } from "./exit-codes.js";
 import { createProgress } from "./progress.js";
 import { renderFailure, renderTextReport, reportJson } from "./render.js";
 import { type ResolveOutcome, resolveOnce } from "./run.js";
+import { withSameAppGuids } from "./same-app-guid.js";
 
 export { EXIT_CF_FAILURE, EXIT_OK, EXIT_STRICT_EMPTY } from "./exit-codes.js";
 export { createProgress, type Progress, silentProgress } from "./progress.js";
@@ -43,8 +44,7 @@ export interface ResolveCheckOptions {
 export async function runResolveCheck(options: ResolveCheckOptions): Promise<number> {
   const progress = createProgress({ write: options.stderr, tty: options.tty });
   const several = options.config.foundations.length > 1;
-  const reports: unknown[] = [];
-  let worst = EXIT_OK;
+  const resolved: { name: string; outcome: ResolveOutcome }[] = [];
   for (const foundation of options.config.foundations) {
     // As the running process: a foundation that no target names is not contacted (nor reported).
     if (!isUsedFoundation(options.config, foundation)) {
@@ -64,18 +64,24 @@ export async function runResolveCheck(options: ResolveCheckOptions): Promise<num
       }),
       view?.targetIndices,
     );
-    if (options.json)
-      reports.push(
-        several ? { name: foundation.name, ...(reportJson(outcome) as object) } : reportJson(outcome),
-      );
-    else if (outcome.ok) {
-      if (several) options.stdout(`\nFoundation ${foundation.name} (${outcome.apiUrl})\n`);
-      options.stdout(renderTextReport(outcome));
-    }
     if (!outcome.ok) {
       options.stderr(
         `promregator: ${several ? `foundation ${foundation.name}: ` : ""}${renderFailure(outcome)}`,
       );
+    }
+    resolved.push({ name: foundation.name, outcome });
+  }
+  // Reported once every foundation is resolved: an app guid that two of them list is served from the first only.
+  const outcomes = withSameAppGuids(resolved.map((r) => r.outcome));
+  const reports: unknown[] = [];
+  let worst = EXIT_OK;
+  for (const [i, { name }] of resolved.entries()) {
+    const outcome = outcomes[i];
+    if (options.json)
+      reports.push(several ? { name, ...(reportJson(outcome) as object) } : reportJson(outcome));
+    else if (outcome.ok) {
+      if (several) options.stdout(`\nFoundation ${name} (${outcome.apiUrl})\n`);
+      options.stdout(renderTextReport(outcome));
     }
     const code = exitCodeOf(outcome, options.strict);
     if (code === EXIT_STRICT_EMPTY) {

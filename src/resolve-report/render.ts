@@ -151,6 +151,7 @@ export function reportJson(outcome: ResolveOutcome): unknown {
       description: t.description,
       instances: t.instances,
       ...(t.problem !== undefined ? { problem: t.problem } : {}),
+      ...(t.kind !== undefined ? { kind: t.kind } : {}),
     })),
   };
 }

@@ -242,6 +242,43 @@ describe("several foundations", () => {
     expect(result.stderr).toContain("foundation second:");
   });
 
+  it("reports an app guid that two foundations list, served from the first only, as the status page does", async () => {
+    // Both foundations are the one simulator: every app of the second is one the first lists already.
+    const yaml = `${config(`    - orgName: acme-prod
+      spaceName: checkout
+    - orgName: acme-prod
+      spaceName: checkout
+      foundation: second
+`)}foundations:
+  - name: second
+    api_host: ${sim.apiUrl}
+    username: demo
+    request.backoff: 10
+`;
+    const file = dir.write("same-app-guid.yml", yaml);
+    const env = { CF_PASSWORD: PASSWORD, FOUNDATIONS_0_PASSWORD: PASSWORD, NODE_EXTRA_CA_CERTS: caFile };
+    const json = await runCli(["check-config", file, "--resolve", "--json"], { env });
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as {
+      foundations: {
+        name: string;
+        instances: unknown[];
+        targets: { instances: number; kind?: string; problem?: string }[];
+      }[];
+    };
+    const [first, second] = report.foundations;
+    expect(first.targets[0]).toMatchObject({ kind: "same-app-guid" });
+    expect(first.targets[0].instances).toBeGreaterThan(0);
+    expect(first.targets[0].problem).toContain("only this foundation's instances are served");
+    expect(second.targets[0]).toMatchObject({ instances: 0, kind: "same-app-guid" });
+    expect(second.targets[0].problem).toContain("is also found in foundation default");
+    expect(second.instances).toEqual([]);
+    const text = await runCli(["check-config", file, "--resolve"], { env });
+    expect(text.stdout).toMatch(
+      /matched nothing: app \S+ \(guid [^)]+\) is also found in foundation default/,
+    );
+  });
+
   it("does not contact a foundation that no target names, as the server does not", async () => {
     // The cf: block points at a closed port: contacting it would fail the run with exit 1.
     const yaml = `${config(
