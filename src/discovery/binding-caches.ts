@@ -8,6 +8,14 @@ import { type LoadSettled, RefreshAheadCache } from "./refresh-ahead-cache.js";
 export const DETAILS_CONCURRENCY = 4;
 
 /**
+ * Consecutive failures of the details endpoint itself (timeout, network, 5xx, 429) after which a load asks no
+ * more: the endpoint is evidently down, and hundreds of requests (each up to a timeout and its retry) would only
+ * hold up the resolution and load the Cloud Controller. The guids not asked fail with the same cause; they keep
+ * their last good answer and are asked again at the next load.
+ */
+export const DETAILS_FAILURE_LIMIT = 3;
+
+/**
  * What a binding's details give its app: the credentials read (path, Basic credentials), a problem with them,
  * or why they could not be read at all (`unreadable`: CC refused them to this user).
  */
@@ -19,8 +27,9 @@ export type BindingDetailsOutcome = BindingAccess | { ok: false; unreadable: tru
  * - `bindings`: key = service instance name, value = the usable app bindings to instances of that name; one
  *   list request (`type=app&service_instance_names=<name>`, paged) per name.
  * - `details`: key = binding guid, value = what its credentials say, parsed at load time so that the raw
- *   credentials are never kept; one request per binding of a selected app. Entries not read for two resolver
- *   periods (a binding that went away) are dropped.
+ *   credentials are never kept; one request per binding of a selected app (a load stops early when the endpoint
+ *   evidently fails, see DETAILS_FAILURE_LIMIT). Entries not asked for for two resolver periods (a binding that
+ *   went away) are dropped; one still asked for keeps its last good answer however long its reloads fail.
  */
 export interface BindingCaches {
   bindings: RefreshAheadCache<CfServiceBinding[]>;
@@ -95,14 +104,38 @@ async function loadDetails(
 ): Promise<Map<string, BindingDetailsOutcome | Error>> {
   const result = new Map<string, BindingDetailsOutcome | Error>();
   let next = 0;
+  let failuresInARow = 0;
+  let givenUp: Error | undefined;
   const worker = async (): Promise<void> => {
-    while (next < guids.length) {
+    while (next < guids.length && !givenUp) {
       const guid = guids[next++];
-      result.set(guid, await detailsOf(cf, guid, use));
+      const outcome = await detailsOf(cf, guid, use);
+      result.set(guid, outcome);
+      if (!endpointFailure(outcome)) {
+        failuresInARow = 0;
+      } else if (++failuresInARow >= DETAILS_FAILURE_LIMIT && !givenUp) {
+        givenUp = new Error(
+          `not requested, since the last ${DETAILS_FAILURE_LIMIT} details requests failed: ${outcome.message}`,
+          { cause: outcome },
+        );
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(DETAILS_CONCURRENCY, guids.length) }, worker));
+  for (const guid of guids) if (!result.has(guid) && givenUp) result.set(guid, givenUp);
   return result;
+}
+
+/**
+ * Whether a details answer says the endpoint itself fails (it would fail for the next binding too), rather than
+ * something about this binding: a 403/404 refusal or an odd document is an answer.
+ */
+function endpointFailure(outcome: BindingDetailsOutcome | Error): outcome is Error {
+  if (!(outcome instanceof Error)) return false;
+  if (!(outcome instanceof CfApiError)) return true; // login failed, client closed, ...
+  if (outcome.kind === "malformed" || outcome.kind === "size") return false;
+  if (outcome.kind !== "http" || outcome.status === undefined) return true;
+  return outcome.status >= 500 || outcome.status === 429 || outcome.status === 401;
 }
 
 async function detailsOf(

@@ -16,7 +16,11 @@ export interface RefreshAheadCacheOptions<V> {
    * that is known to be incomplete because part of it could not be read is reloaded sooner.
    */
   refreshAfterMsOf?: (value: V) => number | undefined;
-  /** Entries not read for this long are dropped; <= 0 disables idle expiry. */
+  /**
+   * Entries not asked for for this long are dropped; <= 0 disables idle expiry. A key counts as asked for
+   * until the load it asked for ends (a reader waits for it, or its next read follows it), so a key that is
+   * still read never loses its last good value because its reloads fail or take long.
+   */
   expireAfterMs: number;
   load: BatchLoader<V>;
   now?: () => number;
@@ -179,7 +183,7 @@ export class RefreshAheadCache<V> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     const expiry = this.options.expireAfterMs;
-    if (expiry > 0 && now - entry.lastReadAt >= expiry) {
+    if (expiry > 0 && now - entry.lastReadAt >= expiry && !this.inFlight.has(key)) {
       this.entries.delete(key);
       return undefined;
     }
@@ -236,14 +240,17 @@ export class RefreshAheadCache<V> {
       else outcome = { ok: true, value: loaded as V };
 
       if (stillCurrent) {
+        // The key was asked for by a read that lasts until this load ends: that is its last read.
         if (outcome.ok) {
-          const previous = this.entries.get(key);
           this.entries.set(key, {
             value: outcome.value,
             loadedAt: now,
-            lastReadAt: previous?.lastReadAt ?? now,
+            lastReadAt: now,
             refreshAfterMs: this.options.refreshAfterMsOf?.(outcome.value) ?? this.options.refreshAfterMs,
           });
+        } else {
+          const previous = this.entries.get(key);
+          if (previous) previous.lastReadAt = Math.max(previous.lastReadAt, now);
         }
         if (this.inFlight.get(key) === waiter.promise) this.inFlight.delete(key);
       }

@@ -211,6 +211,27 @@ describe("RefreshAheadCache", () => {
     await expect(again).resolves.toBe("idle-2");
   });
 
+  it("never drops the last good value of a key still asked for while its reloads fail or take long", async () => {
+    const { cache, loader, clock } = makeCache({ refresh: 1000, expire: 2000 });
+    const first = cache.getMany(["k"]);
+    await flush();
+    loader.answer(0, "-1");
+    await first;
+    // A reader waits for the reload of the stale key; the reload hangs far beyond the expiry time.
+    clock.advance(1500);
+    const waiting = cache.getMany(["k"], { waitForStale: true });
+    await flush();
+    clock.advance(5000);
+    cache.sweep();
+    expect(cache.peek("k")).toBe("k-1");
+    loader.calls[1].resolve(new Map([["k", new Error("timed out")]]));
+    expect((await waiting).values.get("k")).toBe("k-1");
+    // The next read follows the failed reload by less than the expiry time: still the last good value.
+    clock.advance(1500);
+    const next = cache.getMany(["k"]);
+    expect((await next).values.get("k")).toBe("k-1");
+  });
+
   it("invalidate empties the cache and ignores loads that started before it", async () => {
     const { cache, loader } = makeCache();
     const first = cache.get("a");

@@ -2,6 +2,7 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { CfApiError } from "../../src/cf/index.js";
 import type { BindingCredentialUse, TargetConfig } from "../../src/config/types.js";
+import { DETAILS_CONCURRENCY, DETAILS_FAILURE_LIMIT } from "../../src/discovery/binding-caches.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
@@ -306,6 +307,40 @@ describe("targets by service binding", () => {
     expect(next.instances.map((i) => i.appName)).toEqual(["cart", "shop", "shop"]);
     expect(next.targets[0]).toMatchObject({ kind: "cc-error" });
     expect(next.targets[0].problem).toContain('bindings of service instances named "metrics-endpoint"');
+  });
+
+  it("stops asking for binding details once the endpoint evidently fails, and still serves the plain targets", async () => {
+    const cc = new FakeCloudController();
+    cc.domain("apps.example.com");
+    const space = cc.space(cc.org("Acme"), "Prod");
+    for (let i = 0; i < 40; i++) cc.bind(cc.app(space, `bound${i}`), "metrics-endpoint", {});
+    cc.app(space, "plain");
+    cc.failure = new CfApiError("GET /v3/service_credential_bindings/x/details failed with status 503", {
+      kind: "http",
+      resource: "bindingDetails",
+      path: "/v3/service_credential_bindings/x/details",
+      status: 503,
+    });
+    cc.failOnly.add("getBindingDetails");
+    const s = await discover(cc, [
+      { serviceInstanceName: "metrics-endpoint" },
+      { applicationName: "plain" },
+    ]).snapshot();
+    expect(cc.count("getBindingDetails")).toBeLessThanOrEqual(DETAILS_FAILURE_LIMIT + DETAILS_CONCURRENCY);
+    expect(s.instances.map((i) => i.appName)).toEqual(["plain"]);
+    expect(s.targets[0].problem).toContain("status 503");
+  });
+
+  it("asks for every binding's details when CC refuses them one by one (403/404 is an answer, not an outage)", async () => {
+    const cc = new FakeCloudController();
+    cc.domain("apps.example.com");
+    const space = cc.space(cc.org("Acme"), "Prod");
+    for (let i = 0; i < 12; i++) cc.bind(cc.app(space, `bound${i}`), "metrics-endpoint", {});
+    cc.failure = notFoundForAuditor();
+    cc.failOnly.add("getBindingDetails");
+    const s = await discover(cc, [{ serviceInstanceName: "metrics-endpoint" }]).snapshot();
+    expect(cc.count("getBindingDetails")).toBe(12);
+    expect(s.instances).toHaveLength(12);
   });
 
   it("leaves targets without serviceInstanceName exactly as they were: no binding request at all", async () => {
