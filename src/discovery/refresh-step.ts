@@ -107,9 +107,11 @@ async function collect(input: RefreshInput) {
     } else {
       found = scan.instances.get(index) ?? [];
       const notes = resolved.values.get(key)?.notes;
+      // retrySoon: binding details the Cloud Controller failed to give left apps out, a CC failure of the target.
+      const ccFailed = resolved.values.get(key)?.retrySoon === true;
       if (found.length > 0 && notes) {
         problem = summarise(notes);
-        kind = "service-binding";
+        kind = ccFailed ? "cc-error" : "service-binding";
       } else if (found.length === 0) {
         const reasons = scan.reasons.get(index) ?? [];
         const unresolved = resolved.values.get(key)?.problem;
@@ -122,7 +124,7 @@ async function collect(input: RefreshInput) {
             "nothing matched");
         kind = unresolved !== undefined || reasons.length === 0 ? "no-matching-app" : reasons[0].kind;
         // Every bound app was left out because of its binding.
-        if (unresolved !== undefined && notes) kind = "service-binding";
+        if (unresolved !== undefined && notes) kind = ccFailed ? "cc-error" : "service-binding";
       }
     }
     perTarget.push(found);

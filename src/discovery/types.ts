@@ -40,7 +40,8 @@ export interface ScrapeCredential {
 
 /**
  * Why a configured target has no instances (or, for "cc-error", keeps its previous ones):
- * - "cc-error": the Cloud Controller could not be read; `problem` names the cause;
+ * - "cc-error": the Cloud Controller could not be read; `problem` names the cause (also when binding details it
+ *   failed to give left some apps of a target with instances out for now);
  * - "no-matching-app": the org/space/application selection matched nothing (or the target is invalid);
  * - "no-route" / "no-http-route": apps matched, but none has an HTTP route to its web process (e.g. TCP only);
  * - "no-web-process": an app has no (or more than one) web process;

@@ -133,6 +133,7 @@ async function runPhases(
     await discovery.stop();
   }
   const last = discovery.lastRefresh();
+  const error = (last && !last.ok && last.error) || targetFailure(snapshot);
   const apps = new Set(snapshot.instances.map((i) => i.appGuid)).size;
   progress.phase(
     `resolved ${snapshot.instances.length} instance${snapshot.instances.length === 1 ? "" : "s"} of ${apps} app${apps === 1 ? "" : "s"}`,
@@ -142,7 +143,16 @@ async function runPhases(
     apiUrl,
     ...(apiVersion ? { apiVersion } : {}),
     snapshot,
-    ...(last && !last.ok && last.error ? { error: redactSecrets(last.error) } : {}),
+    ...(error ? { error: redactSecrets(error) } : {}),
     elapsedMs: performance.now() - started,
   };
+}
+
+/**
+ * The first target the Cloud Controller failed for although the refresh as a whole succeeded (e.g. binding
+ * details it could not give for a selected app), as "target #i: problem"; undefined when none.
+ */
+export function targetFailure(snapshot: DiscoverySnapshot): string | undefined {
+  const failed = snapshot.targets.find((t) => t.kind === "cc-error");
+  return failed && `target #${failed.targetIndex}: ${failed.problem ?? "Cloud Controller error"}`;
 }

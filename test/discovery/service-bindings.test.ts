@@ -6,6 +6,7 @@ import { DETAILS_CONCURRENCY, DETAILS_FAILURE_LIMIT } from "../../src/discovery/
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
+import { targetFailure } from "../../src/resolve-report/run.js";
 import { captureLogger, testConfig } from "./config.js";
 import { FakeCloudController } from "./fake-cc.js";
 
@@ -329,6 +330,9 @@ describe("targets by service binding", () => {
     expect(cc.count("getBindingDetails")).toBeLessThanOrEqual(DETAILS_FAILURE_LIMIT + DETAILS_CONCURRENCY);
     expect(s.instances.map((i) => i.appName)).toEqual(["plain"]);
     expect(s.targets[0].problem).toContain("status 503");
+    // Details the CC failed to give are a CC failure of the target (check-config --resolve exits 1 for it).
+    expect(s.targets[0].kind).toBe("cc-error");
+    expect(targetFailure(s)).toMatch(/^target #0: .*status 503/);
   });
 
   it("asks for every binding's details when CC refuses them one by one (403/404 is an answer, not an outage)", async () => {

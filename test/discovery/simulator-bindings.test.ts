@@ -144,7 +144,7 @@ describe("service binding details that fail for a while (simulated Cloud Control
     const service = discovery(clock);
     const first = await service.refresh();
     expect(urls(first)).toEqual(["cart https://cart.apps.example.org/team/metrics"]);
-    expect(first.targets[0].kind).toBe("service-binding");
+    expect(first.targets[0].kind).toBe("cc-error");
     expect(first.targets[0].problem).toContain(`acme/prod/shop (binding ${SHOP_BINDING}`);
     expect(first.targets[0].problem).toContain("left out for now, its credentials could not be read");
 
