@@ -63,3 +63,24 @@ export function excerpt(body: string, maxChars: number, knownSecrets: readonly s
   const line = redactSecrets(head, knownSecrets).replace(/\s+/g, " ").trim();
   return line.length > maxChars ? `${line.slice(0, maxChars)}...` : line;
 }
+
+/**
+ * A URL for display (status page, /status.json, check-config): every query value replaced by `***`
+ * (`/metrics?token=***`), since a binding's `credentials.path` may carry a secret there. A parameter without `=`
+ * is masked whole. The rest of the URL is kept as it is; the scrape itself sends the real query.
+ */
+export function maskQueryValues(url: string): string {
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const hash = url.indexOf("#", q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const masked = query
+    .split("&")
+    .map((part) => {
+      if (part === "") return part;
+      const eq = part.indexOf("=");
+      return eq < 0 ? "***" : `${part.slice(0, eq)}=***`;
+    })
+    .join("&");
+  return `${url.slice(0, q)}?${masked}`;
+}

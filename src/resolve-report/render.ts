@@ -1,5 +1,6 @@
 /** The report of `check-config --resolve`: what would be scraped, and per configured target what it matched. */
 import type { DiscoverySnapshot } from "../discovery/index.js";
+import { maskQueryValues } from "../redact.js";
 import type { ResolveOutcome } from "./run.js";
 
 type Resolved = Extract<ResolveOutcome, { ok: true }>;
@@ -33,7 +34,7 @@ export function appRows(snapshot: DiscoverySnapshot): AppRow[] {
         app: i.appName,
         appGuid: i.appGuid,
         instances: 1,
-        url: i.url,
+        url: maskQueryValues(i.url),
         urlPerInstance: false,
         viaRouterHeader: i.sendInstanceHeader,
       });
@@ -143,7 +144,7 @@ export function reportJson(outcome: ResolveOutcome): unknown {
       space: i.spaceName,
       app: i.appName,
       index: i.index,
-      url: i.url,
+      url: maskQueryValues(i.url),
       targetIndex: i.targetIndex,
     })),
     targets: snapshot.targets.map((t) => ({

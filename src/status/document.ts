@@ -6,7 +6,7 @@ import type {
 } from "../discovery/index.js";
 import { toError } from "../errors.js";
 import type { InstanceIdentity } from "../metrics/index.js";
-import { redactSecrets } from "../redact.js";
+import { maskQueryValues, redactSecrets } from "../redact.js";
 import type {
   CacheStatus,
   FoundationStatus,
@@ -105,7 +105,7 @@ function instanceStatus(
     spaceName: instance.spaceName,
     appName: instance.appName,
     index: instance.index,
-    url: withoutUserInfo(instance.url),
+    url: maskQueryValues(withoutUserInfo(instance.url)),
     targetIndex: instance.targetIndex,
     ...(withFoundation && { foundation: instance.foundation }),
   };

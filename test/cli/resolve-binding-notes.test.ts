@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DiscoveredInstance, DiscoverySnapshot } from "../../src/discovery/index.js";
-import { renderTextReport } from "../../src/resolve-report/index.js";
+import { renderTextReport, reportJson } from "../../src/resolve-report/index.js";
 
 const instance: DiscoveredInstance = {
   instanceId: "a-1:0",
@@ -34,5 +34,23 @@ describe("check-config --resolve with service binding notes", () => {
     };
     const text = renderTextReport({ ok: true, apiUrl: "https://api.example.org", snapshot, elapsedMs: 10 });
     expect(text).toContain('ok; acme/prod/cart (binding b-2 to "metrics-endpoint"): left out');
+  });
+});
+
+describe("check-config --resolve with a secret in a binding path's query", () => {
+  it("masks the query values of instance URLs in the text and the JSON report", () => {
+    const secret = { ...instance, url: "https://shop.example.org/metrics?token=QSECRET123&x" };
+    const snapshot: DiscoverySnapshot = {
+      instances: [secret],
+      byInstanceId: new Map([[secret.instanceId, secret]]),
+      targets: [{ targetIndex: 0, description: "org=acme", instances: 1 }],
+      refreshedAt: 0,
+    };
+    const outcome = { ok: true as const, apiUrl: "https://api.example.org", snapshot, elapsedMs: 10 };
+    const text = renderTextReport(outcome);
+    const json = JSON.stringify(reportJson(outcome));
+    expect(text).toContain("https://shop.example.org/metrics?token=***&***");
+    expect(json).toContain("https://shop.example.org/metrics?token=***&***");
+    expect(text + json).not.toContain("QSECRET123");
   });
 });
