@@ -80,6 +80,15 @@ export function readBindingCredentials(
   if (typeof c.password !== "string") {
     return { ok: false, problem: `credentials.password is ${describe(c.password)}, not a string` };
   }
+  // RFC 7617 2: user-id and password contain no control characters (a CR/LF could split the header).
+  for (const key of ["username", "password"] as const) {
+    if (/\p{Cc}/u.test(c[key] as string)) {
+      return {
+        ok: false,
+        problem: `credentials.${key} contains a control character, which HTTP Basic forbids`,
+      };
+    }
+  }
   access.credential = new BasicCredential(label, c.username, c.password);
   return access;
 }
@@ -101,6 +110,12 @@ function pathProblem(path: unknown): string | undefined {
   if (path.includes("\\")) return 'contains a backslash, which URL parsers and servers read as "/"';
   if (/%(?![0-9A-Fa-f]{2})/.test(path)) return 'contains a "%" that does not start a percent-encoded byte';
   if (/%(?:[01][0-9A-Fa-f]|7[Ff])/.test(path)) return "contains a percent-encoded control character";
+  // A metrics path needs none of these, and each can hide a ".." from the checks below: overlong UTF-8
+  // ("%C0%AE"), fullwidth dots (U+FF0E) that some servers fold to ".", and a double-encoded "%252e".
+  if (/[^\x20-\x7e]/.test(path)) return "contains a character that is not ASCII";
+  if (/%(?:[89A-Fa-f][0-9A-Fa-f]|25)/.test(path)) {
+    return 'contains a percent-encoded byte of 0x80 or more or an encoded "%" (%25)';
+  }
   const pathPart = path.split("?", 1)[0] as string;
   if (/%(?:2[Ff]|5[Cc])/.test(pathPart)) {
     return 'contains a percent-encoded "/" or "\\", which some servers decode before routing';

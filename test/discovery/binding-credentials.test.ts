@@ -64,3 +64,28 @@ describe("a service binding's credentials path", () => {
     }
   });
 });
+
+describe("paths and Basic credentials that hide a dot segment or split a header", () => {
+  it.each([["/a/%C0%AE%C0%AE/b"], ["/\uFF0E\uFF0E/admin"], ["/%252e%252e/admin"], ["/m\u00e9trics"]])(
+    "refuses %s, naming the key only",
+    (path) => {
+      const access = read(path);
+      expect(access.ok).toBe(false);
+      if (!access.ok) {
+        expect(access.problem).toMatch(/^credentials\.path /);
+        expect(access.problem).not.toContain(path);
+      }
+    },
+  );
+
+  it.each([
+    ["username", { username: "u\r\nx", password: "p" }],
+    ["password", { username: "u", password: "p\nq" }],
+  ])("refuses a %s with a control character", (key, credentials) => {
+    const access = readBindingCredentials(credentials, "path-and-basic-auth", "service binding b-1");
+    expect(access).toEqual({
+      ok: false,
+      problem: expect.stringMatching(new RegExp(`^credentials\\.${key} contains a control`)),
+    });
+  });
+});
