@@ -116,7 +116,15 @@ export function renderTextReport(outcome: Resolved): string {
   if (outcome.error) {
     out.push("", `The Cloud Controller failed while resolving: ${outcome.error}`);
   }
-  return `${out.join("\n")}\n`;
+  return `${visible(out.join("\n"))}\n`;
+}
+
+/**
+ * Control, invisible and bidi characters (Unicode Cc, Cf: U+200B, U+202E, ...) other than the line breaks as
+ * `\u{…}`: names come from the Cloud Controller, and a terminal would otherwise hide or reorder them.
+ */
+function visible(text: string): string {
+  return text.replace(/(?!\n)[\p{Cc}\p{Cf}]/gu, (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
 }
 
 function urlNote(row: AppRow): string {

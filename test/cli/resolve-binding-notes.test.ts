@@ -54,3 +54,18 @@ describe("check-config --resolve with a secret in a binding path's query", () =>
     expect(text + json).not.toContain("QSECRET123");
   });
 });
+
+describe("check-config --resolve text with invisible characters in names", () => {
+  it("escapes zero-width and bidi characters instead of printing them raw", () => {
+    const odd = { ...instance, appName: "sh\u200bop\u202e" };
+    const snapshot: DiscoverySnapshot = {
+      instances: [odd],
+      byInstanceId: new Map([[odd.instanceId, odd]]),
+      targets: [{ targetIndex: 0, description: "org=acme", instances: 1 }],
+      refreshedAt: 0,
+    };
+    const text = renderTextReport({ ok: true, apiUrl: "https://api.example.org", snapshot, elapsedMs: 10 });
+    expect(text).toContain("sh\\u{200b}op\\u{202e}");
+    expect(text).not.toMatch(/[\u200b\u202e]/);
+  });
+});
