@@ -69,10 +69,37 @@ export async function refreshOnce(input: RefreshInput): Promise<RefreshResult> {
     return { snapshot: previous, changed: false, failed: true, errors, reports: [], duplicates: [] };
   }
   const { instances, duplicates } = mergeTargets(perTarget);
+  if (duplicates.length > 0) servedOnly(reports, duplicates);
   const changed =
     !previous || !sameInstances(previous.instances, instances) || !sameReports(previous.targets, reports);
   const snapshot = changed ? buildSnapshot(instances, reports, input.at) : previous;
   return { snapshot, changed, failed: false, errors, reports, duplicates };
+}
+
+/**
+ * Counts for each target only the instances it serves: an instance that an earlier target also selects is
+ * served by that one (mergeTargets). A target left with none says so, naming the target that serves them.
+ */
+function servedOnly(reports: TargetReport[], duplicates: readonly Duplicate[]): void {
+  const dropped = new Map<number, { count: number; keptBy: Set<number> }>();
+  for (const d of duplicates) {
+    const entry = dropped.get(d.droppedTarget) ?? { count: 0, keptBy: new Set<number>() };
+    entry.count++;
+    entry.keptBy.add(d.keptTarget);
+    dropped.set(d.droppedTarget, entry);
+  }
+  for (const [index, { count, keptBy }] of dropped) {
+    const report = reports[index];
+    if (!report) continue;
+    const served = report.instances - count;
+    reports[index] = { ...report, instances: served };
+    if (served === 0 && report.problem === undefined) {
+      const targets = [...keptBy].map((k) => `#${k}`).join(", ");
+      reports[index].problem =
+        `each of its ${count} instance${count === 1 ? " is" : "s is"} also selected by an earlier target (${targets}), which serves ${count === 1 ? "it" : "them"}`;
+      reports[index].kind = "selected-by-earlier-target";
+    }
+  }
 }
 
 async function collect(input: RefreshInput) {

@@ -59,7 +59,8 @@ export type NoInstancesKind =
   | "no-web-process"
   | "scaled-to-zero"
   | "service-binding"
-  | "same-app-guid";
+  | "same-app-guid"
+  | "selected-by-earlier-target";
 
 /** What one configured target resolved to in the last refresh; for diagnostics and the status page. */
 export interface TargetReport {

@@ -168,6 +168,7 @@ const WHY: Record<NoInstancesKind, string> = {
   "scaled-to-zero": "scaled to 0 instances",
   "service-binding": "service binding not usable as it is",
   "same-app-guid": "same app guid in two foundations",
+  "selected-by-earlier-target": "served by an earlier target",
 };
 
 function targetStatus(report: DiscoverySnapshot["targets"][number]): TargetStatus {

@@ -92,6 +92,18 @@ describe("one refresh step", () => {
     expect(result.reports.map((r) => r.instances)).toEqual([2, 1]);
   });
 
+  it("counts an instance that two targets select only under the first, which serves it", async () => {
+    // Both targets select app "a": target 0 serves its two instances.
+    const result = await refreshOnce(input(undefined, { "0": resolution(0, "a"), "1": resolution(1, "a") }));
+    expect(ids(result.snapshot)).toEqual(["a:0", "a:1"]);
+    expect(result.reports.map((r) => r.instances)).toEqual([2, 0]);
+    expect(result.reports[0].problem).toBeUndefined();
+    expect(result.reports[1]).toMatchObject({
+      kind: "selected-by-earlier-target",
+      problem: "each of its 2 instances is also selected by an earlier target (#0), which serves them",
+    });
+  });
+
   it("returns the previous snapshot itself when nothing changed", async () => {
     const all = { "0": resolution(0, "a"), "1": resolution(1, "b") };
     const first = await refreshOnce(input(undefined, all));
