@@ -162,46 +162,12 @@ function listBindings(ctx: SimContext, list: ListContext): object {
 function presentInstance(ctx: SimContext, i: ServiceInstanceRecord): object {
   const link = (p: string) => ({ href: `${ctx.apiUrl}${p}` });
   const self = `/v3/service_instances/${i.guid}`;
-  if (i.type === "managed") {
-    const plan = deriveGuid("service-plan", i.guid);
-    return {
-      guid: i.guid,
-      created_at: i.createdAt,
-      updated_at: i.updatedAt,
-      name: i.name,
-      tags: [],
-      type: "managed",
-      maintenance_info: { version: "1.0.0" },
-      upgrade_available: false,
-      dashboard_url: null,
-      last_operation: {
-        type: "create",
-        state: "succeeded",
-        description: "Operation succeeded",
-        created_at: i.createdAt,
-        updated_at: i.updatedAt,
-      },
-      relationships: { service_plan: { data: { guid: plan } }, space: { data: { guid: i.spaceGuid } } },
-      metadata: { labels: {}, annotations: {} },
-      links: {
-        self: link(self),
-        service_plan: link(`/v3/service_plans/${plan}`),
-        space: link(`/v3/spaces/${i.spaceGuid}`),
-        parameters: link(`${self}/parameters`),
-        service_credential_bindings: link(`/v3/service_credential_bindings?service_instance_guids=${i.guid}`),
-        service_route_bindings: link(`/v3/service_route_bindings?service_instance_guids=${i.guid}`),
-      },
-    };
-  }
-  return {
+  const common = {
     guid: i.guid,
     created_at: i.createdAt,
     updated_at: i.updatedAt,
     name: i.name,
     tags: [],
-    type: "user-provided",
-    syslog_drain_url: null,
-    route_service_url: null,
     last_operation: {
       type: "create",
       state: "succeeded",
@@ -209,14 +175,41 @@ function presentInstance(ctx: SimContext, i: ServiceInstanceRecord): object {
       created_at: i.createdAt,
       updated_at: i.updatedAt,
     },
-    relationships: { space: { data: { guid: i.spaceGuid } } },
     metadata: { labels: {}, annotations: {} },
+  };
+  const bindingLinks = {
+    service_credential_bindings: link(`/v3/service_credential_bindings?service_instance_guids=${i.guid}`),
+    service_route_bindings: link(`/v3/service_route_bindings?service_instance_guids=${i.guid}`),
+  };
+  if (i.type === "managed") {
+    const plan = deriveGuid("service-plan", i.guid);
+    return {
+      ...common,
+      type: "managed",
+      maintenance_info: { version: "1.0.0" },
+      upgrade_available: false,
+      dashboard_url: null,
+      relationships: { service_plan: { data: { guid: plan } }, space: { data: { guid: i.spaceGuid } } },
+      links: {
+        self: link(self),
+        service_plan: link(`/v3/service_plans/${plan}`),
+        space: link(`/v3/spaces/${i.spaceGuid}`),
+        parameters: link(`${self}/parameters`),
+        ...bindingLinks,
+      },
+    };
+  }
+  return {
+    ...common,
+    type: "user-provided",
+    syslog_drain_url: null,
+    route_service_url: null,
+    relationships: { space: { data: { guid: i.spaceGuid } } },
     links: {
       self: link(self),
       space: link(`/v3/spaces/${i.spaceGuid}`),
       credentials: link(`${self}/credentials`),
-      service_credential_bindings: link(`/v3/service_credential_bindings?service_instance_guids=${i.guid}`),
-      service_route_bindings: link(`/v3/service_route_bindings?service_instance_guids=${i.guid}`),
+      ...bindingLinks,
     },
   };
 }
