@@ -1,7 +1,9 @@
 // `npm run bench [-- name...] [--seconds N] [--minutes N] [--profile] [--prometheus]`
 // Runs the benchmarks one after another (never two at once: they would share the two cores).
+
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stopAllChildren } from "./lib/child.mjs";
 import { waitForQuietMachine } from "./lib/proc.mjs";
@@ -74,7 +76,14 @@ async function main() {
   const m = machine();
   process.stdout.write(`machine: ${m.nproc} cores, ${m.cpuModel}, Node ${m.node}, load ${m.loadAverage1m}\n`);
   for (const name of options.names) {
-    const flags = process.argv.slice(2).filter((a) => !(a in BENCHMARKS));
+    const builds = {
+      current: commitOf(resolve(import.meta.dirname, "..")),
+      ...(options.baselineCli ? { baseline: commitOf(dirname(resolve(options.baselineCli))) } : {}),
+    };
+    const flags = process.argv
+      .slice(2)
+      .filter((a) => !(a in BENCHMARKS))
+      .map((a) => shownFlag(a, options.baselineCli, builds.baseline));
     const command = ["npm run bench --", name, ...flags].join(" ");
     process.stdout.write(`\n=== ${name} ===\n`);
     const quiet = await waitForQuietMachine({
@@ -82,9 +91,34 @@ async function main() {
       log: (text) => process.stdout.write(`  ${text}\n`),
     });
     const started = Date.now();
-    await BENCHMARKS[name]({ ...options, command, otherCoresBefore: Number(quiet.otherCores.toFixed(2)) });
+    await BENCHMARKS[name]({
+      ...options,
+      command,
+      builds,
+      otherCoresBefore: Number(quiet.otherCores.toFixed(2)),
+    });
     process.stdout.write(`${name} took ${Math.round((Date.now() - started) / 1000)} s\n`);
   }
+}
+
+/** The commit checked out where `dir` is (with "+changes" when its tree differs), or undefined outside git. */
+function commitOf(dir) {
+  const git = (...args) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
+  try {
+    const commit = git("rev-parse", "--short", "HEAD");
+    return git("status", "--porcelain", "--untracked-files=no") ? `${commit}+changes` : commit;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A flag as the results show it: a local path to the baseline build becomes the commit it was built from. */
+function shownFlag(arg, baselineCli, baselineCommit) {
+  if (baselineCli === undefined || baselineCommit === undefined) return arg;
+  const shown = `<checkout of ${baselineCommit}>/dist/cli.js`;
+  return arg === baselineCli
+    ? shown
+    : arg.replace(`--baseline-cli=${baselineCli}`, `--baseline-cli=${shown}`);
 }
 
 for (const signal of ["SIGINT", "SIGTERM"]) {

@@ -82,12 +82,14 @@ export function printTargets(targets) {
  * Writes bench/results/<name>.json with the command, the machine and how busy other processes kept it
  * just before the run (cores), next to the figures.
  */
-export function writeResult(name, { command, otherCoresBefore }, data) {
+export function writeResult(name, { command, builds, otherCoresBefore }, data) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name}.json`);
   const doc = {
     benchmark: name,
     command,
+    // The commits the measured builds came from (a baseline's as a local path would mean nothing elsewhere).
+    ...(builds ? { builds } : {}),
     date: new Date().toISOString(),
     machine: { ...machine(), otherCoresBefore },
     ...data,
