@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { targetLabelNames } from "../../src/metrics/families.js";
 import type { OwnMetrics } from "../../src/metrics/index.js";
+import { InstanceTracker, NEW_ENTRIES_PER_TURN } from "../../src/metrics/lifecycle.js";
 import { instance, ownMetrics, samplesOf, textOf } from "./helpers.js";
 
 const PER_INSTANCE_SAMPLES = [
@@ -130,5 +132,57 @@ describe("instance lifecycle", () => {
     time.advanceSeconds(50);
     expect(metrics.sweep()).toBe(0);
     expect(await idsIn(metrics, "promregator_scrape_up")).toEqual(["a:0"]);
+  });
+});
+
+describe("InstanceTracker", () => {
+  const labels = targetLabelNames("");
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const many = (count: number, app = "app") =>
+    Array.from({ length: count }, (_, i) =>
+      instance({ instanceId: `guid-${i}:0`, appGuid: `guid-${i}`, appName: app }),
+    );
+
+  it("derives the label sets of a new list NEW_ENTRIES_PER_TURN per turn of the event loop", async () => {
+    const time = clock();
+    const tracker = new InstanceTracker(labels, 60_000, time.now);
+    const list = many(2 * NEW_ENTRIES_PER_TURN + 1);
+
+    tracker.touchAll(list);
+    expect(tracker.size).toBe(NEW_ENTRIES_PER_TURN);
+    time.advanceSeconds(1);
+    await turn();
+    expect(tracker.size).toBe(2 * NEW_ENTRIES_PER_TURN);
+    await turn();
+    expect(tracker.size).toBe(list.length);
+    // each label set is stamped when its slice ran: the first slice 1 s before the others
+    time.advanceSeconds(59);
+    expect(tracker.takeExpired()).toHaveLength(NEW_ENTRIES_PER_TURN);
+    time.advanceSeconds(1);
+    expect(tracker.takeExpired()).toHaveLength(list.length - NEW_ENTRIES_PER_TURN);
+  });
+
+  it("does not count instances it finds by their object against a turn's slice", async () => {
+    const tracker = new InstanceTracker(labels, 60_000, clock().now);
+    const known = many(NEW_ENTRIES_PER_TURN);
+    tracker.touchAll(known);
+    expect(tracker.size).toBe(NEW_ENTRIES_PER_TURN);
+
+    // the known objects again, plus new ones: the known ones are found, the new ones fill one slice
+    const fresh = many(NEW_ENTRIES_PER_TURN, "other-app");
+    tracker.touchAll([...known, ...fresh]);
+    expect(tracker.size).toBe(2 * NEW_ENTRIES_PER_TURN);
+  });
+
+  it("tells label sets apart whose values differ only in where a separator falls", () => {
+    const tracker = new InstanceTracker(labels, 60_000, clock().now);
+    const a = tracker.touch(instance({ instanceId: "g:0", orgName: "a", spaceName: '",:b' }));
+    const b = tracker.touch(instance({ instanceId: "g:0", orgName: 'a",:', spaceName: "b" }));
+    const c = tracker.touch(instance({ instanceId: "g:0", orgName: "a", spaceName: '",:b' }));
+    expect(a).not.toBe(b);
+    expect(c).toBe(a);
+    expect(tracker.size).toBe(2);
+    expect(a.labelText).toContain('space_name="\\",:b"');
+    expect(b.labelText).toContain('org_name="a\\",:"');
   });
 });
