@@ -271,15 +271,25 @@ class FoundationComposition implements FoundationsDiscovery {
     this.checkReady();
   }
 
+  /**
+   * Renumbered copies by the instance they copy: a refresh hands over the unchanged instances of a foundation as
+   * the same objects, and so they keep their copies (the own metrics find their series by the object).
+   */
+  private readonly renumberedInstances = new WeakMap<DiscoveredInstance, DiscoveredInstance>();
+
   /** The part's snapshot with promregator.targets indices; the same object when they already are. */
   private renumber(part: UsedPart, snapshot: DiscoverySnapshot): DiscoverySnapshot {
     if (part.targetIndices.every((global, local) => global === local)) return snapshot;
     let done = this.renumbered.get(snapshot);
     if (!done) {
-      const instances = snapshot.instances.map((i) => ({
-        ...i,
-        targetIndex: part.targetIndices[i.targetIndex],
-      }));
+      const instances = snapshot.instances.map((i) => {
+        let copy = this.renumberedInstances.get(i);
+        if (!copy) {
+          copy = { ...i, targetIndex: part.targetIndices[i.targetIndex] };
+          this.renumberedInstances.set(i, copy);
+        }
+        return copy;
+      });
       done = {
         instances,
         byInstanceId: new Map(instances.map((i) => [i.instanceId, i])),

@@ -4,6 +4,7 @@ import type { TargetConfig } from "../config/index.js";
 import { ALL, appKey } from "./cf-caches.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { candidateRoutes, chooseRoute } from "./routes.js";
+import { sameInstance } from "./snapshot.js";
 import type { ResolvedApp } from "./target-resolver.js";
 import type { DiscoveredInstance, NoInstancesKind } from "./types.js";
 
@@ -15,6 +16,12 @@ export interface ScanInput {
   defaultInternalRoutePort: number;
   /** Name of the foundation the apps come from, carried by each instance. */
   foundation: string;
+  /**
+   * The instances of the snapshot published so far, by instance id: an instance built equal to one of them
+   * is that object itself, so that an unchanged landscape yields the same objects refresh after refresh
+   * (compared by identity, and found by their object in the own metrics' InstanceTracker).
+   */
+  previous?: ReadonlyMap<string, DiscoveredInstance>;
 }
 
 /**
@@ -113,7 +120,7 @@ function buildInstances(
     const url = access.url(index, app.path);
     // Route and override URLs are the same for every instance: parse them once.
     if (parsed?.url !== url) parsed = { url, value: URL.canParse(url) ? new URL(url) : undefined };
-    instances.push({
+    const instance: DiscoveredInstance = {
       instanceId: `${app.appGuid}:${index}`,
       appGuid: app.appGuid,
       index,
@@ -127,7 +134,9 @@ function buildInstances(
       targetIndex: app.targetIndex,
       ...(app.bindingCredential ? { bindingCredential: app.bindingCredential } : {}),
       foundation: input.foundation,
-    });
+    };
+    const before = input.previous?.get(instance.instanceId);
+    instances.push(before && sameInstance(before, instance) ? before : instance);
   }
   return instances;
 }

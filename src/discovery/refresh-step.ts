@@ -114,6 +114,7 @@ async function collect(input: RefreshInput) {
       routePatterns: input.routePatterns,
       defaultInternalRoutePort: input.defaultInternalRoutePort,
       foundation: input.foundation,
+      ...(previous ? { previous: previous.byInstanceId } : {}),
     },
     caches,
   );

@@ -65,23 +65,31 @@ export function buildSnapshot(
 export function sameInstances(a: readonly DiscoveredInstance[], b: readonly DiscoveredInstance[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (
-      x.instanceId !== y.instanceId ||
-      x.url !== y.url ||
-      x.sendInstanceHeader !== y.sendInstanceHeader ||
-      x.authenticatorId !== y.authenticatorId ||
-      x.targetIndex !== y.targetIndex ||
-      x.orgName !== y.orgName ||
-      x.spaceName !== y.spaceName ||
-      x.appName !== y.appName ||
-      !sameCredential(x.bindingCredential, y.bindingCredential)
-    ) {
-      return false;
-    }
+    // a refresh hands over the previous snapshot's objects for instances it found unchanged
+    if (a[i] !== b[i] && !sameInstance(a[i], b[i])) return false;
   }
   return true;
+}
+
+/**
+ * True when two instances are equal in every field (`parsedUrl` is `url` parsed); a binding credential is
+ * compared by its `equals`.
+ */
+export function sameInstance(x: DiscoveredInstance, y: DiscoveredInstance): boolean {
+  return (
+    x.instanceId === y.instanceId &&
+    x.appGuid === y.appGuid &&
+    x.index === y.index &&
+    x.url === y.url &&
+    x.sendInstanceHeader === y.sendInstanceHeader &&
+    x.authenticatorId === y.authenticatorId &&
+    x.targetIndex === y.targetIndex &&
+    x.orgName === y.orgName &&
+    x.spaceName === y.spaceName &&
+    x.appName === y.appName &&
+    x.foundation === y.foundation &&
+    sameCredential(x.bindingCredential, y.bindingCredential)
+  );
 }
 
 function sameCredential(a: ScrapeCredential | undefined, b: ScrapeCredential | undefined): boolean {

@@ -258,6 +258,18 @@ describe("several foundations", () => {
     ]);
   });
 
+  it("keeps the renumbered objects of a foundation's instances that a refresh left unchanged", async () => {
+    const { config, ccs, us } = twoFoundations();
+    const { discovery } = compose(config, ccs);
+    await discovery.refresh();
+    const before = discovery.current()?.instances.find((i) => i.foundation === "us");
+    us.cc.scale(us.appGuid, 2);
+    await discovery.invalidate({ process: true });
+    const after = discovery.current()?.instances.filter((i) => i.foundation === "us");
+    expect(after?.map((i) => `${i.index}@${i.targetIndex}`)).toEqual(["0@1", "1@1"]);
+    expect(after?.[0]).toBe(before);
+  });
+
   it("serves an app guid found in two foundations from the first one, with one warning", async () => {
     const { config, ccs, eu, us } = twoFoundations();
     // Copied Cloud Controller databases are the only way to this: the same guid on both sides.

@@ -112,6 +112,35 @@ describe("one refresh step", () => {
     expect(second.snapshot).toBe(first.snapshot);
   });
 
+  it("hands over the previous snapshot's objects for the instances that did not change", async () => {
+    const all = { "0": resolution(0, "a"), "1": resolution(1, "b") };
+    const first = await refreshOnce(input(undefined, all));
+    // b scaled from 1 to 2 instances, and a renamed: a new snapshot
+    const renamedA = { apps: [{ ...resolution(0, "a").apps[0], appName: "a2" }] };
+    const scaled = input(first.snapshot, { ...all, "0": renamedA });
+    const b = await scaled.caches.process.getMany(["s/b"]);
+    scaled.caches.process = reader({
+      ...Object.fromEntries((await scaled.caches.process.getMany(["s/a"])).values),
+      "s/b": (b.values.get("s/b") ?? []).map((p) => ({ ...p, instances: 2 })),
+    });
+    const second = await refreshOnce(scaled);
+
+    expect(second.changed).toBe(true);
+    const before = new Map(first.snapshot?.instances.map((i) => [i.instanceId, i]));
+    const after = new Map(second.snapshot?.instances.map((i) => [i.instanceId, i]));
+    expect([...after.keys()]).toEqual(["a:0", "a:1", "b:0", "b:1"]);
+    expect(after.get("b:0")).toBe(before.get("b:0"));
+    expect(after.get("b:1")).toMatchObject({ appName: "b", index: 1 });
+    for (const id of ["a:0", "a:1"]) {
+      expect(after.get(id)).not.toBe(before.get(id));
+      expect(after.get(id)).toMatchObject({ appName: "a2" });
+    }
+    // and an unchanged refresh after that: the same snapshot again
+    const third = await refreshOnce({ ...scaled, previous: second.snapshot });
+    expect(third.changed).toBe(false);
+    expect(third.snapshot).toBe(second.snapshot);
+  });
+
   it("keeps the last good instances of a target whose Cloud Controller data failed", async () => {
     const first = await refreshOnce(input(undefined, { "0": resolution(0, "a"), "1": resolution(1, "b") }));
     const next = await refreshOnce(
