@@ -68,11 +68,11 @@ export async function refreshOnce(input: RefreshInput): Promise<RefreshResult> {
   if (errors.size > 0 && errors.size >= targets.length) {
     return { snapshot: previous, changed: false, failed: true, errors, reports: [], duplicates: [] };
   }
-  const { instances, duplicates } = mergeTargets(perTarget);
+  const { instances, byInstanceId, duplicates } = await mergeTargets(perTarget);
   if (duplicates.length > 0) servedOnly(reports, duplicates);
   const changed =
     !previous || !sameInstances(previous.instances, instances) || !sameReports(previous.targets, reports);
-  const snapshot = changed ? buildSnapshot(instances, reports, input.at) : previous;
+  const snapshot = changed ? buildSnapshot(instances, reports, input.at, byInstanceId) : previous;
   return { snapshot, changed, failed: false, errors, reports, duplicates };
 }
 

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { DiscoveredInstance, DiscoverySnapshot, ScrapeCredential, TargetReport } from "./types.js";
 
 export interface Duplicate {
@@ -7,18 +8,27 @@ export interface Duplicate {
 }
 
 /**
+ * Instances merged between two turns of the event loop: the map of 10,000 instance ids alone takes
+ * several milliseconds.
+ */
+export const MERGE_PER_TURN = 2000;
+
+/**
  * Merges the instances of all targets. The same instance reached through two targets is kept once:
  * the first target in configuration order wins (and with it its authenticator and URL).
- * Input must be given in target order.
+ * Input must be given in target order. `byInstanceId` holds the kept instances, for the snapshot.
  */
-export function mergeTargets(perTarget: readonly (readonly DiscoveredInstance[])[]): {
+export async function mergeTargets(perTarget: readonly (readonly DiscoveredInstance[])[]): Promise<{
   instances: DiscoveredInstance[];
+  byInstanceId: Map<string, DiscoveredInstance>;
   duplicates: Duplicate[];
-} {
+}> {
   const byId = new Map<string, DiscoveredInstance>();
   const duplicates: Duplicate[] = [];
+  let merged = 0;
   for (const list of perTarget) {
     for (const instance of list) {
+      if (++merged % MERGE_PER_TURN === 0) await nextTurn();
       const kept = byId.get(instance.instanceId);
       if (!kept) byId.set(instance.instanceId, instance);
       else if (kept.targetIndex !== instance.targetIndex) {
@@ -30,7 +40,7 @@ export function mergeTargets(perTarget: readonly (readonly DiscoveredInstance[])
       }
     }
   }
-  return { instances: [...byId.values()].sort(compareInstances), duplicates };
+  return { instances: [...byId.values()].sort(compareInstances), byInstanceId: byId, duplicates };
 }
 
 /** Org, space, app name, then app guid and index, so the document is stable between refreshes. */
@@ -48,14 +58,16 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** `byInstanceId`: the instances by id when the caller has that map already (see mergeTargets). */
 export function buildSnapshot(
   instances: readonly DiscoveredInstance[],
   targets: readonly TargetReport[],
   refreshedAt: number,
+  byInstanceId?: ReadonlyMap<string, DiscoveredInstance>,
 ): DiscoverySnapshot {
   return {
     instances,
-    byInstanceId: new Map(instances.map((i) => [i.instanceId, i] as const)),
+    byInstanceId: byInstanceId ?? new Map(instances.map((i) => [i.instanceId, i] as const)),
     targets,
     refreshedAt,
   };

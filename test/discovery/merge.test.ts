@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { MERGE_PER_TURN, mergeTargets } from "../../src/discovery/snapshot.js";
+import type { DiscoveredInstance } from "../../src/discovery/types.js";
+
+function instance(app: string, index: number, targetIndex: number): DiscoveredInstance {
+  return {
+    instanceId: `${app}:${index}`,
+    appGuid: app,
+    index,
+    orgName: "o",
+    spaceName: "s",
+    appName: app,
+    url: `https://${app}.apps.example.test/metrics`,
+    sendInstanceHeader: true,
+    targetIndex,
+    foundation: "default",
+  };
+}
+
+describe("merging the targets' instances", () => {
+  it("gives the event loop turns while it merges thousands of instances, with the same result", async () => {
+    const apps = Array.from({ length: MERGE_PER_TURN }, (_, i) => `app${String(i).padStart(5, "0")}`);
+    // target 0: two instances of every app, in reverse order; target 1: the first instance of each again
+    const first = apps.toReversed().flatMap((app) => [instance(app, 0, 0), instance(app, 1, 0)]);
+    const second = apps.map((app) => instance(app, 0, 1));
+    let turns = 0;
+    let running = true;
+    const turn = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const merged = await mergeTargets([first, second]);
+    running = false;
+
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(merged.instances.map((i) => i.instanceId)).toEqual(
+      apps.flatMap((app) => [`${app}:0`, `${app}:1`]),
+    );
+    expect(merged.instances.every((i) => i.targetIndex === 0)).toBe(true);
+    expect(merged.duplicates).toHaveLength(apps.length);
+    expect(merged.duplicates[0]).toEqual({ instanceId: `${apps[0]}:0`, keptTarget: 0, droppedTarget: 1 });
+    expect(merged.byInstanceId.size).toBe(2 * apps.length);
+    expect(merged.byInstanceId.get(`${apps[0]}:1`)).toBe(merged.instances[1]);
+  });
+});
