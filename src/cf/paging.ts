@@ -27,8 +27,15 @@ export type ListFilters = Record<string, readonly string[] | undefined>;
  * "%2525"; this is also how CC writes such values into its own pagination links.
  */
 export function encodeFilterValue(value: string): string {
+  if (PLAIN_VALUE.test(value)) return value;
   return encodeURIComponent(value.replace(/%/g, "%25").replace(/,/g, "%2C"));
 }
+
+/**
+ * Only characters that encodeURIComponent keeps (and so neither "%" nor ","): such a value, every guid among
+ * them, is its own encoding. A refresh encodes thousands of app guids, several times each.
+ */
+const PLAIN_VALUE = /^[A-Za-z0-9\-_.!~*'()]*$/;
 
 function encodeValues(values: readonly string[]): string {
   return values.map(encodeFilterValue).join(",");
@@ -44,13 +51,14 @@ export function chunkValues(
   let current: string[] = [];
   let length = 0;
   for (const value of values) {
-    const cost = encodeFilterValue(value).length + (current.length > 0 ? 1 : 0);
+    const encoded = encodeFilterValue(value).length;
+    const cost = encoded + (current.length > 0 ? 1 : 0);
     if (current.length > 0 && (length + cost > maxChars || current.length >= maxValues)) {
       chunks.push(current);
       current = [];
       length = 0;
     }
-    length += current.length > 0 ? cost : encodeFilterValue(value).length;
+    length += current.length > 0 ? cost : encoded;
     current.push(value);
   }
   if (current.length > 0) chunks.push(current);

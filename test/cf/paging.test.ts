@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CfApiError } from "../../src/cf/index.js";
-import { buildQueries, chunkValues, MAX_PAGES } from "../../src/cf/paging.js";
+import { buildQueries, chunkValues, encodeFilterValue, MAX_PAGES } from "../../src/cf/paging.js";
 import { authorised, json, org, page, startFakeCf, useFakeCf } from "./fake-cf.js";
 
 const cf = useFakeCf();
@@ -20,6 +20,17 @@ describe("query building", () => {
     }
     const back = queries.flatMap((q) => new URLSearchParams(q).get("app_guids")!.split(","));
     expect(back).toEqual(guids);
+  });
+
+  it("sends guids and other values of unreserved characters as they are, and encodes every other value", () => {
+    const plain = "AZaz09-_.!~*'()";
+    expect(encodeFilterValue(plain)).toBe(plain);
+    expect(encodeFilterValue(guid(7))).toBe(guid(7));
+    for (const value of ["a b", "ä", "a,b", "50%", "a/b", "a+b", "x#y&z=1", ""]) {
+      expect(encodeFilterValue(value)).toBe(
+        encodeURIComponent(value.replace(/%/g, "%25").replace(/,/g, "%2C")),
+      );
+    }
   });
 
   it("puts at most 100 values in one request even when they are short", () => {
