@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
@@ -192,6 +193,9 @@ export class CcRequester {
         res,
       };
     }
+    // A page of 1,000 apps is about 2 MB: reading it as text and parsing it are two pieces of work of several
+    // milliseconds each, run in separate turns of the event loop so that scrapes get one in between.
+    await nextTurn();
     try {
       return { outcome: { kind: "ok" }, body: JSON.parse(res.text) as unknown };
     } catch (err) {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { asObject, type Included, ShapeError } from "./cc-mappers.js";
 import { type CcRequester, pathOf } from "./cc-request.js";
 import { CfApiError } from "./errors.js";
@@ -200,6 +201,8 @@ export async function fetchAllPages<T extends { guid: string }>(
       retries: ctx.retries,
       retryTimeouts: ctx.retryTimeouts,
     });
+    // The page's resources are mapped in a turn of their own, not in the one that parsed the page.
+    await nextTurn();
     let next: string | undefined;
     let fresh = 0;
     let count = 0;

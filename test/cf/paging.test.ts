@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CfApiError } from "../../src/cf/index.js";
 import { buildQueries, chunkValues, encodeFilterValue, MAX_PAGES } from "../../src/cf/paging.js";
 import { authorised, json, org, page, startFakeCf, useFakeCf } from "./fake-cf.js";
@@ -69,6 +69,49 @@ describe("lists", () => {
     const reqs = fake.requestsTo("/v3/organizations");
     expect(reqs.map((r) => r.query.get("page"))).toEqual([null, "2", "3"]);
     expect(reqs[0]!.query.get("per_page")).toBe("1000");
+  });
+
+  it("reads a page, parses it and maps its resources in three turns of the event loop", async () => {
+    cf.fake.on("GET /v3/organizations", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      json(res, 200, page([org("marker-org")]));
+    });
+    const steps: string[] = [];
+    let turnPassed = false;
+    const step = (name: string) => {
+      steps.push(`${name}${steps.length > 0 ? ` (after a turn: ${turnPassed})` : ""}`);
+      turnPassed = false;
+      setImmediate(() => {
+        turnPassed = true;
+      });
+    };
+    const concat = Buffer.concat;
+    vi.spyOn(Buffer, "concat").mockImplementation((list, length) => {
+      const bytes = concat(list, length);
+      if (bytes.includes("marker-org")) step("read");
+      return bytes;
+    });
+    const parse = JSON.parse;
+    vi.spyOn(JSON, "parse").mockImplementation((text, reviver) => {
+      const value = parse(text, reviver);
+      if (typeof text !== "string" || !text.includes("marker-org")) return value;
+      step("parse");
+      const item = value.resources[0];
+      const name = item.name;
+      Object.defineProperty(item, "name", {
+        get: () => {
+          if (!steps.some((s) => s.startsWith("map"))) step("map");
+          return name;
+        },
+      });
+      return value;
+    });
+    try {
+      expect((await newClient().listOrganizations()).map((o) => o.name)).toEqual(["marker-org"]);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(steps).toEqual(["read", "parse (after a turn: true)", "map (after a turn: true)"]);
   });
 
   it("follows a next link on another origin by path and query on the configured origin", async () => {
