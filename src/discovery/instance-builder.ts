@@ -54,9 +54,15 @@ export async function scanInstances(
   const result: ScanResult = { instances: new Map(), reasons: new Map(), errors: new Map() };
   if (input.apps.length === 0) return result;
   const keys = input.apps.map((app) => appKey(app.spaceGuid, app.appGuid));
+  // One layer per turn of the event loop: reading thousands of keys (and starting their reloads) is work of
+  // several milliseconds per cache.
+  const processesRead = caches.process.getMany(keys);
+  await nextTurn();
+  const routesRead = caches.route.getMany(keys);
+  await nextTurn();
   const [processes, routes, domains] = await Promise.all([
-    caches.process.getMany(keys),
-    caches.route.getMany(keys),
+    processesRead,
+    routesRead,
     caches.domain.getMany([ALL]),
   ]);
   const domainsByGuid = domains.values.get(ALL);

@@ -177,6 +177,32 @@ describe("one refresh step", () => {
     expect([...result.errors.values()].map((e) => e.message)).toEqual(["resolver broke"]);
   });
 
+  it("reads the process and the route layer in separate turns of the event loop", async () => {
+    let turns = 0;
+    let running = true;
+    const turn = () => {
+      if (!running) return;
+      turns++;
+      setImmediate(turn);
+    };
+    setImmediate(turn);
+    const base = caches({ "0": resolution(0, "a"), "1": resolution(1, "b") });
+    const readAt: Record<string, number> = {};
+    const counted = <V>(name: string, cache: CacheReader<V>): CacheReader<V> => ({
+      getMany: (keys) => {
+        readAt[name] = turns;
+        return cache.getMany(keys);
+      },
+    });
+    const result = await refreshOnce({
+      ...input(undefined, {}),
+      caches: { ...base, process: counted("process", base.process), route: counted("route", base.route) },
+    });
+    running = false;
+    expect(ids(result.snapshot)).toEqual(["a:0", "a:1", "b:0"]);
+    expect(readAt.route).toBeGreaterThan(readAt.process);
+  });
+
   it("gives the event loop turns while it turns hundreds of apps into instances", async () => {
     const count = 3 * APPS_PER_TURN;
     const names = Array.from({ length: count }, (_, i) => `app${i}`);
