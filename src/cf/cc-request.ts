@@ -1,7 +1,7 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
+import { nextTurn } from "../event-loop-turn.js";
 import type { Logger } from "../log.js";
 import { excerpt, redactSecrets } from "../redact.js";
 import { CfApiError, parseCfErrorBody } from "./errors.js";

@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { nextTurn } from "../event-loop-turn.js";
 import { asObject, type Included, ShapeError } from "./cc-mappers.js";
 import { type CcRequester, pathOf } from "./cc-request.js";
 import { CfApiError } from "./errors.js";

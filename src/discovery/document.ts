@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { errorMessage } from "../errors.js";
+import { nextTurn } from "../event-loop-turn.js";
 import type { Logger } from "../log.js";
 import type { DiscoveryService, DiscoverySnapshot } from "./types.js";
 

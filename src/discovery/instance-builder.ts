@@ -1,6 +1,6 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { CfDomain, CfProcess, CfRoute } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
+import { nextTurn } from "../event-loop-turn.js";
 import { ALL, appKey } from "./cf-caches.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { candidateRoutes, chooseRoute } from "./routes.js";

@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
+import { nextTurn } from "../event-loop-turn.js";
 import type { DiscoveredInstance, DiscoverySnapshot, ScrapeCredential, TargetReport } from "./types.js";
 
 export interface Duplicate {

@@ -1,3 +1,4 @@
+import { nextTurn } from "../event-loop-turn.js";
 import { formatLabelPairs } from "./instance-series.js";
 import type { InstanceLabels } from "./types.js";
 
@@ -135,7 +136,7 @@ export class InstanceTracker {
       let entry = this.found(instance, now);
       if (!entry) {
         if (derived === NEW_ENTRIES_PER_TURN) {
-          setImmediate(() => this.continueRun(run));
+          void nextTurn().then(() => this.continueRun(run));
           return;
         }
         derived++;

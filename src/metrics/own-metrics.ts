@@ -1,5 +1,5 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { Registry } from "prom-client";
+import { nextTurn } from "../event-loop-turn.js";
 import { VERSION } from "../version.js";
 import { type FamilySnapshot, writeExposition } from "./exposition.js";
 import {

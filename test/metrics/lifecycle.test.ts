@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { nextTurn } from "../../src/event-loop-turn.js";
 import { targetLabelNames } from "../../src/metrics/families.js";
 import type { OwnMetrics } from "../../src/metrics/index.js";
 import { InstanceTracker, NEW_ENTRIES_PER_TURN } from "../../src/metrics/lifecycle.js";
@@ -137,7 +138,8 @@ describe("instance lifecycle", () => {
 
 describe("InstanceTracker", () => {
   const labels = targetLabelNames("");
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  // a later turn than the one touchAll asked for
+  const turn = () => nextTurn();
   const many = (count: number, app = "app") =>
     Array.from({ length: count }, (_, i) =>
       instance({ instanceId: `guid-${i}:0`, appGuid: `guid-${i}`, appName: app }),

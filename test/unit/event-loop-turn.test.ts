@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { nextTurn } from "../../src/event-loop-turn.js";
+
+/** Counts iterations of the event loop: an immediate queued in a check phase runs in the next iteration. */
+function loopCounter() {
+  const counter = { iteration: 0, stop: false };
+  const tick = () => {
+    counter.iteration++;
+    if (!counter.stop) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return counter;
+}
+
+describe("nextTurn", () => {
+  it("resumes callers that wait at the same time in different iterations of the event loop, in order", async () => {
+    const counter = loopCounter();
+    const resumed: { who: number; iteration: number }[] = [];
+    await Promise.all(
+      [0, 1, 2].map((who) => nextTurn().then(() => resumed.push({ who, iteration: counter.iteration }))),
+    );
+    counter.stop = true;
+    expect(resumed.map((r) => r.who)).toEqual([0, 1, 2]);
+    const iterations = resumed.map((r) => r.iteration);
+    expect(new Set(iterations).size).toBe(3);
+    expect(iterations).toEqual([...iterations].sort((a, b) => a - b));
+  });
+
+  it("lets a timer due meanwhile run between two waiting callers", async () => {
+    const order: string[] = [];
+    const first = nextTurn().then(() => {
+      // a slice of work: long enough for the timer below to be due when it ends
+      const until = Date.now() + 5;
+      while (Date.now() < until);
+      order.push("first");
+    });
+    const second = nextTurn().then(() => order.push("second"));
+    setTimeout(() => order.push("timer"), 1);
+    await Promise.all([first, second]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(order).toEqual(["first", "timer", "second"]);
+  });
+});
