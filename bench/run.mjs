@@ -106,7 +106,9 @@ function commitOf(dir) {
   const git = (...args) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
   try {
     const commit = git("rev-parse", "--short", "HEAD");
-    return git("status", "--porcelain", "--untracked-files=no") ? `${commit}+changes` : commit;
+    // Results written by earlier runs are not changes to the build.
+    const changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results");
+    return changed ? `${commit}+changes` : commit;
   } catch {
     return undefined;
   }
