@@ -48,4 +48,32 @@ describe("CC connection pool with an extra CA", () => {
     expect(connections).toBe(3);
     expect(contexts).not.toHaveBeenCalled();
   });
+
+  it("still refuses a server whose certificate the extra CA did not sign", async () => {
+    const selfSigned = () =>
+      generate([{ name: "commonName", value: "127.0.0.1" }], {
+        keySize: 2048,
+        algorithm: "sha256",
+        extensions: [
+          { name: "basicConstraints", cA: true },
+          { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] },
+        ],
+      });
+    const serverPems = await selfSigned();
+    const otherCa = await selfSigned();
+    let answered = 0;
+    server = createServer({ cert: serverPems.cert, key: serverPems.private }, (_req, res) => {
+      answered++;
+      res.end("{}");
+    });
+    server.on("tlsClientError", () => undefined);
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    dispatcher = createDispatcher(testConfig(`https://127.0.0.1:${port}`), otherCa.cert);
+
+    await expect(request(`https://127.0.0.1:${port}/v3/info`, { dispatcher })).rejects.toMatchObject({
+      code: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/),
+    });
+    expect(answered).toBe(0);
+  });
 });

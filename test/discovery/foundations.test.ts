@@ -270,6 +270,21 @@ describe("several foundations", () => {
     expect(after?.[0]).toBe(before);
   });
 
+  it("replaces the renumbered object of an instance its foundation's refresh changed", async () => {
+    const { config, ccs, us } = twoFoundations();
+    const { discovery } = compose(config, ccs);
+    await discovery.refresh();
+    const before = discovery.current()?.instances.find((i) => i.foundation === "us");
+    const app = us.cc.apps.find((a) => a.guid === us.appGuid);
+    if (!app) throw new Error("landscape");
+    app.name = "renamed";
+    await discovery.invalidate({ application: true, resolver: true });
+    const after = discovery.current()?.instances.find((i) => i.foundation === "us");
+    expect(after).not.toBe(before);
+    expect(after).toMatchObject({ appName: "renamed", targetIndex: 1, foundation: "us" });
+    expect(discovery.current()?.byInstanceId.get(after?.instanceId ?? "")).toBe(after);
+  });
+
   it("serves an app guid found in two foundations from the first one, with one warning", async () => {
     const { config, ccs, eu, us } = twoFoundations();
     // Copied Cloud Controller databases are the only way to this: the same guid on both sides.

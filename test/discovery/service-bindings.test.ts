@@ -107,6 +107,28 @@ describe("targets by service binding", () => {
     expect(shown).toContain("(credentials hidden)");
   });
 
+  it("replaces the instances of an app whose binding's password changed, keeps those of the others", async () => {
+    const { cc, ids } = landscape();
+    const shopBinding = cc.bind(ids.shop, "metrics-endpoint", { username: "u", password: "old-secret" });
+    cc.bind(ids.cart, "metrics-endpoint", { username: "u", password: "cart-secret" });
+    const { service } = discover(cc, [{ serviceInstanceName: "metrics-endpoint" }], "path-and-basic-auth");
+    const before = await service.refresh();
+    cc.bindingDetails.set(shopBinding, { username: "u", password: "new-secret" });
+    await service.invalidate({ resolver: true });
+    const after = service.current() as DiscoverySnapshot;
+    await service.stop();
+
+    const shop = after.instances.filter((i) => i.appName === "shop");
+    expect(shop.map((i) => i.bindingCredential?.authorization())).toEqual([
+      `Basic ${Buffer.from("u:new-secret").toString("base64")}`,
+      `Basic ${Buffer.from("u:new-secret").toString("base64")}`,
+    ]);
+    for (const i of shop) expect(before.byInstanceId.get(i.instanceId)).not.toBe(i);
+    const cart = after.instances.find((i) => i.appName === "cart");
+    expect(cart).toBe(before.instances.find((i) => i.appName === "cart"));
+    expect(after.byInstanceId.get(shop[0].instanceId)).toBe(shop[0]);
+  });
+
   it("does not read the credentials at all with ignore", async () => {
     const { cc, ids } = landscape();
     cc.bind(ids.shop, "metrics-endpoint", { path: "/not-used" });

@@ -176,6 +176,54 @@ describe("InstanceTracker", () => {
     expect(tracker.size).toBe(2 * NEW_ENTRIES_PER_TURN);
   });
 
+  it("tracks a list handed over while the previous one is still derived, and a rename in it", async () => {
+    const time = clock();
+    const tracker = new InstanceTracker(labels, 60_000, time.now);
+    const first = many(2 * NEW_ENTRIES_PER_TURN + 500);
+    tracker.touchAll(first);
+    // the next refresh, before the first list is done: one instance not derived yet was renamed
+    const renamed = NEW_ENTRIES_PER_TURN * 2 + 400;
+    const second = first.map((i, n) => (n === renamed ? { ...i, appName: "renamed" } : i));
+    tracker.touchAll(second);
+    for (let i = 0; i < 4; i++) await turn();
+    expect(tracker.size).toBe(first.length + 1);
+
+    time.advanceSeconds(30);
+    tracker.touchAll(second);
+    for (let i = 0; i < 4; i++) await turn();
+    time.advanceSeconds(30);
+    const expired = tracker.takeExpired();
+    expect(expired.map((e) => e.labelText)).toEqual([expect.stringContaining('app_name="app"')]);
+    expect(expired[0].instanceId).toBe(`guid-${renamed}:0`);
+    expect(tracker.touch(second[renamed]).labelText).toContain('app_name="renamed"');
+    expect(tracker.size).toBe(first.length);
+  });
+
+  it("keeps one label set per instance when expiry removes others while a list is derived", async () => {
+    const time = clock();
+    const tracker = new InstanceTracker(labels, 60_000, time.now);
+    tracker.touch(instance({ instanceId: "gone:0", appGuid: "gone" }));
+    time.advanceSeconds(60);
+    const list = many(2 * NEW_ENTRIES_PER_TURN + 500);
+    tracker.touchAll(list);
+    const early = tracker.touch(list[0]);
+    // the sweeper runs between two slices of the list
+    expect(tracker.takeExpired().map((e) => e.instanceId)).toEqual(["gone:0"]);
+    for (let i = 0; i < 4; i++) await turn();
+    expect(tracker.size).toBe(list.length);
+    expect(tracker.touch(list[0])).toBe(early);
+
+    time.advanceSeconds(30);
+    tracker.touchAll(list);
+    for (let i = 0; i < 4; i++) await turn();
+    expect(tracker.size).toBe(list.length);
+    time.advanceSeconds(30);
+    expect(tracker.takeExpired()).toEqual([]);
+    time.advanceSeconds(30);
+    expect(tracker.takeExpired()).toHaveLength(list.length);
+    expect(tracker.size).toBe(0);
+  });
+
   it("tells label sets apart whose values differ only in where a separator falls", () => {
     const tracker = new InstanceTracker(labels, 60_000, clock().now);
     const a = tracker.touch(instance({ instanceId: "g:0", orgName: "a", spaceName: '",:b' }));

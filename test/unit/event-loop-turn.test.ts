@@ -40,4 +40,20 @@ describe("nextTurn", () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(order).toEqual(["first", "timer", "second"]);
   });
+
+  it("keeps resuming later callers when an earlier caller's continuation throws", async () => {
+    const failing = nextTurn().then(() => {
+      throw new Error("slice failed");
+    });
+    const later = nextTurn().then(() => "later ran");
+    await expect(failing).rejects.toThrow("slice failed");
+    await expect(later).resolves.toBe("later ran");
+    await expect(nextTurn()).resolves.toBeUndefined();
+  });
+
+  it("resumes thousands of waiting callers, each once and in the order they asked", async () => {
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => nextTurn().then(() => order.push(i))));
+    expect(order).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+  });
 });
