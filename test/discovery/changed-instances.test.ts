@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoveredInstance, DiscoveryService } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
-import { createOwnMetrics } from "../../src/metrics/index.js";
-import { samplesOf } from "../metrics/helpers.js";
+import { ownMetrics, samplesOf } from "../metrics/helpers.js";
 import { testConfig } from "./config.js";
 import { FakeCloudController } from "./fake-cc.js";
 
@@ -32,14 +31,7 @@ function setup() {
     logger: silentLogger,
   });
   services.push(service);
-  const metrics = createOwnMetrics({
-    labelNamePrefix: "",
-    requestLatency: false,
-    internal: false,
-    discovererTimeoutSeconds: 600,
-    identity: { processId: "11111111-2222-4333-8444-555555555555" },
-    version: "9.9.9",
-  });
+  const metrics = ownMetrics();
   service.onRefresh((snapshot) => metrics.markSeen(snapshot.instances));
   /** One scrape of every instance, as the scrape endpoint finds it: by id in the current snapshot. */
   const scrapeAll = () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MERGE_PER_TURN, mergeTargets } from "../../src/discovery/snapshot.js";
 import type { DiscoveredInstance } from "../../src/discovery/types.js";
+import { countLoopTurns } from "../support/loop-turns.js";
 
 function instance(app: string, index: number, targetIndex: number): DiscoveredInstance {
   return {
@@ -23,18 +24,11 @@ describe("merging the targets' instances", () => {
     // target 0: two instances of every app, in reverse order; target 1: the first instance of each again
     const first = apps.toReversed().flatMap((app) => [instance(app, 0, 0), instance(app, 1, 0)]);
     const second = apps.map((app) => instance(app, 0, 1));
-    let turns = 0;
-    let running = true;
-    const turn = () => {
-      if (!running) return;
-      turns++;
-      setImmediate(turn);
-    };
-    setImmediate(turn);
+    const loop = countLoopTurns();
     const merged = await mergeTargets([first, second]);
-    running = false;
+    loop.stop();
 
-    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(loop.turns).toBeGreaterThanOrEqual(2);
     expect(merged.instances.map((i) => i.instanceId)).toEqual(
       apps.flatMap((app) => [`${app}:0`, `${app}:1`]),
     );

@@ -5,6 +5,7 @@ import type { CacheReader, ManyResult } from "../../src/discovery/refresh-ahead-
 import { type RefreshCaches, refreshOnce } from "../../src/discovery/refresh-step.js";
 import type { TargetResolution } from "../../src/discovery/target-resolver.js";
 import type { DiscoverySnapshot } from "../../src/discovery/types.js";
+import { countLoopTurns } from "../support/loop-turns.js";
 import { target } from "./config.js";
 
 /** A cache reader over a plain map; a key mapped to an Error fails like a failed load. */
@@ -178,19 +179,12 @@ describe("one refresh step", () => {
   });
 
   it("reads the process and the route layer in separate turns of the event loop", async () => {
-    let turns = 0;
-    let running = true;
-    const turn = () => {
-      if (!running) return;
-      turns++;
-      setImmediate(turn);
-    };
-    setImmediate(turn);
+    const loop = countLoopTurns();
     const base = caches({ "0": resolution(0, "a"), "1": resolution(1, "b") });
     const readAt: Record<string, number> = {};
     const counted = <V>(name: string, cache: CacheReader<V>): CacheReader<V> => ({
       getMany: (keys) => {
-        readAt[name] = turns;
+        readAt[name] = loop.turns;
         return cache.getMany(keys);
       },
     });
@@ -198,7 +192,7 @@ describe("one refresh step", () => {
       ...input(undefined, {}),
       caches: { ...base, process: counted("process", base.process), route: counted("route", base.route) },
     });
-    running = false;
+    loop.stop();
     expect(ids(result.snapshot)).toEqual(["a:0", "a:1", "b:0"]);
     expect(readAt.route).toBeGreaterThan(readAt.process);
   });
@@ -228,22 +222,15 @@ describe("one refresh step", () => {
       process: reader(Object.fromEntries(names.map((n) => [`s/${n}`, perApp(n).process]))),
       route: reader(Object.fromEntries(names.map((n) => [`s/${n}`, perApp(n).route]))),
     };
-    let turns = 0;
-    let running = true;
-    const turn = () => {
-      if (!running) return;
-      turns++;
-      setImmediate(turn);
-    };
-    setImmediate(turn);
+    const loop = countLoopTurns();
     const result = await refreshOnce({
       ...input(undefined, {}),
       targets: [targets[0]],
       routePatterns: [[]],
       caches: big,
     });
-    running = false;
+    loop.stop();
     expect(result.snapshot?.instances).toHaveLength(2 * count);
-    expect(turns).toBeGreaterThanOrEqual(2);
+    expect(loop.turns).toBeGreaterThanOrEqual(2);
   });
 });

@@ -1,25 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { nextTurn } from "../../src/event-loop-turn.js";
-
-/** Counts iterations of the event loop: an immediate queued in a check phase runs in the next iteration. */
-function loopCounter() {
-  const counter = { iteration: 0, stop: false };
-  const tick = () => {
-    counter.iteration++;
-    if (!counter.stop) setImmediate(tick);
-  };
-  setImmediate(tick);
-  return counter;
-}
+import { countLoopTurns } from "../support/loop-turns.js";
 
 describe("nextTurn", () => {
   it("resumes callers that wait at the same time in different iterations of the event loop, in order", async () => {
-    const counter = loopCounter();
+    const loop = countLoopTurns();
     const resumed: { who: number; iteration: number }[] = [];
     await Promise.all(
-      [0, 1, 2].map((who) => nextTurn().then(() => resumed.push({ who, iteration: counter.iteration }))),
+      [0, 1, 2].map((who) => nextTurn().then(() => resumed.push({ who, iteration: loop.turns }))),
     );
-    counter.stop = true;
+    loop.stop();
     expect(resumed.map((r) => r.who)).toEqual([0, 1, 2]);
     const iterations = resumed.map((r) => r.iteration);
     expect(new Set(iterations).size).toBe(3);
