@@ -20,9 +20,8 @@ export function scrapeBudgetMs(
 }
 
 /**
- * The part of AbortSignal that the scrape path hands on: undici's request (`signal`: "an EventTarget or
- * EventEmitter"), `events.once` and the authenticators read `aborted` and `reason` and add and remove one
- * "abort" listener.
+ * The part of AbortSignal that the scrape path hands on: the upstream request (upstream-body.ts),
+ * `events.once` and the authenticators read `aborted` and `reason` and add and remove one "abort" listener.
  */
 export interface BudgetSignal {
   readonly aborted: boolean;

@@ -29,7 +29,10 @@ type SyncInflate = (input: Buffer, options: ZlibOptions) => Buffer;
  * The body as the target meant it: gzip (what we ask for), deflate and br are decoded as they arrive.
  * Errors of either side surface on the returned iterable, and closing it closes the body.
  */
-export function decodedBody(body: Readable, contentEncoding: string | undefined): AsyncIterable<Buffer> {
+export function decodedBody(
+  body: AsyncIterable<Buffer>,
+  contentEncoding: string | undefined,
+): AsyncIterable<Buffer> {
   const encoding = (contentEncoding ?? "").trim().toLowerCase();
   switch (encoding) {
     case "":
@@ -41,7 +44,7 @@ export function decodedBody(body: Readable, contentEncoding: string | undefined)
     case "deflate":
       return inflated(body, inflateSync, createInflate);
     case "br":
-      return decodeWith(body, createBrotliDecompress());
+      return decodeWith(asReadable(body), createBrotliDecompress());
     default:
       throw new ScrapeFailure("upstream", `target sent an unsupported Content-Encoding "${contentEncoding}"`);
   }
@@ -53,7 +56,7 @@ export function decodedBody(body: Readable, contentEncoding: string | undefined)
  * Corrupt or truncated input fails the same way on both paths (the same zlib errors).
  */
 async function* inflated(
-  body: Readable,
+  body: AsyncIterable<Buffer>,
   inflateAll: SyncInflate,
   createDecoder: () => Transform,
 ): AsyncGenerator<Buffer> {
@@ -110,6 +113,10 @@ async function* remainder(
   }
 }
 
+function asReadable(body: AsyncIterable<Buffer>): Readable {
+  return body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+}
+
 /** stream.pipeline would do this, but on Node 20 it allocates an AbortError with a stack trace per scrape. */
 function decodeWith(body: Readable, decoder: Transform): Readable {
   body.on("error", (error) => decoder.destroy(error));
@@ -119,8 +126,11 @@ function decodeWith(body: Readable, decoder: Transform): Readable {
   return body.pipe(decoder);
 }
 
-/** Drops a body we no longer want. undici reports an unread body's destruction as an error event; swallow it. */
-export function discardBody(body: Readable): void {
-  body.on("error", () => {});
+/**
+ * Drops a body we no longer want. A Readable reports its destruction before the end as an error event;
+ * swallow it.
+ */
+export function discardBody(body: AsyncIterable<Buffer> & { destroy(): unknown }): void {
+  if (body instanceof Readable) body.on("error", () => {});
   body.destroy();
 }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { PromregatorConfig } from "../config/index.js";
 import type { DiscoveredInstance } from "../discovery/index.js";
@@ -16,6 +15,7 @@ import { relayBody } from "./relay.js";
 import { checkUpstreamResponse, firstHeader } from "./response-check.js";
 import type { ScrapeHandler, ScrapeReporter } from "./types.js";
 import { fetchUpstream } from "./upstream.js";
+import type { UpstreamBody } from "./upstream-body.js";
 import { CommittingWriter } from "./writer.js";
 
 /**
@@ -59,7 +59,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
         budget.abort(new ScrapeFailure("client", "the caller closed the connection"));
     };
     res.on("close", onClose);
-    let body: Readable | undefined;
+    let body: UpstreamBody | undefined;
     let writer: CommittingWriter | undefined;
     try {
       const upstream = await fetchUpstream({

@@ -3,9 +3,9 @@ import type { DiscoveredInstance } from "../discovery/index.js";
 import { JAVA_DEFAULT_ACCEPT } from "../media-type.js";
 import type { OutboundAuthenticator } from "./authenticators/types.js";
 import type { BudgetSignal } from "./budget.js";
-import { discardBody } from "./decode.js";
 import { ScrapeFailure } from "./failure.js";
 import { PROMREGATOR_INSTANCE_HEADER } from "./types.js";
+import { dispatchRequest, type UpstreamResponse } from "./upstream-body.js";
 
 export interface UpstreamRequest {
   dispatcher: Dispatcher;
@@ -53,28 +53,29 @@ export function upstreamHeaders(
 }
 
 /**
- * Sends the scrape request. Redirects are not followed (undici's request does not, and we add no
- * redirect interceptor): a 3xx is handed back like any other non-200. A 401 to a token-based credential
- * gets one retry with a fresh token.
+ * Sends the scrape request. Redirects are not followed (a bare dispatch follows none): a 3xx is handed back
+ * like any other non-200. A 401 to a token-based credential gets one retry with a fresh token.
  */
-export async function fetchUpstream(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
   const url = targetUrl(req.instance);
   const send = (authorization: string | undefined) =>
-    req.dispatcher.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: "GET",
-      headers: upstreamHeaders(req, authorization),
-      // undici accepts any object with `aborted` and add/removeEventListener (api/abort-signal.js).
-      signal: req.signal as AbortSignal,
-      headersTimeout: req.readTimeoutMs,
-      bodyTimeout: req.readTimeoutMs,
-    });
+    dispatchRequest(
+      req.dispatcher,
+      {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: "GET",
+        headers: upstreamHeaders(req, authorization),
+        headersTimeout: req.readTimeoutMs,
+        bodyTimeout: req.readTimeoutMs,
+      },
+      req.signal,
+    );
 
   const first = await req.authenticator.authorization(req.signal);
   const response = await send(first);
   if (response.statusCode !== 401 || !req.authenticator.rejected(first)) return response;
-  discardBody(response.body);
+  response.body.destroy();
   const second = await req.authenticator.authorization(req.signal);
   return send(second);
 }

@@ -1,0 +1,178 @@
+import type { Dispatcher } from "undici";
+
+/**
+ * Bytes queued before the request is paused (TCP backpressure on the target), and the level at which it
+ * resumes. A 20 KB scrape body arrives in one read and never pauses; a slow caller holds at most about this
+ * much per scrape besides what the socket buffers.
+ */
+const HIGH_WATER_BYTES = 64 * 1024;
+const LOW_WATER_BYTES = 16 * 1024;
+
+/** What undici hands to the handler to steer one request (undici 7 DispatchController). */
+type Controller = Dispatcher.DispatchController;
+
+/**
+ * A response body fed by an undici dispatch handler and read as an async iterable of chunks. It does the
+ * job of undici's `request()` body (a Readable) for the one reader a scrape has, without a stream object,
+ * its buffering machinery and its events per scrape. Leaving the iteration early (`return()`, also
+ * `destroy()`) aborts the request, which closes its connection.
+ */
+export class UpstreamBody implements AsyncIterableIterator<Buffer> {
+  private readonly chunks: Buffer[] = [];
+  private queuedBytes = 0;
+  private ended = false;
+  private error: unknown;
+  private waiting: { resolve: (r: IteratorResult<Buffer>) => void; reject: (e: unknown) => void } | undefined;
+
+  constructor(private readonly controller: Controller) {}
+
+  /** Called by the handler for each body chunk, in order. */
+  push(chunk: Buffer): void {
+    if (this.waiting) {
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: chunk, done: false });
+      return;
+    }
+    this.chunks.push(chunk);
+    this.queuedBytes += chunk.length;
+    if (this.queuedBytes >= HIGH_WATER_BYTES && !this.controller.paused) this.controller.pause();
+  }
+
+  /** The body is complete. */
+  end(): void {
+    this.ended = true;
+    if (this.waiting && this.chunks.length === 0) {
+      const { resolve } = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  /** The body broke off (timeout, reset, parse error, abort); the next read throws `error`. */
+  fail(error: unknown): void {
+    if (this.ended || this.error !== undefined) return;
+    this.error = error;
+    if (this.waiting) {
+      const { reject } = this.waiting;
+      this.waiting = undefined;
+      reject(error);
+    }
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    const chunk = this.chunks.shift();
+    if (chunk !== undefined) {
+      this.queuedBytes -= chunk.length;
+      if (this.controller.paused && this.queuedBytes <= LOW_WATER_BYTES) this.controller.resume();
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    if (this.error !== undefined) return Promise.reject(this.error);
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** Stops reading: the rest of the body is not wanted (also what `for await` calls on break or throw). */
+  return(): Promise<IteratorResult<Buffer>> {
+    this.destroy();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Aborts the request unless the body is already complete or broken off; idempotent. */
+  destroy(): void {
+    this.chunks.length = 0;
+    this.queuedBytes = 0;
+    if (this.ended || this.error !== undefined) return;
+    const reason = new Error("response body discarded");
+    this.fail(reason);
+    if (!this.controller.aborted) this.controller.abort(reason);
+  }
+}
+
+/** Status, headers (lower-case names, as undici parses them) and body of a scrape response. */
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: UpstreamBody;
+}
+
+/** The part of a BudgetSignal the exchange listens to. */
+interface AbortSource {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/**
+ * Sends one request with undici's `dispatch()` (undici 7 handler API) and resolves with its status and
+ * headers once they arrive; the body follows through `UpstreamBody`. Rejects with undici's error (connect,
+ * headers timeout, socket, parse) before the headers; later errors surface on the body. `signal` aborts the
+ * request at any phase, also while it waits in a pool's queue or connects (the promise rejects at once);
+ * the rejection or body error is then the signal's reason.
+ */
+export function dispatchRequest(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  signal: AbortSource,
+): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    let controller: Controller | undefined;
+    let body: UpstreamBody | undefined;
+    let settled = false;
+    // A request still queued or connecting has no controller yet: answer the caller now, and abort the
+    // request as soon as undici starts it (onRequestStart).
+    const onAbort = () => {
+      if (controller) controller.abort(signal.reason as Error);
+      else if (!settled) {
+        settled = true;
+        reject(signal.reason);
+      }
+    };
+    const done = () => signal.removeEventListener("abort", onAbort);
+    signal.addEventListener("abort", onAbort);
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (signal.aborted) c.abort(signal.reason as Error);
+      },
+      onResponseStart(c, statusCode, headers) {
+        if (settled) return;
+        body = new UpstreamBody(c);
+        settled = true;
+        resolve({ statusCode, headers: headers as UpstreamResponse["headers"], body });
+      },
+      onResponseData(_c, chunk) {
+        body?.push(chunk);
+      },
+      onResponseEnd() {
+        done();
+        body?.end();
+      },
+      onResponseError(_c, error) {
+        done();
+        if (!settled) {
+          settled = true;
+          reject(error);
+        } else body?.fail(error);
+      },
+    };
+    try {
+      dispatcher.dispatch(options, handler);
+    } catch (error) {
+      done();
+      settled = true;
+      reject(error);
+    }
+  });
+}

@@ -1,0 +1,199 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Agent, type Dispatcher } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import { ScrapeBudget } from "../../src/scrape/budget.js";
+import { ScrapeFailure } from "../../src/scrape/failure.js";
+import { dispatchRequest, UpstreamBody } from "../../src/scrape/upstream-body.js";
+
+/** A controller that records what the body asks of the request. */
+function recordingController() {
+  const calls: string[] = [];
+  const controller = {
+    paused: false,
+    aborted: false,
+    reason: null as Error | null,
+    pause() {
+      calls.push("pause");
+      this.paused = true;
+    },
+    resume() {
+      calls.push("resume");
+      this.paused = false;
+    },
+    abort(reason: Error) {
+      calls.push("abort");
+      this.aborted = true;
+      this.reason = reason;
+    },
+  };
+  return { controller, calls };
+}
+
+const asController = (c: unknown) => c as Dispatcher.DispatchController;
+
+describe("UpstreamBody", () => {
+  it("hands out the chunks in order, to a waiting reader and from the queue, then ends", async () => {
+    const { controller } = recordingController();
+    const body = new UpstreamBody(asController(controller));
+    body.push(Buffer.from("a"));
+    expect((await body.next()).value?.toString()).toBe("a");
+    const waiting = body.next();
+    body.push(Buffer.from("b"));
+    body.push(Buffer.from("c"));
+    body.end();
+    expect((await waiting).value?.toString()).toBe("b");
+    const rest: string[] = [];
+    for await (const chunk of body) rest.push(chunk.toString());
+    expect(rest).toEqual(["c"]);
+    expect((await body.next()).done).toBe(true);
+  });
+
+  it("pauses the request when 64 KB queue up and resumes once the reader caught up", async () => {
+    const { controller, calls } = recordingController();
+    const body = new UpstreamBody(asController(controller));
+    for (let i = 0; i < 4; i++) body.push(Buffer.alloc(16 * 1024));
+    expect(calls).toEqual(["pause"]);
+    await body.next();
+    await body.next();
+    expect(calls).toEqual(["pause"]);
+    await body.next();
+    expect(calls).toEqual(["pause", "resume"]);
+  });
+
+  it("aborts the request when the reader stops early, not after the body completed", async () => {
+    const early = recordingController();
+    const cut = new UpstreamBody(asController(early.controller));
+    cut.push(Buffer.from("a"));
+    for await (const _chunk of cut) break;
+    expect(early.calls).toEqual(["abort"]);
+
+    const complete = recordingController();
+    const whole = new UpstreamBody(asController(complete.controller));
+    whole.push(Buffer.from("a"));
+    whole.end();
+    for await (const _chunk of whole) {
+    }
+    whole.destroy();
+    expect(complete.calls).toEqual([]);
+  });
+
+  it("makes the next read throw the error the body broke off with", async () => {
+    const { controller } = recordingController();
+    const body = new UpstreamBody(asController(controller));
+    const pending = body.next();
+    const error = new Error("reset");
+    body.fail(error);
+    await expect(pending).rejects.toBe(error);
+    await expect(body.next()).rejects.toBe(error);
+  });
+});
+
+describe("dispatchRequest against a real server", () => {
+  let server: http.Server | undefined;
+  const agent = new Agent();
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+  });
+
+  async function serve(handler: http.RequestListener): Promise<string> {
+    server = http.createServer(handler);
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it("resolves with status and parsed headers and streams a large body in order", async () => {
+    const chunk = Buffer.alloc(100_000, "x");
+    const origin = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "x-two": ["a", "b"] });
+      for (let i = 0; i < 20; i++) res.write(chunk);
+      res.end("end");
+    });
+    const budget = new ScrapeBudget(5_000);
+    const response = await dispatchRequest(agent, { origin, path: "/", method: "GET" }, budget.signal);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/plain");
+    expect(response.headers["x-two"]).toEqual(["a", "b"]);
+    let size = 0;
+    let last = "";
+    for await (const part of response.body) {
+      size += part.length;
+      last = part.toString("latin1", part.length - 3);
+      // A slow reader: the queue stays bounded because the request pauses.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    budget.dispose();
+    expect(size).toBe(20 * chunk.length + 3);
+    expect(last).toBe("end");
+  });
+
+  it("closes the connection when the body is dropped half-way", async () => {
+    let closed: Promise<void> = Promise.resolve();
+    const origin = await serve((req, res) => {
+      closed = new Promise((resolve) => req.socket.on("close", () => resolve()));
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("first\n");
+      // Never ends: only the client's abort finishes this exchange.
+    });
+    const budget = new ScrapeBudget(5_000);
+    const response = await dispatchRequest(agent, { origin, path: "/", method: "GET" }, budget.signal);
+    for await (const _part of response.body) break;
+    await closed;
+    budget.dispose();
+  });
+
+  it("rejects with the signal's reason when the budget runs out before the headers", async () => {
+    const origin = await serve(() => {});
+    const budget = new ScrapeBudget(100);
+    const failure = await dispatchRequest(agent, { origin, path: "/", method: "GET" }, budget.signal).catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(ScrapeFailure);
+    expect((failure as ScrapeFailure).kind).toBe("timeout");
+  });
+
+  it("fails the body with the signal's reason when the budget runs out mid-body", async () => {
+    const origin = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("first\n");
+    });
+    const budget = new ScrapeBudget(150);
+    const response = await dispatchRequest(agent, { origin, path: "/", method: "GET" }, budget.signal);
+    const read = (async () => {
+      for await (const _part of response.body) {
+      }
+    })();
+    await expect(read).rejects.toBeInstanceOf(ScrapeFailure);
+  });
+
+  it("rejects at the budget's end while the request still waits for a socket of a full pool", async () => {
+    const origin = await serve(() => {});
+    const oneSocket = new Agent({ connections: 1 });
+    const hanging = new ScrapeBudget(5_000);
+    const first = dispatchRequest(oneSocket, { origin, path: "/", method: "GET" }, hanging.signal);
+    first.catch(() => {});
+    const budget = new ScrapeBudget(100);
+    const started = performance.now();
+    const second = await dispatchRequest(
+      oneSocket,
+      { origin, path: "/", method: "GET" },
+      budget.signal,
+    ).catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(ScrapeFailure);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    hanging.abort(new ScrapeFailure("client", "test over"));
+    hanging.dispose();
+    await oneSocket.destroy();
+  });
+
+  it("passes undici's headers timeout on as the rejection", async () => {
+    const origin = await serve(() => {});
+    const budget = new ScrapeBudget(5_000);
+    await expect(
+      dispatchRequest(agent, { origin, path: "/", method: "GET", headersTimeout: 100 }, budget.signal),
+    ).rejects.toMatchObject({ code: "UND_ERR_HEADERS_TIMEOUT" });
+    budget.dispose();
+  });
+});
