@@ -1,7 +1,7 @@
 // Scrape proxy overhead: the same exposition fetched (a) directly from the app, (b) through nginx adding
 // X-CF-APP-INSTANCE, (c) through a minimal Node.js proxy doing the same, (d) through Promregator's
 // /singleTargetMetrics, under wrk load. (c) separates what Node.js costs from what Promregator adds.
-// The contenders run interleaved (A B C D, A B C D, ... for --rounds rounds) and each figure is the median of
+// The contenders run interleaved (A B C D, D C B A, A B C D, ... for --rounds rounds; use an even number) and each figure is the median of
 // its rounds, so that a change in the machine's load hits all contenders alike. With --baseline-cli another
 // build of Promregator runs as a fifth contender. "20KB gzip" is a target that answers gzip-compressed.
 import { profilePromregator, selfTimeByArea, topSelfTime } from "./lib/cpuprofile.mjs";
@@ -112,19 +112,19 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
       port,
       caPem: sim.caPem,
     };
-    const promregator = await startPromregatorProcess(startOptions);
-    cleanup.push(promregator.stop);
-    let baseline;
-    if (baselineCli) {
-      const basePort = await freePort();
-      baseline = await startPromregatorProcess({
+    // Promregator builds run as a fresh process in every round (started when their turn comes, warmed up,
+    // stopped after): two processes of the SAME build, each kept for the whole run, differed by up to 2.3
+    // times in CPU per scrape for all rounds (`--baseline-cli dist/cli.js`), so one process per build
+    // would compare processes, not builds.
+    const startFresh = async (cli) => {
+      const freshPort = await freePort();
+      return startPromregatorProcess({
         ...startOptions,
-        yaml: promregatorYaml({ sim, port: basePort, promregator: targetsYaml(app.port) }),
-        port: basePort,
-        cli: baselineCli,
+        yaml: promregatorYaml({ sim, port: freshPort, promregator: targetsYaml(app.port) }),
+        port: freshPort,
+        ...(cli ? { cli } : {}),
       });
-      cleanup.push(baseline.stop);
-    }
+    };
     const guids = {};
     for (const s of SIZES) guids[s.name] = (await sim.findApp(s.app)).guid;
     const instance = `${guids["20KB"]}:0`;
@@ -139,15 +139,17 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
       { name: "node-proxy", url: (s) => `${nodeProxy.url}${s.path}`, pids: () => [nodeProxy.pid] },
       {
         name: "promregator",
-        url: (s) => `${promregator.url}/singleTargetMetrics/${guids[s.name]}/0`,
-        pids: () => [promregator.pid],
+        start: () => startFresh(undefined),
+        url: (s, p) => `${p.url}/singleTargetMetrics/${guids[s.name]}/0`,
+        pids: (p) => [p.pid],
       },
-      ...(baseline
+      ...(baselineCli
         ? [
             {
               name: "baseline",
-              url: (s) => `${baseline.url}/singleTargetMetrics/${guids[s.name]}/0`,
-              pids: () => [baseline.pid],
+              start: () => startFresh(baselineCli),
+              url: (s, p) => `${p.url}/singleTargetMetrics/${guids[s.name]}/0`,
+              pids: (p) => [p.pid],
             },
           ]
         : []),
@@ -157,13 +159,20 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
       for (const size of SIZES.filter((s) => load.sizes.includes(s.name))) {
         const results = new Map(proxies.map((p) => [p.name, []]));
         for (let r = 0; r < rounds; r++) {
-          for (const proxy of proxies) {
-            const result = await measure({
-              url: proxy.url(size),
-              proxyPids: proxy.pids,
-              ...load,
-              warmupSeconds: r === 0 ? load.warmupSeconds : 0,
-            });
+          // Every other round runs the contenders in reverse, so that none always follows the same one.
+          for (const proxy of r % 2 === 0 ? proxies : [...proxies].reverse()) {
+            const running = proxy.start ? await proxy.start() : undefined;
+            let result;
+            try {
+              result = await measure({
+                url: proxy.url(size, running),
+                proxyPids: () => proxy.pids(running),
+                ...load,
+                warmupSeconds: running || r === 0 ? load.warmupSeconds : 0,
+              });
+            } finally {
+              await running?.stop();
+            }
             results.get(proxy.name).push(result);
             process.stdout.write(
               `  round ${r + 1}: ${size.name} ${load.name} ${proxy.name}: ${result.requestsPerSecond} req/s\n`,
