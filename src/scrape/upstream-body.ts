@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import type { BudgetSignal } from "./budget.js";
 
 /**
  * Bytes queued before the request is paused (TCP backpressure on the target), and the level at which it
@@ -102,14 +103,6 @@ export interface UpstreamResponse {
   body: UpstreamBody;
 }
 
-/** The part of a BudgetSignal the exchange listens to. */
-interface AbortSource {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: "abort", listener: () => void): void;
-  removeEventListener(type: "abort", listener: () => void): void;
-}
-
 /**
  * Sends one request with undici's `dispatch()` (undici 7 handler API) and resolves with its status and
  * headers once they arrive; the body follows through `UpstreamBody`. Rejects with undici's error (connect,
@@ -120,7 +113,7 @@ interface AbortSource {
 export function dispatchRequest(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
-  signal: AbortSource,
+  signal: BudgetSignal,
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
