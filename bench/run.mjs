@@ -18,7 +18,8 @@ const BENCHMARKS = {
 
 const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} ...] [options]
   --seconds N    scrape: seconds per wrk case and round (default 6); slow: seconds per phase (default 25)
-  --rounds N     scrape: interleaved rounds of all contenders; figures are their medians (default 3)
+  --rounds N     scrape: interleaved rounds of all contenders, each proxy a fresh process per round;
+                 figures are their medians, ratios the medians of per-round ratios (default 3)
   --minutes N    memory: duration in minutes (default 10)
   --profile      also profile Promregator (node --cpu-prof) and list the top self-time functions;
                  memory: what ran during each block of its event loop

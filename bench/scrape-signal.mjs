@@ -4,6 +4,7 @@
 //
 //   npm run build && node bench/scrape-signal.mjs [rounds]      (default 9 rounds of 200,000 each)
 import { ScrapeBudget } from "../dist/scrape/budget.js";
+import { median } from "./lib/report.mjs";
 
 const PER_ROUND = 200_000;
 const rounds = Number(process.argv[2] ?? 9);
@@ -33,7 +34,6 @@ for (let r = 0; r < rounds; r++) {
     samples[name].push(((performance.now() - start) * 1000) / PER_ROUND);
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(samples.AbortController);
 for (const [name, xs] of Object.entries(samples)) {
   const m = median(xs);

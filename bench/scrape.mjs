@@ -1,9 +1,10 @@
 // Scrape proxy overhead: the same exposition fetched (a) directly from the app, (b) through nginx adding
 // X-CF-APP-INSTANCE, (c) through a minimal Node.js proxy doing the same, (d) through Promregator's
 // /singleTargetMetrics, under wrk load. (c) separates what Node.js costs from what Promregator adds.
-// The contenders run interleaved (A B C D, D C B A, A B C D, ... for --rounds rounds; use an even number) and each figure is the median of
-// its rounds, so that a change in the machine's load hits all contenders alike. With --baseline-cli another
-// build of Promregator runs as a fifth contender. "20KB gzip" is a target that answers gzip-compressed.
+// The contenders run interleaved (A B C D, D C B A, A B C D, ... for --rounds rounds), each proxy as a fresh
+// process per round. Each figure is the median of its rounds (the mean of the two middle ones for an even
+// count); each ratio is the median of the per-round ratios, so that a change in the machine's load hits both
+// sides of a ratio alike. With --baseline-cli another build of Promregator runs as a fifth contender. "20KB gzip" is a target that answers gzip-compressed.
 import { profilePromregator, selfTimeByArea, topSelfTime } from "./lib/cpuprofile.mjs";
 import { startNginx } from "./lib/nginx.mjs";
 import { otherCpuMeter, usage } from "./lib/proc.mjs";
@@ -15,7 +16,7 @@ import {
   startPromregatorProcess,
   startSimulatorProcess,
 } from "./lib/processes.mjs";
-import { mb, percentile, printTable, printTargets, round, writeResult } from "./lib/report.mjs";
+import { mb, median, printTable, printTargets, round, writeResult } from "./lib/report.mjs";
 import { runWrk } from "./lib/wrk.mjs";
 
 const SIZES = [
@@ -68,15 +69,29 @@ async function measure({ url, proxyPids, seconds, warmupSeconds, connections, th
   };
 }
 
-/** The median of each numeric field over the rounds of one case. */
+/** A round whose unrelated processes used more than this many cores is flagged busy. */
+const BUSY_CORES = 0.25;
+
+/** The median of each numeric field over the rounds of one case, and the per-round figures the ratios pair. */
 function medianOf(results) {
   const out = { rounds: results.length };
   for (const key of Object.keys(results[0])) {
     const values = results.map((r) => r[key]).filter((v) => typeof v === "number");
-    out[key] = values.length === results.length ? round(percentile(values, 50), 2) : results[0][key];
+    out[key] = values.length === results.length ? round(median(values), 2) : results[0][key];
   }
   out.roundsRequestsPerSecond = results.map((r) => r.requestsPerSecond);
+  out.roundsCpuUsPerRequest = results.map((r) => r.proxyCpuUsPerRequest);
+  out.busyRounds = results.filter((r) => r.otherCores > BUSY_CORES).length;
   return out;
+}
+
+/**
+ * The median over the rounds of a/b, each round's a paired with the same round's b (measured minutes apart
+ * at most), so that a slow round of the machine cancels out instead of skewing one side's median.
+ */
+function pairedRatio(a, b, field) {
+  const ratios = a[field].map((v, i) => v / b[field][i]).filter((v) => Number.isFinite(v));
+  return ratios.length === 0 ? undefined : round(median(ratios));
 }
 
 export async function runScrape({ seconds = 6, rounds = 3, profile = false, baselineCli, ...context }) {
@@ -112,10 +127,6 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
       port,
       caPem: sim.caPem,
     };
-    // Promregator builds run as a fresh process in every round (started when their turn comes, warmed up,
-    // stopped after): two processes of the SAME build, each kept for the whole run, differed by up to 2.3
-    // times in CPU per scrape for all rounds (`--baseline-cli dist/cli.js`), so one process per build
-    // would compare processes, not builds.
     const startFresh = async (cli) => {
       const freshPort = await freePort();
       return startPromregatorProcess({
@@ -128,15 +139,24 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
     const guids = {};
     for (const s of SIZES) guids[s.name] = (await sim.findApp(s.app)).guid;
     const instance = `${guids["20KB"]}:0`;
-    const nginx = await startNginx({ appPort: app.port, instance });
-    cleanup.push(nginx.stop);
-    const nodeProxy = await startNodeProxy({ appPort: app.port, instance });
-    cleanup.push(nodeProxy.stop);
 
+    // Every proxy (not the app itself) runs as a fresh process in every round, started when its turn comes:
+    // two processes of the same build, each kept for a whole run, differed by up to 2.3 times in CPU per
+    // scrape (`--baseline-cli dist/cli.js`), so a process kept for the run would compare processes, not builds.
     const proxies = [
       { name: "direct", url: (s) => `http://127.0.0.1:${app.port}${s.path}`, pids: () => [app.pid] },
-      { name: "nginx", url: (s) => `${nginx.url}${s.path}`, pids: nginx.pids },
-      { name: "node-proxy", url: (s) => `${nodeProxy.url}${s.path}`, pids: () => [nodeProxy.pid] },
+      {
+        name: "nginx",
+        start: () => startNginx({ appPort: app.port, instance }),
+        url: (s, p) => `${p.url}${s.path}`,
+        pids: (p) => p.pids(),
+      },
+      {
+        name: "node-proxy",
+        start: () => startNodeProxy({ appPort: app.port, instance }),
+        url: (s, p) => `${p.url}${s.path}`,
+        pids: (p) => [p.pid],
+      },
       {
         name: "promregator",
         start: () => startFresh(undefined),
@@ -190,7 +210,6 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
         }
       }
     }
-    for (const stop of cleanup.splice(2)) await stop();
 
     const profiles = profile ? await profileSizes(startOptions, guids) : undefined;
     return report(cases, profiles, context);
@@ -216,6 +235,9 @@ async function profileSizes(startOptions, guids) {
   return profiles;
 }
 
+const RPS = "roundsRequestsPerSecond";
+const CPU = "roundsCpuUsPerRequest";
+
 function report(cases, profiles, context) {
   const find = (size, load, proxy) =>
     cases.find((c) => c.size === size && c.load === load && c.proxy === proxy);
@@ -231,14 +253,15 @@ function report(cases, profiles, context) {
       ratios.push({
         size,
         load,
-        "prom/nginx req/s": round(prom.requestsPerSecond / nginx.requestsPerSecond),
-        ...(base ? { "baseline/nginx req/s": round(base.requestsPerSecond / nginx.requestsPerSecond) } : {}),
-        "prom/node-proxy req/s": round(prom.requestsPerSecond / node.requestsPerSecond),
-        "prom/direct req/s": round(prom.requestsPerSecond / direct.requestsPerSecond),
-        "node-proxy/nginx req/s": round(node.requestsPerSecond / nginx.requestsPerSecond),
+        "prom/nginx req/s": pairedRatio(prom, nginx, RPS),
+        ...(base ? { "baseline/nginx req/s": pairedRatio(base, nginx, RPS) } : {}),
+        ...(base ? { "prom/baseline cpu per req": pairedRatio(prom, base, CPU) } : {}),
+        "prom/node-proxy req/s": pairedRatio(prom, node, RPS),
+        "prom/direct req/s": pairedRatio(prom, direct, RPS),
+        "node-proxy/nginx req/s": pairedRatio(node, nginx, RPS),
         "prom p50 - direct ms": round(prom.p50Ms - direct.p50Ms),
         "nginx p50 - direct ms": round(nginx.p50Ms - direct.p50Ms),
-        "prom/nginx cpu per req": round(prom.proxyCpuUsPerRequest / nginx.proxyCpuUsPerRequest, 1),
+        "prom/nginx cpu per req": pairedRatio(prom, nginx, CPU),
       });
     }
   }
@@ -257,6 +280,7 @@ function report(cases, profiles, context) {
       "peak RSS MB": c.proxyPeakRssMB,
       errors: c.non2xx + c.socketErrors,
       others: c.otherCores,
+      "busy rounds": c.busyRounds,
     })),
   );
   printTable("Ratios", ratios);
@@ -282,6 +306,12 @@ function report(cases, profiles, context) {
       met: single["prom p50 - direct ms"] < 2,
     },
   ]);
+  const busy = cases.reduce((n, c) => n + c.busyRounds, 0);
+  if (busy > 0) {
+    process.stdout.write(
+      `\nWARNING: in ${busy} of ${cases.length * cases[0].rounds} measurements unrelated processes used more than ${BUSY_CORES} cores; see "busy rounds"\n`,
+    );
+  }
   const errors = cases.reduce((n, c) => n + c.non2xx + c.socketErrors, 0);
   if (errors > 0) process.stdout.write(`\nWARNING: ${errors} failed requests; see the errors column\n`);
   return writeResult("scrape", context, { cases, ratios, targets, profiles });

@@ -15,6 +15,14 @@ export function percentile(values, p) {
   return sorted[rank - 1];
 }
 
+/** The median: the middle value, or the mean of the two middle values of an even count. */
+export function median(values) {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export function mean(values) {
   return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0) / values.length;
 }
