@@ -1,6 +1,14 @@
 import type { Logger } from "../log.js";
 import type { LoadSettled } from "./refresh-ahead-cache.js";
-import type { TargetReport } from "./types.js";
+import type { NoInstancesKind, TargetReport } from "./types.js";
+
+/** Kinds of problem a target can have while it still serves instances, logged by partialProblems. */
+const PARTIAL_KINDS: ReadonlySet<NoInstancesKind> = new Set([
+  "service-binding",
+  "no-route",
+  "no-http-route",
+  "no-web-process",
+]);
 
 /** While nothing can be resolved at all, repeat the warning at most this often. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
@@ -15,8 +23,8 @@ export class ProblemLog {
   /** Caches whose background reloads fail now, with the cause, so health checks can tell. */
   private readonly failingCaches = new Map<string, string>();
   private readonly warnedDuplicates = new Set<string>();
-  /** Per target, the service binding problems last logged (see bindingProblems). */
-  private readonly bindingProblems = new Map<number, string>();
+  /** Per target, the problem of a target with instances last logged (see partialProblems). */
+  private readonly partial = new Map<number, { kind: NoInstancesKind; text: string }>();
   private failureLoggedAt: number | undefined;
   /** After stop, failures of reloads still finishing are expected (the client may be closing). */
   quiet = false;
@@ -85,26 +93,38 @@ export class ProblemLog {
   }
 
   /**
-   * Service binding problems of targets that still have instances (an app left out, credentials not readable):
-   * logged when they appear or change, and once when they are gone. Empty targets are logged by emptyTargets.
+   * Problems of targets that still have instances (service bindings not usable, apps left out for want of an
+   * HTTP route or a web process): logged when they appear or change, and once when they are gone, so that a
+   * lasting one does not repeat every refresh. Empty targets are logged by emptyTargets.
    */
-  bindingNotes(reports: readonly TargetReport[]): void {
+  partialProblems(reports: readonly TargetReport[]): void {
     for (const report of reports) {
-      const problem = report.kind === "service-binding" && report.instances > 0 ? report.problem : undefined;
-      const logged = this.bindingProblems.get(report.targetIndex);
-      if (problem === logged) continue;
-      if (problem === undefined) {
-        this.bindingProblems.delete(report.targetIndex);
-        this.logger.info(
-          { target: this.configIndex(report.targetIndex) },
-          "the service bindings of a target are usable again",
-        );
-        continue;
+      const problem =
+        report.instances > 0 && report.kind !== undefined && PARTIAL_KINDS.has(report.kind)
+          ? { kind: report.kind, text: report.problem ?? "" }
+          : undefined;
+      const logged = this.partial.get(report.targetIndex);
+      if (problem?.text === logged?.text) continue;
+      const target = this.configIndex(report.targetIndex);
+      if (logged !== undefined) {
+        this.partial.delete(report.targetIndex);
+        if (problem === undefined) {
+          this.logger.info(
+            { target },
+            logged.kind === "service-binding"
+              ? "the service bindings of a target are usable again"
+              : "no app of a target is left out any more",
+          );
+          continue;
+        }
       }
-      this.bindingProblems.set(report.targetIndex, problem);
+      if (problem === undefined) continue;
+      this.partial.set(report.targetIndex, problem);
       this.logger.warn(
-        { target: this.configIndex(report.targetIndex), description: report.description, reason: problem },
-        "some service bindings of a target cannot be used as they are",
+        { target, description: report.description, reason: problem.text },
+        problem.kind === "service-binding"
+          ? "some service bindings of a target cannot be used as they are"
+          : "some apps of a target are left out: they have no route that reaches their web process",
       );
     }
   }

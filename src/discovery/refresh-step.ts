@@ -102,6 +102,12 @@ function servedOnly(reports: TargetReport[], duplicates: readonly Duplicate[]): 
   }
 }
 
+/**
+ * Why a matched app can have no instances although its target has others: these are named on the target's
+ * report. An app scaled to 0 is not among them: it asks for no instances.
+ */
+const LEFT_OUT_KINDS: ReadonlySet<NoInstancesKind> = new Set(["no-route", "no-http-route", "no-web-process"]);
+
 async function collect(input: RefreshInput) {
   const { targets, previous, caches } = input;
   const keys = targets.map((_, index) => String(index));
@@ -137,9 +143,14 @@ async function collect(input: RefreshInput) {
       const notes = resolved.values.get(key)?.notes;
       // retrySoon: binding details the Cloud Controller failed to give left apps out, a CC failure of the target.
       const ccFailed = resolved.values.get(key)?.retrySoon === true;
+      const leftOut = (scan.reasons.get(index) ?? []).filter((r) => LEFT_OUT_KINDS.has(r.kind));
       if (found.length > 0 && notes) {
         problem = summarise(notes);
         kind = ccFailed ? "cc-error" : "service-binding";
+      } else if (found.length > 0 && leftOut.length > 0) {
+        // A broad target (an org, a regex) keeps serving its other apps; the ones it cannot scrape are named.
+        problem = `${leftOut.length} app${leftOut.length === 1 ? "" : "s"} left out: ${summarise(leftOut.map((r) => r.text))}`;
+        kind = leftOut[0].kind;
       } else if (found.length === 0) {
         const reasons = scan.reasons.get(index) ?? [];
         const unresolved = resolved.values.get(key)?.problem;

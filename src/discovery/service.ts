@@ -265,7 +265,7 @@ class BackgroundDiscovery implements DiscoveryService {
     this.problems.refreshSucceeded();
     for (const d of result.duplicates) this.problems.duplicate(d.instanceId, d.keptTarget, d.droppedTarget);
     this.problems.emptyTargets(result.reports, at);
-    this.problems.bindingNotes(result.reports);
+    this.problems.partialProblems(result.reports);
   }
 }
 

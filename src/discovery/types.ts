@@ -70,7 +70,8 @@ export interface TargetReport {
   instances: number;
   /**
    * Why nothing matched, or the last error; undefined when instances > 0, except for "service-binding" problems
-   * of some apps of a target whose other apps have instances.
+   * of some apps of a target whose other apps have instances, and for apps of such a target left out for want
+   * of a route or web process ("no-route", "no-http-route", "no-web-process": "<n> apps left out: ...").
    */
   problem?: string;
   /** The kind of `problem`; set exactly when `problem` is. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { TargetConfig } from "../../src/config/types.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import { silentLogger } from "../../src/log.js";
-import { testConfig } from "./config.js";
+import { captureLogger, testConfig } from "./config.js";
 import { FakeCloudController } from "./fake-cc.js";
 
 /** One app "app-a" in o/s on a landscape with an HTTP, a TCP and an internal domain; routes are mapped by `map`. */
@@ -131,5 +131,60 @@ describe("route semantics: destination process type", () => {
       "http://1.app-a.apps.internal:9191/metrics",
     ]);
     expect(instances.every((i) => !i.sendInstanceHeader)).toBe(true);
+  });
+});
+
+describe("route semantics: a broad target with apps left out", () => {
+  /** Target "org o": app-a can be scraped, app-tcp has only a TCP route, app-api only a route to process type api. */
+  function landscape() {
+    const cc = new FakeCloudController();
+    cc.domain("apps.example.test");
+    cc.domain("tcp.example.test", false, { tcp: true });
+    const space = cc.space(cc.org("o"), "s");
+    cc.app(space, "app-a", { instances: 1, routes: ["app-a.apps.example.test"] });
+    const tcp = cc.app(space, "app-tcp", { instances: 1, routes: [] });
+    cc.mapRoute("tcp.example.test:1050", tcp);
+    const api = cc.app(space, "app-api", { instances: 1, routes: [] });
+    cc.mapRoute("app-api.apps.example.test", api, { process: "api", port: 9000 });
+    return cc;
+  }
+
+  it("serves the other apps and names each app left out on the target's report", async () => {
+    const service = createDiscoveryService({
+      config: testConfig([{ orgName: "o" }]),
+      cf: landscape(),
+      logger: silentLogger,
+    });
+    const snapshot = await service.refresh();
+    await service.stop();
+    expect(snapshot.instances.map((i) => i.appName)).toEqual(["app-a"]);
+    const report = snapshot.targets[0];
+    expect(report).toMatchObject({ instances: 1, kind: "no-http-route" });
+    expect(report.problem).toMatch(/^2 apps left out: /);
+    expect(report.problem).toContain("o/s/app-tcp has no HTTP route (only TCP routes)");
+    expect(report.problem).toMatch(/o\/s\/app-api has no HTTP route to its web process .*process type api/);
+  });
+
+  it("warns once while the apps stay left out, and says when none is left out any more", async () => {
+    const cc = landscape();
+    const { logger, lines } = captureLogger();
+    const service = createDiscoveryService({ config: testConfig([{ orgName: "o" }]), cf: cc, logger });
+    await service.refresh();
+    await service.refresh();
+    const leftOut = () => lines().filter((l) => l.msg.startsWith("some apps of a target are left out"));
+    expect(leftOut()).toHaveLength(1);
+    expect(leftOut()[0]).toMatchObject({ level: "warn", target: 0 });
+    expect(String(leftOut()[0].reason)).toContain("o/s/app-tcp");
+
+    // Both apps get an HTTP route to their web process.
+    cc.mapRoute("app-tcp.apps.example.test", cc.apps.find((a) => a.name === "app-tcp")!.guid);
+    cc.mapRoute("app-api-web.apps.example.test", cc.apps.find((a) => a.name === "app-api")!.guid);
+    await service.invalidate({ route: true });
+    const snapshot = await service.refresh();
+    await service.stop();
+    expect(snapshot.instances.map((i) => i.appName).sort()).toEqual(["app-a", "app-api", "app-tcp"]);
+    expect(snapshot.targets[0].problem).toBeUndefined();
+    expect(lines().filter((l) => l.msg === "no app of a target is left out any more")).toHaveLength(1);
+    expect(leftOut()).toHaveLength(1);
   });
 });
