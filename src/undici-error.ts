@@ -74,6 +74,12 @@ export function describeUndiciError(err: unknown, ctx: UndiciErrorContext): Desc
     case "ERR_BROTLI_DECOMPRESSION_FAILED":
       return broken(`${what} sent a corrupt compressed body: ${firstLine(err)}`);
   }
+  // Node names brotli's decoder errors after BROTLI_DECODER_ERROR_FORMAT_*: "ERR__ERROR_FORMAT_PADDING_1".
+  if (code?.startsWith("ERR__ERROR_FORMAT_")) {
+    return broken(
+      `${what} sent a corrupt compressed body: ${firstLine(err)} (brotli ${code.slice("ERR__ERROR_".length)})`,
+    );
+  }
   if (code !== undefined && TLS_CODE.test(code)) {
     // The code alone ("DEPTH_ZERO_SELF_SIGNED_CERT") is cryptic; Node's text says it in words.
     const text = firstLine(err);

@@ -2,12 +2,11 @@ import type { Dispatcher } from "undici";
 import type { BudgetSignal } from "./budget.js";
 
 /**
- * Bytes queued before the request is paused (TCP backpressure on the target), and the level at which it
- * resumes. A 20 KB scrape body arrives in one read and never pauses; a slow caller holds at most about this
- * much per scrape besides what the socket buffers.
+ * Bytes queued before the request is paused (TCP backpressure on the target); it resumes when the reader
+ * takes the queue. A 20 KB scrape body arrives in one read and never pauses; a slow caller holds at most
+ * about this much (plus one socket read) per scrape besides what the socket buffers.
  */
 const HIGH_WATER_BYTES = 64 * 1024;
-const LOW_WATER_BYTES = 16 * 1024;
 
 /** What undici hands to the handler to steer one request (undici 7 DispatchController). */
 type Controller = Dispatcher.DispatchController;
@@ -62,11 +61,14 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
   }
 
   next(): Promise<IteratorResult<Buffer>> {
-    const chunk = this.chunks.shift();
-    if (chunk !== undefined) {
-      this.queuedBytes -= chunk.length;
-      if (this.controller.paused && this.queuedBytes <= LOW_WATER_BYTES) this.controller.resume();
-      return Promise.resolve({ value: chunk, done: false });
+    if (this.chunks.length > 0) {
+      // Everything queued goes out as one buffer: a target sending one HTTP chunk per line (thousands per
+      // socket read) then costs the reader one write per read, not one per chunk, and the queue no shifts.
+      const value = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.queuedBytes);
+      this.chunks.length = 0;
+      this.queuedBytes = 0;
+      if (this.controller.paused) this.controller.resume();
+      return Promise.resolve({ value, done: false });
     }
     if (this.error !== undefined) return Promise.reject(this.error);
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
@@ -140,7 +142,8 @@ export function dispatchRequest(
         if (signal.aborted) c.abort(signal.reason as Error);
       },
       onResponseStart(c, statusCode, headers) {
-        if (settled) return;
+        // 1xx (102 Processing, 103 Early Hints) are informational: the final answer follows (RFC 9110 15.2).
+        if (settled || statusCode < 200) return;
         body = new UpstreamBody(c);
         settled = true;
         resolve({ statusCode, headers: headers as UpstreamResponse["headers"], body });

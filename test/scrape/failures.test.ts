@@ -1,5 +1,5 @@
 import http from "node:http";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import type { FailureMode } from "../../src/config/types.js";
 import {
@@ -115,6 +115,29 @@ const cases: Case[] = [
     target: async () =>
       (await startServer(serve(gzipSync("a 1\n").subarray(0, 12), TEXT, { "content-encoding": "gzip" }))).url,
     reason: /corrupt compressed body/,
+    status: 502,
+  },
+  {
+    name: "a corrupt brotli body",
+    target: async () => {
+      const body = Buffer.from(brotliCompressSync(Buffer.alloc(10_000, 0x61)));
+      body[5] ^= 0xff;
+      body[8] ^= 0x55;
+      return (await startServer(serve(body, TEXT, { "content-encoding": "br" }))).url;
+    },
+    reason: /corrupt compressed body: Decompression failed \(brotli FORMAT_/,
+    status: 502,
+  },
+  {
+    name: "an error status after an informational 102 Processing",
+    target: async () =>
+      (
+        await startServer((_req, res) => {
+          res.writeProcessing();
+          setTimeout(() => res.writeHead(500, { "content-type": TEXT }).end("oops\n"), 20);
+        })
+      ).url,
+    reason: /target answered 500 Internal Server Error/,
     status: 502,
   },
 ];

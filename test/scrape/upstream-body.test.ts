@@ -49,16 +49,26 @@ describe("UpstreamBody", () => {
     expect((await body.next()).done).toBe(true);
   });
 
-  it("pauses the request when 64 KB queue up and resumes once the reader caught up", async () => {
+  it("pauses the request when 64 KB queue up and resumes when the reader takes the queue", async () => {
     const { controller, calls } = recordingController();
     const body = new UpstreamBody(asController(controller));
-    for (let i = 0; i < 4; i++) body.push(Buffer.alloc(16 * 1024));
+    for (let i = 0; i < 3; i++) body.push(Buffer.alloc(16 * 1024));
+    expect(calls).toEqual([]);
+    body.push(Buffer.alloc(16 * 1024));
     expect(calls).toEqual(["pause"]);
-    await body.next();
-    await body.next();
-    expect(calls).toEqual(["pause"]);
-    await body.next();
+    expect((await body.next()).value?.length).toBe(64 * 1024);
     expect(calls).toEqual(["pause", "resume"]);
+  });
+
+  it("hands everything queued to the reader as one buffer, however many chunks it came in", async () => {
+    const { controller } = recordingController();
+    const body = new UpstreamBody(asController(controller));
+    const lines = Array.from({ length: 5_000 }, (_, i) => `m{i="${i}"} 1\n`);
+    for (const line of lines) body.push(Buffer.from(line));
+    body.end();
+    const reads: string[] = [];
+    for await (const chunk of body) reads.push(chunk.toString());
+    expect(reads).toEqual([lines.join("")]);
   });
 
   it("aborts the request when the reader stops early, not after the body completed", async () => {
@@ -127,6 +137,43 @@ describe("dispatchRequest against a real server", () => {
     budget.dispose();
     expect(size).toBe(20 * chunk.length + 3);
     expect(last).toBe("end");
+  });
+
+  it("skips informational answers (103 Early Hints) and resolves with the final one", async () => {
+    const origin = await serve((_req, res) => {
+      res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+      setTimeout(() => res.writeHead(200, { "content-type": "text/plain" }).end("m 1\n"), 20);
+    });
+    const budget = new ScrapeBudget(5_000);
+    const response = await dispatchRequest(agent, { origin, path: "/", method: "GET" }, budget.signal);
+    const parts: Buffer[] = [];
+    for await (const part of response.body) parts.push(part);
+    budget.dispose();
+    expect(response.statusCode).toBe(200);
+    expect(Buffer.concat(parts).toString()).toBe("m 1\n");
+  });
+
+  it("reads a body sent as one HTTP chunk per line in far fewer reads than chunks", async () => {
+    const lines = 10_000;
+    const origin = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      for (let i = 0; i < lines; i++) res.write(`m{i="${i}"} 1\n`);
+      res.end();
+    });
+    const budget = new ScrapeBudget(5_000);
+    const response = await dispatchRequest(agent, { origin, path: "/", method: "GET" }, budget.signal);
+    let reads = 0;
+    let text = "";
+    for await (const part of response.body) {
+      reads++;
+      text += part.toString();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    budget.dispose();
+    expect(text.split("\n")).toHaveLength(lines + 1);
+    expect(text.startsWith('m{i="0"} 1\nm{i="1"} 1\n')).toBe(true);
+    // Each read takes what arrived since the last one; one read per HTTP chunk would be 10,000.
+    expect(reads).toBeLessThan(lines / 10);
   });
 
   it("closes the connection when the body is dropped half-way", async () => {
