@@ -2,11 +2,13 @@ import type { Dispatcher } from "undici";
 import type { BudgetSignal } from "./budget.js";
 
 /**
- * Bytes queued before the request is paused (TCP backpressure on the target); it resumes when the reader
- * takes the queue. A 20 KB scrape body arrives in one read and never pauses; a slow caller holds at most
+ * Bytes queued before the request is paused (TCP backpressure on the target); it resumes once the reader
+ * has taken the queue down to a quarter of that. A 20 KB scrape body arrives in one read and never pauses; a slow caller holds at most
  * about this much (plus one socket read) per scrape besides what the socket buffers.
  */
 const HIGH_WATER_BYTES = 64 * 1024;
+/** Queued chunks of this size on average are handed out one by one; smaller ones are joined. */
+const LARGE_CHUNK_BYTES = 8 * 1024;
 
 /** What undici hands to the handler to steer one request (undici 7 DispatchController). */
 type Controller = Dispatcher.DispatchController;
@@ -62,12 +64,20 @@ export class UpstreamBody implements AsyncIterableIterator<Buffer> {
 
   next(): Promise<IteratorResult<Buffer>> {
     if (this.chunks.length > 0) {
-      // Everything queued goes out as one buffer: a target sending one HTTP chunk per line (thousands per
-      // socket read) then costs the reader one write per read, not one per chunk, and the queue no shifts.
-      const value = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.queuedBytes);
-      this.chunks.length = 0;
-      this.queuedBytes = 0;
-      if (this.controller.paused) this.controller.resume();
+      let value: Buffer;
+      if (this.chunks.length === 1 || this.queuedBytes >= this.chunks.length * LARGE_CHUNK_BYTES) {
+        // Socket-sized chunks (a large body read 64 KB at a time) are handed out as they are, without a copy;
+        // at most HIGH_WATER_BYTES / LARGE_CHUNK_BYTES of them are queued, so the shift stays cheap.
+        value = this.chunks.shift() as Buffer;
+        this.queuedBytes -= value.length;
+      } else {
+        // Small chunks go out together: a target sending one HTTP chunk per line (thousands per socket read)
+        // then costs the reader one write per read, not one per chunk.
+        value = Buffer.concat(this.chunks, this.queuedBytes);
+        this.chunks.length = 0;
+        this.queuedBytes = 0;
+      }
+      if (this.controller.paused && this.queuedBytes <= HIGH_WATER_BYTES / 4) this.controller.resume();
       return Promise.resolve({ value, done: false });
     }
     if (this.error !== undefined) return Promise.reject(this.error);

@@ -31,9 +31,9 @@ export class CommittingWriter {
     if (this.pendingBytes < this.threshold) return;
     this.res.writeHead(200, this.headers);
     this.isCommitted = true;
-    const collected = Buffer.concat(this.pending);
+    const collected = this.pending;
     this.pending = [];
-    return this.send(collected);
+    return this.sendAll(collected);
   }
 
   /** Ends the answer; a body that never reached the threshold goes out whole, with Content-Length. */
@@ -42,11 +42,29 @@ export class CommittingWriter {
       this.res.end(last);
       return;
     }
-    const body = Buffer.concat([...this.pending, last]);
+    const parts = this.pending;
     this.pending = [];
-    this.res.writeHead(200, { ...this.headers, "content-length": body.length });
+    this.res.writeHead(200, { ...this.headers, "content-length": this.pendingBytes + last.length });
     this.isCommitted = true;
-    this.res.end(body);
+    if (parts.length === 0) {
+      this.res.end(last);
+      return;
+    }
+    // Corked, the parts leave in one writev with the head, without being copied into one buffer first.
+    this.res.cork();
+    for (const part of parts) this.res.write(part);
+    this.res.end(last);
+    this.res.uncork();
+  }
+
+  /** Writes the parts corked, so that they leave in one writev; waits once if the caller is slow. */
+  private async sendAll(parts: Buffer[]): Promise<void> {
+    if (parts.length === 1) return this.send(parts[0]);
+    this.res.cork();
+    let ok = true;
+    for (const part of parts) ok = this.res.write(part);
+    this.res.uncork();
+    if (!ok) await once(this.res, "drain", { signal: this.signal as AbortSignal });
   }
 
   private async send(chunk: Buffer): Promise<void> {
