@@ -113,11 +113,12 @@ function buildInstances(
   if (processes.length !== 1) {
     return { kind: "no-web-process", text: `has ${processes.length} web processes, expected exactly one` };
   }
+  // An app that asks for no instances is "scaled to 0" whatever its routes: that is not a route problem.
+  const count = processes[0].instances;
+  if (count <= 0) return { kind: "scaled-to-zero", text: "is scaled to 0 instances" };
   const target = input.targets[app.targetIndex];
   const candidates = candidateRoutes(routes, app.appGuid, Boolean(target.overrideRouteAndPath));
   if (!Array.isArray(candidates)) return candidates;
-  const count = processes[0].instances;
-  if (count <= 0) return { kind: "scaled-to-zero", text: "is scaled to 0 instances" };
   const route = chooseRoute(candidates, input.routePatterns[app.targetIndex] ?? []);
   const access = accessFor(target, route, domains.get(route.domainGuid), input.defaultInternalRoutePort);
   const instances: DiscoveredInstance[] = [];

@@ -10,6 +10,8 @@ const PARTIAL_KINDS: ReadonlySet<NoInstancesKind> = new Set([
   "no-web-process",
 ]);
 
+/** Apps left out that one log line lists at the most. */
+const MAX_LOGGED_LEFT_OUT = 50;
 /** While nothing can be resolved at all, repeat the warning at most this often. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
@@ -24,7 +26,7 @@ export class ProblemLog {
   private readonly failingCaches = new Map<string, string>();
   private readonly warnedDuplicates = new Set<string>();
   /** Per target, the problem of a target with instances last logged (see partialProblems). */
-  private readonly partial = new Map<number, { kind: NoInstancesKind; text: string }>();
+  private readonly partial = new Map<number, { kind: NoInstancesKind; key: string }>();
   private failureLoggedAt: number | undefined;
   /** After stop, failures of reloads still finishing are expected (the client may be closing). */
   quiet = false;
@@ -94,37 +96,42 @@ export class ProblemLog {
 
   /**
    * Problems of targets that still have instances (service bindings not usable, apps left out for want of an
-   * HTTP route or a web process): logged when they appear or change, and once when they are gone, so that a
-   * lasting one does not repeat every refresh. Empty targets are logged by emptyTargets.
+   * HTTP route or a web process): logged when they appear or change (any app of the full list, not only the
+   * three the text names), and once when they are gone, so that a lasting one does not repeat every refresh.
+   * A target without instances, or whose Cloud Controller data failed, is logged elsewhere and left as it was.
    */
   partialProblems(reports: readonly TargetReport[]): void {
     for (const report of reports) {
+      if (report.instances === 0 || report.kind === "cc-error") continue;
       const problem =
-        report.instances > 0 && report.kind !== undefined && PARTIAL_KINDS.has(report.kind)
-          ? { kind: report.kind, text: report.problem ?? "" }
+        report.kind !== undefined && PARTIAL_KINDS.has(report.kind)
+          ? { kind: report.kind, key: `${report.problem}\n${(report.leftOut ?? []).join("\n")}` }
           : undefined;
       const logged = this.partial.get(report.targetIndex);
-      if (problem?.text === logged?.text) continue;
+      if (problem?.key === logged?.key) continue;
       const target = this.configIndex(report.targetIndex);
-      if (logged !== undefined) {
+      if (problem === undefined) {
         this.partial.delete(report.targetIndex);
-        if (problem === undefined) {
-          this.logger.info(
-            { target },
-            logged.kind === "service-binding"
-              ? "the service bindings of a target are usable again"
-              : "no app of a target is left out any more",
-          );
-          continue;
-        }
+        this.logger.info(
+          { target },
+          logged?.kind === "service-binding"
+            ? "the service bindings of a target are usable again"
+            : "no app of a target is left out any more",
+        );
+        continue;
       }
-      if (problem === undefined) continue;
       this.partial.set(report.targetIndex, problem);
       this.logger.warn(
-        { target, description: report.description, reason: problem.text },
+        {
+          target,
+          description: report.description,
+          reason: report.problem,
+          // The full list (the reason names three), bounded for a broad target over thousands of apps.
+          ...(report.leftOut ? { leftOut: report.leftOut.slice(0, MAX_LOGGED_LEFT_OUT) } : {}),
+        },
         problem.kind === "service-binding"
           ? "some service bindings of a target cannot be used as they are"
-          : "some apps of a target are left out: they have no route that reaches their web process",
+          : "some apps of a target are left out: no HTTP route to their web process, or not exactly one web process",
       );
     }
   }

@@ -133,6 +133,7 @@ async function collect(input: RefreshInput) {
     let found: DiscoveredInstance[];
     let problem: string | undefined;
     let kind: NoInstancesKind | undefined;
+    let leftOut: string[] | undefined;
     if (error) {
       errors.set(index, error);
       found = previous?.instances.filter((i) => i.targetIndex === index) ?? [];
@@ -143,14 +144,18 @@ async function collect(input: RefreshInput) {
       const notes = resolved.values.get(key)?.notes;
       // retrySoon: binding details the Cloud Controller failed to give left apps out, a CC failure of the target.
       const ccFailed = resolved.values.get(key)?.retrySoon === true;
-      const leftOut = (scan.reasons.get(index) ?? []).filter((r) => LEFT_OUT_KINDS.has(r.kind));
+      const left = (scan.reasons.get(index) ?? []).filter((r) => LEFT_OUT_KINDS.has(r.kind));
+      // A broad target (an org, a regex) keeps serving its other apps; the ones it cannot scrape are named.
+      if (found.length > 0 && left.length > 0) leftOut = left.map((r) => r.text);
+      const leftOutText = leftOut
+        ? `${leftOut.length} app${leftOut.length === 1 ? "" : "s"} left out: ${summarise(leftOut)}`
+        : undefined;
       if (found.length > 0 && notes) {
-        problem = summarise(notes);
+        problem = leftOutText ? `${summarise(notes)}; ${leftOutText}` : summarise(notes);
         kind = ccFailed ? "cc-error" : "service-binding";
-      } else if (found.length > 0 && leftOut.length > 0) {
-        // A broad target (an org, a regex) keeps serving its other apps; the ones it cannot scrape are named.
-        problem = `${leftOut.length} app${leftOut.length === 1 ? "" : "s"} left out: ${summarise(leftOut.map((r) => r.text))}`;
-        kind = leftOut[0].kind;
+      } else if (leftOutText) {
+        problem = leftOutText;
+        kind = left[0].kind;
       } else if (found.length === 0) {
         const reasons = scan.reasons.get(index) ?? [];
         const unresolved = resolved.values.get(key)?.problem;
@@ -172,6 +177,7 @@ async function collect(input: RefreshInput) {
       description: describeTarget(target),
       instances: found.length,
       ...(problem ? { problem, kind } : {}),
+      ...(leftOut ? { leftOut } : {}),
     });
   });
   return { perTarget, reports, errors };

@@ -108,6 +108,12 @@ function sameCredential(a: ScrapeCredential | undefined, b: ScrapeCredential | u
   return a === undefined ? b === undefined : a.equals(b);
 }
 
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return (
+    a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]))
+  );
+}
+
 export function sameReports(a: readonly TargetReport[], b: readonly TargetReport[]): boolean {
   return (
     a.length === b.length &&
@@ -116,7 +122,8 @@ export function sameReports(a: readonly TargetReport[], b: readonly TargetReport
         x.instances === b[i].instances &&
         x.problem === b[i].problem &&
         x.kind === b[i].kind &&
-        x.description === b[i].description,
+        x.description === b[i].description &&
+        sameList(x.leftOut, b[i].leftOut),
     )
   );
 }

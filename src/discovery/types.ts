@@ -76,6 +76,11 @@ export interface TargetReport {
   problem?: string;
   /** The kind of `problem`; set exactly when `problem` is. */
   kind?: NoInstancesKind;
+  /**
+   * Every app of a target with instances that was left out for want of a route or a web process,
+   * "<org>/<space>/<app> <why>" in resolution order; `problem` names only the first three.
+   */
+  leftOut?: readonly string[];
 }
 
 export interface DiscoverySnapshot {

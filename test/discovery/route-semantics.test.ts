@@ -187,4 +187,58 @@ describe("route semantics: a broad target with apps left out", () => {
     expect(lines().filter((l) => l.msg === "no app of a target is left out any more")).toHaveLength(1);
     expect(leftOut()).toHaveLength(1);
   });
+
+  it("does not list an app scaled to 0, whatever its routes", async () => {
+    const cc = landscape();
+    const zero = cc.app(cc.spaces[0].guid, "app-zero", { instances: 0, routes: [] });
+    cc.mapRoute("tcp.example.test:1051", zero);
+    const service = createDiscoveryService({
+      config: testConfig([{ orgName: "o" }]),
+      cf: cc,
+      logger: silentLogger,
+    });
+    const snapshot = await service.refresh();
+    await service.stop();
+    expect(snapshot.targets[0].problem).toMatch(/^2 apps left out: /);
+    expect(snapshot.targets[0].problem).not.toContain("app-zero");
+    expect(snapshot.targets[0].leftOut).toHaveLength(2);
+  });
+
+  it("warns again when an app beyond the three the text names changes, and lists every app", async () => {
+    const cc = landscape();
+    const space = cc.spaces[0].guid;
+    const extra = ["app-w1", "app-w2", "app-w3"].map((name) =>
+      cc.app(space, name, { instances: 1, routes: [] }),
+    );
+    const { logger, lines } = captureLogger();
+    const service = createDiscoveryService({ config: testConfig([{ orgName: "o" }]), cf: cc, logger });
+    const first = await service.refresh();
+    expect(first.targets[0].problem).toMatch(/^5 apps left out: .*\(and 2 more\)$/);
+    expect(first.targets[0].leftOut).toHaveLength(5);
+    // app-w3 (not among the three named) gets a route, another app without one takes its place: still 5.
+    cc.mapRoute("app-w3.apps.example.test", extra[2]);
+    cc.app(space, "app-w4", { instances: 1, routes: [] });
+    await service.invalidate({ application: true, route: true, resolver: true });
+    const second = await service.refresh();
+    await service.stop();
+    expect(second.targets[0].problem).toBe(first.targets[0].problem);
+    const warned = lines().filter((l) => l.msg.startsWith("some apps of a target are left out"));
+    expect(warned).toHaveLength(2);
+    expect(warned[1].leftOut).toEqual(second.targets[0].leftOut);
+    expect((warned[1].leftOut as string[]).some((t) => t.startsWith("o/s/app-w4 "))).toBe(true);
+  });
+
+  it("says nothing of left-out apps going away when the target lost all its instances instead", async () => {
+    const cc = landscape();
+    const { logger, lines } = captureLogger();
+    const service = createDiscoveryService({ config: testConfig([{ orgName: "o" }]), cf: cc, logger });
+    await service.refresh();
+    cc.scale(cc.apps.find((a) => a.name === "app-a")!.guid, 0);
+    await service.invalidate({ process: true });
+    const snapshot = await service.refresh();
+    await service.stop();
+    expect(snapshot.targets[0].instances).toBe(0);
+    expect(lines().filter((l) => l.msg === "no app of a target is left out any more")).toHaveLength(0);
+    expect(lines().filter((l) => l.msg === "a configured target matches no app instance")).toHaveLength(1);
+  });
 });
