@@ -65,10 +65,19 @@ export function describeUndiciError(err: unknown, ctx: UndiciErrorContext): Desc
       return broken(`host of ${what} not found (DNS)`);
     case "ETIMEDOUT":
       return timeout(`connection to ${what} timed out`);
+    case "UND_ERR_SOCKET":
+      // undici closes the connection itself on an answer it refuses (client-h1.js).
+      if (firstLine(err) === "bad response")
+        return broken(`${what} sent an answer that was not asked for (e.g. an unsolicited 100 Continue)`);
+      if (firstLine(err) === "bad upgrade")
+        return broken(`${what} answered 101 Switching Protocols, though no protocol switch was asked for`);
+      return broken(`connection to ${what} closed unexpectedly`);
     case "ECONNRESET":
     case "EPIPE":
-    case "UND_ERR_SOCKET":
       return broken(`connection to ${what} closed unexpectedly`);
+    case "ERR_ASSERTION":
+      // An internal check of the HTTP client failed on what the target sent; its text says nothing useful.
+      return broken(`${what} sent an answer the HTTP client cannot handle`);
     case "Z_DATA_ERROR":
     case "Z_BUF_ERROR":
     case "ERR_BROTLI_DECOMPRESSION_FAILED":

@@ -7,6 +7,7 @@ import {
   inflateSync,
   type ZlibOptions,
 } from "node:zlib";
+import { ChunkCollector } from "./chunk-collector.js";
 import { ScrapeFailure } from "./failure.js";
 
 /**
@@ -61,19 +62,20 @@ async function* inflated(
   createDecoder: () => Transform,
 ): AsyncGenerator<Buffer> {
   const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const collected: Buffer[] = [];
-  let size = 0;
+  // Small pieces are joined as they come: a body trickled a byte per read would else be 256 K Buffers.
+  const collector = new ChunkCollector();
   let complete = false;
   try {
-    while (size <= SYNC_INFLATE_MAX_INPUT) {
+    while (collector.bytes <= SYNC_INFLATE_MAX_INPUT) {
       const next = await source.next();
       if (next.done) {
         complete = true;
         break;
       }
-      collected.push(next.value);
-      size += next.value.length;
+      collector.push(next.value);
     }
+    const size = collector.bytes;
+    const collected = collector.take();
     if (complete) {
       const whole = collected.length === 1 ? collected[0] : Buffer.concat(collected, size);
       const output = inflateWithin(inflateAll, whole);

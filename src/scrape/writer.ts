@@ -1,15 +1,16 @@
 import { once } from "node:events";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { BudgetSignal } from "./budget.js";
+import { ChunkCollector } from "./chunk-collector.js";
 
 /**
  * Writes a 200 answer, but commits the status only once `threshold` bytes are collected (or the body
  * ends). Until then a failure can still become a proper error status; after that the only honest signal
- * left is a broken connection. Memory per scrape stays bounded by the threshold.
+ * left is a broken connection. Memory per scrape stays bounded by the threshold, also when the body comes
+ * in tiny pieces (ChunkCollector).
  */
 export class CommittingWriter {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new ChunkCollector();
   private isCommitted = false;
 
   constructor(
@@ -27,13 +28,10 @@ export class CommittingWriter {
     if (chunk.length === 0) return;
     if (this.isCommitted) return this.send(chunk);
     this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes < this.threshold) return;
+    if (this.pending.bytes < this.threshold) return;
     this.res.writeHead(200, this.headers);
     this.isCommitted = true;
-    const collected = this.pending;
-    this.pending = [];
-    return this.sendAll(collected);
+    return this.sendAll(this.pending.take());
   }
 
   /** Ends the answer; a body that never reached the threshold goes out whole, with Content-Length. */
@@ -42,9 +40,9 @@ export class CommittingWriter {
       this.res.end(last);
       return;
     }
-    const parts = this.pending;
-    this.pending = [];
-    this.res.writeHead(200, { ...this.headers, "content-length": this.pendingBytes + last.length });
+    const length = this.pending.bytes + last.length;
+    const parts = this.pending.take();
+    this.res.writeHead(200, { ...this.headers, "content-length": length });
     this.isCommitted = true;
     if (parts.length === 0) {
       this.res.end(last);

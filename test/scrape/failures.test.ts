@@ -1,6 +1,7 @@
 import http from "node:http";
+import net from "node:net";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { FailureMode } from "../../src/config/types.js";
 import {
   closedPort,
@@ -27,6 +28,21 @@ type Case = {
 };
 
 const hang = () => {}; // never answers
+
+/** A target that answers every request with these exact bytes (what node:http would not send). */
+async function rawTarget(answer: string): Promise<string> {
+  const server = net.createServer((socket) => {
+    socket.once("data", () => socket.write(answer));
+    socket.on("error", () => {});
+  });
+  rawServers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/metrics`;
+}
+const rawServers: net.Server[] = [];
+afterAll(async () => {
+  for (const server of rawServers.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
 
 const cases: Case[] = [
   {
@@ -126,6 +142,19 @@ const cases: Case[] = [
       return (await startServer(serve(body, TEXT, { "content-encoding": "br" }))).url;
     },
     reason: /corrupt compressed body: Decompression failed \(brotli FORMAT_/,
+    status: 502,
+  },
+  {
+    name: "an unsolicited 100 Continue before the answer",
+    target: () => rawTarget("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nm 1\n"),
+    reason: /sent an answer that was not asked for \(e\.g\. an unsolicited 100 Continue\)/,
+    status: 502,
+  },
+  {
+    name: "a protocol switch nobody asked for",
+    target: () =>
+      rawTarget("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"),
+    reason: /answered 101 Switching Protocols, though no protocol switch was asked for/,
     status: 502,
   },
   {
