@@ -36,7 +36,8 @@ export class ChunkCollector {
   /** The collected bytes in order, as few Buffers as were kept; the collector is empty afterwards. */
   take(): Buffer[] {
     this.closeRun();
-    const parts = this.parts.splice(0);
+    const parts = this.parts.slice();
+    this.parts.length = 0;
     this.bytes = 0;
     return parts;
   }
@@ -48,8 +49,9 @@ export class ChunkCollector {
       if (this.blockUsed > 0) this.parts.push(this.block.subarray(0, this.blockUsed));
       this.block = undefined;
       this.blockUsed = 0;
-    } else {
-      this.parts.push(...this.run.splice(0));
+    } else if (this.run.length > 0) {
+      for (const chunk of this.run) this.parts.push(chunk);
+      this.run.length = 0;
     }
   }
 
