@@ -3,8 +3,9 @@ import type { BudgetSignal } from "./budget.js";
 
 /**
  * Bytes queued before the request is paused (TCP backpressure on the target); it resumes once the reader
- * has taken the queue down to a quarter of that. A 20 KB scrape body arrives in one read and never pauses; a slow caller holds at most
- * about this much (plus one socket read) per scrape besides what the socket buffers.
+ * has taken the queue down to a quarter of that. A 20 KB scrape body arrives in one read and never pauses;
+ * a slow caller holds at most about this much (plus one socket read) per scrape besides what the socket
+ * buffers.
  */
 const HIGH_WATER_BYTES = 64 * 1024;
 /** Queued chunks of this size on average are handed out one by one; smaller ones are joined. */
