@@ -67,11 +67,14 @@ export function describeUndiciError(err: unknown, ctx: UndiciErrorContext): Desc
       return timeout(`connection to ${what} timed out`);
     case "UND_ERR_SOCKET":
       // undici closes the connection itself on an answer it refuses (client-h1.js).
-      if (firstLine(err) === "bad response")
-        return broken(`${what} sent an answer that was not asked for (e.g. an unsolicited 100 Continue)`);
-      if (firstLine(err) === "bad upgrade")
-        return broken(`${what} answered 101 Switching Protocols, though no protocol switch was asked for`);
-      return broken(`connection to ${what} closed unexpectedly`);
+      switch (firstLine(err)) {
+        case "bad response":
+          return broken(`${what} sent an answer that was not asked for (e.g. an unsolicited 100 Continue)`);
+        case "bad upgrade":
+          return broken(`${what} answered 101 Switching Protocols, though no protocol switch was asked for`);
+        default:
+          return broken(`connection to ${what} closed unexpectedly`);
+      }
     case "ECONNRESET":
     case "EPIPE":
       return broken(`connection to ${what} closed unexpectedly`);

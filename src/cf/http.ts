@@ -1,5 +1,6 @@
 import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
+import { ChunkCollector } from "../chunk-collector.js";
 import type { CfConfig } from "../config/index.js";
 import { describeUndiciError } from "../undici-error.js";
 
@@ -68,14 +69,13 @@ export class BodyTooLargeError extends Error {
  */
 async function readCapped(body: AsyncIterable<Buffer>, max: number, declared: number): Promise<string> {
   if (declared > max) throw new BodyTooLargeError(max);
-  const chunks: Buffer[] = [];
-  let bytes = 0;
+  // Joins tiny pieces as they come: a peer trickling bytes would else cost a Buffer object per byte.
+  const collected = new ChunkCollector();
   for await (const chunk of body) {
-    bytes += chunk.length;
-    if (bytes > max) throw new BodyTooLargeError(max);
-    chunks.push(chunk);
+    if (collected.bytes + chunk.length > max) throw new BodyTooLargeError(max);
+    collected.push(chunk);
   }
-  return Buffer.concat(chunks, bytes).toString("utf8");
+  return Buffer.concat(collected.take()).toString("utf8");
 }
 
 /** One HTTP exchange with a total deadline; the body is read as text up to `maxBodyBytes`. */

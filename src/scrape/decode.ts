@@ -7,7 +7,7 @@ import {
   inflateSync,
   type ZlibOptions,
 } from "node:zlib";
-import { ChunkCollector } from "./chunk-collector.js";
+import { ChunkCollector } from "../chunk-collector.js";
 import { ScrapeFailure } from "./failure.js";
 
 /**

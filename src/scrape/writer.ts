@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { ChunkCollector } from "../chunk-collector.js";
 import type { BudgetSignal } from "./budget.js";
-import { ChunkCollector } from "./chunk-collector.js";
 
 /**
  * Writes a 200 answer, but commits the status only once `threshold` bytes are collected (or the body

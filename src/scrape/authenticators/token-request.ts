@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { ChunkCollector } from "../../chunk-collector.js";
 import { applyClientAuth, type ClientAuthMethod } from "../../oauth2/index.js";
 import { excerpt } from "../../redact.js";
 import { describeFetchError, redactUrl, ScrapeFailure, statusText } from "../failure.js";
@@ -111,20 +112,18 @@ export async function requestClientCredentialsToken(req: TokenRequest): Promise<
 }
 
 async function readLimited(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+  const collected = new ChunkCollector();
   for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_TOKEN_RESPONSE_BYTES) {
+    if (collected.bytes + chunk.length > MAX_TOKEN_RESPONSE_BYTES) {
       body.destroy();
       throw new ScrapeFailure(
         "auth",
         `token service answer is larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes`,
       );
     }
-    chunks.push(chunk);
+    collected.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(collected.take()).toString("utf8");
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

@@ -6,12 +6,13 @@ const MAX_SMALL_RUN = 16;
 const BLOCK_BYTES = 16 * 1024;
 
 /**
- * Collects body chunks in order while they cannot be passed on yet (before the status is committed, while
- * a compressed body is gathered for one inflate). Large chunks are kept as they are; a few small ones too
+ * Collects body chunks in order while they cannot be passed on yet: a scrape body before its status is
+ * committed or while it is gathered for one inflate, a Cloud Controller, UAA or token service answer read
+ * whole. Large chunks are kept as they are; a few small ones too
  * (no copy for the usual body of one or two reads); once more than MAX_SMALL_RUN small ones follow each
  * other they are copied into 16 KB blocks. A target that sends its body a byte per TCP segment otherwise
  * leaves one Buffer object (a few hundred bytes of heap) per byte: 64 KB collected that way held about
- * 15 MB per scrape.
+ * 15 MB per scrape, so a byte cap on the body would not bound its memory.
  */
 export class ChunkCollector {
   private readonly parts: Buffer[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkCollector } from "../../src/scrape/chunk-collector.js";
+import { ChunkCollector } from "../../src/chunk-collector.js";
 
 describe("ChunkCollector", () => {
   it("keeps a body trickled one byte at a time in a handful of blocks, bytes in order", () => {
