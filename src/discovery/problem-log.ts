@@ -1,14 +1,6 @@
 import type { Logger } from "../log.js";
 import type { LoadSettled } from "./refresh-ahead-cache.js";
-import type { NoInstancesKind, TargetReport } from "./types.js";
-
-/** Kinds of problem a target can have while it still serves instances, logged by partialProblems. */
-const PARTIAL_KINDS: ReadonlySet<NoInstancesKind> = new Set([
-  "service-binding",
-  "no-route",
-  "no-http-route",
-  "no-web-process",
-]);
+import { LEFT_OUT_KINDS, type NoInstancesKind, type TargetReport } from "./types.js";
 
 /** Apps left out that one log line lists at the most. */
 const MAX_LOGGED_LEFT_OUT = 50;
@@ -104,7 +96,7 @@ export class ProblemLog {
     for (const report of reports) {
       if (report.instances === 0 || report.kind === "cc-error") continue;
       const problem =
-        report.kind !== undefined && PARTIAL_KINDS.has(report.kind)
+        report.kind === "service-binding" || (report.kind !== undefined && LEFT_OUT_KINDS.has(report.kind))
           ? { kind: report.kind, key: `${report.problem}\n${(report.leftOut ?? []).join("\n")}` }
           : undefined;
       const logged = this.partial.get(report.targetIndex);

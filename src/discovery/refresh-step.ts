@@ -6,7 +6,13 @@ import { describeTarget } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { buildSnapshot, type Duplicate, mergeTargets, sameInstances, sameReports } from "./snapshot.js";
 import { summarise, type TargetResolution } from "./target-resolver.js";
-import type { DiscoveredInstance, DiscoverySnapshot, NoInstancesKind, TargetReport } from "./types.js";
+import {
+  type DiscoveredInstance,
+  type DiscoverySnapshot,
+  LEFT_OUT_KINDS,
+  type NoInstancesKind,
+  type TargetReport,
+} from "./types.js";
 
 /** What one refresh reads: the resolved targets and the per-app Cloud Controller layers. */
 export interface RefreshCaches {
@@ -101,12 +107,6 @@ function servedOnly(reports: TargetReport[], duplicates: readonly Duplicate[]): 
     }
   }
 }
-
-/**
- * Why a matched app can have no instances although its target has others: these are named on the target's
- * report. An app scaled to 0 is not among them: it asks for no instances.
- */
-const LEFT_OUT_KINDS: ReadonlySet<NoInstancesKind> = new Set(["no-route", "no-http-route", "no-web-process"]);
 
 async function collect(input: RefreshInput) {
   const { targets, previous, caches } = input;

@@ -62,6 +62,16 @@ export type NoInstancesKind =
   | "same-app-guid"
   | "selected-by-earlier-target";
 
+/**
+ * Why a matched app can have no instances although its target has others: such apps are named on the
+ * target's report (`leftOut`). An app scaled to 0 is not among them: it asks for no instances.
+ */
+export const LEFT_OUT_KINDS: ReadonlySet<NoInstancesKind> = new Set([
+  "no-route",
+  "no-http-route",
+  "no-web-process",
+]);
+
 /** What one configured target resolved to in the last refresh; for diagnostics and the status page. */
 export interface TargetReport {
   targetIndex: number;
