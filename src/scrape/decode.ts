@@ -24,7 +24,11 @@ export const SYNC_INFLATE_MAX_INPUT = 256 * 1024;
  */
 export const SYNC_INFLATE_MAX_OUTPUT = 4 * 1024 * 1024;
 
-type SyncInflate = (input: Buffer, options: ZlibOptions) => Buffer;
+/** A synchronous zlib call with `info: true`: the output, and the engine that tells how much input it used. */
+type SyncInflate = (
+  input: Buffer,
+  options: ZlibOptions & { info: true },
+) => { buffer: Buffer; engine: { bytesWritten: number } };
 
 /**
  * The body as the target meant it: gzip (what we ask for), deflate and br are decoded as they arrive.
@@ -41,11 +45,11 @@ export function decodedBody(
       return body;
     case "gzip":
     case "x-gzip":
-      return inflated(body, gunzipSync, createGunzip);
+      return inflated(body, "gzip", gunzipSync as unknown as SyncInflate, createGunzip);
     case "deflate":
-      return inflated(body, inflateSync, createInflate);
+      return inflated(body, "deflate", inflateSync as unknown as SyncInflate, createInflate);
     case "br":
-      return decodeWith(asReadable(body), createBrotliDecompress());
+      return decodeWhole(asReadable(body), createBrotliDecompress(), "br");
     default:
       throw new ScrapeFailure("upstream", `target sent an unsupported Content-Encoding "${contentEncoding}"`);
   }
@@ -58,6 +62,7 @@ export function decodedBody(
  */
 async function* inflated(
   body: AsyncIterable<Buffer>,
+  encoding: string,
   inflateAll: SyncInflate,
   createDecoder: () => Transform,
 ): AsyncGenerator<Buffer> {
@@ -78,14 +83,14 @@ async function* inflated(
     const collected = collector.take();
     if (complete) {
       const whole = collected.length === 1 ? collected[0] : Buffer.concat(collected, size);
-      const output = inflateWithin(inflateAll, whole);
+      const output = inflateWithin(inflateAll, whole, encoding);
       if (output !== undefined) {
         if (output.length > 0) yield output;
         return;
       }
     }
     const rest = Readable.from(remainder(collected, complete ? undefined : source), { objectMode: false });
-    yield* decodeWith(rest, createDecoder());
+    yield* decodeWhole(rest, createDecoder(), encoding);
   } finally {
     // Ends the fetch when the caller stops early (a failure) and releases the body's listeners.
     await source.return?.();
@@ -93,12 +98,30 @@ async function* inflated(
 }
 
 /** The inflated body, or undefined when it inflates beyond SYNC_INFLATE_MAX_OUTPUT. */
-function inflateWithin(inflateAll: SyncInflate, input: Buffer): Buffer | undefined {
+function inflateWithin(inflateAll: SyncInflate, input: Buffer, encoding: string): Buffer | undefined {
+  let result: ReturnType<SyncInflate>;
   try {
-    return inflateAll(input, { maxOutputLength: SYNC_INFLATE_MAX_OUTPUT });
+    result = inflateAll(input, { maxOutputLength: SYNC_INFLATE_MAX_OUTPUT, info: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return undefined;
     throw error;
+  }
+  checkAllUsed(result.engine.bytesWritten, input.length, encoding);
+  return result.buffer;
+}
+
+/**
+ * zlib stops at the end of a deflate or brotli stream and ignores what follows (gzip, whose members may be
+ * concatenated, fails on it instead). Bytes after the end mean a broken or mislabelled body, as with gzip:
+ * passing on the first stream alone would hide that.
+ */
+function checkAllUsed(used: number, received: number, encoding: string): void {
+  if (used < received) {
+    throw new ScrapeFailure(
+      "upstream",
+      // No count: the stream path stops reading at the end of the stream, so only the sync path would know it.
+      `target sent data after the end of its ${encoding}-compressed body`,
+    );
   }
 }
 
@@ -113,6 +136,16 @@ async function* remainder(
     if (next.done) return;
     yield next.value;
   }
+}
+
+/** decodeWith, failing at the end when the decoder left input unused (see checkAllUsed). */
+async function* decodeWhole(body: Readable, decoder: Transform, encoding: string): AsyncGenerator<Buffer> {
+  let received = 0;
+  body.on("data", (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  yield* decodeWith(body, decoder);
+  checkAllUsed((decoder as Transform & { bytesWritten: number }).bytesWritten, received, encoding);
 }
 
 function asReadable(body: AsyncIterable<Buffer>): Readable {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { deflateSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { decodedBody, SYNC_INFLATE_MAX_INPUT, SYNC_INFLATE_MAX_OUTPUT } from "../../src/scrape/decode.js";
 
@@ -74,6 +74,35 @@ describe("decodedBody", () => {
     await expect(chunksOf(decodedBody(arriving(garbage), "gzip"))).rejects.toMatchObject({
       code: "Z_DATA_ERROR",
     });
+  });
+
+  it("fails on bytes after the end of a deflate or brotli stream, small or large, which zlib would ignore", async () => {
+    const large = randomExposition(4 * SYNC_INFLATE_MAX_INPUT);
+    const cases: [string, Buffer][] = [
+      ["deflate", deflateSync("a 1\n")],
+      ["deflate", deflateSync(large)],
+      ["br", brotliCompressSync("a 1\n")],
+      ["br", brotliCompressSync(large)],
+    ];
+    for (const [encoding, compressed] of cases) {
+      for (const after of [Buffer.from("garbage"), compressed]) {
+        const body = arriving(Buffer.concat([compressed, after]));
+        await expect(chunksOf(decodedBody(body, encoding))).rejects.toThrow(
+          `target sent data after the end of its ${encoding}-compressed body`,
+        );
+      }
+      // the same stream alone decodes
+      const whole = Buffer.concat(await chunksOf(decodedBody(arriving(compressed), encoding)));
+      expect(whole.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("decodes concatenated gzip members as one body (RFC 1952 2.2), small or large", async () => {
+    for (const text of [Buffer.from("a 1\n"), randomExposition(4 * SYNC_INFLATE_MAX_INPUT)]) {
+      const twice = Buffer.concat([gzipSync(text), gzipSync(text)]);
+      const decoded = Buffer.concat(await chunksOf(decodedBody(arriving(twice), "gzip")));
+      expect(decoded.equals(Buffer.concat([text, text]))).toBe(true);
+    }
   });
 
   it("destroys the body when the reader stops early", async () => {

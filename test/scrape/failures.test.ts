@@ -1,6 +1,6 @@
 import http from "node:http";
 import net from "node:net";
-import { brotliCompressSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FailureMode } from "../../src/config/types.js";
 import {
@@ -142,6 +142,24 @@ const cases: Case[] = [
       return (await startServer(serve(body, TEXT, { "content-encoding": "br" }))).url;
     },
     reason: /corrupt compressed body: Decompression failed \(brotli FORMAT_/,
+    status: 502,
+  },
+  {
+    name: "a brotli body followed by a second stream",
+    target: async () => {
+      const one = brotliCompressSync("m 1\n");
+      return (await startServer(serve(Buffer.concat([one, one]), TEXT, { "content-encoding": "br" }))).url;
+    },
+    reason: /target sent data after the end of its br-compressed body/,
+    status: 502,
+  },
+  {
+    name: "a deflate body followed by trailing bytes",
+    target: async () => {
+      const body = Buffer.concat([deflateSync("m 1\n"), Buffer.from("<html>")]);
+      return (await startServer(serve(body, TEXT, { "content-encoding": "deflate" }))).url;
+    },
+    reason: /target sent data after the end of its deflate-compressed body/,
     status: 502,
   },
   {
