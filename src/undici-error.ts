@@ -75,6 +75,9 @@ export function describeUndiciError(err: unknown, ctx: UndiciErrorContext): Desc
         default:
           return broken(`connection to ${what} closed unexpectedly`);
       }
+    case "UND_ERR_RES_CONTENT_LENGTH_MISMATCH":
+      // Raised when the connection ends (or breaks) before Content-Length bytes came (client-h1.js createError).
+      return broken(`connection to ${what} closed before the body reached its Content-Length`);
     case "ECONNRESET":
     case "EPIPE":
       return broken(`connection to ${what} closed unexpectedly`);
@@ -83,14 +86,7 @@ export function describeUndiciError(err: unknown, ctx: UndiciErrorContext): Desc
       return broken(`${what} sent an answer the HTTP client cannot handle`);
     case "Z_DATA_ERROR":
     case "Z_BUF_ERROR":
-    case "ERR_BROTLI_DECOMPRESSION_FAILED":
       return broken(`${what} sent a corrupt compressed body: ${firstLine(err)}`);
-  }
-  // Node names brotli's decoder errors after BROTLI_DECODER_ERROR_FORMAT_*: "ERR__ERROR_FORMAT_PADDING_1".
-  if (code?.startsWith("ERR__ERROR_FORMAT_")) {
-    return broken(
-      `${what} sent a corrupt compressed body: ${firstLine(err)} (brotli ${code.slice("ERR__ERROR_".length)})`,
-    );
   }
   if (code !== undefined && TLS_CODE.test(code)) {
     // The code alone ("DEPTH_ZERO_SELF_SIGNED_CERT") is cryptic; Node's text says it in words.

@@ -1,12 +1,5 @@
 import { Readable, type Transform } from "node:stream";
-import {
-  createBrotliDecompress,
-  createGunzip,
-  createInflate,
-  gunzipSync,
-  inflateSync,
-  type ZlibOptions,
-} from "node:zlib";
+import { createGunzip, gunzipSync } from "node:zlib";
 import { ChunkCollector } from "../chunk-collector.js";
 import { ScrapeFailure } from "./failure.js";
 
@@ -24,35 +17,26 @@ export const SYNC_INFLATE_MAX_INPUT = 256 * 1024;
  */
 export const SYNC_INFLATE_MAX_OUTPUT = 4 * 1024 * 1024;
 
-/** A synchronous zlib call with `info: true`: the output, and the engine that tells how much input it used. */
-type SyncInflate = (
-  input: Buffer,
-  options: ZlibOptions & { info: true },
-) => { buffer: Buffer; engine: { bytesWritten: number } };
+/**
+ * Whether Prometheus would gunzip a body with this Content-Encoding: only when the (first) header value is
+ * exactly "gzip" (prometheus/prometheus scrape/scrape.go, readResponse; Go trims the value's surrounding
+ * whitespace). Any other value, "GZIP", "x-gzip", "deflate", "br" or "foo" alike, Prometheus parses the bytes
+ * as they came, so the proxy passes those on undecoded too: a body Prometheus would reject from the target
+ * is then rejected through the proxy as well, and one it would accept is accepted.
+ */
+export function isGzipEncoded(contentEncoding: string | undefined): boolean {
+  return contentEncoding?.trim() === "gzip";
+}
 
 /**
- * The body as the target meant it: gzip (what we ask for), deflate and br are decoded as they arrive.
+ * The body as Prometheus would read it: gunzipped as it arrives when isGzipEncoded, else unchanged.
  * Errors of either side surface on the returned iterable, and closing it closes the body.
  */
 export function decodedBody(
   body: AsyncIterable<Buffer>,
   contentEncoding: string | undefined,
 ): AsyncIterable<Buffer> {
-  const encoding = (contentEncoding ?? "").trim().toLowerCase();
-  switch (encoding) {
-    case "":
-    case "identity":
-      return body;
-    case "gzip":
-    case "x-gzip":
-      return inflated(body, "gzip", gunzipSync as unknown as SyncInflate, createGunzip);
-    case "deflate":
-      return inflated(body, "deflate", inflateSync as unknown as SyncInflate, createInflate);
-    case "br":
-      return decodeWhole(asReadable(body), createBrotliDecompress(), "br");
-    default:
-      throw new ScrapeFailure("upstream", `target sent an unsupported Content-Encoding "${contentEncoding}"`);
-  }
+  return isGzipEncoded(contentEncoding) ? gunzipped(body) : body;
 }
 
 /**
@@ -60,12 +44,7 @@ export function decodedBody(
  * that inflates beyond SYNC_INFLATE_MAX_OUTPUT, is decoded as a stream instead (from its first byte).
  * Corrupt or truncated input fails the same way on both paths (the same zlib errors).
  */
-async function* inflated(
-  body: AsyncIterable<Buffer>,
-  encoding: string,
-  inflateAll: SyncInflate,
-  createDecoder: () => Transform,
-): AsyncGenerator<Buffer> {
+async function* gunzipped(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // Small pieces are joined as they come: a body trickled a byte per read would else be 256 K Buffers.
   const collector = new ChunkCollector();
@@ -83,14 +62,14 @@ async function* inflated(
     const collected = collector.take();
     if (complete) {
       const whole = collected.length === 1 ? collected[0] : Buffer.concat(collected, size);
-      const output = inflateWithin(inflateAll, whole, encoding);
+      const output = gunzipWithin(whole);
       if (output !== undefined) {
         if (output.length > 0) yield output;
         return;
       }
     }
     const rest = Readable.from(remainder(collected, complete ? undefined : source), { objectMode: false });
-    yield* decodeWhole(rest, createDecoder(), encoding);
+    yield* decodeWhole(rest, createGunzip());
   } finally {
     // Ends the fetch when the caller stops early (a failure) and releases the body's listeners.
     await source.return?.();
@@ -98,30 +77,31 @@ async function* inflated(
 }
 
 /** The inflated body, or undefined when it inflates beyond SYNC_INFLATE_MAX_OUTPUT. */
-function inflateWithin(inflateAll: SyncInflate, input: Buffer, encoding: string): Buffer | undefined {
-  let result: ReturnType<SyncInflate>;
+function gunzipWithin(input: Buffer): Buffer | undefined {
+  let result: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    result = inflateAll(input, { maxOutputLength: SYNC_INFLATE_MAX_OUTPUT, info: true });
+    // info: true also returns the engine, which tells how much input it used.
+    result = gunzipSync(input, {
+      maxOutputLength: SYNC_INFLATE_MAX_OUTPUT,
+      info: true,
+    }) as unknown as typeof result;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return undefined;
     throw error;
   }
-  checkAllUsed(result.engine.bytesWritten, input.length, encoding);
+  checkAllUsed(result.engine.bytesWritten, input.length);
   return result.buffer;
 }
 
 /**
- * zlib stops at the end of a deflate or brotli stream and ignores what follows (gzip, whose members may be
- * concatenated, fails on it instead). Bytes after the end mean a broken or mislabelled body, as with gzip:
- * passing on the first stream alone would hide that.
+ * zlib reads concatenated gzip members as one body, as Go's gzip reader does, but silently ignores zero bytes
+ * after the last member, where Go (and so Prometheus) fails with "gzip: invalid header". Passing on what
+ * came before them would turn a body Prometheus rejects into one it accepts.
  */
-function checkAllUsed(used: number, received: number, encoding: string): void {
+function checkAllUsed(used: number, received: number): void {
   if (used < received) {
-    throw new ScrapeFailure(
-      "upstream",
-      // No count: the stream path stops reading at the end of the stream, so only the sync path would know it.
-      `target sent data after the end of its ${encoding}-compressed body`,
-    );
+    // No count: the stream path stops reading at the end of the stream, so only the sync path would know it.
+    throw new ScrapeFailure("upstream", "target sent data after the end of its gzip body");
   }
 }
 
@@ -139,17 +119,13 @@ async function* remainder(
 }
 
 /** decodeWith, failing at the end when the decoder left input unused (see checkAllUsed). */
-async function* decodeWhole(body: Readable, decoder: Transform, encoding: string): AsyncGenerator<Buffer> {
+async function* decodeWhole(body: Readable, decoder: Transform): AsyncGenerator<Buffer> {
   let received = 0;
   body.on("data", (chunk: Buffer) => {
     received += chunk.length;
   });
   yield* decodeWith(body, decoder);
-  checkAllUsed((decoder as Transform & { bytesWritten: number }).bytesWritten, received, encoding);
-}
-
-function asReadable(body: AsyncIterable<Buffer>): Readable {
-  return body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  checkAllUsed((decoder as Transform & { bytesWritten: number }).bytesWritten, received);
 }
 
 /** stream.pipeline would do this, but on Node 20 it allocates an AbortError with a stack trace per scrape. */

@@ -5,9 +5,10 @@ import type { DiscoveredInstance } from "../discovery/index.js";
 import type { Logger } from "../log.js";
 import { chooseExposition, contentTypeOf, PLAIN_TEXT_CONTENT_TYPE, SCRAPE_POLICY } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";
+import { excerpt } from "../redact.js";
 import type { AuthenticatorRegistry } from "./authenticators/registry.js";
 import { SCRAPE_TIMEOUT_HEADER, ScrapeBudget, scrapeBudgetMs } from "./budget.js";
-import { decodedBody, discardBody } from "./decode.js";
+import { decodedBody, discardBody, isGzipEncoded } from "./decode.js";
 import { describeFetchError, failureStatus, ScrapeFailure } from "./failure.js";
 import { ScrapeFailureLog } from "./failure-log.js";
 import { durationSeconds, renderFailureBody, renderOwnSamples } from "./merge.js";
@@ -40,7 +41,8 @@ export interface ScrapeHandlerContext {
 }
 
 export class ProxyScrapeHandler implements ScrapeHandler {
-  private readonly warnedLeftOut = new Set<string>();
+  /** `<what>:<instanceId>` of the warnings given once per instance. */
+  private readonly warned = new Set<string>();
 
   private readonly failureLog: ScrapeFailureLog;
 
@@ -73,6 +75,18 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       });
       body = upstream.body;
       const type = checkUpstreamResponse(upstream, instance.url, scraping.maxBodySize);
+      const encoding = firstHeader(upstream.headers["content-encoding"]);
+      if (
+        encoding !== undefined &&
+        !isGzipEncoded(encoding) &&
+        encoding.trim().toLowerCase() !== "identity"
+      ) {
+        this.warnOnce(
+          instance,
+          "encoding",
+          `the target labels its body Content-Encoding "${excerpt(encoding, 100)}", which Prometheus does not decode (only exactly "gzip"); passing the body on undecoded, as Prometheus would read it from the target`,
+        );
+      }
       writer = new CommittingWriter(
         res,
         { "content-type": type.contentType },
@@ -80,13 +94,19 @@ export class ProxyScrapeHandler implements ScrapeHandler {
         budget.signal,
       );
       const result = await relayBody({
-        source: decodedBody(upstream.body, firstHeader(upstream.headers["content-encoding"])),
+        source: decodedBody(upstream.body, encoding),
         format: type.format,
         writer,
         maxBodySize: scraping.maxBodySize,
         ownSamples: (format) => renderOwnSamples(format, true, durationSeconds(performance.now() - started)),
       });
-      if (result.leftOut !== undefined) this.warnLeftOut(instance, result.leftOut);
+      if (result.leftOut !== undefined) {
+        this.warnOnce(
+          instance,
+          "leftOut",
+          `${result.leftOut}; passing it through unchanged, without promregator_up and promregator_scrape_duration_seconds`,
+        );
+      }
       const seconds = (performance.now() - started) / 1000;
       this.ctx.metrics?.recordScrape({ instance, ok: true, bytes: result.bytes, seconds });
       this.ctx.logger.debug({ instanceId: instance.instanceId, bytes: result.bytes, seconds }, "scraped");
@@ -167,15 +187,13 @@ export class ProxyScrapeHandler implements ScrapeHandler {
     res.end(payload);
   }
 
-  /** Logs once per instance why a body went through without own samples. */
-  private warnLeftOut(instance: DiscoveredInstance, why: string): void {
-    if (this.warnedLeftOut.has(instance.instanceId)) return;
-    if (this.warnedLeftOut.size >= MAX_WARNED_INSTANCES) this.warnedLeftOut.clear();
-    this.warnedLeftOut.add(instance.instanceId);
-    this.ctx.logger.warn(
-      { instanceId: instance.instanceId, app: instance.appName },
-      `${why}; passing it through unchanged, without promregator_up and promregator_scrape_duration_seconds`,
-    );
+  /** Logs a warning of kind `what` once per instance (e.g. why a body went through without own samples). */
+  private warnOnce(instance: DiscoveredInstance, what: string, message: string): void {
+    const key = `${what}:${instance.instanceId}`;
+    if (this.warned.has(key)) return;
+    if (this.warned.size >= MAX_WARNED_INSTANCES) this.warned.clear();
+    this.warned.add(key);
+    this.ctx.logger.warn({ instanceId: instance.instanceId, app: instance.appName }, message);
   }
 }
 

@@ -1,7 +1,11 @@
 import type { Dispatcher } from "undici";
 import { excerpt } from "../redact.js";
 import { classifyUpstreamContentType, type UpstreamContentType } from "./content-type.js";
+import { isGzipEncoded } from "./decode.js";
 import { redactUrl, ScrapeFailure, statusText } from "./failure.js";
+
+/** The statuses an HTTP client would follow (RFC 9110 15.4); 304 Not Modified and 300 are not redirects to follow. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -21,7 +25,7 @@ export function checkUpstreamResponse(
   if (statusCode !== 200) {
     let reason = `target answered ${statusText(statusCode)}`;
     const location = firstHeader(headers.location);
-    if (statusCode >= 300 && statusCode < 400) {
+    if (REDIRECT_STATUSES.has(statusCode)) {
       reason += `${location ? ` redirecting to ${describeLocation(location, target)}` : ""}; redirects are not followed`;
     }
     // gorouter tells apart unknown route, unknown instance, no endpoints... in this header.
@@ -37,10 +41,13 @@ export function checkUpstreamResponse(
       `target answered with unsupported content type "${rawType === undefined ? undefined : excerpt(rawType, 200)}"`,
     );
   }
-  const encoding = firstHeader(headers["content-encoding"])?.trim().toLowerCase();
   const length = Number(firstHeader(headers["content-length"]));
-  // Uncompressed and announced too big: fail now, while a clean error status is still possible.
-  if ((!encoding || encoding === "identity") && Number.isFinite(length) && length > maxBodySize) {
+  // Passed on as it comes and announced too big: fail now, while a clean error status is still possible.
+  if (
+    !isGzipEncoded(firstHeader(headers["content-encoding"])) &&
+    Number.isFinite(length) &&
+    length > maxBodySize
+  ) {
     throw new ScrapeFailure("upstream", `target body is larger than maxBodySize (${maxBodySize} bytes)`);
   }
   return type;

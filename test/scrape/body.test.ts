@@ -1,5 +1,5 @@
 import http from "node:http";
-import { gzipSync } from "node:zlib";
+import { deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { encodeGaugeFamilies } from "../../src/scrape/protobuf.js";
 import {
@@ -34,7 +34,12 @@ const PROTOBUF =
 /** The answer's content type and raw bytes. */
 async function rawScrape(body: Buffer, contentType: string): Promise<{ type?: string; bytes: Buffer }> {
   const target = await startServer(serve(body, contentType));
-  const proxy = await startProxy(instanceFor(`${target.url}/metrics`));
+  return rawGet((await startProxy(instanceFor(`${target.url}/metrics`))).url);
+}
+
+/** One scrape through the proxy at `proxyUrl`, its body as bytes. */
+function rawGet(proxyUrl: string): Promise<{ type?: string; bytes: Buffer }> {
+  const proxy = { url: proxyUrl };
   return new Promise((resolve, reject) => {
     http
       .get(`${proxy.url}/x`, (res) => {
@@ -186,6 +191,24 @@ describe("encodings and formats", () => {
     expect(answer.headers["content-encoding"]).toBeUndefined();
     expect(stableDuration(answer.body)).toBe(`# TYPE a gauge\na 1\n${OM_OWN}# EOF\n`);
     expect(proxy.outcomes[0].bytes).toBe(Buffer.byteLength(body));
+  });
+
+  it("passes a body labelled other than exactly gzip on undecoded, as Prometheus would read it, warning once", async () => {
+    // A valid body labelled "foo" stays valid (Prometheus accepts it from the target too)...
+    const plain = await scrapeOnce("a 1\n", TEXT, { "content-encoding": "foo" });
+    expect(stableDuration(plain.answer.body)).toBe(`a 1\n${TEXT_OWN}`);
+    expect(plain.answer.headers["content-encoding"]).toBeUndefined();
+    // ...and a deflate body stays the bytes Prometheus would fail to parse from the target.
+    const compressed = deflateSync("a 1\n");
+    const target = await startServer(serve(compressed, TEXT, { "content-encoding": "deflate" }));
+    const proxy = await startProxy(instanceFor(`${target.url}/metrics`));
+    for (let i = 0; i < 2; i++) {
+      const { bytes } = await rawGet(proxy.url);
+      expect(bytes.equals(compressed)).toBe(true);
+    }
+    const warnings = proxy.logs.filter((l) => String(l.msg).includes('Content-Encoding "deflate"'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].msg)).toContain('only exactly "gzip"');
   });
 
   it("appends own samples to protobuf as length-delimited MetricFamily messages, the body byte for byte", async () => {

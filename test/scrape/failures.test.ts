@@ -1,6 +1,6 @@
 import http from "node:http";
 import net from "node:net";
-import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FailureMode } from "../../src/config/types.js";
 import {
@@ -30,9 +30,11 @@ type Case = {
 const hang = () => {}; // never answers
 
 /** A target that answers every request with these exact bytes (what node:http would not send). */
-async function rawTarget(answer: string): Promise<string> {
+async function rawTarget(answer: string, { reset = false } = {}): Promise<string> {
   const server = net.createServer((socket) => {
-    socket.once("data", () => socket.write(answer));
+    socket.once("data", () =>
+      socket.write(answer, () => reset && setTimeout(() => socket.resetAndDestroy(), 20)),
+    );
     socket.on("error", () => {});
   });
   rawServers.push(server);
@@ -134,32 +136,27 @@ const cases: Case[] = [
     status: 502,
   },
   {
-    name: "a corrupt brotli body",
+    name: "a gzip body padded with zero bytes",
     target: async () => {
-      const body = Buffer.from(brotliCompressSync(Buffer.alloc(10_000, 0x61)));
-      body[5] ^= 0xff;
-      body[8] ^= 0x55;
-      return (await startServer(serve(body, TEXT, { "content-encoding": "br" }))).url;
+      const body = Buffer.concat([gzipSync("m 1\n"), Buffer.alloc(8)]);
+      return (await startServer(serve(body, TEXT, { "content-encoding": "gzip" }))).url;
     },
-    reason: /corrupt compressed body: Decompression failed \(brotli FORMAT_/,
+    reason: /target sent data after the end of its gzip body/,
     status: 502,
   },
   {
-    name: "a brotli body followed by a second stream",
-    target: async () => {
-      const one = brotliCompressSync("m 1\n");
-      return (await startServer(serve(Buffer.concat([one, one]), TEXT, { "content-encoding": "br" }))).url;
-    },
-    reason: /target sent data after the end of its br-compressed body/,
+    name: "a body cut short of its Content-Length",
+    target: () =>
+      rawTarget(`HTTP/1.1 200 OK\r\nContent-Type: ${TEXT}\r\nContent-Length: 100\r\n\r\nm 1\n`, {
+        reset: true,
+      }),
+    reason: /connection to target 127\.0\.0\.1:\d+ closed unexpectedly/,
     status: 502,
   },
   {
-    name: "a deflate body followed by trailing bytes",
-    target: async () => {
-      const body = Buffer.concat([deflateSync("m 1\n"), Buffer.from("<html>")]);
-      return (await startServer(serve(body, TEXT, { "content-encoding": "deflate" }))).url;
-    },
-    reason: /target sent data after the end of its deflate-compressed body/,
+    name: "304 Not Modified, which is no redirect",
+    target: () => rawTarget("HTTP/1.1 304 Not Modified\r\nLocation: /elsewhere\r\n\r\n"),
+    reason: /target answered 304 Not Modified(?!;)/,
     status: 502,
   },
   {
