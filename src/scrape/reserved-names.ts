@@ -16,8 +16,16 @@ const MARKER_HEAD = MARKER.subarray(0, 6);
 const NEWLINE = 0x0a;
 /** Enough of a line's start to see `# HELP <longest name> `, with room for odd whitespace. */
 const LINE_HEAD_LIMIT = 128;
-const RESERVED_LINE =
-  /^[ \t]*(?:#[ \t]+(?:TYPE|HELP|UNIT)[ \t]+)?(promregator_up|promregator_scrape_duration_seconds)(?:[ \t{\r]|$)/;
+/**
+ * A line declaring or using a reserved name: bare (`promregator_up{…} 1`, `# TYPE promregator_up gauge`) or
+ * quoted, as Prometheus 3 writes UTF-8 names (`{"promregator_up",a="b"} 1`, `# HELP "promregator_up" …`;
+ * Prometheus text format and OpenMetrics 2.0 drafts).
+ */
+const NAME = "(promregator_up|promregator_scrape_duration_seconds)";
+const BARE = `${NAME}(?:[ \\t{\\r]|$)`;
+const RESERVED_LINE = new RegExp(
+  `^[ \\t]*(?:#[ \\t]+(?:TYPE|HELP|UNIT)[ \\t]+(?:${BARE}|"${NAME}"(?:[ \\t\\r]|$))|${BARE}|\\{[ \\t]*"${NAME}"[ \\t]*[,}])`,
+);
 
 /** Where "promregator_" first starts at or after `from` in `chunk`, or -1 (same as chunk.indexOf(MARKER, from)). */
 export function indexOfMarker(chunk: Buffer, from: number): number {
@@ -84,6 +92,6 @@ export class ReservedNameScanner {
     if (this.found !== undefined) return;
     // A truncated head must not match at its (artificial) end: "promregator_up" could go on as "_total".
     const match = RESERVED_LINE.exec(truncated ? `${line}\u0000` : line);
-    if (match) this.found = match[1];
+    if (match) this.found = match.slice(1).find((name) => name !== undefined);
   }
 }

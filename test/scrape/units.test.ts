@@ -125,6 +125,11 @@ describe("ReservedNameScanner", () => {
     ["a 1\n# HELP promregator_scrape_duration_seconds x\n", "promregator_scrape_duration_seconds"],
     ['a 1\npromregator_scrape_duration_seconds{x="1"} 2', "promregator_scrape_duration_seconds"],
     ["a 1\npromregator_up", "promregator_up"],
+    // Quoted, as Prometheus 3 writes UTF-8 metric names
+    ['a 1\n{"promregator_up"} 1\n', "promregator_up"],
+    ['a 1\n{ "promregator_scrape_duration_seconds", x="1"} 2\n', "promregator_scrape_duration_seconds"],
+    ['# TYPE "promregator_up" gauge\n', "promregator_up"],
+    ['a 1\n# HELP "promregator_scrape_duration_seconds" x\n', "promregator_scrape_duration_seconds"],
   ])("finds the name in %j at any split", (body, name) => {
     expect(allSplits(body, scan)).toEqual(new Set([name]));
   });
@@ -132,6 +137,8 @@ describe("ReservedNameScanner", () => {
   it.each([
     ["promregator_up_total 1\n"],
     ['a{x="promregator_up"} 1\n'],
+    ['{"promregator_up_total"} 1\n'],
+    ['# TYPE "promregator_upper" gauge\n'],
     ["# TYPE promregator_upper gauge\n"],
     ["my_promregator_up 1\n"],
   ])("ignores %j at any split", (body) => {
