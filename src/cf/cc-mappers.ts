@@ -84,12 +84,22 @@ export function toSpace(value: unknown, where: string): CfSpace {
   };
 }
 
+/** The desired states an app can have (CC v3 docs, the app object: "Valid values are STOPPED or STARTED"). */
+const APP_STATES = new Set(["STARTED", "STOPPED"]);
+
 export function toApp(value: unknown, where: string): CfApp {
   const o = asObject(value, where);
+  const state = str(o, "state", where);
+  // Any other value is a broken document: read as "not started" it would drop the app from discovery.
+  if (!APP_STATES.has(state)) {
+    throw new ShapeError(
+      `${where}.state should be "STARTED" or "STOPPED" but is ${JSON.stringify(state.slice(0, 40))}`,
+    );
+  }
   return {
     guid: str(o, "guid", where),
     name: str(o, "name", where),
-    state: str(o, "state", where),
+    state,
     spaceGuid: nestedStr(o, ["relationships", "space", "data", "guid"], where),
     annotations: stringMap(o, "annotations", where),
     labels: stringMap(o, "labels", where),
@@ -112,9 +122,13 @@ export function toProcess(value: unknown, where: string): CfProcess {
 
 export function toRoute(value: unknown, where: string): CfRoute {
   const o = asObject(value, where);
-  const destinations = o.destinations ?? [];
+  // Always present in CC v3 (an empty array for a route mapped to no app); missing, the route would
+  // silently lead nowhere and its apps drop out of discovery.
+  const destinations = o.destinations;
   if (!Array.isArray(destinations)) {
-    throw new ShapeError(`${where}.destinations should be an array but is ${describe(destinations)}`);
+    throw new ShapeError(
+      `${where}.destinations should be an array but is ${destinations === undefined ? "missing" : describe(destinations)}`,
+    );
   }
   const parsed = destinations.map((d, i) => toDestination(d, `${where}.destinations[${i}]`));
   // One app can be a destination twice (two ports, two process types); it still has this route once.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toRoute } from "../../src/cf/cc-mappers.js";
+import { toApp, toRoute } from "../../src/cf/cc-mappers.js";
 
 const base = {
   guid: "r1",
@@ -53,5 +53,29 @@ describe("CC v3 route mapping", () => {
       ),
     ).toThrow(/resources\[0\]\.destinations\[0\]\.app\.process\.type/);
     expect(() => toRoute({ ...base, url: "a", protocol: 1, destinations: [] }, "r")).toThrow(/r\.protocol/);
+    // always present in CC v3; missing, every app of the route would silently lose it
+    expect(() => toRoute({ ...base, url: "a" }, "r")).toThrow(
+      "r.destinations should be an array but is missing",
+    );
+  });
+});
+
+describe("CC v3 app mapping", () => {
+  const app = (state: unknown) => ({
+    guid: "a",
+    name: "n",
+    state,
+    relationships: { space: { data: { guid: "s" } } },
+  });
+
+  it("reads the two documented states", () => {
+    expect(toApp(app("STARTED"), "app").state).toBe("STARTED");
+    expect(toApp(app("STOPPED"), "app").state).toBe("STOPPED");
+  });
+
+  it.each(["started", "RUNNING", ""])("refuses the state %j instead of reading it as stopped", (state) => {
+    expect(() => toApp(app(state), "resources[0]")).toThrow(
+      `resources[0].state should be "STARTED" or "STOPPED" but is ${JSON.stringify(state)}`,
+    );
   });
 });

@@ -66,6 +66,44 @@ describe("malformed Cloud Controller answers", () => {
     await expectRecovery(h, 8);
   });
 
+  // Fields whose wrong value or absence would read as "not started" or "no route" and so drop every app.
+  const edits: [string, string, (r: Record<string, unknown>) => void, RegExp][] = [
+    [
+      "/v3/apps",
+      "an app state outside STARTED and STOPPED",
+      (r) => {
+        r.state = "started";
+      },
+      /^GET \/v3\/apps answered with an unexpected document: resources\[0\]\.state should be "STARTED" or "STOPPED" but is "started"$/,
+    ],
+    [
+      "/v3/routes",
+      "routes without destinations",
+      (r) => {
+        delete r.destinations;
+      },
+      /^GET \/v3\/routes answered with an unexpected document: resources\[0\]\.destinations should be an array but is missing$/,
+    ],
+  ];
+
+  it.each(edits)(
+    "%s with %s: last landscape kept, one warning, recovery",
+    async (pathPrefix, _, edit, warning) => {
+      const { h, proxy, known } = await started();
+      const before = await cfLoads(h);
+      proxy.tamper = { pathPrefix, mode: "edit", edit };
+      addAppDuringFault(h);
+      await waitForFailedLoads(h, before.failures, 2);
+
+      await expectLastGoodLandscape(h, known);
+      expect(proxy.spoiled.length).toBeGreaterThan(0);
+      expect(h.logs.warnings(warning)).toHaveLength(1);
+
+      proxy.tamper = undefined;
+      await expectRecovery(h, 8);
+    },
+  );
+
   it("a page that disappears while paging fails the whole list instead of shrinking the landscape", async () => {
     const { h, proxy, known } = await started({ pathPrefix: "/v3/apps", perPage: 2 });
     const before = await cfLoads(h);

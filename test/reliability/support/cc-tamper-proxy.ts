@@ -7,14 +7,22 @@ import type { AddressInfo } from "node:net";
  * - cut: Content-Length of the whole body, half of it sent, then the connection dropped;
  * - garbage: 200 application/json that is not JSON;
  * - shape: valid JSON that is not a v3 list;
- * - page-gone: page 2 and later answer 404 CF-ResourceNotFound (deleted while paging).
+ * - page-gone: page 2 and later answer 404 CF-ResourceNotFound (deleted while paging);
+ * - edit: valid JSON, each of its `resources` changed by the rule's `edit` (a field of the wrong value or missing).
  */
-export type TamperMode = "truncate" | "cut" | "garbage" | "shape" | "page-gone";
+export type TamperMode = "truncate" | "cut" | "garbage" | "shape" | "page-gone" | "edit";
+
+export interface TamperRule {
+  pathPrefix: string;
+  mode: TamperMode;
+  /** For mode "edit": changes one resource of the list in place. */
+  edit?: (resource: Record<string, unknown>) => void;
+}
 
 export interface TamperProxy {
   url: string;
   /** Spoil answers to paths starting with this prefix; undefined = pass everything through. */
-  tamper: { pathPrefix: string; mode: TamperMode } | undefined;
+  tamper: TamperRule | undefined;
   /** Ask CC for small pages on this path prefix, so that paging happens with a few resources. */
   smallPages: { pathPrefix: string; perPage: number } | undefined;
   /** Paths (with query) of the answers spoiled so far. */
@@ -70,7 +78,7 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
             const ok = (up.statusCode ?? 500) === 200;
             const spoil = ok && rule && rule.mode !== "page-gone" ? rule.mode : undefined;
             if (spoil) state.spoiled.push(path);
-            const out = Buffer.from(spoiled(text, spoil), "utf8");
+            const out = Buffer.from(spoiled(text, spoil, rule?.edit), "utf8");
             const type = up.headers["content-type"] ?? "application/json";
             if (spoil === "cut") {
               res.writeHead(200, { "content-type": type, "content-length": Buffer.byteLength(text) });
@@ -96,8 +104,13 @@ export async function startTamperProxy(upstream: string): Promise<TamperProxy> {
   return state;
 }
 
-function spoiled(text: string, mode: TamperMode | undefined): string {
+function spoiled(text: string, mode: TamperMode | undefined, edit?: TamperRule["edit"]): string {
   switch (mode) {
+    case "edit": {
+      const list = JSON.parse(text) as { resources: Record<string, unknown>[] };
+      for (const resource of list.resources) edit?.(resource);
+      return JSON.stringify(list);
+    }
     case "truncate":
     case "cut":
       return text.slice(0, Math.floor(text.length / 2));
