@@ -2,11 +2,12 @@
 import { existsSync } from "node:fs";
 import { errorMessage } from "../errors.js";
 import { normaliseLevel } from "../log.js";
+import { TARGET_LABEL_BASE_NAMES } from "../metrics/index.js";
 import { CLIENT_AUTH_SETTINGS } from "../oauth2/index.js";
 import { bindAuthenticators } from "./authenticators.js";
 import { ConfigError, describeKey } from "./errors.js";
 import { bindFoundations } from "./foundations.js";
-import { apiUrlFromHost, checkProxyHost } from "./hosts.js";
+import { apiUrlFromHost, checkDiscoveryHost, checkProxyHost } from "./hosts.js";
 import { bindLogging } from "./logging.js";
 import { envVariable } from "./paths.js";
 import type { PropertySource } from "./properties.js";
@@ -291,7 +292,7 @@ function buildPromregator(
       auth: s.oneOf("promregator.metrics.auth", INBOUND_AUTH),
       requestLatency: s.bool("promregator.metrics.requestLatency"),
       internal: s.bool("promregator.metrics.internal"),
-      labelNamePrefix: s.str("promregator.metrics.labelNamePrefix") ?? "",
+      labelNamePrefix: labelNamePrefix(s),
     },
     cache: { invalidate: { auth: s.oneOf("promregator.cache.invalidate.auth", INBOUND_AUTH) } },
     defaultInternalRoutePort: s.int("promregator.defaultInternalRoutePort"),
@@ -310,9 +311,47 @@ function buildPromregator(
     const value = s.str(`promregator.discovery.${field}`);
     if (value !== undefined) p.discovery[field] = value;
   }
+  if (p.discovery.hostname !== undefined) {
+    try {
+      checkDiscoveryHost(p.discovery.hostname);
+    } catch (err) {
+      throw new ConfigError(
+        errorMessage(err),
+        s.key("promregator.discovery.hostname"),
+        s.origin("promregator.discovery.hostname"),
+      );
+    }
+  }
   const proxy = readProxy(s, "promregator.scraping.proxy", warnings);
   if (proxy) p.scraping.proxy = proxy;
   return p;
+}
+
+/** Prometheus' rule for label names (data model), of which names starting with `__` are reserved. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * `promregator.metrics.labelNamePrefix`, refused here when a label name it makes (prefix + `org_name`, ...) is
+ * not a valid Prometheus label name: otherwise the server would only fail when it registers its metrics.
+ */
+function labelNamePrefix(s: Settings): string {
+  const prefix = s.str("promregator.metrics.labelNamePrefix") ?? "";
+  for (const base of TARGET_LABEL_BASE_NAMES) {
+    const name = prefix + base;
+    const problem = !LABEL_NAME.test(name)
+      ? "label names may only contain letters, digits and underscores and must not start with a digit ([a-zA-Z_][a-zA-Z0-9_]*)"
+      : name.startsWith("__")
+        ? 'label names starting with "__" are reserved for Prometheus\' internal use'
+        : undefined;
+    if (problem) {
+      throw new ConfigError(
+        `"${prefix}" gives the invalid label name "${name}": ${problem}`,
+        s.key("promregator.metrics.labelNamePrefix"),
+        s.origin("promregator.metrics.labelNamePrefix"),
+      );
+    }
+  }
+  return prefix;
 }
 
 /** Java clamps the connect and read timeouts to the overall scrape budget. */

@@ -1,4 +1,5 @@
-/** `cf.api_host` and proxy hosts. */
+/** `cf.api_host`, proxy hosts and the discovery host name. */
+import { isIP } from "node:net";
 
 /**
  * The Cloud Controller base URL for `cf.api_host`: a bare host means https on 443, `host:port` https on that
@@ -50,6 +51,50 @@ export function checkProxyHost(value: string): void {
     throw new Error(`must be a host name or IP address without a scheme, got "${value}"`);
   }
   if (!/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])$/.test(value)) {
+    throw new Error(`must be a host name or IP address, got "${value}"`);
+  }
+}
+
+/**
+ * `promregator.discovery.hostname` is written into every `/discovery` target as `host:port`, so it must be a
+ * host name or IP address only: the port is `promregator.discovery.port`, the scheme
+ * `promregator.discovery.scheme`. An IPv6 address may be written with or without brackets (the discovery
+ * document adds them when they are missing).
+ */
+export function checkDiscoveryHost(value: string): void {
+  const port = "the port belongs in promregator.discovery.port";
+  if (value.includes("@")) {
+    throw new Error("must be a host name or IP address, without credentials (user@)");
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new Error(
+      `must be a host name or IP address without a scheme (the scheme is promregator.discovery.scheme), got "${value}"`,
+    );
+  }
+  if (/[/?#]/.test(value))
+    throw new Error(`must be a host name or IP address without a path, got "${value}"`);
+  const bracketed = /^\[(.*)\](:\d*)?$/.exec(value);
+  if (bracketed) {
+    if (bracketed[2] !== undefined) throw new Error(`must not contain a port (${port}), got "${value}"`);
+    if (isIP(bracketed[1]) !== 6) throw new Error(`is not a valid IPv6 address in brackets, got "${value}"`);
+    return;
+  }
+  if (value.includes(":")) {
+    if (isIP(value) === 6) return;
+    const hostPort = /^[^:]+:\d*$/.test(value);
+    throw new Error(
+      hostPort
+        ? `must not contain a port (${port}), got "${value}"`
+        : `must be a host name or IP address, got "${value}"`,
+    );
+  }
+  if (isIP(value) === 4) return;
+  // Host names: letters, digits, hyphens and underscores in dot-separated labels (no empty label).
+  if (
+    !/^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/.test(
+      value,
+    )
+  ) {
     throw new Error(`must be a host name or IP address, got "${value}"`);
   }
 }

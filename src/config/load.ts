@@ -64,15 +64,24 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
  * `SPRING_APPLICATION_JSON`). Throws ConfigError when there is neither.
  */
 export function loadStartupConfig(cliPath: string | undefined, env: NodeJS.ProcessEnv): LoadedConfig {
-  const file = locateConfigFile(cliPath, env);
+  const locating: string[] = [];
+  const file = locateConfigFile(cliPath, env, process.cwd(), locating);
   if (file === undefined && readEnvProperties(env, []).size === 0 && !readSpringApplicationJson(env)) {
-    throw new ConfigError(
-      `no configuration found: no file (tried --config, $PROMREGATOR_CONFIG, ${SEARCHED_LOCATIONS.join(", ")}) ` +
+    const error = new ConfigError(
+      `no configuration found: no file (tried --config, $PROMREGATOR_CONFIG, $SPRING_CONFIG_LOCATION, ${SEARCHED_LOCATIONS.join(", ")}) ` +
         "and no settings in the environment (e.g. CF_API_HOST, PROMREGATOR_TARGETS_0_ORGNAME or SPRING_APPLICATION_JSON). " +
         "Run `promregator demo` to try it against a simulated Cloud Foundry.",
     );
+    error.warnings = locating;
+    throw error;
   }
-  return loadConfig({ file, env });
+  try {
+    const loaded = loadConfig({ file, env });
+    return { ...loaded, warnings: [...locating, ...loaded.warnings] };
+  } catch (err) {
+    if (err instanceof ConfigError) err.warnings = [...locating, ...err.warnings];
+    throw err;
+  }
 }
 
 function load(options: LoadConfigOptions, warnings: string[]): Config {
@@ -87,7 +96,7 @@ function load(options: LoadConfigOptions, warnings: string[]): Config {
   const fileProps = new Map<string, Property>();
   if (text !== undefined) {
     const read = format === "properties" ? readPropertiesFile : readYamlProperties;
-    for (const [canonical, fp] of read(text, fileLabel, warnings)) {
+    for (const [canonical, fp] of read(text, fileLabel, warnings, { env })) {
       fileProps.set(canonical, fromFile(fp, fileLabel));
     }
   }

@@ -5,7 +5,7 @@
  * properties-file library; `#---` and `!---` lines separate documents as in Spring Boot 2.4+.
  */
 import { Properties } from "properties-file/parser";
-import { type FileProperty, mergeDocuments } from "./yaml-source.js";
+import { type DocumentContext, type FileProperty, mergeDocuments } from "./documents.js";
 
 const DOCUMENT_SEPARATOR = /^[#!]---$/;
 
@@ -13,6 +13,7 @@ export function readPropertiesFile(
   text: string,
   fileLabel: string,
   warnings: string[],
+  context: DocumentContext = {},
 ): Map<string, FileProperty> {
   const documents: FileProperty[][] = [[]];
   for (const node of new Properties(text).nodes) {
@@ -22,7 +23,7 @@ export function readPropertiesFile(
     const value = node.value === "" ? null : node.value;
     documents[documents.length - 1].push({ key: node.key, value, line: node.startingLineNumber });
   }
-  return mergeDocuments(documents, fileLabel, warnings);
+  return mergeDocuments(documents, fileLabel, warnings, context);
 }
 
 /**

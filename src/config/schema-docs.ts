@@ -120,7 +120,7 @@ const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "cf.watchdog.restartCount":
     'Exit with code 161 ("restart me") once more probes than this have failed in total; unset never exits. Refused when `foundations[]` is configured: one unreachable foundation would end the serving of all.',
   "promregator.discovery.hostname":
-    "Host written into the targets of `/discovery`: how Prometheus reaches Promregator. Unset: the `Host` header of the `/discovery` request.",
+    "Host written into the targets of `/discovery`: how Prometheus reaches Promregator. A host name or IP address only (IPv6 with or without brackets); a scheme, port or path is refused (they are `promregator.discovery.scheme` and `.port`). Unset: the `Host` header of the `/discovery` request.",
   "promregator.discovery.port":
     "Port written into the targets of `/discovery`; 0 takes it from the `Host` header (or 80/443 by scheme).",
   "promregator.discovery.scheme":
@@ -155,7 +155,7 @@ const MEANINGS: Readonly<Record<KeyPath, string>> = {
   "promregator.metrics.internal":
     "Add internal metrics: Cloud Controller request latency, counts and rate-limit waits, and cache statistics.",
   "promregator.metrics.labelNamePrefix":
-    "Prefix for the five per-instance label names of the own metrics (`target_` gives `target_app_name`, ...).",
+    "Prefix for the five per-instance label names of the own metrics (`target_` gives `target_app_name`, ...). Each name it gives must be a Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`, not starting with `__`); any other prefix is refused at start-up.",
   "promregator.cache.invalidate.auth": "`BASIC` protects `/cache/invalidate` with the inbound user.",
   "promregator.authentication.basic.username": "User for inbound `BASIC` authentication.",
   "promregator.authentication.basic.password":
@@ -193,7 +193,7 @@ const TARGET_MEANINGS: Readonly<Record<string, string>> = {
   protocol: "`http` or `https` (lower case) for the route URL. Internal routes always use `http`.",
   authenticatorId: "Id of a `promregator.targetAuthenticators` entry used for these apps; must exist.",
   preferredRouteRegex:
-    "List of patterns; the first pattern that matches a whole route URL (case-sensitive) picks the route, else the first route.",
+    "List of patterns; the first pattern that matches a whole route URL (case-sensitive) picks the route, else the first route. A single string (in the file, `PROMREGATOR_TARGETS_<n>_PREFERREDROUTEREGEX` or JSON) is split at commas and each part trimmed, as Spring does for the Java version's `List<String>`: write a pattern containing a comma, like `a{1,3}`, as a YAML list item.",
   internalRoutePort: "Port for apps on an internal route; 0 uses `promregator.defaultInternalRoutePort`.",
   kubernetesAnnotations:
     'Only apps annotated `prometheus.io/scrape: "true"`; `prometheus.io/path` then replaces `path`.',

@@ -69,11 +69,21 @@ export function bindTargets(
 function bindTarget(item: TreeItem, authenticatorIds: ReadonlySet<string>): TargetConfig {
   // Org, space and application names are compared case-insensitively by the Java version.
   for (const field of NAME_REGEXES) checkRegex(item, field, item.str(field), "i");
-  const preferredRouteRegex = item.list("preferredRouteRegex");
+  // The only list of strings the Java version declares as a List (Target.preferredRouteRegex: List<String>), so
+  // one string is split at commas as Spring does. (The authenticators' `scopes` is a String there, split at
+  // commas and blanks by its setter, which the authenticators do here too.)
+  const preferredRouteRegex = item.list("preferredRouteRegex", { commaDelimited: true });
   for (const entry of preferredRouteRegex) {
     // Route preference is case-sensitive in the Java version.
     const problem = checkJavaRegex(entry.value, "");
-    if (problem) throw new ConfigError(problem, entry.key, entry.origin);
+    if (problem) {
+      const split =
+        entry.split !== undefined && entry.split > 1
+          ? ` (in "${entry.value}", one of the ${entry.split} patterns the value gives when split at its commas, as ` +
+            "Spring splits a string given for a list; write a pattern that contains a comma, like a{1,3}, as a YAML list item)"
+          : "";
+      throw new ConfigError(`${problem}${split}`, entry.key, entry.origin);
+    }
   }
 
   const protocol = item.str("protocol") ?? "https";

@@ -80,9 +80,14 @@ export class TreeItem {
 
   /**
    * A list field, written as a YAML list or as one string. A plain value set in the environment wins over
-   * list entries from the file; otherwise list entries win.
+   * list entries from the file; otherwise list entries win. With `commaDelimited` (a field the Java version
+   * declares as a List), one string is split at commas and each part trimmed, as Spring converts a string to a
+   * list; `split` then tells how many parts the string gave.
    */
-  list(field: string): { value: string; key: string; origin: ValueOrigin | undefined }[] {
+  list(
+    field: string,
+    options: { commaDelimited?: boolean } = {},
+  ): { value: string; key: string; origin: ValueOrigin | undefined; split?: number }[] {
     const canonical = canonicalPath(field);
     const single = this.props.get(canonical);
     const entries = [...this.props.entries()]
@@ -93,7 +98,14 @@ export class TreeItem {
     const chosen = single && (single.origin.kind === "env" || entries.length === 0) ? [single] : entries;
     return chosen.flatMap((prop) => {
       const value = this.source.text(prop, "lenient");
-      return value === undefined ? [] : [{ value, key: prop.key, origin: prop.origin }];
+      if (value === undefined) return [];
+      if (prop !== single || !options.commaDelimited) return [{ value, key: prop.key, origin: prop.origin }];
+      // Spring's StringToCollectionConverter: split at every comma, trim each part; an empty part is unset.
+      const parts = value
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== "");
+      return parts.map((part) => ({ value: part, key: prop.key, origin: prop.origin, split: parts.length }));
     });
   }
 }

@@ -14,26 +14,20 @@ import {
   type Node,
   parseAllDocuments,
 } from "yaml";
+import { type DocumentContext, type FileProperty, mergeDocuments } from "./documents.js";
 import { ConfigError } from "./errors.js";
-import { canonicalPath, isUnder } from "./paths.js";
 
-export interface FileProperty {
-  /** The key as written, joined: `promregator.targets[0].orgName`. */
-  key: string;
-  /** null for an empty value (`key:` or `~`), which counts as unset. */
-  value: string | null;
-  line: number;
-}
+export type { FileProperty } from "./documents.js";
 
 /** Guards against alias expansion blowing up ("billion laughs"); real files have a few hundred values. */
 const MAX_PROPERTIES = 100_000;
-const PROFILE_KEYS = ["spring.config.activate.onprofile", "spring.profiles"];
 
-/** Later documents of a multi-document file override earlier ones, as in Spring. */
+/** Later documents of a multi-document file override earlier ones, as in Spring (see mergeDocuments). */
 export function readYamlProperties(
   text: string,
   fileLabel: string,
   warnings: string[],
+  context: DocumentContext = {},
 ): Map<string, FileProperty> {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, merge: true, prettyErrors: false });
@@ -46,7 +40,8 @@ export function readYamlProperties(
       // Only the first line of the parser's message: later lines quote the file, which may hold a secret.
       throw new ConfigError(`${fileLabel}:${line}: invalid YAML: ${problem.message.split("\n")[0]}`);
     }
-    if (doc.contents === null) continue;
+    // An empty document (a trailing `---`, or one holding only comments) sets nothing, as in Spring.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) continue;
     if (!isMap(doc.contents)) {
       const line = lineCounter.linePos(doc.contents.range?.[0] ?? 0).line;
       const hint =
@@ -61,39 +56,7 @@ export function readYamlProperties(
     new Flattener(doc, lineCounter, fileLabel, flat).walk(doc.contents, "", 1);
     documents.push(flat);
   }
-  return mergeDocuments(documents, fileLabel, warnings);
-}
-
-/**
- * The properties of a multi-document file: later documents override earlier ones, as in Spring; a document
- * limited to a Spring profile is skipped with a warning.
- */
-export function mergeDocuments(
-  documents: readonly FileProperty[][],
-  fileLabel: string,
-  warnings: string[],
-): Map<string, FileProperty> {
-  const result = new Map<string, FileProperty>();
-  for (const flat of documents) {
-    const profile = flat.find((p) => PROFILE_KEYS.some((k) => isUnder(canonicalPath(p.key), k)));
-    if (profile) {
-      warnings.push(
-        `${fileLabel}:${profile.line}: a document limited to a Spring profile is ignored (profiles are not supported)`,
-      );
-      continue;
-    }
-    for (const property of flat) {
-      const canonical = canonicalPath(property.key);
-      const earlier = result.get(canonical);
-      if (earlier && earlier.key !== property.key) {
-        warnings.push(
-          `${fileLabel}:${property.line}: ${property.key} and ${earlier.key} (line ${earlier.line}) name the same setting; the later one is used`,
-        );
-      }
-      result.set(canonical, property);
-    }
-  }
-  return result;
+  return mergeDocuments(documents, fileLabel, warnings, context);
 }
 
 class Flattener {
