@@ -85,8 +85,10 @@ async function scrapeMany(n: number): Promise<{ outcomes: Map<string, number>; s
 }
 
 describe("memory under misbehaving targets (separate process)", () => {
-  it(`${SCRAPES} failing scrapes grow the resident set by less than 50 MB`, async () => {
-    await scrapeMany(100); // warm-up: pools, JIT, first allocations
+  it(`${SCRAPES} failing scrapes, after as many to warm up, grow the resident set by less than 25 MB`, async () => {
+    // Warm-up: pools, JIT, and the heap grown to its working size, which alone took 24-59 MB of RSS over the
+    // first thousand scrapes; after that, further thousands moved it by -8 to +5 MB.
+    await scrapeMany(SCRAPES);
     const before = child.rssMb();
     const { outcomes, slowestMs } = await scrapeMany(SCRAPES);
     const after = child.rssMb();
@@ -98,7 +100,7 @@ describe("memory under misbehaving targets (separate process)", () => {
     expect(outcomes.get("502")).toBeGreaterThan(0); // a failed target answers 502
     expect(outcomes.get("incomplete")).toBeGreaterThan(0);
     expect(slowestMs).toBeLessThan(3 * BUDGET_MS + 2000);
-    expect(after - before).toBeLessThan(50);
+    expect(after - before).toBeLessThan(25);
     expect(canary.requests).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 });
