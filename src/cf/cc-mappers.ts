@@ -30,7 +30,7 @@ type Json = Record<string, unknown>;
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
-  return typeof value === "string" ? "a string" : `a ${typeof value}`;
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 export function asObject(value: unknown, where: string): Json {

@@ -20,12 +20,13 @@ export const SYNC_INFLATE_MAX_OUTPUT = 4 * 1024 * 1024;
 /**
  * Whether Prometheus would gunzip a body with this Content-Encoding: only when the (first) header value is
  * exactly "gzip" (prometheus/prometheus scrape/scrape.go, readResponse; Go trims the value's surrounding
- * whitespace). Any other value, "GZIP", "x-gzip", "deflate", "br" or "foo" alike, Prometheus parses the bytes
+ * blanks). Any other value, "GZIP", "x-gzip", "deflate", "br" or "foo" alike, Prometheus parses the bytes
  * as they came, so the proxy passes those on undecoded too: a body Prometheus would reject from the target
  * is then rejected through the proxy as well, and one it would accept is accepted.
  */
 export function isGzipEncoded(contentEncoding: string | undefined): boolean {
-  return contentEncoding?.trim() === "gzip";
+  // Go trims only ASCII blanks: a value ending in a no-break space (0xA0) is not "gzip" to Prometheus.
+  return contentEncoding?.replace(/^[ \t]+|[ \t]+$/g, "") === "gzip";
 }
 
 /**

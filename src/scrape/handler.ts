@@ -76,15 +76,13 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       body = upstream.body;
       const type = checkUpstreamResponse(upstream, instance.url, scraping.maxBodySize);
       const encoding = firstHeader(upstream.headers["content-encoding"]);
-      if (
-        encoding !== undefined &&
-        !isGzipEncoded(encoding) &&
-        encoding.trim().toLowerCase() !== "identity"
-      ) {
+      const undecoded =
+        encoding !== undefined && !isGzipEncoded(encoding) && encoding.trim().toLowerCase() !== "identity";
+      if (undecoded) {
         this.warnOnce(
           instance,
           "encoding",
-          `the target labels its body Content-Encoding "${excerpt(encoding, 100)}", which Prometheus does not decode (only exactly "gzip"); passing the body on undecoded, as Prometheus would read it from the target`,
+          `the target labels its body Content-Encoding "${excerpt(encoding, 100)}", which Prometheus does not decode (only exactly "gzip"); passing the body on undecoded, as Prometheus would read it from the target (a compressed body then fails in Prometheus' parser: make the app answer exactly "gzip" or uncompressed)`,
         );
       }
       writer = new CommittingWriter(
@@ -100,7 +98,8 @@ export class ProxyScrapeHandler implements ScrapeHandler {
         maxBodySize: scraping.maxBodySize,
         ownSamples: (format) => renderOwnSamples(format, true, durationSeconds(performance.now() - started)),
       });
-      if (result.leftOut !== undefined) {
+      // For an undecoded body the encoding warning says why; "no final newline" about its bytes would mislead.
+      if (result.leftOut !== undefined && !undecoded) {
         this.warnOnce(
           instance,
           "leftOut",

@@ -16,6 +16,8 @@ const MARKER_HEAD = MARKER.subarray(0, 6);
 const NEWLINE = 0x0a;
 /** Enough of a line's start to see `# HELP <longest name> `, with room for odd whitespace. */
 const LINE_HEAD_LIMIT = 128;
+/** Bytes of a line looked at past a marker found beyond LINE_HEAD_LIMIT: the longest name, its quote and a `}`. */
+const AFTER_MARKER = 64;
 /**
  * A line declaring or using a reserved name: bare (`promregator_up{…} 1`, `# TYPE promregator_up gauge`) or
  * quoted, as Prometheus 3 writes UTF-8 names (`{"promregator_up",a="b"} 1`, `# HELP "promregator_up" …`;
@@ -23,8 +25,10 @@ const LINE_HEAD_LIMIT = 128;
  */
 const NAME = "(promregator_up|promregator_scrape_duration_seconds)";
 const BARE = `${NAME}(?:[ \\t{\\r]|$)`;
+// Quoted in the label set, the name may stand anywhere in it, as a string followed by `,` or `}` rather than
+// `=` (Prometheus' text parser, parseLVals); `[^}]*` keeps the search inside the braces.
 const RESERVED_LINE = new RegExp(
-  `^[ \\t]*(?:#[ \\t]+(?:TYPE|HELP|UNIT)[ \\t]+(?:${BARE}|"${NAME}"(?:[ \\t\\r]|$))|${BARE}|\\{[ \\t]*"${NAME}"[ \\t]*[,}])`,
+  `^[ \\t]*(?:#[ \\t]+(?:TYPE|HELP|UNIT)[ \\t]+(?:${BARE}|"${NAME}"(?:[ \\t\\r]|$))|${BARE}|\\{(?:[^}]*,)?[ \\t]*"${NAME}"[ \\t]*[,}])`,
 );
 
 /** Where "promregator_" first starts at or after `from` in `chunk`, or -1 (same as chunk.indexOf(MARKER, from)). */
@@ -63,7 +67,8 @@ export class ReservedNameScanner {
     while (at !== -1 && at < lastNewline && this.found === undefined) {
       const lineStart = chunk.lastIndexOf(NEWLINE, at) + 1;
       const lineEnd = chunk.indexOf(NEWLINE, at);
-      const headEnd = Math.min(lineEnd, lineStart + LINE_HEAD_LIMIT);
+      // A quoted name may stand late in the label set: look at least up to just past the marker.
+      const headEnd = Math.min(lineEnd, Math.max(lineStart + LINE_HEAD_LIMIT, at + AFTER_MARKER));
       this.checkLine(chunk.toString("latin1", lineStart, headEnd), headEnd < lineEnd);
       at = indexOfMarker(chunk, lineEnd + 1);
     }

@@ -130,6 +130,9 @@ describe("ReservedNameScanner", () => {
     ['a 1\n{ "promregator_scrape_duration_seconds", x="1"} 2\n', "promregator_scrape_duration_seconds"],
     ['# TYPE "promregator_up" gauge\n', "promregator_up"],
     ['a 1\n# HELP "promregator_scrape_duration_seconds" x\n', "promregator_scrape_duration_seconds"],
+    // anywhere in the label set, as Prometheus' text parser reads it
+    ['a 1\n{a="b", "promregator_up"} 1\n', "promregator_up"],
+    ['{"a"="b","promregator_up",c="d"} 1\n', "promregator_up"],
   ])("finds the name in %j at any split", (body, name) => {
     expect(allSplits(body, scan)).toEqual(new Set([name]));
   });
@@ -138,11 +141,18 @@ describe("ReservedNameScanner", () => {
     ["promregator_up_total 1\n"],
     ['a{x="promregator_up"} 1\n'],
     ['{"promregator_up_total"} 1\n'],
+    ['{"promregator_up"="x"} 1\n'],
+    ['a{b="x,\\"promregator_up\\"}"} 1\n'],
     ['# TYPE "promregator_upper" gauge\n'],
     ["# TYPE promregator_upper gauge\n"],
     ["my_promregator_up 1\n"],
   ])("ignores %j at any split", (body) => {
     expect(allSplits(body, scan)).toEqual(new Set(["undefined"]));
+  });
+
+  it("finds a quoted name late in a long label set of a line inside a chunk", () => {
+    const body = `a 1\n{a="${"x".repeat(300)}","promregator_up"} 1\nb 2\n`;
+    expect(scan([Buffer.from(body)])).toBe("promregator_up");
   });
 
   it("finds the marker exactly where a plain search for promregator_ does, from any start", () => {
