@@ -14,12 +14,13 @@ import {
   RequestTimeoutError,
   sendOnce,
 } from "./http.js";
-import type { RateLimiter, TimeSource } from "./rate-limiter.js";
+import type { RateLimiter, RateLimitKey, TimeSource } from "./rate-limiter.js";
 import {
   type AttemptOutcome,
   attemptLabel,
   initialBudget,
   nextStep,
+  type RetryBudget,
   rateLimitWaitMs,
 } from "./retry-policy.js";
 import type { CfRequestObserver, CfResource } from "./types.js";
@@ -51,6 +52,15 @@ export function emptyCounters(): CfRequestCounters {
 
 /** Never wait longer than this for a 429 to clear; CC windows can be an hour long. */
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 20_000;
+
+/**
+ * A 429 holds later requests at most this long (CC's default window, `reset_interval_in_minutes: 60`), so that
+ * a wild Retry-After (a proxy's, or a clock far off) cannot stop discovery for a day.
+ */
+export const MAX_RATE_LIMIT_HOLD_MS = 3_600_000;
+
+/** Paths CC's rate limiter never counts (cf-api.md §6.1): a hold does not keep them back. */
+const RATE_LIMIT_EXEMPT: ReadonlySet<string> = new Set(["/", "/v3", "/v2/info"]);
 
 export interface CcRequesterDeps {
   config: CfConfig;
@@ -110,14 +120,21 @@ export class CcRequester {
     const { metrics, time } = this.deps;
     const path = pathOf(url);
     let budget = initialBudget(opts.retries, opts.auth, this.backoffMs(), opts.retryTimeouts);
+    const quota: RateLimitKey = opts.auth ? "user" : "anonymous";
+    /** The attempt retries this request's own 429 after its (capped) wait. */
+    let retryingOwn429 = false;
     for (let attempt = 1; ; attempt++) {
       this.assertOpen(path);
+      if (!retryingOwn429 && !RATE_LIMIT_EXEMPT.has(path)) {
+        budget = await this.honourRateLimitHold(resource, path, quota, budget);
+      }
+      retryingOwn429 = false;
       const waited = await this.deps.limiter.acquire();
       if (waited > 0) metrics?.observeRateLimitWait(resource, waited / 1000);
       const authorization = opts.auth ? await this.authorization(resource, path) : undefined;
       this.assertOpen(path);
       const started = performance.now();
-      const result = await this.attempt(resource, url, authorization);
+      const result = await this.attempt(resource, url, authorization, quota);
       const step = nextStep(result.outcome, budget);
       const seconds = (performance.now() - started) / 1000;
       // Exactly one observation per attempt, labelled by what the policy made of it.
@@ -141,6 +158,7 @@ export class CcRequester {
             step.why === "rateLimited" ? "CC rate limit hit, waiting" : "CC request failed, retrying",
           );
           if (step.why === "rateLimited") metrics?.observeRateLimitWait(resource, step.waitMs / 1000);
+          retryingOwn429 = step.why === "rateLimited";
           await time.sleep(step.waitMs);
           budget = { ...step.budget, backoffMs: this.backoffMs() };
           continue;
@@ -148,6 +166,52 @@ export class CcRequester {
           throw this.failure(result, resource, path, attempt, !step.retriedByCaller);
       }
     }
+  }
+
+  /**
+   * A 429 (Retry-After, else X-RateLimit-Reset) holds every request on the same quota until the time it
+   * named, also after the request that got it gave up: a later request or refresh cycle waits the rest
+   * when it is within maxRateLimitWaitMs (and the request may still wait out a 429), else fails at once
+   * with the 429, without sending. Only the retry of a request's own 429 goes after its capped wait.
+   */
+  private async honourRateLimitHold(
+    resource: CfResource,
+    path: string,
+    quota: RateLimitKey,
+    budget: RetryBudget,
+  ): Promise<RetryBudget> {
+    const { limiter, time } = this.deps;
+    for (let hold = limiter.heldBy(quota); hold; hold = limiter.heldBy(quota)) {
+      const waitMs = hold.until - time.now();
+      if (waitMs > this.deps.maxRateLimitWaitMs || budget.rateLimited <= 0) {
+        const said = [hold.title, hold.code !== undefined ? `(${hold.code})` : undefined]
+          .filter(Boolean)
+          .join(" ");
+        const what = `${said}${hold.detail ? `: ${hold.detail}` : ""}`;
+        throw this.fail(
+          `GET ${path} not sent: the Cloud Controller answered ${hold.status} to GET ${hold.path}${what ? ` (${what})` : ""} and asked to wait until ${new Date(hold.until).toISOString()}`,
+          0,
+          {
+            kind: "http",
+            resource,
+            path,
+            status: hold.status,
+            code: hold.code,
+            title: hold.title,
+            detail: hold.detail,
+          },
+        );
+      }
+      this.deps.logger.debug(
+        { resource, path, waitMs, until: new Date(hold.until).toISOString() },
+        "CC rate limit still in force, waiting",
+      );
+      this.deps.metrics?.observeRateLimitWait(resource, waitMs / 1000);
+      await time.sleep(waitMs);
+      budget = { ...budget, rateLimited: budget.rateLimited - 1 };
+      this.assertOpen(path);
+    }
+    return budget;
   }
 
   /** Shutdown began: a shared control plane gets no request from a process that is stopping. */
@@ -161,6 +225,7 @@ export class CcRequester {
     resource: CfResource,
     url: string,
     authorization: string | undefined,
+    quota: RateLimitKey,
   ): Promise<Attempt> {
     const { config } = this.deps;
     const headers: Record<string, string> = { accept: "application/json" };
@@ -181,13 +246,27 @@ export class CcRequester {
       return { outcome: { kind: "network" }, err };
     }
     if (res.status < 200 || res.status > 299) {
-      const waitMs = rateLimitWaitMs(
+      const now = this.deps.time.now();
+      const askedMs = rateLimitWaitMs(
         headerValue(res.headers, "retry-after"),
         headerValue(res.headers, "x-ratelimit-reset"),
-        this.deps.time.now(),
+        now,
         config.request.backoff,
-        this.deps.maxRateLimitWaitMs,
+        MAX_RATE_LIMIT_HOLD_MS,
       );
+      // What the CC asked for holds beyond this request (and its capped waits): see honourRateLimitHold.
+      if (res.status === 429) {
+        const { code, title, detail } = parseCfErrorBody(res.text);
+        this.deps.limiter.hold(quota, {
+          until: now + askedMs,
+          status: res.status,
+          path: pathOf(url),
+          code,
+          title: title && redactSecrets(title),
+          detail: detail && redactSecrets(detail),
+        });
+      }
+      const waitMs = Math.min(askedMs, this.deps.maxRateLimitWaitMs);
       return {
         outcome: { kind: "status", status: res.status, authSent: !!authorization, rateLimitWaitMs: waitMs },
         res,
@@ -275,7 +354,7 @@ export class CcRequester {
   }
 
   private httpError(res: HttpResponse, resource: CfResource, path: string, attempts: number): CfApiError {
-    const parsed = parseCfErrorBody(res.text);
+    const { json, ...parsed } = parseCfErrorBody(res.text);
     // The body is foreign text: an error page may echo the request, token included.
     const cf = {
       ...parsed,
@@ -289,7 +368,8 @@ export class CcRequester {
     } else {
       // Load balancers and routers answer in plain text or HTML; a short excerpt helps more than nothing.
       const shown = excerpt(res.text, 300);
-      what = shown ? `non-JSON body "${shown}"` : "empty body";
+      // "non-JSON" only for what is not JSON: a JSON body of an unknown shape is shown as it is.
+      what = shown ? `${json ? "JSON" : "non-JSON"} body "${shown}"` : "empty body";
     }
     return this.fail(`GET ${path} failed with status ${res.status}: ${what}`, attempts, {
       kind: "http",

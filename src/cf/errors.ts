@@ -58,22 +58,44 @@ export class UaaError extends Error {
   }
 }
 
-/** First entry of a v3 `{"errors":[...]}` body, if the text is one. */
-export function parseCfErrorBody(text: string): { code?: number; title?: string; detail?: string } {
+/**
+ * What a CC error body says: the first entry of a v3 `{"errors":[{title, code, detail}]}` body, or a v2
+ * `{"error_code", "code", "description"}` body (GET /v2/info and the rest of v2 answer in that shape), mapped
+ * to the v3 names. `json` tells whether the text was JSON at all, whatever its shape.
+ */
+export function parseCfErrorBody(text: string): {
+  json: boolean;
+  code?: number;
+  title?: string;
+  detail?: string;
+} {
+  let body: unknown;
   try {
-    const body = JSON.parse(text) as unknown;
-    if (!body || typeof body !== "object") return {};
-    const errors = (body as { errors?: unknown }).errors;
-    const first = Array.isArray(errors) ? (errors[0] as Record<string, unknown> | undefined) : undefined;
-    if (!first || typeof first !== "object") return {};
+    body = JSON.parse(text) as unknown;
+  } catch {
+    return { json: false };
+  }
+  if (!body || typeof body !== "object") return { json: true };
+  const errors = (body as { errors?: unknown }).errors;
+  const first = Array.isArray(errors) ? (errors[0] as Record<string, unknown> | undefined) : undefined;
+  if (first && typeof first === "object") {
     return {
+      json: true,
       code: typeof first.code === "number" ? first.code : undefined,
       title: typeof first.title === "string" ? first.title : undefined,
       detail: typeof first.detail === "string" ? first.detail : undefined,
     };
-  } catch {
-    return {};
   }
+  const v2 = body as Record<string, unknown>;
+  if (typeof v2.error_code === "string" || typeof v2.description === "string") {
+    return {
+      json: true,
+      code: typeof v2.code === "number" ? v2.code : undefined,
+      title: typeof v2.error_code === "string" ? v2.error_code : undefined,
+      detail: typeof v2.description === "string" ? v2.description : undefined,
+    };
+  }
+  return { json: true };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   type ClientAuthMethod,
   isInvalidClient,
 } from "../oauth2/index.js";
-import { redactSecrets } from "../redact.js";
+import { excerpt, redactSecrets } from "../redact.js";
 import { UaaError } from "./errors.js";
 import { describeNetworkError, type HttpResponse, RequestTimeoutError, sendOnce } from "./http.js";
 import {
@@ -253,16 +253,38 @@ export class UaaTokenProvider {
     }
   }
 
+  /**
+   * The token from a token endpoint's answer; every grant (password, refresh_token, client_credentials) ends
+   * here. A body that is not JSON is named so (a UTF-8 byte order mark included), not as a missing token.
+   */
   private parseToken(res: HttpResponse, url: string): HeldToken {
-    let body: Record<string, unknown> | undefined;
+    let parsed: unknown;
+    let json = true;
     try {
-      const parsed = JSON.parse(res.text) as unknown;
-      if (parsed && typeof parsed === "object") body = parsed as Record<string, unknown>;
+      parsed = JSON.parse(res.text) as unknown;
     } catch {
-      body = undefined;
+      json = false;
     }
-    if (res.status < 200 || res.status > 299) throw this.uaaFailure(res.status, body, url);
-    if (!body || typeof body.access_token !== "string" || body.access_token === "") {
+    const body =
+      parsed && typeof parsed === "object" && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : undefined;
+    if (res.status < 200 || res.status > 299) throw this.uaaFailure(res.status, body, url, json, res.text);
+    if (!json) {
+      throw new UaaError(
+        `UAA at ${originOf(url)} answered ${res.status} with a body that is not JSON${this.notJsonDetail(res.text)}`,
+        { status: res.status },
+      );
+    }
+    if (!body) {
+      throw new UaaError(
+        `UAA at ${originOf(url)} answered ${res.status} with a JSON body that is not an object`,
+        {
+          status: res.status,
+        },
+      );
+    }
+    if (typeof body.access_token !== "string" || body.access_token === "") {
       throw new UaaError(`UAA at ${originOf(url)} answered ${res.status} without an access_token`, {
         status: res.status,
       });
@@ -280,10 +302,18 @@ export class UaaTokenProvider {
     };
   }
 
-  private uaaFailure(status: number, body: Record<string, unknown> | undefined, url: string): UaaError {
+  private uaaFailure(
+    status: number,
+    body: Record<string, unknown> | undefined,
+    url: string,
+    json: boolean,
+    text: string,
+  ): UaaError {
     const error = typeof body?.error === "string" ? body.error : undefined;
     const description = typeof body?.error_description === "string" ? body.error_description : undefined;
-    const reason = this.redact([error, description && `(${description})`].filter(Boolean).join(" "));
+    let reason = this.redact([error, description && `(${description})`].filter(Boolean).join(" "));
+    // A load balancer's page or a body with a byte order mark: say what came, not nothing.
+    if (!json && text.trim() !== "") reason = `a body that is not JSON${this.notJsonDetail(text)}`;
     const who =
       this.grant.kind === "password" ? `user "${this.grant.username}"` : `client "${this.grant.clientId}"`;
     if (isCredentialRejection(status, error, description)) {
@@ -302,6 +332,14 @@ export class UaaTokenProvider {
       `UAA at ${originOf(url)} answered ${status} to the token request for ${who}${reason ? `: ${reason}` : ""}`,
       { status, error },
     );
+  }
+
+  /** What a body that is not JSON begins with: a byte order mark (JSON must not start with one), or its text. */
+  private notJsonDetail(text: string): string {
+    if (text.startsWith("\uFEFF")) return " (it starts with a UTF-8 byte order mark)";
+    const secret = this.grant.kind === "password" ? this.grant.password : this.grant.clientSecret;
+    const shown = excerpt(text, 200, secret ? [secret] : []);
+    return shown ? `: "${shown}"` : " (empty body)";
   }
 
   /** UAA texts are echoed into messages; make sure a secret or token can never ride along. */

@@ -2,6 +2,7 @@ import type { CfDomain, CfProcess, CfRoute } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
 import { nextTurn } from "../event-loop-turn.js";
 import { ALL, appKey } from "./cf-caches.js";
+import { keysPerFailure, layerError, layerOf } from "./layer-error.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { candidateRoutes, chooseRoute } from "./routes.js";
 import { sameInstance } from "./snapshot.js";
@@ -66,6 +67,11 @@ export async function scanInstances(
     caches.domain.getMany([ALL]),
   ]);
   const domainsByGuid = domains.values.get(ALL);
+  const named = keys.map((key, i) => [key, input.apps[i].appName] as const);
+  const processFailures = keysPerFailure(named, processes.errors);
+  const routeFailures = keysPerFailure(named, routes.errors);
+  const failed = (layer: string, error: Error | undefined, failures: Map<Error, string[]>, appName: string) =>
+    layerError(layerOf(layer, "app", appName, error && failures.get(error)), error);
 
   for (let i = 0; i < input.apps.length; i++) {
     if (i > 0 && i % APPS_PER_TURN === 0) await nextTurn();
@@ -78,8 +84,8 @@ export async function scanInstances(
     let failure: Error | undefined;
     if (!domainsByGuid) failure = layerError("domains", domains.errors.get(ALL));
     else if (!appProcesses)
-      failure = layerError(`processes of app ${app.appName}`, processes.errors.get(key));
-    else if (!appRoutes) failure = layerError(`routes of app ${app.appName}`, routes.errors.get(key));
+      failure = failed("processes", processes.errors.get(key), processFailures, app.appName);
+    else if (!appRoutes) failure = failed("routes", routes.errors.get(key), routeFailures, app.appName);
     if (failure || !domainsByGuid || !appProcesses || !appRoutes) {
       result.errors.set(t, failure ?? new Error("incomplete Cloud Controller data"));
       continue;
@@ -195,8 +201,4 @@ function push<T>(map: Map<number, T[]>, key: number, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-function layerError(what: string, cause: Error | undefined): Error {
-  return new Error(`could not load ${what}: ${cause?.message ?? "unknown error"}`, { cause });
 }

@@ -2,6 +2,7 @@ import type { CfApp, CfOrganization, CfSpace } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
 import { ALL } from "./cf-caches.js";
+import { keysPerFailure, layerError, layerOf } from "./layer-error.js";
 import { compileTarget, type NameSelector, selects, type TargetSelectors } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import type { ScrapeCredential } from "./types.js";
@@ -90,11 +91,16 @@ export async function resolveTargets(
   });
 
   const spaces = await caches.space.getMany(live.flatMap((t) => t.orgs.map((o) => o.guid)));
+  const spaceFailures = keysPerFailure(
+    live.flatMap((t) => t.orgs.map((o) => [o.guid, o.name] as const)),
+    spaces.errors,
+  );
   live = live.filter((t) => {
     for (const org of t.orgs) {
       const list = spaces.values.get(org.guid);
       if (!list) {
-        fail(t, layerError(`spaces of org ${org.name}`, spaces.errors.get(org.guid)));
+        const error = spaces.errors.get(org.guid);
+        fail(t, layerError(layerOf("spaces", "org", org.name, error && spaceFailures.get(error)), error));
         return false;
       }
       const chosen = pick(t.selectors.space, list);
@@ -107,13 +113,19 @@ export async function resolveTargets(
   });
 
   const apps = await caches.application.getMany(live.flatMap((t) => t.spaces.map((s) => s.space.guid)));
+  const appFailures = keysPerFailure(
+    live.flatMap((t) => t.spaces.map(({ org, space }) => [space.guid, `${org.name}/${space.name}`] as const)),
+    apps.errors,
+  );
   for (const t of live) {
     const chosen: ResolvedApp[] = [];
     let failed: Error | undefined;
     for (const { org, space } of t.spaces) {
       const list = apps.values.get(space.guid);
       if (!list) {
-        failed = layerError(`apps of space ${org.name}/${space.name}`, apps.errors.get(space.guid));
+        const error = apps.errors.get(space.guid);
+        const sharing = error && appFailures.get(error);
+        failed = layerError(layerOf("apps", "space", `${org.name}/${space.name}`, sharing), error);
         break;
       }
       for (const app of selectApps(t, list, `${org.name}/${space.name}`)) {
@@ -182,10 +194,6 @@ function noMatch(level: string, selector: NameSelector): string {
     case "all":
       return `no ${level} visible`;
   }
-}
-
-function layerError(what: string, cause: Error | undefined): Error {
-  return new Error(`could not load ${what}: ${cause?.message ?? "unknown error"}`, { cause });
 }
 
 /** At most three reasons, so that a broad target over many orgs stays readable. */

@@ -123,6 +123,44 @@ describe("retries", () => {
     );
   });
 
+  it("describes a v2 error body (GET /v2/info 404) like a v3 one, not as non-JSON", async () => {
+    const fake = await cf.start();
+    // A root document without a login link: the login URL is looked up in GET /v2/info.
+    fake.on("GET /", (_req, res, f) =>
+      json(res, 200, {
+        links: { cloud_controller_v3: { href: `${f.url}/v3`, meta: { version: "3.180.0" } } },
+      }),
+    );
+    fake.on("GET /v2/info", (_req, res) =>
+      json(res, 404, { description: "Unknown request", error_code: "CF-NotFound", code: 10000 }),
+    );
+    orgsAfter([]);
+    const log = capturingLogger();
+    const { client } = makeClient({}, { logger: log.logger });
+    const err = await client.listOrganizations().catch((e: unknown) => e);
+    expect((err as Error).message).toContain(
+      "GET /v2/info failed with status 404: CF-NotFound (10000): Unknown request",
+    );
+    expect(log.text()).toContain("GET /v2/info failed with status 404: CF-NotFound (10000): Unknown request");
+    expect(log.text()).not.toContain("non-JSON");
+    const v2 = (e: unknown) => (e as Error).cause ?? e;
+    expect(v2(err)).toMatchObject({
+      status: 404,
+      title: "CF-NotFound",
+      code: 10000,
+      detail: "Unknown request",
+    });
+  });
+
+  it("calls a JSON error body of an unknown shape JSON, and only a body that is not JSON non-JSON", async () => {
+    await cf.start();
+    orgsAfter([(res) => json(res, 400, { message: "bad filter" })]);
+    const { client } = makeClient();
+    await expect(client.listOrganizations()).rejects.toThrow(
+      'GET /v3/organizations failed with status 400: JSON body "{"message":"bad filter"}"',
+    );
+  });
+
   it("retries a request that exceeds its timeout and uses the resource's timeout key", async () => {
     const fake = await cf.start();
     orgsAfter([() => {} /* never answers */]);
@@ -207,6 +245,90 @@ describe("rate limits", () => {
     expect(err).toMatchObject({ status: 429, title: "CF-RateLimitExceeded", code: 10013 });
     expect(time.sleeps).toEqual([5000, 5000]);
     expect(fake.requestsTo("/v3/organizations")).toHaveLength(3);
+  });
+
+  it("holds later requests of every resource until the Retry-After of the last 429, across calls", async () => {
+    const fake = await cf.start();
+    const time = fakeTime();
+    const sentAt: number[] = [];
+    const limited = {
+      "retry-after": "30",
+      "x-ratelimit-limit": "2000",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": String(Math.floor(time.now() / 1000) + 3600),
+    };
+    let answer = tooMany(limited);
+    fake.on("GET /v3/organizations", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      sentAt.push(time.now());
+      answer(res);
+    });
+    fake.on("GET /v3/domains", (req, res, f) => {
+      if (authorised(req, res, f)) json(res, 200, page([]));
+    });
+    const log = capturingLogger();
+    const client = cf.client({}, { time, random: () => 1, logger: log.logger });
+    // The request itself waits 20 s (the cap) twice, then gives up with the 429.
+    await expect(client.listOrganizations()).rejects.toMatchObject({ status: 429, code: 10013 });
+    expect(time.sleeps).toEqual([20_000, 20_000]);
+    expect(sentAt).toHaveLength(3);
+    const lastAnswer = sentAt[2]!;
+
+    // The next refresh, 49 ms later: nothing is sent, neither for this resource nor for another one.
+    time.advance(49);
+    const held = await client.listOrganizations().catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(CfApiError);
+    expect(held).toMatchObject({ kind: "http", status: 429, title: "CF-RateLimitExceeded", code: 10013 });
+    expect((held as Error).message).toBe(
+      `GET /v3/organizations not sent: the Cloud Controller answered 429 to GET /v3/organizations (CF-RateLimitExceeded (10013): Rate Limit Exceeded) and asked to wait until ${new Date(lastAnswer + 30_000).toISOString()}`,
+    );
+    await expect(client.listDomains()).rejects.toMatchObject({ status: 429 });
+    expect(sentAt).toHaveLength(3);
+    expect(fake.requestsTo("/v3/domains")).toHaveLength(0);
+    expect(time.sleeps).toHaveLength(2);
+
+    // Within the cap of the end: the rest is waited out, and the request goes out when the CC said.
+    answer = (res) => json(res, 200, page([org("o1")]));
+    time.advance(15_000);
+    expect(await client.listOrganizations()).toHaveLength(1);
+    expect(sentAt).toHaveLength(4);
+    expect(sentAt[3]).toBe(lastAnswer + 30_000);
+    expect(log.text()).toContain("CC rate limit still in force, waiting");
+    // Once it passed, requests go out at once.
+    expect(await client.listDomains()).toEqual([]);
+  });
+
+  it("holds later requests until a future X-RateLimit-Reset when there is no Retry-After", async () => {
+    const fake = await cf.start();
+    const time = fakeTime();
+    const reset = Math.floor(time.now() / 1000) + 600;
+    orgsAfter([tooMany({ "x-ratelimit-reset": String(reset) })]);
+    const client = cf.client({}, { time, maxRateLimitWaitMs: 1000, random: () => 1 });
+    // The request waits its capped second once and gets its orgs...
+    await client.listOrganizations();
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+    // ...but the window the CC named is not over: the next call is not sent before it.
+    await expect(client.listOrganizations()).rejects.toThrow(
+      `asked to wait until ${new Date(reset * 1000).toISOString()}`,
+    );
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+    time.advance(reset * 1000 - time.now());
+    await client.listOrganizations();
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(3);
+  });
+
+  it("keys the hold like CC keys its limit: a user's 429 does not hold unauthenticated /v3/info", async () => {
+    const fake = await cf.start();
+    orgsAfter([
+      tooMany({ "retry-after": "600" }),
+      tooMany({ "retry-after": "600" }),
+      tooMany({ "retry-after": "600" }),
+    ]);
+    const { client } = makeClient({}, { maxRateLimitWaitMs: 10 });
+    await expect(client.listOrganizations()).rejects.toMatchObject({ status: 429 });
+    await expect(client.listDomains()).rejects.toMatchObject({ status: 429 });
+    expect(await client.getInfo()).toMatchObject({ name: "fake" });
+    expect(fake.requestsTo("/v3/info")).toHaveLength(1);
   });
 
   it("spaces requests by the client-side rate limit and reports the waits", async () => {

@@ -50,7 +50,8 @@ describe("status page: why a configured target has no instances", () => {
     targets = status.json().discovery.targets;
     expect(targets[2]).toMatchObject({ instances: 1, why: { kind: "cc-error" } });
     expect(targets[2].why?.text).toMatch(
-      /^Cloud Controller error: .*routes of app web-app.*503 Service Unavailable/,
+      // One routes request for both apps failed: the cause names the batch, not one app of it.
+      /^Cloud Controller error: could not load routes of 2 apps \(tcp-only, web-app\): .*503 Service Unavailable/,
     );
 
     expect(await page()).toContain("<strong>Cloud Controller error</strong>");
