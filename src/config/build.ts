@@ -114,7 +114,8 @@ export function buildCf(s: Settings, requireCf: boolean, warnings: string[]): Cf
     }
   } else if (requireCf) {
     throw new ConfigError(
-      `is required: the host name of the Cloud Controller API, e.g. api.cf.example.com (or set ${envVariable(s.key("cf.api_host"))})`,
+      emptied(s, "cf.api_host", "is required") ??
+        `is required: the host name of the Cloud Controller API, e.g. api.cf.example.com (or set ${envVariable(s.key("cf.api_host"))})`,
       s.key("cf.api_host"),
     );
   }
@@ -216,13 +217,15 @@ function checkCredentials(
   const key = (path: KeyPath) => s.key(path);
   if (username !== undefined) {
     throw new ConfigError(
-      `is required with ${key("cf.username")} (set it in the file or via ${envVariable(key("cf.password"))})`,
+      emptied(s, "cf.password", `is required with ${key("cf.username")}`) ??
+        `is required with ${key("cf.username")} (set it in the file or via ${envVariable(key("cf.password"))})`,
       key("cf.password"),
     );
   }
   if (clientId !== undefined) {
     throw new ConfigError(
-      `is required with ${key("cf.client_id")} (set it in the file or via ${envVariable(key("cf.client_secret"))})`,
+      emptied(s, "cf.client_secret", `is required with ${key("cf.client_id")}`) ??
+        `is required with ${key("cf.client_id")} (set it in the file or via ${envVariable(key("cf.client_secret"))})`,
       key("cf.client_secret"),
       s.origin("cf.client_id"),
     );
@@ -230,6 +233,16 @@ function checkCredentials(
   throw new ConfigError(
     `${key("cf.username")} and ${key("cf.password")} (or ${key("cf.client_id")} and ${key("cf.client_secret")}) are required to log in to Cloud Foundry`,
   );
+}
+
+/**
+ * The message for a required key that is unset only because an empty environment variable overrides the value
+ * the file gives it: `is required with cf.username; environment variable CF_PASSWORD is set but empty and
+ * overrides the value of cf.password (promregator.yml:4)`. Undefined when that is not the cause.
+ */
+function emptied(s: Settings, path: KeyPath, requirement: string): string | undefined {
+  const cause = s.emptyOverride(path);
+  return cause && `${requirement}; ${cause}: remove the empty variable or give it a value`;
 }
 
 /** A proxy needs host and port; a port alone is ignored with a warning. */
@@ -253,7 +266,12 @@ export function readProxy(
     throw new ConfigError(errorMessage(err), hostKey, s.origin(`${prefix}.host`));
   }
   if (port === 0) {
-    throw new ConfigError(`is required when ${hostKey} is set`, portKey, s.origin(`${prefix}.host`));
+    throw new ConfigError(
+      emptied(s, `${prefix}.port`, `is required when ${hostKey} is set`) ??
+        `is required when ${hostKey} is set`,
+      portKey,
+      s.origin(`${prefix}.host`),
+    );
   }
   return { host, port };
 }

@@ -11,6 +11,8 @@ export interface FileProperty {
   /** null for an empty value (`key:` or `~`), which counts as unset. */
   value: string | null;
   line: number;
+  /** For an empty value: written as an empty mapping (`{}`) or list (`[]`) rather than as nothing or `~`. */
+  shape?: "map" | "list";
 }
 
 export interface DocumentContext {

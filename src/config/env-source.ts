@@ -7,9 +7,16 @@
 
 import { ConfigError } from "./errors.js";
 import { loggerFromEnv, loggerProperty } from "./logging.js";
-import { canonicalPath, envMatchForm, pathMatchForm } from "./paths.js";
+import { canonicalPath, envMatchForm, envVariable, pathMatchForm } from "./paths.js";
+import { envNamesFor } from "./placeholders.js";
 import type { Property } from "./properties.js";
-import { findShapeProblem, matchTemplate } from "./templates.js";
+import {
+  ALIAS_CANONICAL,
+  closestKey,
+  findShapeProblem,
+  IGNORED_CANONICAL,
+  matchTemplate,
+} from "./templates.js";
 
 const PREFIXES = ["cf", "promregator", "server", "logging", "encrypt", "foundations"];
 
@@ -46,4 +53,67 @@ export function readEnvProperties(env: NodeJS.ProcessEnv, warnings: string[]): M
     result.set(match.canonical, { key: match.display, value, origin });
   }
   return result;
+}
+
+/**
+ * `PROMREGATOR_*` variables that are no key but documented: read by Promregator or its tools themselves, or
+ * (PROMREGATOR_PASSWORD, docs/ha.md) set for a `${...}` placeholder that not every file of a set-up has.
+ */
+const OWN_VARIABLES = new Set([
+  "PROMREGATOR_CONFIG",
+  "PROMREGATOR_CLI",
+  "PROMREGATOR_BENCH_PROFILES",
+  "PROMREGATOR_PASSWORD",
+]);
+
+/** The environment variables that `${...}` placeholders in `values` may read. */
+export function placeholderVariables(values: Iterable<string | null>): Set<string> {
+  const names = new Set<string>();
+  for (const value of values) {
+    for (const m of value?.matchAll(/\$\{([^}:]+)/g) ?? []) {
+      for (const variable of envNamesFor(m[1].trim())) names.add(variable);
+    }
+  }
+  return names;
+}
+
+/**
+ * Warns about variables that look like settings but set none, which would otherwise be dropped silently:
+ * every `PROMREGATOR_*` variable that names no key (except Promregator's own and those placeholders read), and
+ * a `CF_*` variable only when it is a near miss of a `cf.*` key (`CF_APIHOTS`), because Cloud Foundry sets
+ * `CF_INSTANCE_*`, `CF_STACK`, `CF_SYSTEM_CERT_PATH`... in every container. Old spellings and ignored keys say so.
+ */
+export function warnUnknownVariables(
+  env: NodeJS.ProcessEnv,
+  referenced: ReadonlySet<string>,
+  warnings: string[],
+): void {
+  for (const name of Object.keys(env).sort()) {
+    if (env[name] === undefined || OWN_VARIABLES.has(name) || referenced.has(name)) continue;
+    const ours = name.startsWith("PROMREGATOR_");
+    if (!ours && !name.startsWith("CF_")) continue;
+    const form = envMatchForm(name);
+    if (matchTemplate(form, "dotless") || findShapeProblem(form, "dotless")) continue;
+    const where = `environment variable ${name}`;
+    const alias = ALIAS_CANONICAL.find((a) => pathMatchForm(a.canonical) === form);
+    if (alias) {
+      warnings.push(
+        `${where} is ignored: ${alias.from} is an old spelling read only from the file; use ${envVariable(alias.to)}`,
+      );
+      continue;
+    }
+    const ignored = IGNORED_CANONICAL.find((k) => form.startsWith(pathMatchForm(k.canonical)));
+    if (ignored) {
+      warnings.push(`${where} (${ignored.path}) is ignored: ${ignored.reason}`);
+      continue;
+    }
+    const near = closestKey(form, "dotless");
+    if (near) {
+      warnings.push(`${where} sets no known key and is ignored; did you mean ${envVariable(near)}?`);
+    } else if (ours) {
+      warnings.push(
+        `${where} sets no known key and is ignored (docs/configuration.md names the variable of each key)`,
+      );
+    }
+  }
 }

@@ -16,6 +16,23 @@ export function describeKey(key: string, origin?: ValueOrigin): string {
   return where ? `${key} (${where})` : key;
 }
 
+/** Whether a value is empty, which counts as not set (`key:`, `key=`, an empty environment variable). */
+export function isEmptyValue(prop: { value: string | null }): boolean {
+  return prop.value === null || prop.value === "";
+}
+
+/**
+ * `environment variable CF_PASSWORD is set but empty and overrides the value of cf.password (promregator.yml:4)`:
+ * why a key is unset although a weaker source gives it a value. Names no value.
+ */
+export function emptyOverride(
+  stronger: { key: string; origin: ValueOrigin },
+  weaker: { key: string; origin: ValueOrigin },
+): string {
+  const what = describeOrigin(stronger.origin) || stronger.key;
+  return `${what} is set but empty and overrides the value of ${describeKey(weaker.key, weaker.origin)}`;
+}
+
 /**
  * A fatal configuration problem. The message names the key and, when it came from the file, `file:line`;
  * it never contains a secret value.

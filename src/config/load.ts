@@ -5,8 +5,8 @@
  */
 import { buildConfig } from "./build.js";
 import { DEFAULT_SECRETS_DIR } from "./cipher.js";
-import { readEnvProperties } from "./env-source.js";
-import { ConfigError, describeKey } from "./errors.js";
+import { placeholderVariables, readEnvProperties, warnUnknownVariables } from "./env-source.js";
+import { ConfigError, describeKey, emptyOverride, isEmptyValue } from "./errors.js";
 import { prepareProperties } from "./file-keys.js";
 import { readSpringApplicationJson } from "./json-source.js";
 import { locateConfigFile, SEARCHED_LOCATIONS } from "./locate.js";
@@ -115,9 +115,18 @@ function load(options: LoadConfigOptions, warnings: string[]): Config {
     for (const [canonical, prop] of layer) {
       const weaker = merged.get(canonical);
       if (weaker) shadowed.set(canonical, [...(shadowed.get(canonical) ?? []), weaker]);
+      // An empty value counts as unset, so the weaker source's value is lost, not used: say so, for any key.
+      if (weaker && isEmptyValue(prop) && !isEmptyValue(weaker)) {
+        warnings.push(`${emptyOverride(prop, weaker)}; ${prop.key} counts as not set`);
+      }
       merged.set(canonical, prop);
     }
   }
+  warnUnknownVariables(
+    env,
+    placeholderVariables([...fileProps.values(), ...jsonProps.values()].map((p) => p.value)),
+    warnings,
+  );
   // Cloud Foundry and container platforms tell an app its port in PORT; an explicit server.port still wins.
   const serverPort = canonicalPath("server.port");
   if (!merged.has(serverPort) && env.PORT) {
@@ -148,5 +157,7 @@ function warnMaskedSecrets(props: Map<string, Property>, warnings: string[]) {
 }
 
 function fromFile(fp: FileProperty, file: string): Property {
-  return { key: fp.key, value: fp.value, origin: { kind: "file", file, line: fp.line } };
+  const prop: Property = { key: fp.key, value: fp.value, origin: { kind: "file", file, line: fp.line } };
+  if (fp.shape) prop.shape = fp.shape;
+  return prop;
 }

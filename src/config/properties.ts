@@ -15,6 +15,8 @@ export interface Property {
   /** null when written without a value. */
   value: string | null;
   origin: ValueOrigin;
+  /** For an empty value from the file: written as an empty mapping or list (see FileProperty). */
+  shape?: "map" | "list";
 }
 
 export type PlaceholderMode = "strict" | "lenient";

@@ -200,7 +200,10 @@ export const IGNORED_KEYS: readonly { path: string; reason: string }[] = [
   { path: "server.ssl", reason: "Java key stores are not supported; use server.tls.cert and server.tls.key" },
 ];
 
-/** Top-level trees in which an unknown key is worth a warning; anything else (spring, management...) is ignored. */
+/**
+ * Top-level trees in which every unknown key is worth a warning; in logging and encrypt only near misses are,
+ * other trees are named once (see file-keys.ts).
+ */
 export const CHECKED_TREES: readonly string[] = ["cf", "promregator", "server", "foundations"];
 
 export type TreeFieldKind = ScalarKind | { type: "list" };

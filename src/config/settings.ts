@@ -1,5 +1,5 @@
 /** Typed access to the scalar keys of the key table, with the Java defaults. */
-import { ConfigError, type ValueOrigin } from "./errors.js";
+import { ConfigError, emptyOverride, isEmptyValue, type ValueOrigin } from "./errors.js";
 import { canonicalPath } from "./paths.js";
 import type { PropertySource } from "./properties.js";
 import { findScalarKey, KEYS_NOT_IN_JAVA, type KeyPath } from "./schema.js";
@@ -47,6 +47,18 @@ export class Settings {
   /** True when the key was given (file or environment) with a non-empty value. */
   isSet(path: KeyPath): boolean {
     return this.source.text(this.prop(path), "strict") !== undefined;
+  }
+
+  /**
+   * When the key reads as unset because a stronger source (an environment variable) gives it an empty value over
+   * a weaker source's value, the sentence saying so (for a "required" message); else undefined.
+   */
+  emptyOverride(path: KeyPath): string | undefined {
+    const canonical = canonicalPath(this.keyOf(path));
+    const prop = this.source.get(canonical);
+    if (!prop || !isEmptyValue(prop)) return undefined;
+    const weaker = [...(this.source.shadowed.get(canonical) ?? [])].reverse().find((p) => !isEmptyValue(p));
+    return weaker && emptyOverride(prop, weaker);
   }
 
   origin(path: KeyPath): ValueOrigin | undefined {

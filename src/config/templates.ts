@@ -2,7 +2,7 @@
  * Property templates: every settable path, with `[*]` for list indices, in its documented spelling and in
  * canonical form. Used to map environment variables onto keys and to tell known keys from unknown ones.
  */
-import { canonicalPath, pathMatchForm } from "./paths.js";
+import { canonicalPath, editDistance, joinPath, pathMatchForm, splitPath } from "./paths.js";
 import { ALIASES, IGNORED_KEYS, SCALAR_KEYS, TREES } from "./schema.js";
 
 export interface Template {
@@ -126,4 +126,89 @@ export function findShapeProblem(
     return { key: fillIndices(rule.display, m.slice(1)), message: rule.message(got) };
   }
   return undefined;
+}
+
+const SETTABLE_DISPLAYS = new Set(SETTABLE_TEMPLATES.map((t) => t.display));
+const TREE_PATHS = new Set(TREES.flatMap((t) => (t.list ? [t.path, `${t.path}[*]`] : [t.path])));
+
+/**
+ * Paths that only group settings (`cf`, `cf.cache`, `promregator.discovery`, `promregator.authenticator.basic`):
+ * every proper prefix of a settable, old or ignored key. Tree roots and list items are not among them (their
+ * shape is checked in file-keys.ts).
+ */
+export const SECTION_TEMPLATES: readonly (Template & { asList: RegExp })[] = (() => {
+  const sections = new Set<string>();
+  const paths = [
+    ...SETTABLE_DISPLAYS,
+    ...ALIASES.map((a) => a.from),
+    ...IGNORED_KEYS.map((k) => k.path),
+    ...TREES.map((t) => t.path),
+  ];
+  for (const path of paths) {
+    const segments = splitPath(path);
+    for (let n = 1; n < segments.length; n++) {
+      if (segments[n - 1].startsWith("[")) continue;
+      const prefix = joinPath(segments.slice(0, n));
+      if (!SETTABLE_DISPLAYS.has(prefix) && !TREE_PATHS.has(prefix)) sections.add(prefix);
+    }
+  }
+  return [...sections].map((display) => {
+    const t = template(display);
+    return { ...t, asList: new RegExp(`^${indexPattern(t.canonical)}\\[\\d+\\]`) };
+  });
+})();
+
+/** The documented spelling of the section a canonical path names, with its indices, or undefined. */
+export function matchSection(canonical: string): string | undefined {
+  for (const t of SECTION_TEMPLATES) {
+    const m = t.dotted.exec(canonical);
+    if (m) return fillIndices(t.display, m.slice(1));
+  }
+  return undefined;
+}
+
+/** The section that a canonical path below a list index lies in (`promregator[0].x` -> `promregator`). */
+export function sectionGivenAList(canonical: string): string | undefined {
+  for (const t of SECTION_TEMPLATES) {
+    const m = t.asList.exec(canonical);
+    if (m) return fillIndices(t.display, m.slice(1));
+  }
+  return undefined;
+}
+
+/** Every known path (keys, sections, trees, old spellings) with `[*]` for indices, for "did you mean" hints. */
+const KNOWN_DISPLAYS: readonly { display: string; canonical: string }[] = [
+  ...new Set([
+    ...SETTABLE_DISPLAYS,
+    ...SECTION_TEMPLATES.map((t) => t.display),
+    ...TREE_PATHS,
+    ...ALIASES.map((a) => a.from),
+    ...IGNORED_KEYS.map((k) => k.path),
+  ]),
+].map((display) => ({ display, canonical: canonicalPath(display) }));
+
+/** At most this many edits (a swap of two letters counts one) make a key a near miss of a known one. */
+export const NEAR_MISS = 2;
+
+/**
+ * The known key closest to an unknown one, in its documented spelling with the unknown key's indices, when it
+ * is at most NEAR_MISS edits away; `path` is canonical (`dotted`) or an environment match form (`dotless`).
+ */
+export function closestKey(path: string, form: "dotted" | "dotless"): string | undefined {
+  const indices = [...path.matchAll(/\[(\d+)\]/g)].map((m) => m[1]);
+  const pattern = path.replace(/\[\d+\]/g, "[*]");
+  let best: { display: string; distance: number } | undefined;
+  for (const known of KNOWN_DISPLAYS) {
+    const candidate = form === "dotted" ? known.canonical : pathMatchForm(known.canonical);
+    if ((candidate.match(/\[\*\]/g) ?? []).length !== indices.length) continue;
+    // A short name is not a near miss of every word of its length: CF_HOME (the cf CLI's) is not cf.name. What
+    // counts is the length below the top-level name, which both share (`cf`, `promregator`).
+    const below = candidate.length - known.canonical.split(/[.[]/)[0].length;
+    const max = Math.min(NEAR_MISS, Math.floor(below / 3));
+    const distance = editDistance(pattern, candidate, max);
+    if (distance <= max && distance > 0 && (!best || distance < best.distance)) {
+      best = { display: known.display, distance };
+    }
+  }
+  return best && fillIndices(best.display, indices);
 }

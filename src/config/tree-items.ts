@@ -3,7 +3,7 @@
  * `promregator.targetAuthenticators[n]`) with relaxed field names. Placeholders that cannot be resolved stay
  * literal here, as Spring's binder leaves them.
  */
-import { ConfigError, type ValueOrigin } from "./errors.js";
+import { ConfigError, describeKey, type ValueOrigin } from "./errors.js";
 import { canonicalPath } from "./paths.js";
 import type { Property, PropertySource } from "./properties.js";
 import type { Tree } from "./schema.js";
@@ -120,10 +120,15 @@ export function treeItems(source: PropertySource, tree: Tree, warnings: string[]
   const root = canonicalPath(tree.path);
   const groups = new Map<number, Map<string, Property>>();
   let single: Map<string, Property> | undefined;
+  /** Items written without settings (`- {}` or a lone `-`), with where they are written. */
+  const empty = new Map<number, Property>();
   for (const [canonical, prop] of source.props) {
     if (tree.list) {
+      if (!canonical.startsWith(root)) continue;
+      const item = /^\[(\d+)\]$/.exec(canonical.slice(root.length));
+      if (item) empty.set(Number(item[1]), prop);
       const m = /^\[(\d+)\]\.(.+)$/.exec(canonical.slice(root.length));
-      if (!canonical.startsWith(root) || !m) continue;
+      if (!m) continue;
       const index = Number(m[1]);
       if (!groups.has(index)) groups.set(index, new Map());
       groups.get(index)?.set(m[2], prop);
@@ -133,12 +138,17 @@ export function treeItems(source: PropertySource, tree: Tree, warnings: string[]
     }
   }
   if (!tree.list) return single ? [new TreeItem(source, tree.path, single)] : [];
-  const last = Math.max(-1, ...groups.keys());
+  // The last item counts even when it is empty, so that `[{}]` is reported as `[{}, {...}]` is.
+  const last = Math.max(-1, ...groups.keys(), ...empty.keys());
   const items: TreeItem[] = [];
   for (let i = 0; i <= last; i++) {
     const props = groups.get(i);
     if (props) items.push(new TreeItem(source, `${tree.path}[${i}]`, props));
-    else warnings.push(`${tree.path}[${i}] has no settings and is ignored`);
+    else {
+      const key = `${tree.path}[${i}]`;
+      const marker = empty.get(i);
+      warnings.push(`${marker ? describeKey(key, marker.origin) : key} has no settings and is ignored`);
+    }
   }
   return items;
 }

@@ -84,6 +84,8 @@ class Flattener {
     if (isMap(node)) {
       // Merge keys (`<<: *base`) first, so that keys written in the map itself win over merged ones.
       const pairs = node.items.filter(isPair);
+      // An empty mapping sets nothing, but its key is known to be written, e.g. an empty list item (`- {}`).
+      if (pairs.length === 0) this.push({ key: path, value: null, line, shape: "map" });
       const merges = pairs.filter((p) => isMergeKey(p.key));
       for (const pair of merges) {
         const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
@@ -98,20 +100,27 @@ class Flattener {
       return;
     }
     if (isSeq(node)) {
+      // As in Spring (YamlProcessor), an empty list is an empty value, which replaces a list of an earlier document.
+      if (node.items.length === 0) this.push({ key: path, value: null, line, shape: "list" });
       node.items.forEach((item, i) => {
         this.walk(item, `${path}[${i}]`, this.lineOf(item as Node, line), seen);
       });
       return;
     }
-    if (this.out.length >= MAX_PROPERTIES) {
-      throw new ConfigError(`${this.fileLabel}: more than ${MAX_PROPERTIES} values (runaway YAML aliases?)`);
-    }
     if (isScalar(node)) {
-      this.out.push({ key: path, value: scalarText(node.value, node.source), line });
+      this.push({ key: path, value: scalarText(node.value, node.source), line });
       return;
     }
     // A key without a value (`cf.username:`).
-    this.out.push({ key: path, value: null, line });
+    this.push({ key: path, value: null, line });
+  }
+
+  private push(property: FileProperty): void {
+    if (this.out.length >= MAX_PROPERTIES) {
+      throw new ConfigError(`${this.fileLabel}: more than ${MAX_PROPERTIES} values (runaway YAML aliases?)`);
+    }
+    // An empty mapping at the top of a document (`{}`) names no key.
+    if (property.key !== "") this.out.push(property);
   }
 
   private keyName(key: unknown, line: number): string {

@@ -178,6 +178,35 @@ promregator:
     expect(result.stderr).not.toContain(CIPHER_PLAINTEXT);
   });
 
+  it("exits 2 for a plain value where the cf section belongs, naming the expected shape", async () => {
+    const file = dir.write("cf-scalar.yml", "cf: api.cf.example.com\n");
+    const result = await runCli(["check-config", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `cf (${file}:1): must be a mapping of settings (e.g. cf.api_host: ...), not a plain value`,
+    );
+    expect(result.stderr).not.toContain("unknown key");
+  });
+
+  it("warns about misspelt keys and variables, naming the closest known one, and stays valid", async () => {
+    const yaml = validYaml().replace("  targets:", "  tragets: []\n  discovery:\n  targets:");
+    const file = dir.write("typos.yml", `${yaml}promregatr:\n  x: 1\nlogging:\n  levl: debug\n`);
+    const line = (text: string) => yaml.split("\n").findIndex((l) => l.includes(text)) + 1;
+    // yaml ends with a newline: its last (empty) line is where `promregatr:` goes; a tree is named at its first value.
+    const end = yaml.split("\n").length;
+    const env = { ENCRYPT_KEY, PROMREGATOR_TARGET_0_ORGNAME: "o", CF_APIHOTS: "h", CF_INSTANCE_GUID: "g" };
+    const result = await runCli(["check-config", file], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.split("\n").filter((l) => l.includes("warning:"));
+    expect(warnings.map((w) => w.replace(/^.*warning: /, ""))).toEqual([
+      `promregator.tragets (${file}:${line("tragets")}): unknown key, ignored; did you mean promregator.targets?`,
+      `promregatr (${file}:${end + 1}): unknown key, ignored; did you mean promregator?`,
+      `logging.levl (${file}:${end + 3}): unknown key, ignored; did you mean logging.level?`,
+      "environment variable CF_APIHOTS sets no known key and is ignored; did you mean CF_API_HOST?",
+      "environment variable PROMREGATOR_TARGET_0_ORGNAME sets no known key and is ignored; did you mean PROMREGATOR_TARGETS_0_ORGNAME?",
+    ]);
+  });
+
   it("exits 2 when the file does not exist", async () => {
     const missing = dir.path("no-such-file.yml");
     const result = await runCli(["check-config", missing]);

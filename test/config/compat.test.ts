@@ -17,11 +17,11 @@ promregator.endpoint:
     expect(config.promregator.scraping.maxProcessingTime).toBe(3000);
     expect(config.promregator.scraping.threads).toBe(7);
     expect(warnings).toEqual([
-      "cf.proxyHost (promregator.yml:5) is deprecated; use cf.proxy.host",
-      "cf.proxyPort (promregator.yml:6) is deprecated; use cf.proxy.port",
-      "cf.request.timeout.app (promregator.yml:7) is deprecated; use cf.request.timeout.appInSpace",
-      "promregator.endpoint.maxProcessingTime (promregator.yml:9) is deprecated; use promregator.scraping.maxProcessingTime",
-      "promregator.endpoint.threads (promregator.yml:10) is deprecated; use promregator.scraping.threads",
+      "cf.proxyHost (promregator.yml:5) is deprecated; use cf.proxy.host (the Java version 1.x ignores it, but here Cloud Controller and UAA requests go through that proxy)",
+      "cf.proxyPort (promregator.yml:6) is deprecated; use cf.proxy.port (the Java version 1.x ignores it, but here Cloud Controller and UAA requests go through that proxy)",
+      "cf.request.timeout.app (promregator.yml:7) is deprecated; use cf.request.timeout.appInSpace (the Java version 1.x ignores it, but here it is used as cf.request.timeout.appInSpace)",
+      "promregator.endpoint.maxProcessingTime (promregator.yml:9) is deprecated; use promregator.scraping.maxProcessingTime (the Java version 1.x ignores it, but here it is used as promregator.scraping.maxProcessingTime)",
+      "promregator.endpoint.threads (promregator.yml:10) is deprecated; use promregator.scraping.threads (the Java version 1.x ignores it, but here it is used as promregator.scraping.threads)",
       "promregator.scraping.threads (promregator.yml:10) has no effect: scrapes are not bound to threads; promregator.scraping.maxConcurrent limits them",
     ]);
   });
