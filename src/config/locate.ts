@@ -44,10 +44,8 @@ export function locateConfigFile(
     }
     return cliPath || env.PROMREGATOR_CONFIG;
   }
-  if (springVariable) {
-    const found = springConfigLocation(springVariable, env[springVariable] ?? "", cwd);
-    if (found !== undefined) return found;
-  }
+  // As in Spring, spring.config.location replaces the usual places: they are not searched after it.
+  if (springVariable) return springConfigLocation(springVariable, env[springVariable] ?? "", cwd, warnings);
   const candidates = [
     DEFAULT_CONFIG_PATH,
     DEFAULT_PROPERTIES_PATH,
@@ -60,11 +58,16 @@ export function locateConfigFile(
  * The file a Spring `spring.config.location` names, as the Java version read it: one location, `file:` and
  * `optional:` prefixes allowed; a directory (ending in `/`) is searched for promregator.yml, then
  * promregator.properties (the Java image's `spring.config.name`). Promregator reads one file, so a comma list of
- * several locations is refused rather than read in part; `classpath:` has no meaning without a jar. Undefined
- * for an `optional:` location that does not exist (the usual places are tried then). Throws ConfigError naming
- * the variable otherwise.
+ * several locations is refused rather than read in part; `classpath:` has no meaning without a jar. Undefined,
+ * with a warning, for an `optional:` location that does not exist: then no file is read. Throws ConfigError
+ * naming the variable otherwise.
  */
-function springConfigLocation(variable: string, value: string, cwd: string): string | undefined {
+function springConfigLocation(
+  variable: string,
+  value: string,
+  cwd: string,
+  warnings: string[],
+): string | undefined {
   const locations = value
     .split(",")
     .map((l) => l.trim())
@@ -86,13 +89,32 @@ function springConfigLocation(variable: string, value: string, cwd: string): str
   const path = resolve(cwd, location.replace(/^file:/i, ""));
   const isDirectory = location.endsWith("/") || (existsSync(path) && statSync(path).isDirectory());
   if (isDirectory) {
-    const file = LOCAL_NAMES.map((n) => join(path, n)).find((p) => existsSync(p));
-    if (file !== undefined || optional) return file;
+    const present = LOCAL_NAMES.map((n) => join(path, n)).filter((p) => existsSync(p));
+    if (present.length > 1) {
+      warnings.push(
+        `${variable}: ${present[1]} is not read: Promregator reads one file, ${present[0]} (merge the two into it)`,
+      );
+    }
+    if (present.length > 0) return present[0];
+    if (optional) {
+      warnings.push(noOptionalFile(variable, value));
+      return undefined;
+    }
     throw new ConfigError(
       `${variable} is "${value}", a directory that holds neither ${LOCAL_NAMES.join(" nor ")}`,
     );
   }
   if (existsSync(path)) return path;
-  if (optional) return undefined;
+  if (optional) {
+    warnings.push(noOptionalFile(variable, value));
+    return undefined;
+  }
   throw new ConfigError(`${variable} is "${value}", but ${path} does not exist`);
+}
+
+function noOptionalFile(variable: string, value: string): string {
+  return (
+    `${variable} ("${value}") names no existing file; it is optional, so no file is read and the environment ` +
+    "alone configures Promregator (as in Spring, the usual places are not searched instead)"
+  );
 }

@@ -198,7 +198,7 @@ const TARGET_MEANINGS: Readonly<Record<string, string>> = {
   kubernetesAnnotations:
     'Only apps annotated `prometheus.io/scrape: "true"`; `prometheus.io/path` then replaces `path`.',
   overrideRouteAndPath:
-    "`host[/path]` scraped instead of the app's route (e.g. a gateway); no `X-CF-APP-INSTANCE` header is sent.",
+    "`host[/prefix]` used instead of the app's route (e.g. a gateway); `path` is still appended, as in the Java version (`gw.example.org/app1` with the default `path` scrapes `gw.example.org/app1/metrics`); no `X-CF-APP-INSTANCE` header is sent.",
   foundation:
     "Name of the foundation whose Cloud Controller is asked for these apps: `cf.name` or a `foundations[].name`; unset: the `cf:` block. A name that is not configured stops start-up.",
   serviceInstanceName:

@@ -364,13 +364,36 @@ describe("SPRING_CONFIG_LOCATION", () => {
     );
   });
 
-  it("an optional location that does not exist falls back to the usual places", () => {
+  it("an optional location that does not exist means no file, not the usual places (Spring replaces them)", () => {
+    // the working directory holds a promregator.yml, which must not be picked up instead
+    const cwd = join(dir, "with-local");
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, "promregator.yml"), "cf:\n  api_host: local.example.org\n");
+    const warnings: string[] = [];
     expect(
       locateConfigFile(
         undefined,
         { SPRING_CONFIG_LOCATION: "optional:file:/nonexistent.yml" },
-        join(dir, "empty"),
+        cwd,
+        warnings,
       ),
     ).toBeUndefined();
+    expect(warnings).toEqual([
+      expect.stringMatching(/names no existing file; it is optional, so no file is read/),
+    ]);
+  });
+
+  it("names the promregator.properties it does not read beside promregator.yml in a location directory", () => {
+    const both = join(dir, "both");
+    mkdirSync(both, { recursive: true });
+    writeFileSync(join(both, "promregator.yml"), "cf:\n  api_host: a.example.org\n");
+    writeFileSync(join(both, "promregator.properties"), "cf.api_host=b.example.org\n");
+    const warnings: string[] = [];
+    expect(locateConfigFile(undefined, { SPRING_CONFIG_LOCATION: `file:${both}/` }, dir, warnings)).toBe(
+      join(both, "promregator.yml"),
+    );
+    expect(warnings).toEqual([
+      expect.stringContaining(`${join(both, "promregator.properties")} is not read`),
+    ]);
   });
 });
