@@ -90,11 +90,16 @@ export async function requestClientCredentialsToken(req: TokenRequest): Promise<
         error,
       );
     }
-    const token = json?.access_token;
+    if (json === undefined) {
+      // A BOM, an HTML page, a form-encoded answer: say what it is not, never show it (it may hold a token).
+      const bom = text.startsWith("\uFEFF") ? " (it starts with a UTF-8 byte order mark)" : "";
+      throw new ScrapeFailure("auth", `${where} answered 200 with a body that is not a JSON object${bom}`);
+    }
+    const token = json.access_token;
     if (typeof token !== "string" || token === "") {
       throw new ScrapeFailure("auth", `${where} answered without an access_token`);
     }
-    const expiresIn = Number(json?.expires_in);
+    const expiresIn = Number(json.expires_in);
     return {
       accessToken: token,
       expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : undefined,
