@@ -19,13 +19,14 @@ describe("nextTurn", () => {
   it("lets a timer due meanwhile run between two waiting callers", async () => {
     const order: string[] = [];
     const first = nextTurn().then(() => {
-      // a slice of work: long enough for the timer below to be due when it ends
+      // A timer set during a slice of work, due when the slice ends. (Set before the first slice, it could
+      // fire even before it on a busy machine, where reaching the check phase takes longer than 1 ms.)
+      setTimeout(() => order.push("timer"), 1);
       const until = Date.now() + 5;
       while (Date.now() < until);
       order.push("first");
     });
     const second = nextTurn().then(() => order.push("second"));
-    setTimeout(() => order.push("timer"), 1);
     await Promise.all([first, second]);
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(order).toEqual(["first", "timer", "second"]);
