@@ -26,6 +26,7 @@ const LEGACY_PROFILES = "spring.profiles";
 /** Keys below `spring.profiles` that configure profiles rather than limit the document to one. */
 const PROFILE_SETTINGS = ["active", "include", "default", "group"].map((k) => `${LEGACY_PROFILES}.${k}`);
 const ON_CLOUD_PLATFORM = "spring.config.activate.oncloudplatform";
+const PROFILE_SKIP = "a document limited to a Spring profile is ignored";
 const PROFILE_VARIABLES = ["SPRING_PROFILES_ACTIVE", "SPRING_PROFILES_INCLUDE"];
 
 /** Platforms whose detection rule was not checked against Spring Boot's source: applied only when forced. */
@@ -40,7 +41,8 @@ const CLOUD_PLATFORMS: readonly {
   detected: (env: NodeJS.ProcessEnv) => boolean;
   how: string;
 }[] = [
-  { name: "none", detected: () => false, how: "never detected" },
+  // Spring Boot: with no platform detected, the active platform is NONE (so `on-cloud-platform: none` applies).
+  { name: "none", detected: () => false, how: "no other platform is detected" },
   {
     name: "cloud_foundry",
     detected: (env) => env.VCAP_APPLICATION !== undefined || env.VCAP_SERVICES !== undefined,
@@ -81,7 +83,7 @@ export function activeCloudPlatform(env: NodeJS.ProcessEnv): string | undefined 
   if (forced !== undefined && forced.trim() !== "") {
     return CLOUD_PLATFORMS.find((p) => platformForm(p.name) === platformForm(forced))?.name;
   }
-  return CLOUD_PLATFORMS.find((p) => p.detected(env))?.name;
+  return CLOUD_PLATFORMS.find((p) => p.detected(env))?.name ?? "none";
 }
 
 /** Why a document does not apply, or undefined when it does. */
@@ -96,7 +98,7 @@ function skipReason(
     const legacy =
       isUnder(canonical, LEGACY_PROFILES) && !PROFILE_SETTINGS.some((k) => isUnder(canonical, k));
     if (isUnder(canonical, ON_PROFILE) || legacy) {
-      return `${fileLabel}:${p.line}: a document limited to a Spring profile is ignored (profiles are not supported)`;
+      return `${fileLabel}:${p.line}: ${PROFILE_SKIP} (profiles are not supported)`;
     }
   }
   const platform = flat.find((p) => p.value !== null && canonicalPath(p.key) === ON_CLOUD_PLATFORM);
@@ -154,10 +156,12 @@ export function mergeDocuments(
   const env = context.env ?? {};
   const result = new Map<string, FileProperty>();
   let activation: FileProperty | undefined;
+  let profileDocumentSkipped = false;
   for (const flat of documents) {
     const skip = skipReason(flat, fileLabel, env);
     if (skip) {
       warnings.push(skip);
+      if (skip.includes(PROFILE_SKIP)) profileDocumentSkipped = true;
       continue;
     }
     activation ??= profileActivation(flat);
@@ -174,7 +178,8 @@ export function mergeDocuments(
     }
   }
   const variables = PROFILE_VARIABLES.filter((v) => env[v] !== undefined && env[v]?.trim() !== "");
-  if (activation || variables.length > 0) {
+  // Only worth a word when a document limited to a profile was skipped: else nothing depends on the profiles.
+  if (profileDocumentSkipped && (activation || variables.length > 0)) {
     const where = activation ? `${fileLabel}:${activation.line}: ${activation.key}: ` : "";
     const vars = variables.map((v) => `${v}=${env[v]}`).join(" and ");
     const also = activation && vars ? `; the environment variable ${vars} has no effect either` : "";

@@ -88,8 +88,10 @@ export function warnUnknownVariables(
   referenced: ReadonlySet<string>,
   warnings: string[],
 ): void {
+  const serviceLink = kubernetesServiceLinks(env);
   for (const name of Object.keys(env).sort()) {
-    if (env[name] === undefined || OWN_VARIABLES.has(name) || referenced.has(name)) continue;
+    if (env[name] === undefined || OWN_VARIABLES.has(name) || referenced.has(name) || serviceLink(name))
+      continue;
     const ours = name.startsWith("PROMREGATOR_");
     if (!ours && !name.startsWith("CF_")) continue;
     const form = envMatchForm(name);
@@ -116,4 +118,23 @@ export function warnUnknownVariables(
       );
     }
   }
+}
+
+/**
+ * Whether a variable is one of those Kubernetes sets for every Service in the namespace (service links, on by
+ * default): `<NAME>_SERVICE_HOST`, `<NAME>_SERVICE_PORT[_<port name>]`, `<NAME>_PORT` and
+ * `<NAME>_PORT_<port>_<TCP|UDP|SCTP>[_PROTO|_PORT|_ADDR]`, for each `<NAME>_SERVICE_HOST` present. A Service
+ * named `promregator` would else draw a warning for each of its variables.
+ */
+function kubernetesServiceLinks(env: NodeJS.ProcessEnv): (name: string) => boolean {
+  const services = Object.keys(env)
+    .filter((name) => name.endsWith("_SERVICE_HOST"))
+    .map((name) => name.slice(0, -"_SERVICE_HOST".length));
+  return (name) =>
+    services.some(
+      (service) =>
+        name.startsWith(`${service}_SERVICE_`) ||
+        name === `${service}_PORT` ||
+        new RegExp(`^${service}_PORT_\\d+_(TCP|UDP|SCTP)(_PROTO|_PORT|_ADDR)?$`).test(name),
+    );
 }

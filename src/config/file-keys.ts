@@ -32,7 +32,7 @@ const REQUIRED_SECTIONS = new Set(["cf"]);
  * without effect here: not worth a warning. In `logging` and `encrypt`, which also hold Spring's own keys
  * (`logging.pattern.console`, `encrypt.fail-on-error`), only a near miss of a key read here is reported.
  */
-const SPRING_TREES = new Set(["spring", "management"]);
+const SPRING_TREES = new Set(["spring", "management", "info", "debug", "trace"]);
 
 /** `, did you mean promregator.targets?` when an unknown key is a near miss of a known one. */
 function didYouMean(canonical: string): string {

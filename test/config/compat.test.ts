@@ -80,6 +80,9 @@ server.contextPath: /p
   it("in other trees (Spring, management, logging details) are ignored silently", () => {
     const yaml = `${MINIMAL_CF}spring.main.banner-mode: off
 management.endpoints.web.exposure.include: health
+info.app.version: 1.2.3
+debug: false
+trace: false
 logging:
   pattern.console: "%m"
 `;

@@ -187,6 +187,22 @@ describe("environment variables that set no key", () => {
     );
     expect(load(file, { env }).warnings).toEqual([]);
   });
+
+  it("are not reported for the service links Kubernetes sets for a Service named promregator", () => {
+    const env = {
+      PROMREGATOR_SERVICE_HOST: "10.96.12.3",
+      PROMREGATOR_SERVICE_PORT: "8080",
+      PROMREGATOR_SERVICE_PORT_HTTP: "8080",
+      PROMREGATOR_PORT: "tcp://10.96.12.3:8080",
+      PROMREGATOR_PORT_8080_TCP: "tcp://10.96.12.3:8080",
+      PROMREGATOR_PORT_8080_TCP_PROTO: "tcp",
+      PROMREGATOR_PORT_8080_TCP_PORT: "8080",
+      PROMREGATOR_PORT_8080_TCP_ADDR: "10.96.12.3",
+    };
+    expect(load(file, { env }).warnings).toEqual([]);
+    // without the Service's _SERVICE_HOST it is no service link: still named
+    expect(load(file, { env: { PROMREGATOR_PORT: "8080" } }).warnings).toHaveLength(1);
+  });
 });
 
 describe("an empty environment variable over a value of the file", () => {

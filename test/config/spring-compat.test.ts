@@ -37,7 +37,12 @@ describe("spring.profiles.active and spring.profiles.include", () => {
     const text = `${MINIMAL_CF}---\nspring.profiles.active: dev\npromregator:\n  targets:\n    - orgName: org2\n---\nspring:\n  profiles:\n    include: x\n`;
     const { config, warnings } = load(text);
     expect(config.promregator.targets.map((t) => t.orgName)).toEqual(["org2"]);
-    const profile = warnings.filter((w) => w.includes("Spring profiles are not activated"));
+    // nothing depends on the profiles here: no word about them
+    expect(warnings.filter((w) => w.includes("Spring profiles are not activated"))).toEqual([]);
+    const withProfileDocument = `${text}---\nspring.config.activate.on-profile: dev\npromregator:\n  targets:\n    - orgName: dev\n`;
+    const profile = load(withProfileDocument).warnings.filter((w) =>
+      w.includes("Spring profiles are not activated"),
+    );
     expect(profile).toEqual([
       "promregator.yml:6: spring.profiles.active: Spring profiles are not activated by Promregator; documents limited to a profile are skipped whatever is active",
     ]);
@@ -55,14 +60,21 @@ describe("spring.profiles.active and spring.profiles.include", () => {
   });
 
   it("name SPRING_PROFILES_ACTIVE when it is set", () => {
-    const { warnings } = load(`spring.profiles.active: dev\n${MINIMAL_CF}`, {
+    const profileDocument =
+      "---\nspring.config.activate.on-profile: prod\npromregator:\n  targets:\n    - orgName: prod\n";
+    const { warnings } = load(`spring.profiles.active: dev\n${MINIMAL_CF}${profileDocument}`, {
       env: { SPRING_PROFILES_ACTIVE: "prod" },
     });
     expect(warnings).toContain(
       "promregator.yml:1: spring.profiles.active: Spring profiles are not activated by Promregator; documents limited to a profile are skipped whatever is active; the environment variable SPRING_PROFILES_ACTIVE=prod has no effect either",
     );
-    const alone = load(MINIMAL_CF, { env: { SPRING_PROFILES_ACTIVE: "prod" } }).warnings;
+    const alone = load(`${MINIMAL_CF}${profileDocument}`, {
+      env: { SPRING_PROFILES_ACTIVE: "prod" },
+    }).warnings;
     expect(alone.filter((w) => w.includes("SPRING_PROFILES_ACTIVE=prod"))).toHaveLength(1);
+    // a CF app with SPRING_PROFILES_ACTIVE=cloud and a file without profile documents: nothing to act on
+    const quiet = load(MINIMAL_CF, { env: { SPRING_PROFILES_ACTIVE: "cloud" } }).warnings;
+    expect(quiet.filter((w) => w.includes("SPRING_PROFILES_ACTIVE"))).toEqual([]);
   });
 
   it("still skip documents restricted to a profile, in every form", () => {
@@ -120,7 +132,9 @@ describe("spring.config.activate.on-cloud-platform", () => {
         KUBERNETES_SERVICE_PORT: "1",
       }),
     ).toEqual(["org1"]);
-    expect(orgs(doc("none"), {})).toEqual(["org1"]);
+    // Spring Boot: no platform detected means NONE is active, so a "none" document applies then only
+    expect(orgs(doc("none"), {})).toEqual(["platform"]);
+    expect(orgs(doc("none"), { VCAP_APPLICATION: "{}" })).toEqual(["org1"]);
     expect(orgs(doc("cloud_foundry"), {})).toEqual(["org1"]);
   });
 
