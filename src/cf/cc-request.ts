@@ -121,14 +121,12 @@ export class CcRequester {
     const path = pathOf(url);
     let budget = initialBudget(opts.retries, opts.auth, this.backoffMs(), opts.retryTimeouts);
     const quota: RateLimitKey = opts.auth ? "user" : "anonymous";
-    /** The attempt retries this request's own 429 after its (capped) wait. */
-    let retryingOwn429 = false;
     for (let attempt = 1; ; attempt++) {
       this.assertOpen(path);
-      if (!retryingOwn429 && !RATE_LIMIT_EXEMPT.has(path)) {
+      // Also before the retry of this request's own 429: after a wait capped below what the CC asked, the rest
+      // is waited out within the cap, or the request fails unsent, rather than sending a retry the CC refuses.
+      if (!RATE_LIMIT_EXEMPT.has(path))
         budget = await this.honourRateLimitHold(resource, path, quota, budget);
-      }
-      retryingOwn429 = false;
       const waited = await this.deps.limiter.acquire();
       if (waited > 0) metrics?.observeRateLimitWait(resource, waited / 1000);
       const authorization = opts.auth ? await this.authorization(resource, path) : undefined;
@@ -158,7 +156,6 @@ export class CcRequester {
             step.why === "rateLimited" ? "CC rate limit hit, waiting" : "CC request failed, retrying",
           );
           if (step.why === "rateLimited") metrics?.observeRateLimitWait(resource, step.waitMs / 1000);
-          retryingOwn429 = step.why === "rateLimited";
           await time.sleep(step.waitMs);
           budget = { ...step.budget, backoffMs: this.backoffMs() };
           continue;
@@ -172,7 +169,7 @@ export class CcRequester {
    * A 429 (Retry-After, else X-RateLimit-Reset) holds every request on the same quota until the time it
    * named, also after the request that got it gave up: a later request or refresh cycle waits the rest
    * when it is within maxRateLimitWaitMs (and the request may still wait out a 429), else fails at once
-   * with the 429, without sending. Only the retry of a request's own 429 goes after its capped wait.
+   * with the 429, without sending. The retry of a request's own 429 is held the same way.
    */
   private async honourRateLimitHold(
     resource: CfResource,

@@ -236,15 +236,25 @@ describe("rate limits", () => {
     expect(time.sleeps).toEqual([reset * 1000 - 1_700_000_000_000]);
   });
 
-  it("caps a long Retry-After and gives up with the 429 when it persists", async () => {
+  it("caps a long Retry-After and gives up with the 429, sending no retry the CC would refuse", async () => {
     const fake = await cf.start();
     const hour = tooMany({ "retry-after": "3600" });
     orgsAfter([hour, hour, hour, hour]);
     const { client, time } = makeClient({}, { maxRateLimitWaitMs: 5000 });
     const err = await client.listOrganizations().catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 429, title: "CF-RateLimitExceeded", code: 10013 });
-    expect(time.sleeps).toEqual([5000, 5000]);
-    expect(fake.requestsTo("/v3/organizations")).toHaveLength(3);
+    expect(time.sleeps).toEqual([5000]);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(1);
+  });
+
+  it("retries its own 429 when the CC said, also when that is beyond one capped wait", async () => {
+    const fake = await cf.start();
+    orgsAfter([tooMany({ "retry-after": "30" })]);
+    const { client, time } = makeClient({}, { maxRateLimitWaitMs: 20_000 });
+    expect(await client.listOrganizations()).toHaveLength(1);
+    // 20 s (the cap), then the 10 s the CC still asked for: the retry goes out at 30 s, not at 20 s
+    expect(time.sleeps).toEqual([20_000, 10_000]);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
   });
 
   it("holds later requests of every resource until the Retry-After of the last 429, across calls", async () => {
@@ -268,11 +278,12 @@ describe("rate limits", () => {
     });
     const log = capturingLogger();
     const client = cf.client({}, { time, random: () => 1, logger: log.logger });
-    // The request itself waits 20 s (the cap) twice, then gives up with the 429.
+    // The request waits 20 s (the cap) and the 10 s the CC still asked for, is refused again, and gives up.
     await expect(client.listOrganizations()).rejects.toMatchObject({ status: 429, code: 10013 });
-    expect(time.sleeps).toEqual([20_000, 20_000]);
-    expect(sentAt).toHaveLength(3);
-    const lastAnswer = sentAt[2]!;
+    expect(time.sleeps).toEqual([20_000, 10_000]);
+    expect(sentAt).toHaveLength(2);
+    expect(sentAt[1]! - sentAt[0]!).toBe(30_000);
+    const lastAnswer = sentAt[1]!;
 
     // The next refresh, 49 ms later: nothing is sent, neither for this resource nor for another one.
     time.advance(49);
@@ -283,7 +294,7 @@ describe("rate limits", () => {
       `GET /v3/organizations not sent: the Cloud Controller answered 429 to GET /v3/organizations (CF-RateLimitExceeded (10013): Rate Limit Exceeded) and asked to wait until ${new Date(lastAnswer + 30_000).toISOString()}`,
     );
     await expect(client.listDomains()).rejects.toMatchObject({ status: 429 });
-    expect(sentAt).toHaveLength(3);
+    expect(sentAt).toHaveLength(2);
     expect(fake.requestsTo("/v3/domains")).toHaveLength(0);
     expect(time.sleeps).toHaveLength(2);
 
@@ -291,8 +302,8 @@ describe("rate limits", () => {
     answer = (res) => json(res, 200, page([org("o1")]));
     time.advance(15_000);
     expect(await client.listOrganizations()).toHaveLength(1);
-    expect(sentAt).toHaveLength(4);
-    expect(sentAt[3]).toBe(lastAnswer + 30_000);
+    expect(sentAt).toHaveLength(3);
+    expect(sentAt[2]).toBe(lastAnswer + 30_000);
     expect(log.text()).toContain("CC rate limit still in force, waiting");
     // Once it passed, requests go out at once.
     expect(await client.listDomains()).toEqual([]);
@@ -304,17 +315,17 @@ describe("rate limits", () => {
     const reset = Math.floor(time.now() / 1000) + 600;
     orgsAfter([tooMany({ "x-ratelimit-reset": String(reset) })]);
     const client = cf.client({}, { time, maxRateLimitWaitMs: 1000, random: () => 1 });
-    // The request waits its capped second once and gets its orgs...
-    await client.listOrganizations();
-    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
-    // ...but the window the CC named is not over: the next call is not sent before it.
+    // The window the CC named outlasts the capped wait: the request gives up without a retry...
+    await expect(client.listOrganizations()).rejects.toMatchObject({ status: 429 });
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(1);
+    // ...and the next call is not sent before the window ends either.
     await expect(client.listOrganizations()).rejects.toThrow(
       `asked to wait until ${new Date(reset * 1000).toISOString()}`,
     );
-    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(1);
     time.advance(reset * 1000 - time.now());
     await client.listOrganizations();
-    expect(fake.requestsTo("/v3/organizations")).toHaveLength(3);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(2);
   });
 
   it("keys the hold like CC keys its limit: a user's 429 does not hold unauthenticated /v3/info", async () => {
