@@ -2,7 +2,7 @@ import type { CfDomain, CfProcess, CfRoute } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
 import { nextTurn } from "../event-loop-turn.js";
 import { ALL, appKey } from "./cf-caches.js";
-import { keysPerFailure, layerError, layerOf } from "./layer-error.js";
+import { keyFailure, keysPerFailure, layerError } from "./layer-error.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { candidateRoutes, chooseRoute } from "./routes.js";
 import { sameInstance } from "./snapshot.js";
@@ -70,8 +70,6 @@ export async function scanInstances(
   const named = keys.map((key, i) => [key, input.apps[i].appName] as const);
   const processFailures = keysPerFailure(named, processes.errors);
   const routeFailures = keysPerFailure(named, routes.errors);
-  const failed = (layer: string, error: Error | undefined, failures: Map<Error, string[]>, appName: string) =>
-    layerError(layerOf(layer, "app", appName, error && failures.get(error)), error);
 
   for (let i = 0; i < input.apps.length; i++) {
     if (i > 0 && i % APPS_PER_TURN === 0) await nextTurn();
@@ -84,8 +82,9 @@ export async function scanInstances(
     let failure: Error | undefined;
     if (!domainsByGuid) failure = layerError("domains", domains.errors.get(ALL));
     else if (!appProcesses)
-      failure = failed("processes", processes.errors.get(key), processFailures, app.appName);
-    else if (!appRoutes) failure = failed("routes", routes.errors.get(key), routeFailures, app.appName);
+      failure = keyFailure("processes", "app", app.appName, processes.errors.get(key), processFailures);
+    else if (!appRoutes)
+      failure = keyFailure("routes", "app", app.appName, routes.errors.get(key), routeFailures);
     if (failure || !domainsByGuid || !appProcesses || !appRoutes) {
       result.errors.set(t, failure ?? new Error("incomplete Cloud Controller data"));
       continue;

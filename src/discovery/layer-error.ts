@@ -48,3 +48,17 @@ export function layerOf(
   const more = sharing.length > NAMES_SHOWN ? ", …" : "";
   return `${layer} of ${sharing.length} ${noun}s (${shown}${more})`;
 }
+
+/**
+ * The error of a key that `layer` could not be loaded for: `could not load routes of app a1: …`, or naming the
+ * keys that share its failure (`failures`, from keysPerFailure).
+ */
+export function keyFailure(
+  layer: string,
+  noun: string,
+  name: string,
+  error: Error | undefined,
+  failures: ReadonlyMap<Error, string[]>,
+): Error {
+  return layerError(layerOf(layer, noun, name, error && failures.get(error)), error);
+}

@@ -2,7 +2,7 @@ import type { CfApp, CfOrganization, CfSpace } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
 import { ALL } from "./cf-caches.js";
-import { keysPerFailure, layerError, layerOf } from "./layer-error.js";
+import { keyFailure, keysPerFailure, layerError } from "./layer-error.js";
 import { compileTarget, type NameSelector, selects, type TargetSelectors } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import type { ScrapeCredential } from "./types.js";
@@ -99,8 +99,7 @@ export async function resolveTargets(
     for (const org of t.orgs) {
       const list = spaces.values.get(org.guid);
       if (!list) {
-        const error = spaces.errors.get(org.guid);
-        fail(t, layerError(layerOf("spaces", "org", org.name, error && spaceFailures.get(error)), error));
+        fail(t, keyFailure("spaces", "org", org.name, spaces.errors.get(org.guid), spaceFailures));
         return false;
       }
       const chosen = pick(t.selectors.space, list);
@@ -123,9 +122,8 @@ export async function resolveTargets(
     for (const { org, space } of t.spaces) {
       const list = apps.values.get(space.guid);
       if (!list) {
-        const error = apps.errors.get(space.guid);
-        const sharing = error && appFailures.get(error);
-        failed = layerError(layerOf("apps", "space", `${org.name}/${space.name}`, sharing), error);
+        const name = `${org.name}/${space.name}`;
+        failed = keyFailure("apps", "space", name, apps.errors.get(space.guid), appFailures);
         break;
       }
       for (const app of selectApps(t, list, `${org.name}/${space.name}`)) {
