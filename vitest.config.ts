@@ -19,6 +19,15 @@ export default defineConfig({
         test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, E2E] },
       },
       {
+        // The scrape tests again, with the proxy answering on node:http instead of the socket-level path.
+        extends: true,
+        test: {
+          name: "scrape via node:http",
+          include: ["test/scrape/**/*.test.ts"],
+          env: { PROMREGATOR_TEST_SCRAPE_SERVER: "node-http" },
+        },
+      },
+      {
         extends: true,
         test: {
           name: "e2e",

@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { PromregatorConfig } from "../config/index.js";
 import type { DiscoveredInstance } from "../discovery/index.js";
+import type { InboundRequest, InboundResponse } from "../http-exchange.js";
 import type { Logger } from "../log.js";
 import { chooseExposition, contentTypeOf, PLAIN_TEXT_CONTENT_TYPE, SCRAPE_POLICY } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";
@@ -50,7 +50,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
     this.failureLog = new ScrapeFailureLog(ctx.logger);
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, instance: DiscoveredInstance): Promise<void> {
+  async handle(req: InboundRequest, res: InboundResponse, instance: DiscoveredInstance): Promise<void> {
     const started = performance.now();
     const { scraping } = this.ctx;
     const budget = new ScrapeBudget(
@@ -143,8 +143,8 @@ export class ProxyScrapeHandler implements ScrapeHandler {
   }
 
   private fail(
-    req: IncomingMessage,
-    res: ServerResponse,
+    req: InboundRequest,
+    res: InboundResponse,
     instance: DiscoveredInstance,
     failure: ScrapeFailure,
     started: number,

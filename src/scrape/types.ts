@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DiscoveredInstance } from "../discovery/index.js";
+import type { InboundRequest, InboundResponse } from "../http-exchange.js";
 
 /** Header carrying this process's random id on every outbound scrape, to detect loops. */
 export const PROMREGATOR_INSTANCE_HEADER = "x-promregator-instance";
@@ -23,6 +23,6 @@ export interface ScrapeReporter {
 
 export interface ScrapeHandler {
   /** Fetches the instance and writes the whole answer (status, headers, body) to `res`. Never throws. */
-  handle(req: IncomingMessage, res: ServerResponse, instance: DiscoveredInstance): Promise<void>;
+  handle(req: InboundRequest, res: InboundResponse, instance: DiscoveredInstance): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { once } from "node:events";
-import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { OutgoingHttpHeaders } from "node:http";
 import { ChunkCollector } from "../chunk-collector.js";
+import type { InboundResponse } from "../http-exchange.js";
 import type { BudgetSignal } from "./budget.js";
 
 /**
@@ -14,7 +15,7 @@ export class CommittingWriter {
   private isCommitted = false;
 
   constructor(
-    private readonly res: ServerResponse,
+    private readonly res: InboundResponse,
     private readonly headers: OutgoingHttpHeaders,
     private readonly threshold: number,
     private readonly signal: BudgetSignal,

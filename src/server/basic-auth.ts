@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { InboundRequest } from "../http-exchange.js";
 
 export interface Credentials {
   username: string;
@@ -14,7 +14,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** True when the request carries HTTP Basic credentials equal to `expected`. */
-export function hasValidBasicAuth(req: IncomingMessage, expected: Credentials): boolean {
+export function hasValidBasicAuth(req: InboundRequest, expected: Credentials): boolean {
   const header = req.headers.authorization;
   if (!header) return false;
   const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);

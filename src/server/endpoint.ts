@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/index.js";
 import type { CacheInvalidation, DiscoverySnapshot } from "../discovery/index.js";
+import type { InboundRequest, InboundResponse } from "../http-exchange.js";
 import type { Logger } from "../log.js";
 import type { ScrapeHandler } from "../scrape/index.js";
 import type { Credentials } from "./basic-auth.js";
@@ -54,3 +55,9 @@ export interface EndpointContext {
 }
 
 export type Endpoint = (ctx: EndpointContext) => void | Promise<void>;
+
+/** One request as an endpoint that also serves the socket-level path sees it (see InboundRequest). */
+export interface InboundContext extends Omit<EndpointContext, "req" | "res"> {
+  req: InboundRequest;
+  res: InboundResponse;
+}

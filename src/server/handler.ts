@@ -1,12 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { InboundRequest, InboundResponse } from "../http-exchange.js";
 import { hasValidBasicAuth } from "./basic-auth.js";
 import type { HandlerDeps, ScrapeSlots } from "./endpoint.js";
+import { serveScrape } from "./endpoints/scrape.js";
 import { sendText } from "./respond.js";
-import { type EndpointGroup, isOpen, matchRoute, requiresAuth } from "./routes.js";
+import { type EndpointGroup, isOpen, matchRoute, type Route, requiresAuth } from "./routes.js";
 
 export type { DiscoveryView, HandlerDeps, MetricsView, StatusView } from "./endpoint.js";
 
-export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export interface RequestHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * The same dispatch for a request the socket-level path reads (src/server/socket-level): only scrape requests
+   * (SCRAPE_PATH_PREFIX) come this way; any other route answers 404.
+   */
+  inbound(req: InboundRequest, res: InboundResponse): void;
+}
 
 /** Dispatches by the route table: 404, 405, 401, then the endpoint; all business logic lives in the endpoints. */
 export function createRequestHandler(deps: HandlerDeps): RequestHandler {
@@ -18,7 +27,7 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
    * platform probes such as CF's http health check and `promregator healthcheck` send no credentials); a group
    * switched to BASIC takes the inbound user or one of them.
    */
-  async function authorized(req: IncomingMessage, group: EndpointGroup): Promise<boolean> {
+  async function authorized(req: InboundRequest, group: EndpointGroup): Promise<boolean> {
     if (isOpen(group)) return true;
     const webUsers = deps.web?.users;
     const webUser = webUsers?.enabled ? await webUsers.check(req) : undefined;
@@ -26,29 +35,58 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     return !requiresAuth(group, p) || webUser === true || hasValidBasicAuth(req, deps.inboundCredentials);
   }
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse) {
+  /** The route of an allowed and authorized request; undefined when the answer (404, 405, 401) is sent. */
+  async function admit(
+    req: InboundRequest,
+    res: InboundResponse,
+  ): Promise<{ route: Route; rest: string; url: URL } | undefined> {
     for (const [name, value] of Object.entries(deps.web?.headers ?? {})) res.setHeader(name, value);
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = matchRoute(url.pathname);
-    if (!match) return sendText(req, res, 404, `No such endpoint: ${url.pathname.slice(0, 200)}`);
+    if (!match) {
+      sendText(req, res, 404, `No such endpoint: ${url.pathname.slice(0, 200)}`);
+      return undefined;
+    }
     const { route, rest } = match;
     const method = req.method ?? "GET";
     if (!route.methods.includes(method)) {
-      return sendText(req, res, 405, `Method ${method} not allowed`, { allow: route.methods.join(", ") });
+      sendText(req, res, 405, `Method ${method} not allowed`, { allow: route.methods.join(", ") });
+      return undefined;
     }
     if (!(await authorized(req, route.group))) {
-      return sendText(req, res, 401, "Authentication required", {
+      sendText(req, res, 401, "Authentication required", {
         "www-authenticate": 'Basic realm="Promregator"',
       });
+      return undefined;
     }
-    await route.handler({ req, res, url, rest, deps, scrapeSlots });
+    return { route, rest, url };
   }
 
-  return (req, res) => {
-    dispatch(req, res).catch((error: unknown) => {
-      deps.logger.error({ err: error, url: req.url }, "request failed");
-      if (!res.headersSent) sendText(req, res, 500, "Internal error");
-      else res.destroy();
-    });
+  async function dispatch(req: IncomingMessage, res: ServerResponse) {
+    const admitted = await admit(req, res);
+    if (admitted) await admitted.route.handler({ req, res, ...admitted, deps, scrapeSlots });
+  }
+
+  async function dispatchInbound(req: InboundRequest, res: InboundResponse) {
+    const admitted = await admit(req, res);
+    if (!admitted) return;
+    if (admitted.route.group !== "scrape") {
+      return sendText(req, res, 404, `No such endpoint: ${admitted.url.pathname.slice(0, 200)}`);
+    }
+    await serveScrape({ req, res, ...admitted, deps, scrapeSlots });
+  }
+
+  function failed(req: InboundRequest, res: InboundResponse, error: unknown) {
+    deps.logger.error({ err: error, url: req.url }, "request failed");
+    if (!res.headersSent) sendText(req, res, 500, "Internal error");
+    else res.destroy();
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    dispatch(req, res).catch((error: unknown) => failed(req, res, error));
   };
+  handler.inbound = (req: InboundRequest, res: InboundResponse) => {
+    dispatchInbound(req, res).catch((error: unknown) => failed(req, res, error));
+  };
+  return handler;
 }

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { type KeyPath, readGuardedFile, type ServerConfig } from "../config/index.js";
 import type { RequestHandler } from "./handler.js";
+import { SCRAPE_PATH_PREFIX } from "./routes.js";
+import { answerOnSockets } from "./socket-level/index.js";
 import { acceptsClient, httpsOptions, type WebTls } from "./web-config.js";
 
 export interface ListeningServer {
@@ -76,6 +78,7 @@ export async function listen(
     );
   } else {
     server = createHttpServer(handler);
+    answerOnSockets(server, { pathPrefix: SCRAPE_PATH_PREFIX, answer: handler.inbound });
   }
   // Prometheus scrapes every 15-60 s over one connection per target; keep it open across scrapes.
   server.keepAliveTimeout = 75_000;

@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
+import type { InboundRequest, InboundResponse } from "../http-exchange.js";
 import { PLAIN_TEXT_CONTENT_TYPE } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";
 
 /** Below this size gzip costs more than it saves (the Java version's threshold is the same). */
 const GZIP_MIN_BYTES = 2048;
 
-export function acceptsGzip(req: IncomingMessage): boolean {
+export function acceptsGzip(req: InboundRequest): boolean {
   const header = req.headers["accept-encoding"];
   if (!header) return false;
   return header.split(",").some((part) => {
@@ -31,8 +32,8 @@ function isPrepared(body: string | Buffer | PreparedBody): body is PreparedBody 
 
 /** Sends a complete body, gzip-compressed when the client accepts it and it is worth it. */
 export function sendBody(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: InboundRequest,
+  res: InboundResponse,
   status: number,
   contentType: string,
   body: string | Buffer | PreparedBody,
@@ -109,8 +110,8 @@ export async function sendChunks(
 
 /** A one-line plain-text answer, used for every error; the text is also the reason phrase, which Prometheus shows. */
 export function sendText(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: InboundRequest,
+  res: InboundResponse,
   status: number,
   text: string,
   extraHeaders: Record<string, string> = {},

@@ -22,13 +22,16 @@ export interface Route {
 
 const GET = ["GET", "HEAD"] as const;
 
+/** The scrape endpoint's path before `<appId>/<instanceNumber>`, as in the Java version. */
+export const SCRAPE_PATH_PREFIX = "/singleTargetMetrics/";
+
 /**
  * Every endpoint, once: the Java version's paths, /health and /ready, Prometheus' /-/healthy and /-/ready, and
  * the status page. The dispatcher, the auth decision and the list of protected endpoints are derived from it.
  */
 export const ROUTES: readonly Route[] = [
   { path: "/discovery", methods: GET, group: "discovery", handler: serveDiscovery },
-  { path: "/singleTargetMetrics/", prefix: true, methods: GET, group: "scrape", handler: serveScrape },
+  { path: SCRAPE_PATH_PREFIX, prefix: true, methods: GET, group: "scrape", handler: serveScrape },
   { path: OWN_METRICS_PATH, methods: GET, group: "metrics", handler: serveOwnMetrics },
   {
     path: "/cache/invalidate",

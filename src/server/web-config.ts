@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import type { IncomingMessage } from "node:http";
 import { dirname, resolve } from "node:path";
 import type { SecureVersion, TLSSocket } from "node:tls";
 import bcrypt from "bcryptjs";
 import { parse } from "yaml";
 import { ConfigError, readGuardedFile } from "../config/index.js";
 import { errorMessage } from "../errors.js";
+import type { InboundRequest } from "../http-exchange.js";
 
 /** Go's tls.ClientAuthType names, as the exporter-toolkit file uses them. */
 export const CLIENT_AUTH_TYPES = [
@@ -217,7 +217,7 @@ export class WebUsers {
     return this.users.size > 0;
   }
 
-  async check(req: IncomingMessage): Promise<boolean> {
+  async check(req: InboundRequest): Promise<boolean> {
     const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? "");
     if (!match) return false;
     const decoded = Buffer.from(match[1], "base64").toString("utf8");

@@ -6,10 +6,12 @@ import { pino } from "pino";
 import { afterEach } from "vitest";
 import type { AuthenticatorConfig, Config, PromregatorConfig } from "../../src/config/types.js";
 import type { DiscoveredInstance } from "../../src/discovery/types.js";
+import type { InboundRequest, InboundResponse } from "../../src/http-exchange.js";
 import type { Logger } from "../../src/log.js";
 import type { OwnMetricsRecorder, ScrapeOutcome } from "../../src/metrics/types.js";
 import { createScrapeHandler, type ScrapeHandlerDeps } from "../../src/scrape/index.js";
 import type { ScrapeHandler } from "../../src/scrape/types.js";
+import { answerOnSockets } from "../../src/server/socket-level/index.js";
 import { defaultConfig } from "../support/default-config.js";
 
 type Scraping = PromregatorConfig["scraping"];
@@ -74,6 +76,33 @@ export interface TestServer {
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>;
 
 /** A real HTTP(S) server on 127.0.0.1, port 0; closed after the test. */
+/**
+ * Which path the proxy under test answers scrapes on: the socket-level one (as Promregator's plain HTTP
+ * listener does) or node:http (HTTPS, HEAD, HTTP/1.0, and connections node:http took over). The "scrape via
+ * node:http" test project sets PROMREGATOR_TEST_SCRAPE_SERVER=node-http, so every scrape test runs on both.
+ */
+export const SCRAPE_SERVER =
+  process.env.PROMREGATOR_TEST_SCRAPE_SERVER === "node-http" ? "node-http" : "socket-level";
+
+async function startScrapeServer(
+  answer: (req: InboundRequest, res: InboundResponse) => Promise<void>,
+): Promise<TestServer> {
+  const server = http.createServer((req, res) => void answer(req, res));
+  if (SCRAPE_SERVER === "socket-level") {
+    answerOnSockets(server, { pathPrefix: "/", answer: (req, res) => void answer(req, res) });
+  }
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, port, requests: [], bodies: [] };
+}
+
 export async function startServer(handler: Handler, tls?: https.ServerOptions): Promise<TestServer> {
   const requests: IncomingHttpHeaders[] = [];
   const bodies: string[] = [];
@@ -121,7 +150,7 @@ export interface Proxy {
 
 /** Runs the scrape handler behind a real HTTP server; every request scrapes `instance`. */
 export async function startProxy(
-  instance: DiscoveredInstance | ((req: IncomingMessage) => DiscoveredInstance),
+  instance: DiscoveredInstance | ((req: InboundRequest) => DiscoveredInstance),
   options: { config?: Config } & Partial<Omit<ScrapeHandlerDeps, "config" | "logger">> = {},
 ): Promise<Proxy> {
   const outcomes: ScrapeOutcome[] = [];
@@ -141,7 +170,7 @@ export async function startProxy(
   };
   const { config = testConfig(), ...rest } = options;
   const handler = createScrapeHandler({ config, logger, metrics, processInstanceId: PROCESS_ID, ...rest });
-  const server = await startServer((req, res) =>
+  const server = await startScrapeServer((req, res) =>
     handler.handle(req, res, typeof instance === "function" ? instance(req) : instance),
   );
   cleanups.push(() => handler.close());

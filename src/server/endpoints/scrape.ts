@@ -1,12 +1,12 @@
 import { PROMREGATOR_INSTANCE_HEADER } from "../../scrape/index.js";
-import type { EndpointContext } from "../endpoint.js";
+import type { InboundContext } from "../endpoint.js";
 import { sendText } from "../respond.js";
 
 const APP_ID = /^[-0-9a-f]+$/;
 const INSTANCE_NUMBER = /^[0-9]{1,9}$/;
 
 /** GET /singleTargetMetrics/<appId>/<instanceNumber>: one instance through the scrape proxy. */
-export async function serveScrape(ctx: EndpointContext): Promise<void> {
+export async function serveScrape(ctx: InboundContext): Promise<void> {
   const { req, res, deps, scrapeSlots } = ctx;
   const parts = ctx.rest.split("/");
   if (parts.length !== 2)

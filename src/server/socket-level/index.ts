@@ -1,0 +1,102 @@
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
+import type { InboundRequest, InboundResponse } from "../../http-exchange.js";
+import { Connection, type ConnectionOwner } from "./connection.js";
+import { METHOD_GET, type RequestHead } from "./request-parser.js";
+
+/** How often idle connections and slow request heads are looked for. */
+const SWEEP_MS = 1000;
+
+export interface SocketLevelOptions {
+  /** Requests whose path starts with this are answered on the socket level. */
+  pathPrefix: string;
+  answer(req: InboundRequest, res: InboundResponse): void;
+}
+
+/**
+ * Answers GET requests for one path prefix (the scrape endpoint) on the socket level, in front of a plain
+ * node:http server: the connection's bytes go to llhttp (see request-parser.ts) and the answer straight to the
+ * socket, without node:http's request and response objects, which cost a scrape about a third of its CPU time
+ * (docs/performance.md). Everything else (another path or method, HTTP/1.0, a request with a body, Expect or
+ * Upgrade, a head over 16 KiB, bytes llhttp rejects) goes to node:http with the connection, from that request
+ * on, and is answered there as before.
+ *
+ * The server's keepAliveTimeout (idle connections closed) and headersTimeout (408 for a head that does not
+ * complete) apply here too; closeIdleConnections() and closeAllConnections() reach these connections as well,
+ * so server.close() ends them as it ends node:http's.
+ */
+export function answerOnSockets(server: Server, options: SocketLevelOptions): void {
+  const [nodeHttp, ...others] = server.listeners("connection") as ((socket: Socket) => void)[];
+  if (!nodeHttp || others.length > 0) return;
+  const connections = new Set<Connection>();
+  let closing = false;
+  let sweep: NodeJS.Timeout | undefined;
+
+  const owner: ConnectionOwner = {
+    accepts: (head: RequestHead) =>
+      head.method === METHOD_GET &&
+      head.httpVersion === "1.1" &&
+      head.url.startsWith(options.pathPrefix) &&
+      head.headers["content-length"] === undefined &&
+      head.headers["transfer-encoding"] === undefined &&
+      head.headers.expect === undefined &&
+      head.headers.upgrade === undefined,
+    answer: (req, res) => options.answer(req, res),
+    handOver(socket, raw) {
+      socket.unshift(raw);
+      nodeHttp.call(server, socket);
+      socket.resume();
+    },
+    get keepAliveSeconds() {
+      return Math.floor(server.keepAliveTimeout / 1000);
+    },
+    get closing() {
+      return closing;
+    },
+    forget(connection) {
+      connections.delete(connection);
+      if (connections.size === 0 && sweep) {
+        clearInterval(sweep);
+        sweep = undefined;
+      }
+    },
+  };
+
+  function sweepConnections(): void {
+    const now = performance.now();
+    for (const c of connections) {
+      if (c.state === "idle" && server.keepAliveTimeout > 0 && now - c.since > server.keepAliveTimeout) {
+        c.socket.destroy();
+      } else if (
+        c.state === "reading" &&
+        server.headersTimeout > 0 &&
+        now - c.since > server.headersTimeout
+      ) {
+        c.timeOutHead();
+      }
+    }
+  }
+
+  server.removeListener("connection", nodeHttp);
+  server.on("connection", (socket: Socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    connections.add(new Connection(socket, owner));
+    sweep ??= setInterval(sweepConnections, SWEEP_MS).unref();
+  });
+
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => {
+    closing = true;
+    closeIdle();
+    for (const c of connections) c.closeIfIdle();
+  };
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    closing = true;
+    closeAll();
+    for (const c of connections) c.socket.destroy();
+  };
+}

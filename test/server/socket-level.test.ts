@@ -1,0 +1,294 @@
+import http, { type IncomingHttpHeaders } from "node:http";
+import net, { type AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { InboundRequest, InboundResponse } from "../../src/http-exchange.js";
+import { answerOnSockets } from "../../src/server/socket-level/index.js";
+import {
+  MAX_HEAD_BYTES,
+  type ParseResult,
+  RequestParser,
+} from "../../src/server/socket-level/request-parser.js";
+
+type Answer = (req: InboundRequest, res: InboundResponse) => void;
+
+const servers: http.Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/**
+ * A node:http server whose own listener answers `node <method> <url>`, with the socket-level path in front for
+ * paths under /scrape/, answered by `answer` (by default `socket <url>`).
+ */
+async function serve(answer?: Answer, tune?: (server: http.Server) => void) {
+  const seen = { socket: [] as InboundRequest[], node: [] as string[] };
+  const server = http.createServer((req, res) => {
+    seen.node.push(`${req.method} ${req.url}`);
+    req.resume();
+    res.end(`node ${req.method} ${req.url}\n`);
+  });
+  tune?.(server);
+  answerOnSockets(server, {
+    pathPrefix: "/scrape/",
+    answer: (req, res) => {
+      seen.socket.push(req);
+      if (answer) answer(req, res);
+      else res.writeHead(200, { "content-type": "text/plain" }).end(`socket ${req.url}\n`);
+    },
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as AddressInfo).port, seen };
+}
+
+/** Sends `bytes` on one connection and collects what comes back until the server closes it or `ms` pass. */
+function exchange(port: number, bytes: string | string[], ms = 1500): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let got = "";
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(got);
+    };
+    const timer = setTimeout(done, ms);
+    socket.on("connect", async () => {
+      for (const part of Array.isArray(bytes) ? bytes : [bytes]) {
+        socket.write(part);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+    socket.on("data", (d) => {
+      got += d.toString("latin1");
+    });
+    socket.on("close", done);
+    socket.on("error", reject);
+  });
+}
+
+/** Status lines and bodies of the answers in `wire`, Date values masked. */
+const masked = (wire: string) => wire.replace(/Date: [^\r]+/g, "Date: *");
+
+describe("request parser", () => {
+  it("reads the request head as node:http does: lower-case names, duplicates merged or dropped, values trimmed", async () => {
+    const head =
+      "GET /scrape/a?x=1 HTTP/1.1\r\nHost: one\r\nHost: two\r\nAccept: a/b  \r\nACCEPT: c/d\r\n" +
+      "Authorization: Basic one\r\nauthorization: Basic two\r\nCookie: a=1\r\nCookie: b=2\r\n" +
+      "Set-Cookie: s=1\r\nSet-Cookie: s=2\r\nX-Empty:\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n";
+    // What node:http makes of the same bytes.
+    const node = http.createServer((req, res) =>
+      res.end(JSON.stringify({ url: req.url, headers: req.headers })),
+    );
+    servers.push(node);
+    await new Promise<void>((resolve) => node.listen(0, "127.0.0.1", resolve));
+    const nodeWire = await exchange(
+      (node.address() as AddressInfo).port,
+      head.replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n"),
+    );
+    const fromNode = JSON.parse(nodeWire.slice(nodeWire.indexOf("\r\n\r\n") + 4)) as {
+      url: string;
+      headers: IncomingHttpHeaders;
+    };
+    delete fromNode.headers.connection;
+
+    const result = new RequestParser(() => true).execute(Buffer.from(head, "latin1"));
+    expect(result.kind).toBe("request");
+    const { head: parsed } = result as Extract<ParseResult, { kind: "request" }>;
+    expect(parsed.url).toBe(fromNode.url);
+    expect(parsed.headers).toEqual(fromNode.headers);
+    expect(parsed.keepAlive).toBe(true);
+    expect(parsed.httpVersion).toBe("1.1");
+  });
+
+  it("reads the same head whatever reads it arrives in", () => {
+    const text =
+      "GET /scrape/abc HTTP/1.1\r\nHost: h\r\nAccept: text/plain;version=0.0.4\r\nX-A: 1\r\n\r\nGET /next";
+    const whole = new RequestParser(() => true).execute(Buffer.from(text)) as Extract<
+      ParseResult,
+      { kind: "request" }
+    >;
+    for (let cut = 1; cut < text.indexOf("GET /next"); cut++) {
+      const parser = new RequestParser(() => true);
+      const first = parser.execute(Buffer.from(text.slice(0, cut)));
+      expect(first.kind, `cut at ${cut}`).toBe("more");
+      const second = parser.execute(Buffer.from(text.slice(cut)));
+      expect(second, `cut at ${cut}`).toEqual(whole);
+      parser.free();
+    }
+    expect(whole.rest.toString()).toBe("GET /next");
+  });
+
+  it("refuses a head it is told not to answer, a head over 16 KiB and bytes llhttp rejects, with every byte of the message", () => {
+    const other = "POST /scrape/a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab";
+    const refused = new RequestParser((head) => head.method === 1).execute(Buffer.from(other));
+    expect(refused).toEqual({ kind: "refused", raw: Buffer.from(other) });
+
+    const parser = new RequestParser(() => true);
+    expect(parser.execute(Buffer.from("GET /scrape/a HTTP/1.1\r\n")).kind).toBe("more");
+    const big = `X-Big: ${"a".repeat(MAX_HEAD_BYTES)}\r\n\r\n`;
+    expect(parser.execute(Buffer.from(big))).toEqual({
+      kind: "refused",
+      raw: Buffer.from(`GET /scrape/a HTTP/1.1\r\n${big}`),
+    });
+
+    const smuggled =
+      "GET /scrape/a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n";
+    expect(new RequestParser(() => true).execute(Buffer.from(smuggled)).kind).toBe("refused");
+    expect(
+      new RequestParser(() => true).execute(Buffer.from("GET /scrape/a HTTP/1.1\r\nBad Name: x\r\n\r\n"))
+        .kind,
+    ).toBe("refused");
+  });
+});
+
+describe("socket-level answers", () => {
+  it("put the same bytes on the wire as node:http for the same calls", async () => {
+    const calls: Answer = (req, res) => {
+      res.setHeader("X-Web", "a");
+      if (req.url?.endsWith("/chunked")) {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write(Buffer.from("abc"));
+        res.end(Buffer.from("de"));
+      } else {
+        res.writeHead(503, "Too many scrapes", {
+          "content-type": "text/plain",
+          "content-length": 3,
+          "retry-after": "1",
+          "x-web": "b",
+        });
+        res.end(Buffer.from("xyz"));
+      }
+    };
+    const node = http.createServer((req, res) => calls(req, res));
+    node.keepAliveTimeout = 75_000;
+    servers.push(node);
+    await new Promise<void>((resolve) => node.listen(0, "127.0.0.1", resolve));
+    const { port } = await serve(calls, (s) => {
+      s.keepAliveTimeout = 75_000;
+    });
+    const requests =
+      "GET /scrape/length HTTP/1.1\r\nHost: h\r\n\r\nGET /scrape/chunked HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+    const expected = masked(await exchange((node.address() as AddressInfo).port, requests));
+    expect(expected).toContain("Keep-Alive: timeout=75");
+    expect(masked(await exchange(port, requests))).toBe(expected);
+  });
+
+  it("hand the connection to node:http at the first request they do not answer, keeping the order of answers", async () => {
+    const { port, seen } = await serve();
+    const wire = await exchange(
+      port,
+      "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\nGET /discovery HTTP/1.1\r\nHost: h\r\n\r\n" +
+        "GET /scrape/2 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    );
+    const bodies = wire.match(/(socket|node) [^\n]+/g);
+    expect(bodies).toEqual(["socket /scrape/1", "node GET /discovery", "node GET /scrape/2"]);
+    expect(seen.socket.map((r) => r.url)).toEqual(["/scrape/1"]);
+  });
+
+  it("leave to node:http what they do not serve: HEAD, POST, HTTP/1.0, Expect, Upgrade, another path", async () => {
+    const { port, seen } = await serve();
+    const cases = [
+      "HEAD /scrape/1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+      "POST /scrape/1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab",
+      "GET /scrape/1 HTTP/1.0\r\nHost: h\r\n\r\n",
+      "GET /scrape/1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
+      "GET /other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+    ];
+    for (const request of cases) await exchange(port, request);
+    expect(seen.node).toEqual([
+      "HEAD /scrape/1",
+      "POST /scrape/1",
+      "GET /scrape/1",
+      "GET /scrape/1",
+      "GET /other",
+    ]);
+    expect(seen.socket).toEqual([]);
+  });
+
+  it("leave malformed requests to node:http's answers: smuggling framing 400, a head over 16 KiB 431", async () => {
+    const { port, seen } = await serve();
+    const smuggled = await exchange(
+      port,
+      "GET /scrape/1 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /scrape/2 HTTP/1.1\r\n\r\n",
+    );
+    expect(smuggled).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const big = await exchange(
+      port,
+      `GET /scrape/1 HTTP/1.1\r\nHost: h\r\nX-Big: ${"a".repeat(MAX_HEAD_BYTES + 10)}\r\n\r\n`,
+    );
+    expect(big).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const bad = await exchange(port, "GET /scrape/1 HTTP/1.1\r\nHost: h\r\nX-Bad: a\x01b\r\n\r\n");
+    expect(bad).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(seen.socket).toEqual([]);
+  });
+
+  it("answer pipelined requests one at a time, in order", async () => {
+    const order: string[] = [];
+    const { port } = await serve((req, res) => {
+      order.push(`start ${req.url}`);
+      const delay = req.url === "/scrape/slow" ? 100 : 0;
+      setTimeout(() => {
+        order.push(`end ${req.url}`);
+        res.writeHead(200, { "content-length": req.url!.length + 1 }).end(Buffer.from(`${req.url}\n`));
+      }, delay);
+    });
+    const wire = await exchange(
+      port,
+      "GET /scrape/slow HTTP/1.1\r\n\r\nGET /scrape/fast HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
+    expect(order).toEqual([
+      "start /scrape/slow",
+      "end /scrape/slow",
+      "start /scrape/fast",
+      "end /scrape/fast",
+    ]);
+    expect(wire.indexOf("/scrape/slow\n")).toBeLessThan(wire.indexOf("/scrape/fast\n"));
+  });
+
+  it("tell the answer when the caller leaves before it is written, and count it as not finished", async () => {
+    let closed: { finished: boolean; destroyed: boolean } | undefined;
+    const { port } = await serve((_req, res) => {
+      res.on("close", () => {
+        closed = { finished: res.writableFinished, destroyed: res.destroyed };
+      });
+    });
+    await exchange(port, "GET /scrape/1 HTTP/1.1\r\n\r\n", 100);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toEqual({ finished: false, destroyed: true });
+  });
+
+  it("answer 408 to a head that does not complete within headersTimeout, and close idle connections after keepAliveTimeout", async () => {
+    const { port } = await serve(undefined, (s) => {
+      s.headersTimeout = 300;
+      s.keepAliveTimeout = 300;
+    });
+    const started = performance.now();
+    const slow = await exchange(port, ["GET /scrape/1 HTTP/1.1\r\n", "Host: h\r\n"], 5000);
+    expect(slow).toBe("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    const idle = await exchange(port, "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\n", 5000);
+    expect(idle).toContain("socket /scrape/1");
+    // Both ended by the server (the sweep runs every second), long before the 5 s the client waits.
+    expect(performance.now() - started).toBeLessThan(4500);
+  });
+
+  it("end with server.close(): idle connections at once, busy ones after their answer", async () => {
+    let finish: (() => void) | undefined;
+    const { server, port } = await serve((req, res) => {
+      if (req.url === "/scrape/busy")
+        finish = () => res.writeHead(200, { "content-length": 2 }).end(Buffer.from("ok"));
+      else res.writeHead(200, { "content-length": 2 }).end(Buffer.from("ok"));
+    });
+    const idle = exchange(port, "GET /scrape/idle HTTP/1.1\r\n\r\n", 5000);
+    const busy = exchange(port, "GET /scrape/busy HTTP/1.1\r\n\r\n", 5000);
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = new Promise((resolve) => server.close(resolve));
+    expect(await idle).toMatch(/\r\n\r\nok$/);
+    finish?.();
+    expect(await busy).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+    await closed;
+    servers.splice(servers.indexOf(server), 1);
+  });
+});
