@@ -196,6 +196,8 @@ describe("socket-level answers", () => {
       "GET /scrape/1 HTTP/1.0\r\nHost: h\r\n\r\n",
       "GET /scrape/1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
       "GET /other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+      "GET /scrape/../other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+      "GET /scrape/%2E%2e/other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
     ];
     for (const request of cases) await exchange(port, request);
     expect(seen.node).toEqual([
@@ -204,6 +206,8 @@ describe("socket-level answers", () => {
       "GET /scrape/1",
       "GET /scrape/1",
       "GET /other",
+      "GET /scrape/../other",
+      "GET /scrape/%2E%2e/other",
     ]);
     expect(seen.socket).toEqual([]);
   });
@@ -222,7 +226,25 @@ describe("socket-level answers", () => {
     expect(big).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
     const bad = await exchange(port, "GET /scrape/1 HTTP/1.1\r\nHost: h\r\nX-Bad: a\x01b\r\n\r\n");
     expect(bad).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const noHost = await exchange(port, "GET /scrape/1 HTTP/1.1\r\n\r\n");
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(seen.socket).toEqual([]);
+  });
+
+  it("keep no more than 16 KiB of an unfinished head, also of bytes llhttp skips (blank lines, blanks in a value)", () => {
+    for (const filler of ["\r\n", " "]) {
+      const parser = new RequestParser(() => true);
+      const start = filler === " " ? "GET /scrape/1 HTTP/1.1\r\nX:" : "\r\n";
+      let result = parser.execute(Buffer.from(start));
+      let sent = start.length;
+      while (result.kind === "more" && sent < 10 * MAX_HEAD_BYTES) {
+        result = parser.execute(Buffer.from(filler.repeat(512)));
+        sent += filler.length * 512;
+      }
+      expect(result.kind, JSON.stringify(filler)).toBe("refused");
+      expect(sent).toBeLessThanOrEqual(MAX_HEAD_BYTES + 1024);
+      parser.free();
+    }
   });
 
   it("answer pipelined requests one at a time, in order", async () => {
@@ -237,7 +259,7 @@ describe("socket-level answers", () => {
     });
     const wire = await exchange(
       port,
-      "GET /scrape/slow HTTP/1.1\r\n\r\nGET /scrape/fast HTTP/1.1\r\nConnection: close\r\n\r\n",
+      "GET /scrape/slow HTTP/1.1\r\nHost: h\r\n\r\nGET /scrape/fast HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
     );
     expect(order).toEqual([
       "start /scrape/slow",
@@ -255,7 +277,7 @@ describe("socket-level answers", () => {
         closed = { finished: res.writableFinished, destroyed: res.destroyed };
       });
     });
-    await exchange(port, "GET /scrape/1 HTTP/1.1\r\n\r\n", 100);
+    await exchange(port, "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\n", 100);
     await new Promise((r) => setTimeout(r, 100));
     expect(closed).toEqual({ finished: false, destroyed: true });
   });
@@ -281,8 +303,8 @@ describe("socket-level answers", () => {
         finish = () => res.writeHead(200, { "content-length": 2 }).end(Buffer.from("ok"));
       else res.writeHead(200, { "content-length": 2 }).end(Buffer.from("ok"));
     });
-    const idle = exchange(port, "GET /scrape/idle HTTP/1.1\r\n\r\n", 5000);
-    const busy = exchange(port, "GET /scrape/busy HTTP/1.1\r\n\r\n", 5000);
+    const idle = exchange(port, "GET /scrape/idle HTTP/1.1\r\nHost: h\r\n\r\n", 5000);
+    const busy = exchange(port, "GET /scrape/busy HTTP/1.1\r\nHost: h\r\n\r\n", 5000);
     await new Promise((r) => setTimeout(r, 100));
     const closed = new Promise((resolve) => server.close(resolve));
     expect(await idle).toMatch(/\r\n\r\nok$/);

@@ -6,6 +6,8 @@ import { METHOD_GET, type RequestHead } from "./request-parser.js";
 
 /** How often idle connections and slow request heads are looked for. */
 const SWEEP_MS = 1000;
+/** "/." or its percent-encoded forms, which URL resolution may turn into another path. */
+const DOT_SEGMENT = /\/(?:\.|%2e)/i;
 
 export interface SocketLevelOptions {
   /** Requests whose path starts with this are answered on the socket level. */
@@ -37,6 +39,10 @@ export function answerOnSockets(server: Server, options: SocketLevelOptions): vo
       head.method === METHOD_GET &&
       head.httpVersion === "1.1" &&
       head.url.startsWith(options.pathPrefix) &&
+      // A path with dot segments ("/x/../discovery") may lead elsewhere once resolved: node:http routes it.
+      !DOT_SEGMENT.test(head.url) &&
+      // node:http answers 400 to an HTTP/1.1 request without Host (its requireHostHeader).
+      head.headers.host !== undefined &&
       head.headers["content-length"] === undefined &&
       head.headers["transfer-encoding"] === undefined &&
       head.headers.expect === undefined &&

@@ -153,6 +153,7 @@ export class RequestParser {
   private chunk: Buffer = Buffer.alloc(0);
   /** Chunks read since the message began, for node:http should it get the message. */
   private raw: Buffer[] = [];
+  private rawBytes = 0;
   private url = "";
   private headers: IncomingHttpHeaders = {};
   private field = "";
@@ -174,6 +175,7 @@ export class RequestParser {
     }
     new Uint8Array(ll.memory.buffer, scratch, chunk.length).set(chunk);
     this.raw.push(chunk);
+    this.rawBytes += chunk.length;
     this.chunk = chunk;
     current = this;
     chunkInMemory = scratch;
@@ -183,16 +185,20 @@ export class RequestParser {
     } finally {
       current = undefined;
     }
-    if (errno === HPE_OK) return { kind: "more" };
+    // Bytes llhttp skips (blank lines, blanks around values) are kept in `raw` too: past MAX_HEAD_BYTES of an
+    // unfinished head node:http gets them, as it reads such a stream without keeping it.
+    if (errno === HPE_OK && this.rawBytes <= MAX_HEAD_BYTES) return { kind: "more" };
     if (errno === HPE_PAUSED && this.head && !this.refused) {
       const rest = chunk.subarray(ll.llhttp_get_error_pos(this.ptr) - scratch);
       const head = this.head;
       this.raw = [];
+      this.rawBytes = 0;
       this.head = undefined;
       return { kind: "request", head, rest };
     }
     const raw = this.raw.length === 1 ? this.raw[0] : Buffer.concat(this.raw);
     this.raw = [];
+    this.rawBytes = 0;
     return { kind: "refused", raw };
   }
 
