@@ -84,13 +84,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 export const SCRAPE_SERVER =
   process.env.PROMREGATOR_TEST_SCRAPE_SERVER === "node-http" ? "node-http" : "socket-level";
 
-async function startScrapeServer(
-  answer: (req: InboundRequest, res: InboundResponse) => Promise<void>,
-): Promise<TestServer> {
-  const server = http.createServer((req, res) => void answer(req, res));
-  if (SCRAPE_SERVER === "socket-level") {
-    answerOnSockets(server, { pathPrefix: "/", answer: (req, res) => void answer(req, res) });
-  }
+/** Listens on a free loopback port until the test's cleanup closes the server; returns the port. */
+async function listenUntilCleanup(server: http.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   cleanups.push(
     () =>
@@ -99,7 +94,17 @@ async function startScrapeServer(
         server.close(() => resolve());
       }),
   );
-  const port = (server.address() as AddressInfo).port;
+  return (server.address() as AddressInfo).port;
+}
+
+async function startScrapeServer(
+  answer: (req: InboundRequest, res: InboundResponse) => Promise<void>,
+): Promise<TestServer> {
+  const server = http.createServer((req, res) => void answer(req, res));
+  if (SCRAPE_SERVER === "socket-level") {
+    answerOnSockets(server, { pathPrefix: "/", answer: (req, res) => void answer(req, res) });
+  }
+  const port = await listenUntilCleanup(server);
   return { url: `http://127.0.0.1:${port}`, port, requests: [], bodies: [] };
 }
 
@@ -117,15 +122,7 @@ export async function startServer(handler: Handler, tls?: https.ServerOptions): 
     });
   };
   const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenUntilCleanup(server);
   return { url: `${tls ? "https" : "http"}://127.0.0.1:${port}`, port, requests, bodies };
 }
 
