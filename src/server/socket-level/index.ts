@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import type { InboundRequest, InboundResponse } from "../../http-exchange.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
-import { METHOD_GET, type RequestHead } from "./request-parser.js";
+import { llhttp, METHOD_GET, type RequestHead } from "./request-parser.js";
 
 /** How often idle connections and slow request heads are looked for. */
 const SWEEP_MS = 1000;
@@ -30,6 +30,8 @@ export interface SocketLevelOptions {
 export function answerOnSockets(server: Server, options: SocketLevelOptions): void {
   const [nodeHttp, ...others] = server.listeners("connection") as ((socket: Socket) => void)[];
   if (!nodeHttp || others.length > 0) return;
+  // Now, so that a parser that cannot be loaded fails the start, not a connection.
+  llhttp();
   const connections = new Set<Connection>();
   let closing = false;
   let sweep: NodeJS.Timeout | undefined;

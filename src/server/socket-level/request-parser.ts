@@ -73,7 +73,8 @@ let chunkInMemory = 0;
 let scratch = 0;
 let scratchSize = 0;
 
-function llhttp(): Llhttp {
+/** Compiles llhttp once per process; throws when undici's build of it cannot be loaded. */
+export function llhttp(): Llhttp {
   if (wasm) return wasm;
   const require = createRequire(import.meta.url);
   let module: object;
