@@ -44,8 +44,11 @@ async function serve(answer?: Answer, tune?: (server: http.Server) => void) {
   return { server, port: (server.address() as AddressInfo).port, seen };
 }
 
-/** Sends `bytes` on one connection and collects what comes back until the server closes it or `ms` pass. */
-function exchange(port: number, bytes: string | string[], ms = 1500): Promise<string> {
+/**
+ * Sends `bytes` on one connection and collects what comes back until the server closes it or `ms` pass; with
+ * `halfClose` the client ends its side after the last part.
+ */
+function exchange(port: number, bytes: string | string[], ms = 1500, halfClose = false): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let got = "";
@@ -60,6 +63,7 @@ function exchange(port: number, bytes: string | string[], ms = 1500): Promise<st
         socket.write(part);
         await new Promise((r) => setTimeout(r, 20));
       }
+      if (halfClose) socket.end();
     });
     socket.on("data", (d) => {
       got += d.toString("latin1");
@@ -67,6 +71,17 @@ function exchange(port: number, bytes: string | string[], ms = 1500): Promise<st
     socket.on("close", done);
     socket.on("error", reject);
   });
+}
+
+/** A node:http server alone, answering `ok` after `delayMs`: what the socket-level path must match. */
+async function serveNodeOnly(delayMs: number) {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(200, { "content-length": 3 }).end("ok\n"), delayMs);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
 }
 
 /** Status lines and bodies of the answers in `wire`, Date values masked. */
@@ -134,6 +149,12 @@ describe("request parser", () => {
       raw: Buffer.from(`GET /scrape/a HTTP/1.1\r\n${big}`),
     });
 
+    // node:http counts the URL, names and values, and refuses a head of exactly MAX_HEAD_BYTES.
+    const sized = (bytes: number) =>
+      Buffer.from(`GET /scrape/a HTTP/1.1\r\nX: ${"a".repeat(bytes - "/scrape/a".length - 1)}\r\n\r\n`);
+    expect(new RequestParser(() => true).execute(sized(MAX_HEAD_BYTES - 1)).kind).toBe("request");
+    expect(new RequestParser(() => true).execute(sized(MAX_HEAD_BYTES)).kind).toBe("refused");
+
     const smuggled =
       "GET /scrape/a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n";
     expect(new RequestParser(() => true).execute(Buffer.from(smuggled)).kind).toBe("refused");
@@ -198,6 +219,10 @@ describe("socket-level answers", () => {
       "GET /other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
       "GET /scrape/../other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
       "GET /scrape/%2E%2e/other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+      // WHATWG URL reads "\\" as "/": this path resolves to /other.
+      "GET /scrape/1\\..\\..\\other HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+      "GET /scrape/1;a HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+      "GET /scrape/1#x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
     ];
     for (const request of cases) await exchange(port, request);
     expect(seen.node).toEqual([
@@ -208,6 +233,9 @@ describe("socket-level answers", () => {
       "GET /other",
       "GET /scrape/../other",
       "GET /scrape/%2E%2e/other",
+      "GET /scrape/1\\..\\..\\other",
+      "GET /scrape/1;a",
+      "GET /scrape/1#x",
     ]);
     expect(seen.socket).toEqual([]);
   });
@@ -290,10 +318,48 @@ describe("socket-level answers", () => {
     const started = performance.now();
     const slow = await exchange(port, ["GET /scrape/1 HTTP/1.1\r\n", "Host: h\r\n"], 5000);
     expect(slow).toBe("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    // A connection that sends nothing: its first head is late too, as in node:http.
+    const silent = await exchange(port, [], 5000);
+    expect(silent).toBe("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
     const idle = await exchange(port, "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\n", 5000);
     expect(idle).toContain("socket /scrape/1");
     // Both ended by the server (the sweep runs every second), long before the 5 s the client waits.
     expect(performance.now() - started).toBeLessThan(4500);
+  });
+
+  it("answer input that ends inside a request head as node:http does: 400, and no answer to a request before it", async () => {
+    const { port } = await serve((req, res) => {
+      // Slow enough that the end of the input comes while the first request is answered.
+      setTimeout(() => res.writeHead(200, { "content-length": 3 }).end(Buffer.from("ok\n")), 200);
+    });
+    const nodePort = await serveNodeOnly(200);
+    const scrape = "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\n";
+    const cases = ["GET /scrape/", "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n", `${scrape}GET /scr`, "\r\n", ""];
+    for (const input of cases) {
+      const expected = masked(await exchange(nodePort, input, 1500, true));
+      expect(masked(await exchange(port, input, 1500, true)), JSON.stringify(input)).toBe(expected);
+    }
+    // The cases above cover both outcomes.
+    expect(await exchange(nodePort, "GET /scrape/", 1500, true)).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(await exchange(nodePort, "\r\n", 1500, true)).toBe("");
+  });
+
+  it("answer the requests already read when the server closes, the last one with Connection: close", async () => {
+    const { server, port } = await serve((req, res) => {
+      setTimeout(() => res.writeHead(200, { "content-length": 3 }).end(Buffer.from("ok\n")), 150);
+    });
+    const wire = exchange(
+      port,
+      "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\nGET /scrape/2 HTTP/1.1\r\nHost: h\r\n\r\n",
+      3000,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = new Promise((resolve) => server.close(resolve));
+    const answers = (await wire).split("HTTP/1.1 200 OK").slice(1);
+    expect(answers).toHaveLength(2);
+    expect(answers[1]).toContain("Connection: close");
+    await closed;
+    servers.splice(servers.indexOf(server), 1);
   });
 
   it("end with server.close(): idle connections at once, busy ones after their answer", async () => {

@@ -31,7 +31,11 @@ export class Connection {
   private keepAlive = true;
   /** performance.now() when the connection became idle, or when the request being read began (see state). */
   since = performance.now();
-  state: "idle" | "reading" | "answering" | "gone" = "idle";
+  /**
+   * A new connection is "reading" from the start: as in node:http, headersTimeout (408) applies to the first
+   * request's head from the moment the connection opens, keepAliveTimeout (a silent close) between requests.
+   */
+  state: "idle" | "reading" | "answering" | "gone" = "reading";
 
   constructor(
     readonly socket: Socket,
@@ -93,15 +97,17 @@ export class Connection {
   private readonly answered = (finished: boolean): void => {
     this.response = undefined;
     if (!finished || this.state === "gone") return;
-    if (!this.keepAlive || this.owner.closing) {
+    const pending = this.pending;
+    this.pending = undefined;
+    // A closing server still answers the requests already read, as node:http does; their answers say
+    // "Connection: close" (parse() sees `closing`).
+    if (!this.keepAlive || (this.owner.closing && !pending)) {
       this.socket.end();
       return;
     }
     this.state = "idle";
     this.since = performance.now();
     this.parser.resume();
-    const pending = this.pending;
-    this.pending = undefined;
     this.socket.resume();
     if (pending) this.parse(pending);
   };
@@ -112,10 +118,15 @@ export class Connection {
 
   /**
    * The caller closed its side. As node:http does (httpAllowHalfOpen false): a request still being answered is
-   * given up, and the connection closes once what was written is out.
+   * given up, and the connection closes once what was written is out. Input that ends inside a request head
+   * (or in bytes llhttp rejects) first gets node:http's 400, unless an answer has begun on the wire.
    */
   private readonly onEnd = (): void => {
-    this.socket.end();
+    const pending = this.pending;
+    this.pending = undefined;
+    const broken = this.state !== "gone" && this.parser.endsBroken(pending);
+    if (broken && !this.response?.headersSent) this.socket.end(BAD_REQUEST);
+    else this.socket.end();
   };
 
   private readonly onClose = (): void => {
@@ -141,3 +152,6 @@ export class Connection {
 }
 
 function noop(): void {}
+
+/** node:http's answer to a request it cannot parse (its socketOnError). */
+const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";

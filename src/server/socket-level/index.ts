@@ -6,8 +6,12 @@ import { llhttp, METHOD_GET, type RequestHead } from "./request-parser.js";
 
 /** How often idle connections and slow request heads are looked for. */
 const SWEEP_MS = 1000;
-/** "/." or its percent-encoded forms, which URL resolution may turn into another path. */
-const DOT_SEGMENT = /\/(?:\.|%2e)/i;
+/**
+ * A path of letters, digits, "/", "-", "_" and "~" only, then the end or a query. Anything else in a path (a dot,
+ * "%", "\\", which WHATWG URL reads as "/" and so may resolve "/x\\..\\discovery" to "/discovery", ";", "#")
+ * goes to node:http, which routes the resolved path; a scrape path never needs more.
+ */
+const PLAIN_PATH = /^[A-Za-z0-9/_~-]*(?:\?|$)/;
 
 export interface SocketLevelOptions {
   /** Requests whose path starts with this are answered on the socket level. */
@@ -22,6 +26,10 @@ export interface SocketLevelOptions {
  * (docs/performance.md). Everything else (another path or method, HTTP/1.0, a request with a body, Expect or
  * Upgrade, a head over 16 KiB, bytes llhttp rejects) goes to node:http with the connection, from that request
  * on, and is answered there as before.
+ *
+ * One difference remains, on purpose: bytes that follow a request on its connection are read once that request
+ * is answered, where node:http reads them at once. A request followed by bytes llhttp rejects so gets its answer
+ * and then node:http's 400, where node:http alone drops the request and answers only the 400.
  *
  * The server's keepAliveTimeout (idle connections closed) and headersTimeout (408 for a head that does not
  * complete) apply here too; closeIdleConnections() and closeAllConnections() reach these connections as well,
@@ -41,8 +49,8 @@ export function answerOnSockets(server: Server, options: SocketLevelOptions): vo
       head.method === METHOD_GET &&
       head.httpVersion === "1.1" &&
       head.url.startsWith(options.pathPrefix) &&
-      // A path with dot segments ("/x/../discovery") may lead elsewhere once resolved: node:http routes it.
-      !DOT_SEGMENT.test(head.url) &&
+      // A path that may lead elsewhere once resolved ("/x/../discovery", "/x\\..\\discovery"): node:http routes it.
+      PLAIN_PATH.test(head.url) &&
       // node:http answers 400 to an HTTP/1.1 request without Host (its requireHostHeader).
       head.headers.host !== undefined &&
       head.headers["content-length"] === undefined &&

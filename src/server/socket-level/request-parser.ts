@@ -35,6 +35,7 @@ interface Llhttp {
   llhttp_free(ptr: number): void;
   llhttp_execute(ptr: number, data: number, length: number): number;
   llhttp_resume(ptr: number): void;
+  llhttp_finish(ptr: number): number;
   llhttp_get_error_pos(ptr: number): number;
   llhttp_get_method(ptr: number): number;
   llhttp_get_http_major(ptr: number): number;
@@ -163,6 +164,8 @@ export class RequestParser {
   private headBytes = 0;
   private refused = false;
   private head: RequestHead | undefined;
+  /** llhttp's answer to the last execute(); HPE_OK again after resume(). */
+  private errno = HPE_OK;
 
   /** @param accepts whether the socket-level path answers a request with this head */
   constructor(private readonly accepts: (head: RequestHead) => boolean) {}
@@ -186,6 +189,7 @@ export class RequestParser {
     } finally {
       current = undefined;
     }
+    this.errno = errno;
     // Bytes llhttp skips (blank lines, blanks around values) are kept in `raw` too: past MAX_HEAD_BYTES of an
     // unfinished head node:http gets them, as it reads such a stream without keeping it.
     if (errno === HPE_OK && this.rawBytes <= MAX_HEAD_BYTES) return { kind: "more" };
@@ -206,6 +210,26 @@ export class RequestParser {
   /** Lets the parser go on after a `request` result. */
   resume(): void {
     this.ll.llhttp_resume(this.ptr);
+    this.errno = HPE_OK;
+  }
+
+  /**
+   * Whether the input, ending after `rest` (bytes read but not parsed yet, after a `request` result), ends
+   * inside a message or in bytes llhttp rejects: node:http then answers 400 (its parser.finish() at the end of
+   * the input). Ends the parser's use for reading.
+   */
+  endsBroken(rest?: Buffer): boolean {
+    if (rest !== undefined && rest.length > 0) {
+      this.resume();
+      const result = this.execute(rest);
+      if (result.kind === "request") return false;
+      // Refused: a head it does not answer (a whole, valid message) or bytes llhttp rejects.
+      if (result.kind === "refused") return this.errno !== HPE_OK && this.errno !== HPE_PAUSED;
+    } else if (this.errno === HPE_PAUSED) {
+      // Paused after a whole request: nothing unfinished.
+      return false;
+    }
+    return this.ll.llhttp_finish(this.ptr) !== HPE_OK;
   }
 
   free(): void {
@@ -282,7 +306,8 @@ export class RequestParser {
   /** Counts head bytes; past MAX_HEAD_BYTES the message goes to node:http, which answers 431. */
   private counted(length: number): number {
     this.headBytes += length;
-    if (this.headBytes <= MAX_HEAD_BYTES) return HPE_OK;
+    // node:http refuses a head of MAX_HEAD_BYTES already (its TrackHeader: header_nread_ >= max).
+    if (this.headBytes < MAX_HEAD_BYTES) return HPE_OK;
     this.refused = true;
     return HPE_PAUSED;
   }
