@@ -3,6 +3,7 @@ import type { InboundRequest, InboundResponse } from "../http-exchange.js";
 import { hasValidBasicAuth } from "./basic-auth.js";
 import type { HandlerDeps, ScrapeSlots } from "./endpoint.js";
 import { serveScrape } from "./endpoints/scrape.js";
+import { readRequestPath } from "./request-path.js";
 import { sendText } from "./respond.js";
 import { type EndpointGroup, isOpen, matchRoute, type Route, requiresAuth } from "./routes.js";
 
@@ -41,7 +42,12 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     res: InboundResponse,
   ): Promise<{ route: Route; rest: string; url: URL } | undefined> {
     for (const [name, value] of Object.entries(deps.web?.headers ?? {})) res.setHeader(name, value);
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = readRequestPath(req.url ?? "/");
+    if (!path.ok) {
+      sendText(req, res, 400, `Bad request: ${path.reason}`);
+      return undefined;
+    }
+    const url = path.url;
     const match = matchRoute(url.pathname);
     if (!match) {
       sendText(req, res, 404, `No such endpoint: ${url.pathname.slice(0, 200)}`);

@@ -78,8 +78,9 @@ async function expectAlive(): Promise<void> {
 
 describe("odd ids on /singleTargetMetrics", () => {
   it.each([
-    ["parent segments", () => `/singleTargetMetrics/../../etc/passwd`, 404],
-    ["encoded parent segments", () => `/singleTargetMetrics/%2e%2e/%2e%2e/etc/passwd`, 404],
+    // Paths that URL resolution would change are refused (src/server/request-path.ts).
+    ["parent segments", () => `/singleTargetMetrics/../../etc/passwd`, 400],
+    ["encoded parent segments", () => `/singleTargetMetrics/%2e%2e/%2e%2e/etc/passwd`, 400],
     ["encoded slashes", () => `/singleTargetMetrics/..%2f..%2fdiscovery/0`, 400],
     ["a trailing parent segment", () => `/singleTargetMetrics/${guid}/0/..`, 400],
     ["an extra segment", () => `/singleTargetMetrics/${guid}/0/metrics`, 404],

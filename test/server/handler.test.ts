@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
@@ -263,6 +263,39 @@ describe("request handler", () => {
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("./");
     expect(new URL(res.headers.get("location")!, `${h.base}/status`).href).toBe(`${h.base}/`);
+  });
+
+  it("refuses with 400 a path that URL resolution would lead to another endpoint, and routes absolute-form targets", async () => {
+    const h = await start("promregator: {}");
+    const port = Number(new URL(h.base).port);
+    const statusOf = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, "127.0.0.1", () =>
+          socket.write(`GET ${target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n`),
+        );
+        let got = "";
+        socket.on("data", (d) => {
+          got += d.toString("latin1");
+        });
+        socket.on("end", () => resolve(got.slice(9, 12)));
+        socket.on("error", reject);
+      });
+    for (const target of [
+      "//discovery",
+      "//singleTargetMetrics/x/0",
+      "/static/../discovery",
+      "/static/%2e%2e/discovery",
+      "/x/%2E./cache/invalidate?org=true",
+      "/singleTargetMetrics/a\\..\\..\\discovery",
+      "/discovery%2fx",
+      "/discovery/.",
+    ]) {
+      expect(await statusOf(target), target).toBe("400");
+    }
+    expect(await statusOf("/discovery?x=/../a")).toBe("200");
+    expect(await statusOf("http://promregator.example/discovery")).toBe("200");
+    expect(await statusOf("http://promregator.example//discovery")).toBe("400");
+    expect(await statusOf("/discovery#frag")).toBe("200");
   });
 
   it("answers 404 for unknown paths and 405 for unsupported methods", async () => {

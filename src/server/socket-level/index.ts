@@ -9,7 +9,8 @@ const SWEEP_MS = 1000;
 /**
  * A path of letters, digits, "/", "-", "_" and "~" only, then the end or a query. Anything else in a path (a dot,
  * "%", "\\", which WHATWG URL reads as "/" and so may resolve "/x\\..\\discovery" to "/discovery", ";", "#")
- * goes to node:http, which routes the resolved path; a scrape path never needs more.
+ * goes to node:http, which refuses a path that is not in normal form (request-path.ts); a scrape path never
+ * needs more.
  */
 const PLAIN_PATH = /^[A-Za-z0-9/_~-]*(?:\?|$)/;
 
@@ -49,7 +50,7 @@ export function answerOnSockets(server: Server, options: SocketLevelOptions): vo
       head.method === METHOD_GET &&
       head.httpVersion === "1.1" &&
       head.url.startsWith(options.pathPrefix) &&
-      // A path that may lead elsewhere once resolved ("/x/../discovery", "/x\\..\\discovery"): node:http routes it.
+      // A path that may lead elsewhere once resolved ("/x/../discovery", "/x\\..\\discovery"): node:http refuses it.
       PLAIN_PATH.test(head.url) &&
       // node:http answers 400 to an HTTP/1.1 request without Host (its requireHostHeader).
       head.headers.host !== undefined &&
