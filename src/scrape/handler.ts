@@ -179,7 +179,13 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       text = `scrape of ${instance.instanceId} failed: ${failure.reason}\n`;
     }
     const payload = Buffer.from(text, "utf8");
-    const headers = { "content-type": contentType, "content-length": payload.length };
+    // As every other answer Promregator makes itself (respond.ts sendBody).
+    const headers = {
+      "content-type": contentType,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      "content-length": payload.length,
+    };
     // The reason phrase carries the cause to Prometheus, which shows the status line as the target's error.
     if (status === 200) res.writeHead(status, headers);
     else res.writeHead(status, reasonPhrase(failure.reason, status), headers);

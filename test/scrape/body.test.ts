@@ -90,6 +90,8 @@ describe("OpenMetrics bodies", () => {
     async (body) => {
       const { answer, proxy } = await scrapeOnce(body, OM);
       expect(answer.status).toBe(502);
+      expect(answer.headers["cache-control"]).toBe("no-store");
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
       expect(answer.body).toContain("OpenMetrics body ended without # EOF");
       expect(answer.body).not.toContain("promregator_up");
       expect(proxy.outcomes).toMatchObject([{ ok: false, reason: "OpenMetrics body ended without # EOF" }]);
