@@ -10,6 +10,7 @@ import { steadyLoad } from "./lib/http-timing.mjs";
 import { cpuSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mjs";
 import {
   freePort,
+  HEAP_OPTIONS,
   promregatorYaml,
   routerTargetYaml,
   startPromregatorProcess,
@@ -34,8 +35,6 @@ const DISCOVERY_EVERY_S = 30;
 const REFRESH_EVERY_S = 60;
 /** Windows of the time series of latency, failures and event-loop delay. */
 const WINDOW_S = 30;
-/** What the Dockerfile, manifest.yml and docs give Node (see docs/performance.md, memory). */
-export const HEAP_OPTIONS = ["--max-old-space-size=160", "--max-semi-space-size=2"];
 const SAMPLE_EVERY_MS = 10_000;
 const RSS_LIMIT_MB = 150;
 /** Growth of the last quarter's mean RSS over the second quarter's that still counts as flat. */
@@ -184,12 +183,15 @@ export async function runMemory({
   prometheus = false,
   instances = 3_000,
   baselineCli,
+  baselineHeapLimits = false,
   profile = false,
   ...context
 }) {
+  // By default the baseline runs as it ran before: without the heap limits (builds before them need the room
+  // for their one-string render). With --baseline-heap-limits, two builds that both ship them compare alike.
+  const baselineOptions = baselineHeapLimits ? HEAP_OPTIONS : [];
   const contenders = [
-    // The baseline as it ran before: without the heap limits (it needs the room for its one-string render).
-    ...(baselineCli ? [{ name: "baseline", cli: baselineCli, nodeOptions: [] }] : []),
+    ...(baselineCli ? [{ name: "baseline", cli: baselineCli, nodeOptions: baselineOptions }] : []),
     { name: "current", cli: undefined, nodeOptions: HEAP_OPTIONS },
   ];
   const runs = [];
@@ -198,6 +200,7 @@ export async function runMemory({
     const { cli, nodeOptions } = contender;
     runs.push({
       contender: contender.name,
+      nodeOptions,
       ...(await runOnce({ minutes, prometheus, instances, cli, nodeOptions, profile })),
     });
   }
@@ -377,7 +380,7 @@ function report(runs, { minutes, instances, context }) {
       routerIdleTimeoutMs: ROUTER_IDLE_TIMEOUT_MS,
       discoveryEverySeconds: DISCOVERY_EVERY_S,
       refreshEverySeconds: REFRESH_EVERY_S,
-      nodeOptions: { current: HEAP_OPTIONS, baseline: [] },
+      nodeOptions: Object.fromEntries(runs.map((r) => [r.contender, r.nodeOptions])),
     },
     summaries,
     runs: runs.map((r) => ({

@@ -26,6 +26,8 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
   --prometheus   memory: scrape with a real Prometheus instead of the built-in load generator
   --instances N  memory: instances scraped (default 3000; multiples of 30, or of 40 above 3000)
   --baseline-cli PATH   memory and scrape: also run this build's dist/cli.js, in the same run, as the baseline
+  --baseline-heap-limits  memory: run the baseline with the heap limits the current build ships with (by
+                 default it runs without, as builds before those limits did)
   --max-wait N   seconds to wait for other processes to calm down before each benchmark (default 180)
 `;
 
@@ -40,6 +42,7 @@ function parse() {
       prometheus: { type: "boolean", default: false },
       instances: { type: "string" },
       "baseline-cli": { type: "string" },
+      "baseline-heap-limits": { type: "boolean", default: false },
       "max-wait": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -65,6 +68,7 @@ function parse() {
     prometheus: values.prometheus,
     instances: number("instances", 1),
     baselineCli: values["baseline-cli"],
+    baselineHeapLimits: values["baseline-heap-limits"],
     maxWaitSeconds: number("max-wait", 0) ?? 180,
   };
 }

@@ -10,6 +10,7 @@ import { startNginx } from "./lib/nginx.mjs";
 import { otherCpuMeter, usage } from "./lib/proc.mjs";
 import {
   freePort,
+  HEAP_OPTIONS,
   promregatorYaml,
   startExpositionApp,
   startNodeProxy,
@@ -122,10 +123,12 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
     const sim = await startSimulatorProcess({ landscape });
     cleanup.push(sim.stop);
     const port = await freePort();
+    // Both builds run with the heap limits Promregator ships with (Dockerfile, manifest.yml), as in production.
     const startOptions = {
       yaml: promregatorYaml({ sim, port, promregator: targetsYaml(app.port) }),
       port,
       caPem: sim.caPem,
+      nodeOptions: HEAP_OPTIONS,
     };
     const startFresh = async (cli) => {
       const freshPort = await freePort();
@@ -314,5 +317,11 @@ function report(cases, profiles, context) {
   }
   const errors = cases.reduce((n, c) => n + c.non2xx + c.socketErrors, 0);
   if (errors > 0) process.stdout.write(`\nWARNING: ${errors} failed requests; see the errors column\n`);
-  return writeResult("scrape", context, { cases, ratios, targets, profiles });
+  return writeResult("scrape", context, {
+    promregatorNodeOptions: HEAP_OPTIONS,
+    cases,
+    ratios,
+    targets,
+    profiles,
+  });
 }

@@ -8,6 +8,9 @@ import { startChild, waitFor } from "./child.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 // PROMREGATOR_CLI: benchmark another build (e.g. a patched copy of dist/) with the same scripts.
+/** What the Dockerfile, manifest.yml and README give Node (see docs/performance.md, memory). */
+export const HEAP_OPTIONS = ["--max-old-space-size=160", "--max-semi-space-size=2"];
+
 export const CLI = process.env.PROMREGATOR_CLI ?? join(ROOT, "dist/cli.js");
 const SIMULATOR_SCRIPT = join(import.meta.dirname, "simulator-process.mjs");
 const APP_SCRIPT = join(import.meta.dirname, "exposition-app.mjs");

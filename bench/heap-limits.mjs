@@ -1,0 +1,131 @@
+// What Node's heap limits cost the scrape path: the same number of scrapes (50 at a time, an undici pool as the
+// client) through Promregator started with each given set of node options in turn, counting its garbage
+// collections (lib/gc-count-probe.mjs) and CPU time. Garbage-collection counts depend on the allocation pattern,
+// not on the machine's load, so they compare option sets even on a noisy machine; CPU per scrape does not.
+//
+//   node bench/heap-limits.mjs [--path /large] [--scrapes 4000] [--rounds 2] -- "<options>" ...
+//   e.g. node bench/heap-limits.mjs -- "" "--max-old-space-size=160 --max-semi-space-size=2"
+// --path: /small (20 KB), /large (190 KB) of lib/exposition-app.mjs. Results: bench/results/heap-limits.json.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Pool } from "undici";
+import { cpuSeconds } from "./lib/proc.mjs";
+import {
+  freePort,
+  promregatorYaml,
+  startExpositionApp,
+  startPromregatorProcess,
+  startSimulatorProcess,
+} from "./lib/processes.mjs";
+import { printTable, round, writeResult } from "./lib/report.mjs";
+
+const PROBE = join(import.meta.dirname, "lib/gc-count-probe.mjs");
+const CONCURRENCY = 50;
+
+const { values, positionals: optionSets } = parseArgs({
+  allowPositionals: true,
+  options: {
+    path: { type: "string", default: "/large" },
+    scrapes: { type: "string", default: "4000" },
+    rounds: { type: "string", default: "2" },
+  },
+});
+const scrapes = Number(values.scrapes);
+const rounds = Number(values.rounds);
+if (optionSets.length === 0) optionSets.push("", "--max-old-space-size=160 --max-semi-space-size=2");
+
+async function scrapeMany(url, count) {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: CONCURRENCY });
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (started++ < count) {
+        const res = await pool.request({ path: target.pathname, method: "GET" });
+        await res.body.arrayBuffer();
+        if (res.statusCode !== 200) throw new Error(`scrape answered ${res.statusCode}`);
+      }
+    }),
+  );
+  await pool.close();
+}
+
+/** The next GC_COUNT line the process prints after SIGUSR2. */
+function gcCounts(promregator) {
+  return new Promise((resolve) => {
+    const before = promregator.output().length;
+    process.kill(promregator.pid, "SIGUSR2");
+    const poll = setInterval(() => {
+      const match = /GC_COUNT (\{.*\})/.exec(promregator.output().slice(before));
+      if (!match) return;
+      clearInterval(poll);
+      resolve(JSON.parse(match[1]));
+    }, 20);
+  });
+}
+
+const landscape = {
+  domains: [{ name: "apps.example.org" }],
+  orgs: [{ name: "bench", spaces: [{ name: "bench", apps: [{ name: "bench-app", instances: 1 }] }] }],
+};
+const app = await startExpositionApp();
+const sim = await startSimulatorProcess({ landscape });
+const guid = (await sim.findApp("bench-app")).guid;
+const rows = [];
+try {
+  for (let r = 0; r < rounds; r++) {
+    for (const options of optionSets) {
+      const port = await freePort();
+      const yaml = promregatorYaml({
+        sim,
+        port,
+        promregator: [
+          "  targets:",
+          "    - orgName: bench",
+          "      spaceName: bench",
+          "      applicationName: bench-app",
+          "      protocol: http",
+          `      overrideRouteAndPath: 127.0.0.1:${app.port}`,
+          `      path: ${values.path}`,
+        ].join("\n"),
+      });
+      const nodeOptions = [...options.split(" ").filter(Boolean), "--import", PROBE];
+      const promregator = await startPromregatorProcess({ yaml, port, caPem: sim.caPem, nodeOptions });
+      try {
+        const url = `${promregator.url}/singleTargetMetrics/${guid}/0`;
+        await scrapeMany(url, 1000); // warm-up
+        const before = await gcCounts(promregator);
+        const cpuBefore = cpuSeconds(promregator.pid);
+        await scrapeMany(url, scrapes);
+        const cpu = cpuSeconds(promregator.pid) - cpuBefore;
+        const after = await gcCounts(promregator);
+        rows.push({
+          round: r + 1,
+          options: options || "(none)",
+          scrapes,
+          minorGCs: after.minor - before.minor,
+          majorGCs: after.major - before.major,
+          gcPauseMsPer1000: round(((after.ms - before.ms) * 1000) / scrapes, 1),
+          cpuUsPerScrape: round((cpu * 1e6) / scrapes, 0),
+        });
+      } finally {
+        await promregator.stop();
+      }
+    }
+  }
+} finally {
+  await sim.stop();
+  await app.stop();
+}
+printTable(`Heap limits: ${scrapes} scrapes of ${values.path}, ${CONCURRENCY} at a time`, rows);
+writeResult(
+  "heap-limits",
+  {
+    command: `node bench/heap-limits.mjs ${process.argv
+      .slice(2)
+      .map((a) => (/^[\w=/.-]+$/.test(a) ? a : JSON.stringify(a)))
+      .join(" ")}`,
+  },
+  { path: values.path, concurrency: CONCURRENCY, rows },
+);
+process.exit(0);
