@@ -101,6 +101,8 @@ const program = new Command()
   .version(VERSION)
   // Commander adds `help <command>` by itself only to programs without an action of their own; this one has one.
   .helpCommand(true)
+  // A subcommand's help also lists --config and the other options of the program, which it reads too.
+  .configureHelp({ showGlobalOptions: true })
   // Usage errors share exit code 2 with configuration errors, so that 1 keeps meaning "Cloud Foundry failed".
   .exitOverride((error: CommanderError) => {
     process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);

@@ -251,6 +251,14 @@ describe.concurrent("promregator --version and --help", () => {
     }
   });
 
+  it("lists the program's options, --config among them, in each command's help", async () => {
+    for (const command of ["healthcheck", "check-config"]) {
+      const result = await runCli([command, "--help"]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Global Options:[\s\S]*--config <file>[\s\S]*--web\.listen-address/);
+    }
+  });
+
   it("documents --resolve, --strict and the exit codes of check-config", async () => {
     const result = await runCli(["check-config", "--help"]);
     expect(result.code).toBe(0);
