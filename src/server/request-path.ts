@@ -7,8 +7,13 @@
 
 /** "//", "\", a "." or ".." segment, or "%2e", "%2f", "%5c" (encoded ".", "/", "\"). */
 const NOT_NORMALIZED = /\/\/|\\|%2e|%2f|%5c|\/\.\.?(?:\/|$)/i;
-/** The scheme and authority of an absolute-form target (RFC 9112 3.2.2), as a client talking to a proxy sends. */
-const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+/**
+ * The scheme and authority of an absolute-form target (RFC 9112 3.2.2), as a client talking to a proxy sends; the
+ * authority must not be empty (WHATWG URL reads "http:///a/b" as host "a", path "/b").
+ */
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i;
+/** An absolute-form target without an authority. */
+const NO_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/(?:[/?#]|$)/i;
 
 export type RequestPath = { ok: true; url: URL } | { ok: false; reason: string };
 
@@ -17,9 +22,12 @@ export type RequestPath = { ok: true; url: URL } | { ok: false; reason: string }
  * URL to route by (on http://localhost), or why the path is refused.
  */
 export function readRequestPath(target: string): RequestPath {
+  // A request target has no fragment (RFC 9112 3.2); clients strip it, parsers disagree on what follows "#".
+  if (target.includes("#")) return { ok: false, reason: "the request target has a fragment (#)" };
+  if (NO_AUTHORITY.test(target)) return { ok: false, reason: "the absolute-form request target has no host" };
   const absolute = ABSOLUTE_FORM.exec(target);
   const pathAndQuery = absolute ? target.slice(absolute[0].length) || "/" : target;
-  const end = pathAndQuery.search(/[?#]/);
+  const end = pathAndQuery.indexOf("?");
   const path = end < 0 ? pathAndQuery : pathAndQuery.slice(0, end);
   if (NOT_NORMALIZED.test(path)) {
     return { ok: false, reason: `request path ${path.slice(0, 200)} is not in normal form` };

@@ -295,7 +295,10 @@ describe("request handler", () => {
     expect(await statusOf("/discovery?x=/../a")).toBe("200");
     expect(await statusOf("http://promregator.example/discovery")).toBe("200");
     expect(await statusOf("http://promregator.example//discovery")).toBe("400");
-    expect(await statusOf("/discovery#frag")).toBe("200");
+    // No fragment in a request target (RFC 9112 3.2); no absolute form without a host.
+    expect(await statusOf("/discovery#frag")).toBe("400");
+    expect(await statusOf("/cache/invalidate#/../../health")).toBe("400");
+    expect(await statusOf("http:///discovery")).toBe("400");
   });
 
   it("answers 404 for unknown paths and 405 for unsupported methods", async () => {

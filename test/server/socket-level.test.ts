@@ -5,6 +5,7 @@ import type { InboundRequest, InboundResponse } from "../../src/http-exchange.js
 import { answerOnSockets } from "../../src/server/socket-level/index.js";
 import {
   MAX_HEAD_BYTES,
+  MAX_HEADER_LINES,
   type ParseResult,
   RequestParser,
 } from "../../src/server/socket-level/request-parser.js";
@@ -154,6 +155,12 @@ describe("request parser", () => {
       Buffer.from(`GET /scrape/a HTTP/1.1\r\nX: ${"a".repeat(bytes - "/scrape/a".length - 1)}\r\n\r\n`);
     expect(new RequestParser(() => true).execute(sized(MAX_HEAD_BYTES - 1)).kind).toBe("request");
     expect(new RequestParser(() => true).execute(sized(MAX_HEAD_BYTES)).kind).toBe("refused");
+
+    // node:http reads only the first MAX_HEADER_LINES header lines: a longer head is its to answer.
+    const lines = (count: number) =>
+      Buffer.from(`GET /scrape/a HTTP/1.1\r\n${"X: y\r\n".repeat(count - 1)}Host: h\r\n\r\n`);
+    expect(new RequestParser(() => true).execute(lines(MAX_HEADER_LINES)).kind).toBe("request");
+    expect(new RequestParser(() => true).execute(lines(MAX_HEADER_LINES + 1)).kind).toBe("refused");
 
     const smuggled =
       "GET /scrape/a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -344,20 +351,29 @@ describe("socket-level answers", () => {
     expect(await exchange(nodePort, "\r\n", 1500, true)).toBe("");
   });
 
+  it("close quietly when the caller ends its side after an answer, as node:http does", async () => {
+    const { port } = await serve((_req, res) => {
+      res.writeHead(200, { "content-length": 3 }).end(Buffer.from("ok\n"));
+    });
+    const nodePort = await serveNodeOnly(0);
+    const scrape = "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\n";
+    // The end of the input comes 40 ms after the request, once it is answered.
+    const expected = masked(await exchange(nodePort, [scrape, "", ""], 1500, true));
+    expect(expected).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*ok\n$/);
+    expect(masked(await exchange(port, [scrape, "", ""], 1500, true))).toBe(expected);
+  });
+
   it("answer the requests already read when the server closes, the last one with Connection: close", async () => {
     const { server, port } = await serve((req, res) => {
       setTimeout(() => res.writeHead(200, { "content-length": 3 }).end(Buffer.from("ok\n")), 150);
     });
-    const wire = exchange(
-      port,
-      "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\nGET /scrape/2 HTTP/1.1\r\nHost: h\r\n\r\n",
-      3000,
-    );
+    const wire = exchange(port, "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\n".repeat(4), 3000);
     await new Promise((r) => setTimeout(r, 50));
     const closed = new Promise((resolve) => server.close(resolve));
     const answers = (await wire).split("HTTP/1.1 200 OK").slice(1);
-    expect(answers).toHaveLength(2);
-    expect(answers[1]).toContain("Connection: close");
+    expect(answers).toHaveLength(4);
+    expect(answers.slice(0, 3).every((a) => a.includes("Connection: keep-alive"))).toBe(true);
+    expect(answers[3]).toContain("Connection: close");
     await closed;
     servers.splice(servers.indexOf(server), 1);
   });

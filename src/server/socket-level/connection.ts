@@ -83,7 +83,9 @@ export class Connection {
     }
     const { head, rest } = result;
     this.state = "answering";
-    this.keepAlive = head.keepAlive && !this.owner.closing;
+    // A closing server still answers the requests already read, as node:http does: all but the last of them
+    // keep the connection open for the next.
+    this.keepAlive = head.keepAlive && (!this.owner.closing || rest.length > 0);
     if (rest.length > 0) {
       this.pending = rest;
       this.socket.pause();
@@ -99,8 +101,6 @@ export class Connection {
     if (!finished || this.state === "gone") return;
     const pending = this.pending;
     this.pending = undefined;
-    // A closing server still answers the requests already read, as node:http does; their answers say
-    // "Connection: close" (parse() sees `closing`).
     if (!this.keepAlive || (this.owner.closing && !pending)) {
       this.socket.end();
       return;

@@ -20,6 +20,12 @@ export const METHOD_GET = 1;
  */
 export const MAX_HEAD_BYTES = 16 * 1024;
 
+/**
+ * Header lines node:http reads of a request (its server's maxHeadersCount, 2,000 names and values); it ignores
+ * the ones after them, so a longer head goes to node:http, which answers it as it sees it.
+ */
+export const MAX_HEADER_LINES = 1000;
+
 /** The part of the WebAssembly global used here (the project's TypeScript libs do not declare it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -166,6 +172,9 @@ export class RequestParser {
   private head: RequestHead | undefined;
   /** llhttp's answer to the last execute(); HPE_OK again after resume(). */
   private errno = HPE_OK;
+  /** Whether a message has begun and not yet been returned as a request. */
+  private inMessage = false;
+  private headerLines = 0;
 
   /** @param accepts whether the socket-level path answers a request with this head */
   constructor(private readonly accepts: (head: RequestHead) => boolean) {}
@@ -199,6 +208,7 @@ export class RequestParser {
       this.raw = [];
       this.rawBytes = 0;
       this.head = undefined;
+      this.inMessage = false;
       return { kind: "request", head, rest };
     }
     const raw = this.raw.length === 1 ? this.raw[0] : Buffer.concat(this.raw);
@@ -225,11 +235,9 @@ export class RequestParser {
       if (result.kind === "request") return false;
       // Refused: a head it does not answer (a whole, valid message) or bytes llhttp rejects.
       if (result.kind === "refused") return this.errno !== HPE_OK && this.errno !== HPE_PAUSED;
-    } else if (this.errno === HPE_PAUSED) {
-      // Paused after a whole request: nothing unfinished.
-      return false;
     }
-    return this.ll.llhttp_finish(this.ptr) !== HPE_OK;
+    // Only a message that has begun can be unfinished; blank lines before one are skipped, as node:http does.
+    return this.inMessage && this.ll.llhttp_finish(this.ptr) !== HPE_OK;
   }
 
   free(): void {
@@ -245,7 +253,9 @@ export class RequestParser {
     this.value = "";
     this.inValue = false;
     this.headBytes = 0;
+    this.headerLines = 0;
     this.refused = false;
+    this.inMessage = true;
     return HPE_OK;
   }
 
@@ -268,6 +278,11 @@ export class RequestParser {
 
   onHeadersComplete(): number {
     if (this.field) this.endHeader();
+    if (this.headerLines > MAX_HEADER_LINES) {
+      // node:http reads only the first MAX_HEADER_LINES: it answers such a request as it sees it.
+      this.refused = true;
+      return HPE_PAUSED;
+    }
     const ll = this.ll;
     const major = ll.llhttp_get_http_major(this.ptr);
     const minor = ll.llhttp_get_http_minor(this.ptr);
@@ -294,6 +309,7 @@ export class RequestParser {
   private endHeader(): void {
     // node:http trims the value's trailing blanks; llhttp already skipped the leading ones.
     addHeader(this.headers, this.field, this.value.replace(/[ \t]+$/, ""));
+    this.headerLines++;
     this.field = "";
     this.value = "";
     this.inValue = false;
