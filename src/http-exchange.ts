@@ -31,3 +31,9 @@ export interface InboundResponse extends EventEmitter {
   uncork(): void;
   destroy(): unknown;
 }
+
+/** Headers of every answer Promregator makes itself (not a target's relayed body): never cached, never sniffed. */
+export const OWN_ANSWER_HEADERS = {
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+} as const;

@@ -1,7 +1,7 @@
 import type { Dispatcher } from "undici";
 import type { PromregatorConfig } from "../config/index.js";
 import type { DiscoveredInstance } from "../discovery/index.js";
-import type { InboundRequest, InboundResponse } from "../http-exchange.js";
+import { type InboundRequest, type InboundResponse, OWN_ANSWER_HEADERS } from "../http-exchange.js";
 import type { Logger } from "../log.js";
 import { chooseExposition, contentTypeOf, PLAIN_TEXT_CONTENT_TYPE, SCRAPE_POLICY } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";
@@ -179,13 +179,7 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       text = `scrape of ${instance.instanceId} failed: ${failure.reason}\n`;
     }
     const payload = Buffer.from(text, "utf8");
-    // As every other answer Promregator makes itself (respond.ts sendBody).
-    const headers = {
-      "content-type": contentType,
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
-      "content-length": payload.length,
-    };
+    const headers = { "content-type": contentType, ...OWN_ANSWER_HEADERS, "content-length": payload.length };
     // The reason phrase carries the cause to Prometheus, which shows the status line as the target's error.
     if (status === 200) res.writeHead(status, headers);
     else res.writeHead(status, reasonPhrase(failure.reason, status), headers);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip, gzipSync } from "node:zlib";
-import type { InboundRequest, InboundResponse } from "../http-exchange.js";
+import { type InboundRequest, type InboundResponse, OWN_ANSWER_HEADERS } from "../http-exchange.js";
 import { PLAIN_TEXT_CONTENT_TYPE } from "../media-type.js";
 import { reasonPhrase } from "../reason-phrase.js";
 
@@ -43,8 +43,7 @@ export function sendBody(
   let payload = isPrepared(body) ? body.bytes : typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const headers: Record<string, string | number> = {
     "content-type": contentType,
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
+    ...OWN_ANSWER_HEADERS,
     ...extraHeaders,
   };
   if (payload.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {

@@ -174,7 +174,6 @@ export class SocketResponse extends EventEmitter implements InboundResponse {
   private finished(): void {
     if (this.state !== "ending") return;
     this.state = "finished";
-    this.emit("finish");
     this.emit("close");
     this.onDone(true);
   }
