@@ -184,14 +184,18 @@ export async function runMemory({
   instances = 3_000,
   baselineCli,
   baselineHeapLimits = false,
+  baselineNodeOptions,
   profile = false,
   ...context
 }) {
   // By default the baseline runs as it ran before: without the heap limits (builds before them need the room
   // for their one-string render). With --baseline-heap-limits, two builds that both ship them compare alike.
-  const baselineOptions = baselineHeapLimits ? HEAP_OPTIONS : [];
+  // With --baseline-node-options, those (and the current build, unless --baseline-cli names another).
+  const baselineOptions = baselineNodeOptions ?? (baselineHeapLimits ? HEAP_OPTIONS : []);
   const contenders = [
-    ...(baselineCli ? [{ name: "baseline", cli: baselineCli, nodeOptions: baselineOptions }] : []),
+    ...(baselineCli || baselineNodeOptions
+      ? [{ name: "baseline", cli: baselineCli, nodeOptions: baselineOptions }]
+      : []),
     { name: "current", cli: undefined, nodeOptions: HEAP_OPTIONS },
   ];
   const runs = [];

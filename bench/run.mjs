@@ -28,6 +28,8 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
   --baseline-cli PATH   memory and scrape: also run this build's dist/cli.js, in the same run, as the baseline
   --baseline-heap-limits  memory: run the baseline with the heap limits the current build ships with (by
                  default it runs without, as builds before those limits did)
+  --baseline-node-options="OPTS"  memory and scrape: run the baseline with these node options instead; without
+                 --baseline-cli the baseline is the current build, so the run compares node options alone
   --max-wait N   seconds to wait for other processes to calm down before each benchmark (default 180)
 `;
 
@@ -43,6 +45,7 @@ function parse() {
       instances: { type: "string" },
       "baseline-cli": { type: "string" },
       "baseline-heap-limits": { type: "boolean", default: false },
+      "baseline-node-options": { type: "string" },
       "max-wait": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -69,6 +72,7 @@ function parse() {
     instances: number("instances", 1),
     baselineCli: values["baseline-cli"],
     baselineHeapLimits: values["baseline-heap-limits"],
+    baselineNodeOptions: values["baseline-node-options"]?.split(" ").filter(Boolean),
     maxWaitSeconds: number("max-wait", 0) ?? 180,
   };
 }
@@ -83,12 +87,17 @@ async function main() {
   for (const name of options.names) {
     const builds = {
       current: commitOf(resolve(import.meta.dirname, "..")),
-      ...(options.baselineCli ? { baseline: commitOf(dirname(resolve(options.baselineCli))) } : {}),
+      ...(options.baselineCli
+        ? { baseline: commitOf(dirname(resolve(options.baselineCli))) }
+        : options.baselineNodeOptions
+          ? { baseline: commitOf(resolve(import.meta.dirname, "..")) }
+          : {}),
     };
     const flags = process.argv
       .slice(2)
       .filter((a) => !(a in BENCHMARKS))
-      .map((a) => shownFlag(a, options.baselineCli, builds.baseline));
+      .map((a) => shownFlag(a, options.baselineCli, builds.baseline))
+      .map((a) => (a.includes(" ") ? JSON.stringify(a) : a));
     const command = ["npm run bench --", name, ...flags].join(" ");
     process.stdout.write(`\n=== ${name} ===\n`);
     const quiet = await waitForQuietMachine({

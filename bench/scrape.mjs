@@ -95,7 +95,14 @@ function pairedRatio(a, b, field) {
   return ratios.length === 0 ? undefined : round(median(ratios));
 }
 
-export async function runScrape({ seconds = 6, rounds = 3, profile = false, baselineCli, ...context }) {
+export async function runScrape({
+  seconds = 6,
+  rounds = 3,
+  profile = false,
+  baselineCli,
+  baselineNodeOptions,
+  ...context
+}) {
   const warmupSeconds = Math.min(3, Math.ceil(seconds / 5));
   const loads = [
     {
@@ -123,17 +130,19 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
     const sim = await startSimulatorProcess({ landscape });
     cleanup.push(sim.stop);
     const port = await freePort();
-    // Both builds run with the heap limits Promregator ships with (Dockerfile, manifest.yml), as in production.
+    // Both builds run with the heap options Promregator ships with (Dockerfile, manifest.yml), as in production,
+    // unless --baseline-node-options gives the baseline others.
     const startOptions = {
       yaml: promregatorYaml({ sim, port, promregator: targetsYaml(app.port) }),
       port,
       caPem: sim.caPem,
       nodeOptions: HEAP_OPTIONS,
     };
-    const startFresh = async (cli) => {
+    const startFresh = async (cli, nodeOptions = HEAP_OPTIONS) => {
       const freshPort = await freePort();
       return startPromregatorProcess({
         ...startOptions,
+        nodeOptions,
         yaml: promregatorYaml({ sim, port: freshPort, promregator: targetsYaml(app.port) }),
         port: freshPort,
         ...(cli ? { cli } : {}),
@@ -166,11 +175,11 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
         url: (s, p) => `${p.url}/singleTargetMetrics/${guids[s.name]}/0`,
         pids: (p) => [p.pid],
       },
-      ...(baselineCli
+      ...(baselineCli || baselineNodeOptions
         ? [
             {
               name: "baseline",
-              start: () => startFresh(baselineCli),
+              start: () => startFresh(baselineCli, baselineNodeOptions),
               url: (s, p) => `${p.url}/singleTargetMetrics/${guids[s.name]}/0`,
               pids: (p) => [p.pid],
             },
@@ -215,7 +224,7 @@ export async function runScrape({ seconds = 6, rounds = 3, profile = false, base
     }
 
     const profiles = profile ? await profileSizes(startOptions, guids) : undefined;
-    return report(cases, profiles, context);
+    return report(cases, profiles, { ...context, baselineNodeOptions });
   } finally {
     for (const stop of cleanup.reverse()) await stop();
   }
@@ -241,7 +250,7 @@ async function profileSizes(startOptions, guids) {
 const RPS = "roundsRequestsPerSecond";
 const CPU = "roundsCpuUsPerRequest";
 
-function report(cases, profiles, context) {
+function report(cases, profiles, { baselineNodeOptions, ...context }) {
   const find = (size, load, proxy) =>
     cases.find((c) => c.size === size && c.load === load && c.proxy === proxy);
   const ratios = [];
@@ -319,6 +328,7 @@ function report(cases, profiles, context) {
   if (errors > 0) process.stdout.write(`\nWARNING: ${errors} failed requests; see the errors column\n`);
   return writeResult("scrape", context, {
     promregatorNodeOptions: HEAP_OPTIONS,
+    ...(baselineNodeOptions ? { baselineNodeOptions } : {}),
     cases,
     ratios,
     targets,

@@ -8,7 +8,10 @@ import { startChild, waitFor } from "./child.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 // PROMREGATOR_CLI: benchmark another build (e.g. a patched copy of dist/) with the same scripts.
-/** What the Dockerfile, manifest.yml and README give Node (see docs/performance.md, memory). */
+/**
+ * The heap limits the Dockerfile, manifest.yml and README give Node (docs/performance.md, memory);
+ * `--baseline-node-options` of bench/run.mjs runs the baseline with others.
+ */
 export const HEAP_OPTIONS = ["--max-old-space-size=160", "--max-semi-space-size=2"];
 
 export const CLI = process.env.PROMREGATOR_CLI ?? join(ROOT, "dist/cli.js");
