@@ -85,12 +85,14 @@ async function main() {
   const m = machine();
   process.stdout.write(`machine: ${m.nproc} cores, ${m.cpuModel}, Node ${m.node}, load ${m.loadAverage1m}\n`);
   for (const name of options.names) {
+    const current = commitOf(resolve(import.meta.dirname, ".."));
     const builds = {
-      current: commitOf(resolve(import.meta.dirname, "..")),
+      current,
+      // With node options alone the baseline is the current build.
       ...(options.baselineCli
         ? { baseline: commitOf(dirname(resolve(options.baselineCli))) }
         : options.baselineNodeOptions
-          ? { baseline: commitOf(resolve(import.meta.dirname, "..")) }
+          ? { baseline: current }
           : {}),
     };
     const flags = process.argv
