@@ -224,7 +224,7 @@ export async function runScrape({
     }
 
     const profiles = profile ? await profileSizes(startOptions, guids) : undefined;
-    return report(cases, profiles, { ...context, baselineNodeOptions });
+    return report(cases, profiles, baselineNodeOptions, context);
   } finally {
     for (const stop of cleanup.reverse()) await stop();
   }
@@ -250,7 +250,7 @@ async function profileSizes(startOptions, guids) {
 const RPS = "roundsRequestsPerSecond";
 const CPU = "roundsCpuUsPerRequest";
 
-function report(cases, profiles, { baselineNodeOptions, ...context }) {
+function report(cases, profiles, baselineNodeOptions, context) {
   const find = (size, load, proxy) =>
     cases.find((c) => c.size === size && c.load === load && c.proxy === proxy);
   const ratios = [];
