@@ -108,7 +108,10 @@ export class ProxyScrapeHandler implements ScrapeHandler {
       }
       const seconds = (performance.now() - started) / 1000;
       this.ctx.metrics?.recordScrape({ instance, ok: true, bytes: result.bytes, seconds });
-      this.ctx.logger.debug({ instanceId: instance.instanceId, bytes: result.bytes, seconds }, "scraped");
+      // Checked first: the log object would else be built for every scrape and dropped.
+      if (this.ctx.logger.isLevelEnabled("debug")) {
+        this.ctx.logger.debug({ instanceId: instance.instanceId, bytes: result.bytes, seconds }, "scraped");
+      }
       this.failureLog.succeeded(instance);
     } catch (err) {
       // Once the budget is spent (or the caller left) every later error is a consequence of that.

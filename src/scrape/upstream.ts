@@ -19,18 +19,35 @@ export interface UpstreamRequest {
   readTimeoutMs: number;
 }
 
-/** Parses and checks the instance URL; only http and https are scraped. */
-export function targetUrl(instance: DiscoveredInstance): URL {
+/** Where a scrape request goes: `origin` ("http://host:port") and `path` (path and query, "/metrics?x=1"). */
+export interface TargetAddress {
+  origin: string;
+  path: string;
+}
+
+/**
+ * The addresses of the URLs discovery parsed, each worked out once: the URL's getters build new strings on
+ * every call, and an app's instances share one parsed URL.
+ */
+const addresses = new WeakMap<URL, TargetAddress>();
+
+/** The instance URL's origin and path; only http and https are scraped. Throws a ScrapeFailure for another URL. */
+export function targetAddress(instance: DiscoveredInstance): TargetAddress {
+  const parsed = instance.parsedUrl;
+  const known = parsed && addresses.get(parsed);
+  if (known) return known;
   let url: URL;
   try {
-    url = instance.parsedUrl ?? new URL(instance.url);
+    url = parsed ?? new URL(instance.url);
   } catch {
     throw new ScrapeFailure("upstream", "the instance URL is not a valid URL");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ScrapeFailure("upstream", `the instance URL has unsupported scheme ${url.protocol}`);
   }
-  return url;
+  const address = { origin: url.origin, path: `${url.pathname}${url.search}` };
+  if (parsed) addresses.set(parsed, address);
+  return address;
 }
 
 export function upstreamHeaders(
@@ -57,13 +74,13 @@ export function upstreamHeaders(
  * like any other non-200. A 401 to a token-based credential gets one retry with a fresh token.
  */
 export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
-  const url = targetUrl(req.instance);
+  const target = targetAddress(req.instance);
   const send = (authorization: string | undefined) =>
     dispatchRequest(
       req.dispatcher,
       {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        origin: target.origin,
+        path: target.path,
         method: "GET",
         headers: upstreamHeaders(req, authorization),
         headersTimeout: req.readTimeoutMs,

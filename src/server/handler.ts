@@ -22,6 +22,7 @@ export interface RequestHandler {
 export function createRequestHandler(deps: HandlerDeps): RequestHandler {
   const p = deps.config.promregator;
   const scrapeSlots: ScrapeSlots = { inFlight: 0 };
+  const webHeaders = Object.entries(deps.web?.headers ?? {});
 
   /**
    * The web configuration's users guard every endpoint but the health checks (as in exporter-toolkit, except that
@@ -41,7 +42,7 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     req: InboundRequest,
     res: InboundResponse,
   ): Promise<{ route: Route; rest: string; url: URL } | undefined> {
-    for (const [name, value] of Object.entries(deps.web?.headers ?? {})) res.setHeader(name, value);
+    for (const [name, value] of webHeaders) res.setHeader(name, value);
     const path = readRequestPath(req.url ?? "/");
     if (!path.ok) {
       sendText(req, res, 400, `Bad request: ${path.reason}`);

@@ -141,9 +141,14 @@ describe("OpenMetrics bodies", () => {
 
 describe("text 0.0.4 bodies", () => {
   it("appends HELP then TYPE after the body's final newline", async () => {
-    const { answer } = await scrapeOnce("# HELP a x\n# TYPE a gauge\na 1\n", TEXT);
+    const { answer, proxy } = await scrapeOnce("# HELP a x\n# TYPE a gauge\na 1\n", TEXT);
     expect(answer.headers["content-type"]).toBe(TEXT);
     expect(stableDuration(answer.body)).toBe(`# HELP a x\n# TYPE a gauge\na 1\n${TEXT_OWN}`);
+    // At debug level each scrape is logged with the instance and the target's body size.
+    const scraped = proxy.logs.filter((l) => l.msg === "scraped");
+    expect(scraped).toEqual([
+      expect.objectContaining({ level: 20, instanceId: instanceFor("").instanceId, bytes: 30 }),
+    ]);
   });
 
   it("accepts lenient content types and answers with an explicit version", async () => {

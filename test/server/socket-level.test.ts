@@ -176,6 +176,7 @@ describe("socket-level answers", () => {
   it("put the same bytes on the wire as node:http for the same calls", async () => {
     const calls: Answer = (req, res) => {
       res.setHeader("X-Web", "a");
+      res.setHeader("X-List", ["p", "q"]);
       if (req.url?.endsWith("/chunked")) {
         res.writeHead(200, { "content-type": "text/plain" });
         res.write(Buffer.from("abc"));

@@ -40,8 +40,11 @@ function checkedValue(name: string, value: string): string {
  * Events: "drain" when the socket drains, "close" once the answer is out or the connection went away.
  */
 export class SocketResponse extends EventEmitter implements InboundResponse {
-  /** By lower-case name: the name as given and its values; a name set again keeps its place, as in node:http. */
-  private readonly fields = new Map<string, [string, string[]]>();
+  /**
+   * By lower-case name: the name as given and its value (several for a list); a name set again keeps its
+   * place, as in node:http.
+   */
+  private readonly fields = new Map<string, [string, string | string[]]>();
   private head: string | undefined;
   private chunked = false;
   private state: "open" | "ending" | "finished" | "destroyed" = "open";
@@ -77,8 +80,10 @@ export class SocketResponse extends EventEmitter implements InboundResponse {
       throw invalid("ERR_HTTP_HEADERS_SENT", "Cannot set headers after they are sent");
     if (!TOKEN.test(name))
       throw invalid("ERR_INVALID_HTTP_TOKEN", `Header name must be a valid HTTP token ["${name}"]`);
-    const values = (Array.isArray(value) ? value : [String(value)]).map((v: string) => checkedValue(name, v));
-    this.fields.set(name.toLowerCase(), [name, values]);
+    const checked = Array.isArray(value)
+      ? value.map((v: string) => checkedValue(name, v))
+      : checkedValue(name, String(value));
+    this.fields.set(name.toLowerCase(), [name, checked]);
     return this;
   }
 
@@ -90,12 +95,14 @@ export class SocketResponse extends EventEmitter implements InboundResponse {
     const reason = typeof second === "string" ? second : (STATUS_CODES[statusCode] ?? "unknown");
     checkedValue("status message", reason);
     const given = (typeof second === "string" ? third : second) ?? {};
-    for (const [name, value] of Object.entries(given)) {
+    for (const name of Object.keys(given)) {
+      const value = given[name];
       if (value !== undefined) this.setHeader(name, value);
     }
     let head = `HTTP/1.1 ${statusCode} ${reason}\r\n`;
-    for (const [name, values] of this.fields.values()) {
-      for (const value of values) head += `${name}: ${value}\r\n`;
+    for (const [name, value] of this.fields.values()) {
+      if (typeof value === "string") head += `${name}: ${value}\r\n`;
+      else for (const item of value) head += `${name}: ${item}\r\n`;
     }
     const hasLength = this.fields.has("content-length");
     head += `Date: ${httpDate()}\r\n`;
