@@ -1,13 +1,12 @@
 // `npm run bench [-- name...] [--seconds N] [--minutes N] [--profile] [--prometheus]`
 // Runs the benchmarks one after another (never two at once: they would share the two cores).
 
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stopAllChildren } from "./lib/child.mjs";
 import { waitForQuietMachine } from "./lib/proc.mjs";
-import { machine } from "./lib/report.mjs";
+import { commitOf, machine } from "./lib/report.mjs";
 
 const BENCHMARKS = {
   scrape: async (o) => (await import("./scrape.mjs")).runScrape(o),
@@ -114,19 +113,6 @@ async function main() {
       otherCoresBefore: Number(quiet.otherCores.toFixed(2)),
     });
     process.stdout.write(`${name} took ${Math.round((Date.now() - started) / 1000)} s\n`);
-  }
-}
-
-/** The commit checked out where `dir` is (with "+changes" when its tree differs), or undefined outside git. */
-function commitOf(dir) {
-  const git = (...args) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
-  try {
-    const commit = git("rev-parse", "--short", "HEAD");
-    // Results written by earlier runs are not changes to the build.
-    const changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results");
-    return changed ? `${commit}+changes` : commit;
-  } catch {
-    return undefined;
   }
 }
 

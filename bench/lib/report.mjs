@@ -106,3 +106,16 @@ export function writeResult(name, { command, builds, otherCoresBefore }, data) {
   process.stdout.write(`\nwrote ${file}\n`);
   return doc;
 }
+
+/** The commit checked out where `dir` is (with "+changes" when its tree differs), or undefined outside git. */
+export function commitOf(dir) {
+  const git = (...args) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
+  try {
+    const commit = git("rev-parse", "--short", "HEAD");
+    // Results written by earlier runs are not changes to the build.
+    const changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results");
+    return changed ? `${commit}+changes` : commit;
+  } catch {
+    return undefined;
+  }
+}

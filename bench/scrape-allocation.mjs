@@ -1,0 +1,158 @@
+// JS heap allocated per scrape: the same scrapes (10 at a time, an undici pool as the client) through each given
+// build of Promregator in turn, with V8's sampling heap profiler on (lib/heap-sampling-probe.mjs). Bytes
+// allocated per scrape depend on the code path, not on the machine's load, so they compare builds on a noisy
+// machine; each allocated byte costs a share of a scavenge later. Lists the functions that allocate most.
+//
+//   node bench/scrape-allocation.mjs [--path /small] [--scrapes 5000] [-- <dist/cli.js of a build> ...]
+// Without builds: the current one (dist/cli.js). --path: /small (20 KB), /large (190 KB) of
+// lib/exposition-app.mjs. Results: bench/results/scrape-allocation.json. Promregator runs without the heap limits:
+// the profile lists every sample (about 90 per 20 KB scrape), and turned into JSON inside the process it needs
+// far more heap than the limits leave.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Pool } from "undici";
+import {
+  CLI,
+  freePort,
+  promregatorYaml,
+  startExpositionApp,
+  startPromregatorProcess,
+  startSimulatorProcess,
+} from "./lib/processes.mjs";
+import { commitOf, printTable, round, writeResult } from "./lib/report.mjs";
+
+const PROBE = join(import.meta.dirname, "lib/heap-sampling-probe.mjs");
+const CONCURRENCY = 10;
+const WARM_UP_SCRAPES = 5_000;
+const TOP_FUNCTIONS = 25;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    path: { type: "string", default: "/small" },
+    scrapes: { type: "string", default: "5000" },
+  },
+});
+const scrapes = Number(values.scrapes);
+const builds = positionals.length > 0 ? positionals : [CLI];
+
+async function scrapeMany(url, count) {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: CONCURRENCY });
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (started++ < count) {
+        const res = await pool.request({ path: target.pathname, method: "GET" });
+        await res.body.arrayBuffer();
+        if (res.statusCode !== 200) throw new Error(`scrape answered ${res.statusCode}`);
+      }
+    }),
+  );
+  await pool.close();
+}
+
+/** Self bytes per function (name and place), summed over the profile's call tree. */
+function bytesByFunction(profile) {
+  const byFunction = new Map();
+  const visit = (node) => {
+    const frame = node.callFrame;
+    const place = frame.url ? `${frame.url.replace(/^file:\/\//, "")}:${frame.lineNumber + 1}` : "(native)";
+    const key = `${frame.functionName || "(anonymous)"} ${place.startsWith("/") ? relative(process.cwd(), place) : place}`;
+    if (node.selfSize) byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize);
+    for (const child of node.children) visit(child);
+  };
+  visit(profile.head);
+  return byFunction;
+}
+
+async function profileOf(promregator, count) {
+  const file = join(tmpdir(), `heap-sampling-${promregator.pid}.json`);
+  rmSync(file, { force: true });
+  const url = `${promregator.url}/singleTargetMetrics/${promregator.guid}/0`;
+  process.kill(promregator.pid, "SIGUSR2");
+  // The inspector session starts sampling on the process's own loop: give it a moment before the load.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await scrapeMany(url, count);
+  process.kill(promregator.pid, "SIGUSR2");
+  while (!existsSync(file)) {
+    if (promregator.exited())
+      throw new Error(
+        `Promregator exited while writing its heap profile:\n${promregator.output().slice(-2000)}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const profile = JSON.parse(readFileSync(file, "utf8"));
+  rmSync(file, { force: true });
+  if (profile.error) throw new Error(`heap sampling failed: ${profile.error}`);
+  return profile;
+}
+
+const landscape = {
+  domains: [{ name: "apps.example.org" }],
+  orgs: [{ name: "bench", spaces: [{ name: "bench", apps: [{ name: "bench-app", instances: 1 }] }] }],
+};
+const app = await startExpositionApp();
+const sim = await startSimulatorProcess({ landscape });
+const guid = (await sim.findApp("bench-app")).guid;
+const results = [];
+try {
+  for (const cli of builds) {
+    const port = await freePort();
+    const yaml = promregatorYaml({
+      sim,
+      port,
+      promregator: [
+        "  targets:",
+        "    - orgName: bench",
+        "      spaceName: bench",
+        "      applicationName: bench-app",
+        "      protocol: http",
+        `      overrideRouteAndPath: 127.0.0.1:${app.port}`,
+        `      path: ${values.path}`,
+      ].join("\n"),
+    });
+    const nodeOptions = ["--import", PROBE];
+    const promregator = await startPromregatorProcess({ yaml, port, caPem: sim.caPem, nodeOptions, cli });
+    try {
+      promregator.guid = guid;
+      await scrapeMany(`${promregator.url}/singleTargetMetrics/${guid}/0`, WARM_UP_SCRAPES);
+      const byFunction = bytesByFunction(await profileOf(promregator, scrapes));
+      const total = [...byFunction.values()].reduce((a, b) => a + b, 0);
+      results.push({
+        // The commit a build came from: a local path would mean nothing elsewhere.
+        build: commitOf(dirname(resolve(cli))) ?? relative(process.cwd(), cli),
+        bytesPerScrape: Math.round(total / scrapes),
+        top: [...byFunction]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, TOP_FUNCTIONS)
+          .map(([fn, bytes]) => ({ function: fn, bytesPerScrape: round(bytes / scrapes, 0) })),
+      });
+    } finally {
+      await promregator.stop();
+    }
+  }
+} finally {
+  await sim.stop();
+  await app.stop();
+}
+for (const r of results)
+  printTable(`${r.build}: JS heap allocated per scrape of ${values.path}, by function`, r.top);
+printTable(
+  `JS heap allocated per scrape of ${values.path} (${scrapes} scrapes, ${CONCURRENCY} at a time)`,
+  results.map((r) => ({ build: r.build, bytesPerScrape: r.bytesPerScrape })),
+);
+writeResult(
+  "scrape-allocation",
+  {
+    command: `node bench/scrape-allocation.mjs ${process.argv
+      .slice(2)
+      .map((a) => (/^[\w=/.-]+$/.test(a) ? a : JSON.stringify(a)))
+      .join(" ")}`,
+  },
+  { path: values.path, scrapes, concurrency: CONCURRENCY, results },
+);
+process.exit(0);
