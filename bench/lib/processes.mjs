@@ -12,7 +12,11 @@ const ROOT = resolve(import.meta.dirname, "../..");
  * The heap limits the Dockerfile, manifest.yml and README give Node (docs/performance.md, memory);
  * `--baseline-node-options` of bench/run.mjs runs the baseline with others.
  */
-export const HEAP_OPTIONS = ["--max-old-space-size=160", "--max-semi-space-size=2"];
+export const HEAP_OPTIONS = [
+  "--max-old-space-size=160",
+  "--max-semi-space-size=2",
+  "--initial-old-space-size=32",
+];
 
 export const CLI = process.env.PROMREGATOR_CLI ?? join(ROOT, "dist/cli.js");
 const SIMULATOR_SCRIPT = join(import.meta.dirname, "simulator-process.mjs");

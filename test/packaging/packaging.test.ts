@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, resolve } from "node:path";
@@ -42,10 +43,59 @@ describe("Node versions", () => {
   });
 
   it("the image's health check is the CLI's healthcheck command of the entrypoint", () => {
-    const entry = /^ENTRYPOINT \["node", "([^"]+)"\]/m.exec(dockerfile)?.[1];
+    const entry = (JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[]).at(-1);
     expect(entry).toBe("/opt/promregator/dist/cli.js");
     const check = /^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(check ?? "[]").slice(0, 3)).toEqual(["node", entry, "healthcheck"]);
+  });
+});
+
+/**
+ * The node options of a start command ("node <options> <script> ...") and its NODE_OPTIONS. V8's heap options
+ * split between the two: Node refuses some of them in NODE_OPTIONS (--initial-old-space-size).
+ */
+function startOptions(command: string[], nodeOptions: string): { flags: string[]; nodeOptions: string[] } {
+  expect(command[0]).toBe("node");
+  const script = command.findIndex((arg, i) => i > 0 && !arg.startsWith("-"));
+  return { flags: command.slice(1, script), nodeOptions: nodeOptions.split(/\s+/).filter(Boolean) };
+}
+
+describe("heap options", () => {
+  const dockerfile = read("Dockerfile");
+  const manifestApp = (parse(read("manifest.yml")) as { applications: Record<string, unknown>[] })
+    .applications[0];
+  const readme = read("README.md");
+  const shipped = {
+    Dockerfile: startOptions(
+      JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]"),
+      /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1] ?? "",
+    ),
+    "manifest.yml": startOptions(
+      String(manifestApp.command).split(" "),
+      String((manifestApp.env as Record<string, string>).NODE_OPTIONS),
+    ),
+    README: startOptions(
+      (/^CF_PASSWORD=\S+ (node [^#\n]*)/m.exec(readme)?.[1] ?? "").trim().split(" "),
+      /^export NODE_OPTIONS="([^"]*)"/m.exec(readme)?.[1] ?? "",
+    ),
+  };
+
+  it("are the same wherever Promregator is started for production", () => {
+    expect(shipped.Dockerfile.flags).toContain("--initial-old-space-size=32");
+    expect(shipped.Dockerfile.nodeOptions).toContain("--max-old-space-size=160");
+    for (const [where, options] of Object.entries(shipped))
+      expect(options, where).toEqual(shipped.Dockerfile);
+  });
+
+  it("keep out of NODE_OPTIONS what Node refuses there", () => {
+    for (const flag of shipped.Dockerfile.flags) {
+      const run = spawnSync(process.execPath, ["-e", "0"], { env: { ...process.env, NODE_OPTIONS: flag } });
+      expect(run.status, `${flag} in NODE_OPTIONS`).not.toBe(0);
+    }
+    const run = spawnSync(process.execPath, ["-e", "0"], {
+      env: { ...process.env, NODE_OPTIONS: shipped.Dockerfile.nodeOptions.join(" ") },
+    });
+    expect(run.status, String(run.stderr)).toBe(0);
   });
 });
 
@@ -75,7 +125,9 @@ describe(".cfignore for the buildpack variant of manifest.yml", () => {
 
   it("uploads what the app runs: the command's script, package.json `files`, the lock file and the config", () => {
     expect(app.buildpacks).toEqual(["nodejs_buildpack"]);
-    const script = /^node (\S+)/.exec(String(app.command))?.[1];
+    const script = String(app.command)
+      .split(" ")
+      .find((arg, i) => i > 0 && !arg.startsWith("-"));
     expect(script).toBe("dist/cli.js");
     const config = String((app.env as Record<string, string>).PROMREGATOR_CONFIG);
     expect(config.startsWith("/home/vcap/app/")).toBe(true);
