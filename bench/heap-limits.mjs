@@ -8,7 +8,6 @@
 // --path: /small (20 KB), /large (190 KB) of lib/exposition-app.mjs. Results: bench/results/heap-limits.json.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Pool } from "undici";
 import { cpuSeconds } from "./lib/proc.mjs";
 import {
   freePort,
@@ -18,6 +17,13 @@ import {
   startSimulatorProcess,
 } from "./lib/processes.mjs";
 import { printTable, round, writeResult } from "./lib/report.mjs";
+import {
+  SINGLE_APP,
+  SINGLE_APP_LANDSCAPE,
+  scrapeMany,
+  shownCommand,
+  singleTargetYaml,
+} from "./lib/single-target.mjs";
 
 const PROBE = join(import.meta.dirname, "lib/gc-count-probe.mjs");
 const CONCURRENCY = 50;
@@ -34,22 +40,6 @@ const scrapes = Number(values.scrapes);
 const rounds = Number(values.rounds);
 if (optionSets.length === 0) optionSets.push("", "--max-old-space-size=160 --max-semi-space-size=2");
 
-async function scrapeMany(url, count) {
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: CONCURRENCY });
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (started++ < count) {
-        const res = await pool.request({ path: target.pathname, method: "GET" });
-        await res.body.arrayBuffer();
-        if (res.statusCode !== 200) throw new Error(`scrape answered ${res.statusCode}`);
-      }
-    }),
-  );
-  await pool.close();
-}
-
 /** The next GC_COUNT line the process prints after SIGUSR2. */
 function gcCounts(promregator) {
   return new Promise((resolve) => {
@@ -64,13 +54,9 @@ function gcCounts(promregator) {
   });
 }
 
-const landscape = {
-  domains: [{ name: "apps.example.org" }],
-  orgs: [{ name: "bench", spaces: [{ name: "bench", apps: [{ name: "bench-app", instances: 1 }] }] }],
-};
 const app = await startExpositionApp();
-const sim = await startSimulatorProcess({ landscape });
-const guid = (await sim.findApp("bench-app")).guid;
+const sim = await startSimulatorProcess({ landscape: SINGLE_APP_LANDSCAPE });
+const guid = (await sim.findApp(SINGLE_APP)).guid;
 const rows = [];
 try {
   for (let r = 0; r < rounds; r++) {
@@ -79,24 +65,16 @@ try {
       const yaml = promregatorYaml({
         sim,
         port,
-        promregator: [
-          "  targets:",
-          "    - orgName: bench",
-          "      spaceName: bench",
-          "      applicationName: bench-app",
-          "      protocol: http",
-          `      overrideRouteAndPath: 127.0.0.1:${app.port}`,
-          `      path: ${values.path}`,
-        ].join("\n"),
+        promregator: singleTargetYaml(app.port, values.path),
       });
       const nodeOptions = [...options.split(" ").filter(Boolean), "--import", PROBE];
       const promregator = await startPromregatorProcess({ yaml, port, caPem: sim.caPem, nodeOptions });
       try {
         const url = `${promregator.url}/singleTargetMetrics/${guid}/0`;
-        await scrapeMany(url, 1000); // warm-up
+        await scrapeMany(url, 1000, CONCURRENCY); // warm-up
         const before = await gcCounts(promregator);
         const cpuBefore = cpuSeconds(promregator.pid);
-        await scrapeMany(url, scrapes);
+        await scrapeMany(url, scrapes, CONCURRENCY);
         const cpu = cpuSeconds(promregator.pid) - cpuBefore;
         const after = await gcCounts(promregator);
         rows.push({
@@ -121,10 +99,7 @@ printTable(`Heap limits: ${scrapes} scrapes of ${values.path}, ${CONCURRENCY} at
 writeResult(
   "heap-limits",
   {
-    command: `node bench/heap-limits.mjs ${process.argv
-      .slice(2)
-      .map((a) => (/^[\w=/.-]+$/.test(a) ? a : JSON.stringify(a)))
-      .join(" ")}`,
+    command: shownCommand("bench/heap-limits.mjs"),
   },
   { path: values.path, concurrency: CONCURRENCY, rows },
 );

@@ -12,7 +12,6 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Pool } from "undici";
 import {
   CLI,
   freePort,
@@ -22,6 +21,13 @@ import {
   startSimulatorProcess,
 } from "./lib/processes.mjs";
 import { commitOf, printTable, round, writeResult } from "./lib/report.mjs";
+import {
+  SINGLE_APP,
+  SINGLE_APP_LANDSCAPE,
+  scrapeMany,
+  shownCommand,
+  singleTargetYaml,
+} from "./lib/single-target.mjs";
 
 const PROBE = join(import.meta.dirname, "lib/heap-sampling-probe.mjs");
 const CONCURRENCY = 10;
@@ -37,22 +43,6 @@ const { values, positionals } = parseArgs({
 });
 const scrapes = Number(values.scrapes);
 const builds = positionals.length > 0 ? positionals : [CLI];
-
-async function scrapeMany(url, count) {
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: CONCURRENCY });
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (started++ < count) {
-        const res = await pool.request({ path: target.pathname, method: "GET" });
-        await res.body.arrayBuffer();
-        if (res.statusCode !== 200) throw new Error(`scrape answered ${res.statusCode}`);
-      }
-    }),
-  );
-  await pool.close();
-}
 
 /** Self bytes per function (name and place), summed over the profile's call tree. */
 function bytesByFunction(profile) {
@@ -75,7 +65,7 @@ async function profileOf(promregator, count) {
   process.kill(promregator.pid, "SIGUSR2");
   // The inspector session starts sampling on the process's own loop: give it a moment before the load.
   await new Promise((resolve) => setTimeout(resolve, 200));
-  await scrapeMany(url, count);
+  await scrapeMany(url, count, CONCURRENCY);
   process.kill(promregator.pid, "SIGUSR2");
   while (!existsSync(file)) {
     if (promregator.exited())
@@ -91,13 +81,9 @@ async function profileOf(promregator, count) {
   return profile;
 }
 
-const landscape = {
-  domains: [{ name: "apps.example.org" }],
-  orgs: [{ name: "bench", spaces: [{ name: "bench", apps: [{ name: "bench-app", instances: 1 }] }] }],
-};
 const app = await startExpositionApp();
-const sim = await startSimulatorProcess({ landscape });
-const guid = (await sim.findApp("bench-app")).guid;
+const sim = await startSimulatorProcess({ landscape: SINGLE_APP_LANDSCAPE });
+const guid = (await sim.findApp(SINGLE_APP)).guid;
 const results = [];
 try {
   for (const cli of builds) {
@@ -105,21 +91,13 @@ try {
     const yaml = promregatorYaml({
       sim,
       port,
-      promregator: [
-        "  targets:",
-        "    - orgName: bench",
-        "      spaceName: bench",
-        "      applicationName: bench-app",
-        "      protocol: http",
-        `      overrideRouteAndPath: 127.0.0.1:${app.port}`,
-        `      path: ${values.path}`,
-      ].join("\n"),
+      promregator: singleTargetYaml(app.port, values.path),
     });
     const nodeOptions = ["--import", PROBE];
     const promregator = await startPromregatorProcess({ yaml, port, caPem: sim.caPem, nodeOptions, cli });
     try {
       promregator.guid = guid;
-      await scrapeMany(`${promregator.url}/singleTargetMetrics/${guid}/0`, WARM_UP_SCRAPES);
+      await scrapeMany(`${promregator.url}/singleTargetMetrics/${guid}/0`, WARM_UP_SCRAPES, CONCURRENCY);
       const byFunction = bytesByFunction(await profileOf(promregator, scrapes));
       const total = [...byFunction.values()].reduce((a, b) => a + b, 0);
       results.push({
@@ -148,10 +126,7 @@ printTable(
 writeResult(
   "scrape-allocation",
   {
-    command: `node bench/scrape-allocation.mjs ${process.argv
-      .slice(2)
-      .map((a) => (/^[\w=/.-]+$/.test(a) ? a : JSON.stringify(a)))
-      .join(" ")}`,
+    command: shownCommand("bench/scrape-allocation.mjs"),
   },
   { path: values.path, scrapes, concurrency: CONCURRENCY, results },
 );
