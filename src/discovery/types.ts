@@ -9,7 +9,10 @@ export interface DiscoveredInstance {
   appName: string;
   /** Full URL the proxy fetches: route + path, internal route URL, or overrideRouteAndPath. */
   url: string;
-  /** `url` parsed once by discovery, so that a scrape does not parse it again; absent when `url` is not a valid URL. */
+  /**
+   * `url` parsed once by discovery, so that a scrape does not parse it again (never changed after: the scrape
+   * path keeps what it read from it); absent when `url` is not a valid URL.
+   */
   parsedUrl?: URL;
   /** False for internal routes and overrideRouteAndPath: no X-CF-APP-INSTANCE header then. */
   sendInstanceHeader: boolean;

@@ -21,8 +21,8 @@ export interface UpstreamRequest {
 
 /** Where a scrape request goes: `origin` ("http://host:port") and `path` (path and query, "/metrics?x=1"). */
 export interface TargetAddress {
-  origin: string;
-  path: string;
+  readonly origin: string;
+  readonly path: string;
 }
 
 /**
@@ -45,7 +45,8 @@ export function targetAddress(instance: DiscoveredInstance): TargetAddress {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ScrapeFailure("upstream", `the instance URL has unsupported scheme ${url.protocol}`);
   }
-  const address = { origin: url.origin, path: `${url.pathname}${url.search}` };
+  // Shared by every scrape of the URL's instances.
+  const address = Object.freeze({ origin: url.origin, path: `${url.pathname}${url.search}` });
   if (parsed) addresses.set(parsed, address);
   return address;
 }

@@ -65,6 +65,11 @@ describe("heap options", () => {
   const manifestApp = (parse(read("manifest.yml")) as { applications: Record<string, unknown>[] })
     .applications[0];
   const readme = read("README.md");
+  // The manifest docs/ha.md shows (its first YAML block that has `applications`).
+  const haManifest = [...read("docs/ha.md").matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => parse(m[1]) as { applications?: Record<string, unknown>[] })
+    .find((doc) => doc?.applications);
+  const haApp = haManifest?.applications?.[0] ?? {};
   const shipped = {
     Dockerfile: startOptions(
       JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]"),
@@ -77,6 +82,10 @@ describe("heap options", () => {
     README: startOptions(
       (/^CF_PASSWORD=\S+ (node [^#\n]*)/m.exec(readme)?.[1] ?? "").trim().split(" "),
       /^export NODE_OPTIONS="([^"]*)"/m.exec(readme)?.[1] ?? "",
+    ),
+    "docs/ha.md": startOptions(
+      String(haApp.command).split(" "),
+      String((haApp.env as Record<string, string>).NODE_OPTIONS),
     ),
   };
 
