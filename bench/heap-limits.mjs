@@ -5,12 +5,14 @@
 //
 //   node bench/heap-limits.mjs [--path /large] [--scrapes 4000] [--rounds 2] -- "<options>" ...
 //   e.g. node bench/heap-limits.mjs -- "" "--max-old-space-size=160 --max-semi-space-size=2"
+// Without option sets: none ("") against the shipped ones (HEAP_OPTIONS).
 // --path: /small (20 KB), /large (190 KB) of lib/exposition-app.mjs. Results: bench/results/heap-limits.json.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuSeconds } from "./lib/proc.mjs";
 import {
   freePort,
+  HEAP_OPTIONS,
   promregatorYaml,
   startExpositionApp,
   startPromregatorProcess,
@@ -38,7 +40,7 @@ const { values, positionals: optionSets } = parseArgs({
 });
 const scrapes = Number(values.scrapes);
 const rounds = Number(values.rounds);
-if (optionSets.length === 0) optionSets.push("", "--max-old-space-size=160 --max-semi-space-size=2");
+if (optionSets.length === 0) optionSets.push("", HEAP_OPTIONS.join(" "));
 
 /** The next GC_COUNT line the process prints after SIGUSR2. */
 function gcCounts(promregator) {

@@ -9,8 +9,9 @@ import { startChild, waitFor } from "./child.mjs";
 const ROOT = resolve(import.meta.dirname, "../..");
 // PROMREGATOR_CLI: benchmark another build (e.g. a patched copy of dist/) with the same scripts.
 /**
- * The heap limits the Dockerfile, manifest.yml and README give Node (docs/performance.md, memory);
- * `--baseline-node-options` of bench/run.mjs runs the baseline with others.
+ * The heap options the Dockerfile, manifest.yml and README give Node (the limits in NODE_OPTIONS, the floor of
+ * the old generation on the command line; docs/performance.md); `--baseline-node-options` of bench/run.mjs runs
+ * the baseline with others.
  */
 export const HEAP_OPTIONS = [
   "--max-old-space-size=160",

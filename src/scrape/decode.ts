@@ -25,7 +25,8 @@ export const SYNC_INFLATE_MAX_OUTPUT = 4 * 1024 * 1024;
  * is then rejected through the proxy as well, and one it would accept is accepted.
  */
 export function isGzipEncoded(contentEncoding: string | undefined): boolean {
-  if (contentEncoding === undefined || contentEncoding === "gzip") return contentEncoding === "gzip";
+  if (contentEncoding === undefined) return false;
+  if (contentEncoding === "gzip") return true;
   // Go trims only ASCII blanks: a value ending in a no-break space (0xA0) is not "gzip" to Prometheus.
   return contentEncoding.replace(/^[ \t]+|[ \t]+$/g, "") === "gzip";
 }
