@@ -62,7 +62,8 @@ export async function startPromregatorProcess(opts: {
       }
       const ready = await request(`${url}/ready`, { dispatcher });
       await ready.body.dump();
-      if (ready.statusCode === 200) break;
+      // Ready, and from this child: had it failed to listen, another process on the port could have answered.
+      if (ready.statusCode === 200 && child.exitCode === null) break;
     } catch {
       // not listening yet
     }
