@@ -10,21 +10,13 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { cpuSeconds } from "./lib/proc.mjs";
-import {
-  freePort,
-  HEAP_OPTIONS,
-  promregatorYaml,
-  startExpositionApp,
-  startPromregatorProcess,
-  startSimulatorProcess,
-} from "./lib/processes.mjs";
+import { HEAP_OPTIONS, startExpositionApp, startSimulatorProcess } from "./lib/processes.mjs";
 import { printTable, round, writeResult } from "./lib/report.mjs";
 import {
-  SINGLE_APP,
   SINGLE_APP_LANDSCAPE,
   scrapeMany,
   shownCommand,
-  singleTargetYaml,
+  startSingleTargetPromregator,
 } from "./lib/single-target.mjs";
 
 const PROBE = join(import.meta.dirname, "lib/gc-count-probe.mjs");
@@ -58,21 +50,18 @@ function gcCounts(promregator) {
 
 const app = await startExpositionApp();
 const sim = await startSimulatorProcess({ landscape: SINGLE_APP_LANDSCAPE });
-const guid = (await sim.findApp(SINGLE_APP)).guid;
 const rows = [];
 try {
   for (let r = 0; r < rounds; r++) {
     for (const options of optionSets) {
-      const port = await freePort();
-      const yaml = promregatorYaml({
-        sim,
-        port,
-        promregator: singleTargetYaml(app.port, values.path),
-      });
       const nodeOptions = [...options.split(" ").filter(Boolean), "--import", PROBE];
-      const promregator = await startPromregatorProcess({ yaml, port, caPem: sim.caPem, nodeOptions });
+      const { promregator, url } = await startSingleTargetPromregator({
+        sim,
+        appPort: app.port,
+        path: values.path,
+        nodeOptions,
+      });
       try {
-        const url = `${promregator.url}/singleTargetMetrics/${guid}/0`;
         await scrapeMany(url, 1000, CONCURRENCY); // warm-up
         const before = await gcCounts(promregator);
         const cpuBefore = cpuSeconds(promregator.pid);

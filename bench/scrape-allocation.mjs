@@ -12,21 +12,13 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  CLI,
-  freePort,
-  promregatorYaml,
-  startExpositionApp,
-  startPromregatorProcess,
-  startSimulatorProcess,
-} from "./lib/processes.mjs";
+import { CLI, startExpositionApp, startSimulatorProcess } from "./lib/processes.mjs";
 import { commitOf, printTable, round, writeResult } from "./lib/report.mjs";
 import {
-  SINGLE_APP,
   SINGLE_APP_LANDSCAPE,
   scrapeMany,
   shownCommand,
-  singleTargetYaml,
+  startSingleTargetPromregator,
 } from "./lib/single-target.mjs";
 
 const PROBE = join(import.meta.dirname, "lib/heap-sampling-probe.mjs");
@@ -58,10 +50,9 @@ function bytesByFunction(profile) {
   return byFunction;
 }
 
-async function profileOf(promregator, count) {
+async function profileOf(promregator, url, count) {
   const file = join(tmpdir(), `heap-sampling-${promregator.pid}.json`);
   rmSync(file, { force: true });
-  const url = `${promregator.url}/singleTargetMetrics/${promregator.guid}/0`;
   process.kill(promregator.pid, "SIGUSR2");
   // The inspector session starts sampling on the process's own loop: give it a moment before the load.
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -83,22 +74,19 @@ async function profileOf(promregator, count) {
 
 const app = await startExpositionApp();
 const sim = await startSimulatorProcess({ landscape: SINGLE_APP_LANDSCAPE });
-const guid = (await sim.findApp(SINGLE_APP)).guid;
 const results = [];
 try {
   for (const cli of builds) {
-    const port = await freePort();
-    const yaml = promregatorYaml({
+    const { promregator, url } = await startSingleTargetPromregator({
       sim,
-      port,
-      promregator: singleTargetYaml(app.port, values.path),
+      appPort: app.port,
+      path: values.path,
+      nodeOptions: ["--import", PROBE],
+      cli,
     });
-    const nodeOptions = ["--import", PROBE];
-    const promregator = await startPromregatorProcess({ yaml, port, caPem: sim.caPem, nodeOptions, cli });
     try {
-      promregator.guid = guid;
-      await scrapeMany(`${promregator.url}/singleTargetMetrics/${guid}/0`, WARM_UP_SCRAPES, CONCURRENCY);
-      const byFunction = bytesByFunction(await profileOf(promregator, scrapes));
+      await scrapeMany(url, WARM_UP_SCRAPES, CONCURRENCY);
+      const byFunction = bytesByFunction(await profileOf(promregator, url, scrapes));
       const total = [...byFunction.values()].reduce((a, b) => a + b, 0);
       results.push({
         // The commit a build came from: a local path would mean nothing elsewhere.

@@ -1,6 +1,7 @@
 // One app with one instance behind Promregator, scraped as fast as a pool allows: the set-up of the benchmarks
 // that compare Promregator processes on the scrape path alone (heap-limits.mjs, scrape-allocation.mjs).
 import { Pool } from "undici";
+import { freePort, promregatorYaml, startPromregatorProcess } from "./processes.mjs";
 
 export const SINGLE_APP = "bench-app";
 
@@ -21,6 +22,24 @@ export function singleTargetYaml(appPort, path) {
     `      overrideRouteAndPath: 127.0.0.1:${appPort}`,
     `      path: ${path}`,
   ].join("\n");
+}
+
+/**
+ * Starts Promregator (`cli`, with `nodeOptions`) on the simulator `sim` with the single target on the exposition
+ * app's `path`; `url` is that target's /singleTargetMetrics address.
+ */
+export async function startSingleTargetPromregator({ sim, appPort, path, nodeOptions, cli }) {
+  const port = await freePort();
+  const yaml = promregatorYaml({ sim, port, promregator: singleTargetYaml(appPort, path) });
+  const promregator = await startPromregatorProcess({
+    yaml,
+    port,
+    caPem: sim.caPem,
+    nodeOptions,
+    ...(cli ? { cli } : {}),
+  });
+  const guid = (await sim.findApp(SINGLE_APP)).guid;
+  return { promregator, url: `${promregator.url}/singleTargetMetrics/${guid}/0` };
 }
 
 /** GETs `url` `count` times, `concurrency` at a time over an undici pool; throws on an answer other than 200. */
