@@ -20,10 +20,13 @@ import type { UpstreamBody } from "./upstream-body.js";
 import { CommittingWriter } from "./writer.js";
 
 /**
- * Bytes collected before the 200 status is committed. Most bodies are smaller, so nearly every failure
- * (timeout, oversize, broken gzip) still becomes a clean error answer; memory per scrape stays bounded.
+ * Bytes collected before the 200 status is committed (256 KiB). A body up to this size is answered whole,
+ * with Content-Length, in one write with its head, and any failure while it comes in (timeout, oversize,
+ * broken gzip, a connection closed early) still becomes a clean error answer. A larger body streams on from
+ * here. What a scrape holds is bounded by this (plus one socket read), so all scrapes together hold at most
+ * promregator.scraping.maxConcurrent times this.
  */
-const COMMIT_THRESHOLD_BYTES = 64 * 1024;
+export const COMMIT_THRESHOLD_BYTES = 256 * 1024;
 /** Instances warned about a body passed through without own samples; bounded so a churning landscape cannot grow it forever. */
 const MAX_WARNED_INSTANCES = 10_000;
 

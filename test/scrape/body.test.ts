@@ -1,6 +1,7 @@
 import http from "node:http";
 import { deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { COMMIT_THRESHOLD_BYTES } from "../../src/scrape/handler.js";
 import { encodeGaugeFamilies } from "../../src/scrape/protobuf.js";
 import {
   get,
@@ -249,7 +250,9 @@ describe("encodings and formats", () => {
 
 describe("streaming", () => {
   it("sends a large body before the target has finished it", async () => {
-    const firstPart = `${'big_metric{i="x"} 1\n'.repeat(8000)}`; // ~170 KB, beyond the commit threshold
+    const line = 'big_metric{i="x"} 1\n';
+    // beyond what is held back before the 200 is committed
+    const firstPart = line.repeat(Math.ceil(COMMIT_THRESHOLD_BYTES / line.length) + 1);
     let release: () => void = () => {};
     const released = new Promise<void>((resolve) => {
       release = resolve;
@@ -295,5 +298,15 @@ describe("streaming", () => {
   it("answers a small body with Content-Length", async () => {
     const { answer } = await scrapeOnce("a 1\n", TEXT);
     expect(Number(answer.headers["content-length"])).toBe(Buffer.byteLength(answer.body));
+  });
+
+  it("answers a body of several socket reads, below the commit threshold, whole with Content-Length", async () => {
+    const line = 'mid_metric{i="x"} 1\n';
+    const body = line.repeat(Math.floor((COMMIT_THRESHOLD_BYTES - 1024) / line.length));
+    expect(body.length).toBeGreaterThan(128 * 1024);
+    const { answer } = await scrapeOnce(body, TEXT);
+    expect(answer.headers["transfer-encoding"]).toBeUndefined();
+    expect(Number(answer.headers["content-length"])).toBe(Buffer.byteLength(answer.body));
+    expect(stableDuration(answer.body)).toBe(`${body}${TEXT_OWN}`);
   });
 });

@@ -3,6 +3,7 @@ import net from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FailureMode } from "../../src/config/types.js";
+import { COMMIT_THRESHOLD_BYTES } from "../../src/scrape/handler.js";
 import {
   closedPort,
   get,
@@ -311,7 +312,8 @@ describe("failure details", () => {
       }
       res.end();
     });
-    const proxy = await proxyFor(target.url, "strict", { maxBodySize: 200_000 });
+    // the limit lies past what is held back before the status is committed (the target sends 400 KB)
+    const proxy = await proxyFor(target.url, "strict", { maxBodySize: COMMIT_THRESHOLD_BYTES + 50_000 });
     await expect(get(`${proxy.url}/x`)).rejects.toThrow();
     expect(proxy.outcomes).toMatchObject([{ ok: false }]);
     expect(proxy.outcomes[0].reason).toContain("maxBodySize");

@@ -7,6 +7,7 @@ import {
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
+import { COMMIT_THRESHOLD_BYTES } from "../../../src/scrape/handler.js";
 import type { LandscapeSpec } from "../../../src/simulator/index.js";
 import { relLandscape } from "./harness.js";
 
@@ -73,6 +74,7 @@ export const BAD_MODES = [
   "redirect-302",
   "html",
   "corrupt-gzip",
+  "close-mid",
 ] as const;
 export type BadMode = (typeof BAD_MODES)[number];
 
@@ -125,10 +127,16 @@ export async function startBadTarget(redirectTo: string): Promise<BadTarget> {
         res.write(LINE);
         setTimeout(() => res.destroy(), 20);
         return;
-      case "close-late":
-        // well past the 64 KB that are held back before the 200 is committed
+      case "close-mid":
+        // more than one socket read, but within what is held back before the 200 is committed
         res.writeHead(200, text);
-        for (let i = 0; i < 4; i++) res.write(BLOCK);
+        for (let i = 0; i < Math.floor(COMMIT_THRESHOLD_BYTES / BLOCK.length) - 1; i++) res.write(BLOCK);
+        setTimeout(() => res.destroy(), 20);
+        return;
+      case "close-late":
+        // past what is held back before the 200 is committed
+        res.writeHead(200, text);
+        for (let i = 0; i < Math.ceil(COMMIT_THRESHOLD_BYTES / BLOCK.length) + 1; i++) res.write(BLOCK);
         setTimeout(() => res.destroy(), 20);
         return;
       case "redirect-301":
