@@ -1,13 +1,15 @@
 // Memory under steady scraping: N instances (--instances, default 3,000) each scraped every 15 s plus the own
 // metrics endpoint and /discovery, by the built-in load generator or by a real Prometheus (--prometheus), while
 // discovery refreshes every minute. Promregator's RSS is sampled every 10 s; its V8 heap comes from --trace-gc
-// (live heap after the last full GC), its event-loop delay from a preloaded monitorEventLoopDelay probe.
+// (live heap after the last full GC), its event-loop delay from a preloaded monitorEventLoopDelay probe. The
+// cores each process used (Promregator, simulator, load generator) and the time Promregator's main thread waited
+// for a core (schedstat) show how much of that delay the machine's sharing accounts for.
 // With --baseline-cli <dist/cli.js of another build> that build runs first, the same way, in the same run.
 import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { readNewestProfile, stallCulprits } from "./lib/cpuprofile.mjs";
 import { steadyLoad } from "./lib/http-timing.mjs";
-import { cpuSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mjs";
+import { cpuSeconds, mainThreadRunQueueSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mjs";
 import {
   freePort,
   HEAP_OPTIONS,
@@ -63,7 +65,7 @@ function lastFullGc(output) {
 /** Monotonic clock in microseconds, as in the probe's LOOP_STALL lines and --cpu-prof timestamps. */
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-function startSampler(promregator) {
+function startSampler(promregator, sim) {
   const samples = [];
   /** Blocks of the event loop by the time they ended (the process's output is read every sample). */
   const stalls = new Map();
@@ -82,6 +84,10 @@ function startSampler(promregator) {
       ...lastFullGc(promregator.output()),
       loopDelay: lastLoopDelay(promregator.output()),
       cpuSeconds: round(cpuSeconds(promregator.pid)),
+      // the simulator (CF API, router and apps) and this process (the load generator) share the cores
+      simulatorCpuSeconds: round(cpuSeconds(sim.pid)),
+      loadGeneratorCpuSeconds: round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
+      mainThreadWaitSeconds: round(mainThreadRunQueueSeconds(promregator.pid), 3),
       // CPU of unrelated processes since the previous sample (none before the first)
       otherCores: others ? round(others().otherCores) : undefined,
     });
@@ -241,7 +247,7 @@ async function runOnce({ minutes, prometheus, instances, cli, nodeOptions, profi
       `  scraping ${instances} instances every ${SCRAPE_INTERVAL_S} s for ${minutes} min...\n`,
     );
     const cfBefore = await sim.counters();
-    const sampler = startSampler(promregator);
+    const sampler = startSampler(promregator, sim);
     const durationMs = minutes * 60_000;
     // The event-loop figures start after the first interval of load (see lib/loop-delay-probe.mjs).
     const warm = setTimeout(() => process.kill(promregator.pid, "SIGUSR2"), SCRAPE_INTERVAL_S * 1000);
@@ -278,6 +284,27 @@ function culpritsOf(cpuProfDir, stalls) {
 /** Cloud Controller requests in the simulator's counters. */
 function cfRequests(counters) {
   return counters.ccRequests ?? 0;
+}
+
+/**
+ * How the cores were shared from the first sample to the last: cores used by Promregator, by the simulator
+ * and by the load generator, and how long Promregator's main thread waited for a core per second (a wait
+ * the event-loop probe counts as delay).
+ */
+function sharedCores(samples) {
+  const [first, last] = [samples[0], samples.at(-1)];
+  const seconds = last.tSeconds - first.tSeconds;
+  if (!(seconds > 0) || first.mainThreadWaitSeconds === undefined) return {};
+  const cores = (key) => round((last[key] - first[key]) / seconds);
+  return {
+    promregatorCores: cores("cpuSeconds"),
+    simulatorCores: cores("simulatorCpuSeconds"),
+    loadGeneratorCores: cores("loadGeneratorCpuSeconds"),
+    mainThreadWaitMsPerS: round(
+      (1000 * (last.mainThreadWaitSeconds - first.mainThreadWaitSeconds)) / seconds,
+      1,
+    ),
+  };
 }
 
 /** Summary of one contender's run. */
@@ -321,6 +348,7 @@ function summarize(
     cfRequestsDuringRun,
     exitedDuringRun: exited,
     meanOtherCores: round(mean(samples.slice(1).map((s) => s.otherCores))),
+    ...sharedCores(samples),
   };
 }
 

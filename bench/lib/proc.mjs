@@ -27,6 +27,16 @@ export function cpuSeconds(pid) {
   return (Number(f[11]) + Number(f[12])) / clockTicks();
 }
 
+/**
+ * Seconds the process's main thread has spent runnable but waiting for a core (the second field of
+ * /proc/<pid>/task/<pid>/schedstat, in ns; Linux scheduler statistics). Time its event loop was late
+ * because other threads of the machine held the cores, not because it was busy itself.
+ */
+export function mainThreadRunQueueSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").trim().split(" ");
+  return Number(fields[1]) / 1e9;
+}
+
 function statusKb(pid, key) {
   const match = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return match ? Number(match[1]) : 0;
