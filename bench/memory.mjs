@@ -49,6 +49,26 @@ const LOOP_DELAY = /LOOP_DELAY (\{.*\})/g;
 const LOOP_STALL = /LOOP_STALL (\{.*\})/g;
 const PROBE = join(import.meta.dirname, "lib/loop-delay-probe.mjs");
 
+/** A --trace-gc line: milliseconds since the isolate started, the kind, and the pause in ms. */
+const GC_PAUSE = /(\d+) ms: (Scavenge|Mark-Compact|Mark-Compact \(reduce\))[^,]*, ([\d.]+) \/ [\d.]+ ms/g;
+
+/**
+ * The garbage-collection pauses (--trace-gc) inside an event-loop block that ended `sinceStartMs` after the
+ * process started (the probe's performance.now(), the clock --trace-gc counts from): their sum in ms and the
+ * longest, so that a block's table row says how much of it the collector took.
+ */
+function gcInside(output, stall) {
+  const from = stall.sinceStartMs - stall.ms;
+  let sum = 0;
+  let longest = 0;
+  for (const [, at, , pause] of output.matchAll(GC_PAUSE)) {
+    if (Number(at) < from || Number(at) > stall.sinceStartMs) continue;
+    sum += Number(pause);
+    longest = Math.max(longest, Number(pause));
+  }
+  return { gcPauseMs: round(sum, 1), longestGcPauseMs: round(longest, 1) };
+}
+
 /** The probe's latest window (see lib/loop-delay-probe.mjs). */
 function lastLoopDelay(output) {
   const last = [...output.matchAll(LOOP_DELAY)].at(-1);
@@ -76,7 +96,12 @@ function startSampler(promregator, sim) {
     if (promregator.exited()) return;
     for (const [, json] of promregator.output().matchAll(LOOP_STALL)) {
       const stall = JSON.parse(json);
-      stalls.set(stall.endUs, { ...stall, atSeconds: round((stall.endUs - startedUs) / 1e6, 1) });
+      if (stalls.has(stall.endUs)) continue;
+      stalls.set(stall.endUs, {
+        ...stall,
+        atSeconds: round((stall.endUs - startedUs) / 1e6, 1),
+        ...gcInside(promregator.output(), stall),
+      });
     }
     samples.push({
       tSeconds: round((performance.now() - started) / 1000, 0),

@@ -19,6 +19,8 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
   --seconds N    scrape: seconds per wrk case and round (default 6); slow: seconds per phase (default 25)
   --rounds N     scrape: interleaved rounds of all contenders, each proxy a fresh process per round;
                  figures are their medians, ratios the medians of per-round ratios (default 3)
+  --sizes LIST   scrape: only these body sizes, comma-separated (20KB,190KB,20KB gzip; default all), written to
+                 bench/results/scrape-<sizes>.json instead of scrape.json
   --minutes N    memory: duration in minutes (default 10)
   --profile      also profile Promregator (node --cpu-prof) and list the top self-time functions;
                  memory: what ran during each block of its event loop
@@ -38,6 +40,7 @@ function parse() {
     options: {
       seconds: { type: "string" },
       rounds: { type: "string" },
+      sizes: { type: "string" },
       minutes: { type: "string" },
       profile: { type: "boolean", default: false },
       prometheus: { type: "boolean", default: false },
@@ -65,6 +68,7 @@ function parse() {
     names: positionals.length > 0 ? positionals : Object.keys(BENCHMARKS),
     seconds: number("seconds"),
     rounds: number("rounds", 1),
+    sizes: values.sizes?.split(",").map((size) => size.trim()),
     minutes: number("minutes"),
     profile: values.profile,
     prometheus: values.prometheus,

@@ -5,8 +5,9 @@
 // benchmark sends it once the load has run for a scrape interval, so start-up and warm-up are left out).
 // Every block of the loop longer than LOOP_STALL_MS (default 30) is also printed when it ends, with the
 // monotonic clock in microseconds (the clock of a --cpu-prof profile's timestamps), so that the profile's
-// samples inside the block show what blocked:
-//   LOOP_STALL {"endUs":..,"ms":..}
+// samples inside the block show what blocked, and with the milliseconds since the process started (the clock of
+// --trace-gc's lines), so that the collections inside it show:
+//   LOOP_STALL {"endUs":..,"ms":..,"sinceStartMs":..}
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
 const WINDOW_MS = Number(process.env.LOOP_DELAY_WINDOW_MS ?? 10_000);
@@ -40,7 +41,7 @@ setInterval(() => {
   last = now;
   if (gapMs >= STALL_MS) {
     process.stderr.write(
-      `LOOP_STALL ${JSON.stringify({ endUs: Number(now / 1000n), ms: Math.round(gapMs) })}\n`,
+      `LOOP_STALL ${JSON.stringify({ endUs: Number(now / 1000n), ms: Math.round(gapMs), sinceStartMs: Math.round(performance.now()) })}\n`,
     );
   }
 }, TICK_MS).unref();
