@@ -20,11 +20,12 @@ import type { UpstreamBody } from "./upstream-body.js";
 import { CommittingWriter } from "./writer.js";
 
 /**
- * Bytes collected before the 200 status is committed (256 KiB). A body up to this size is answered whole,
- * with Content-Length, in one write with its head, and any failure while it comes in (timeout, oversize,
- * broken gzip, a connection closed early) still becomes a clean error answer. A larger body streams on from
- * here. What a scrape holds is bounded by this (plus one socket read), so all scrapes together hold at most
- * promregator.scraping.maxConcurrent times this.
+ * Bytes of the decoded body held back before the 200 status is committed (256 KiB). A body up to this size
+ * is answered whole, with Content-Length, in one write with its head, and any failure while it comes in
+ * (timeout, oversize, broken gzip, a connection closed early) still becomes a clean error answer. A larger
+ * body streams on from here. What a scrape holds back is this plus one decoded piece: one socket read, or for
+ * a gzip body the compressed bytes of one synchronous inflate and its output (up to SYNC_INFLATE_MAX_INPUT and
+ * SYNC_INFLATE_MAX_OUTPUT, see decode.ts).
  */
 export const COMMIT_THRESHOLD_BYTES = 256 * 1024;
 /** Instances warned about a body passed through without own samples; bounded so a churning landscape cannot grow it forever. */

@@ -5,8 +5,8 @@ import type { InboundResponse } from "../http-exchange.js";
 import type { BudgetSignal } from "./budget.js";
 
 /**
- * Writes a 200 answer, but commits the status only once `threshold` bytes are collected (or the body
- * ends). Until then a failure can still become a proper error status; after that the only honest signal
+ * Writes a 200 answer, but commits the status only once more than `threshold` bytes are collected (or the
+ * body ends): a body of up to `threshold` bytes goes out whole. Until then a failure can still become a proper error status; after that the only honest signal
  * left is a broken connection. Memory per scrape stays bounded by the threshold, also when the body comes
  * in tiny pieces (ChunkCollector).
  */
@@ -29,7 +29,7 @@ export class CommittingWriter {
     if (chunk.length === 0) return;
     if (this.isCommitted) return this.send(chunk);
     this.pending.push(chunk);
-    if (this.pending.bytes < this.threshold) return;
+    if (this.pending.bytes <= this.threshold) return;
     this.res.writeHead(200, this.headers);
     this.isCommitted = true;
     return this.sendAll(this.pending.take());

@@ -53,7 +53,16 @@ describe("CommittingWriter", () => {
     expect(got.body.toString()).toBe("m 1\n");
   });
 
-  it("commits at the threshold and streams the rest chunked, every byte in order", async () => {
+  it("sends a body of exactly the threshold whole, with Content-Length", async () => {
+    const parts = lettered(4, 16 * 1024);
+    const last = Buffer.from("# own samples\n");
+    const got = await answer(parts, last, 64 * 1024);
+    expect(got.chunked).toBe(false);
+    expect(got.contentLength).toBe(String(64 * 1024 + last.length));
+    expect(got.body.equals(Buffer.concat([...parts, last]))).toBe(true);
+  });
+
+  it("commits past the threshold and streams the rest chunked, every byte in order", async () => {
     const parts = lettered(40, 7_000);
     const last = Buffer.from("# own samples\n");
     const got = await answer(parts, last, 64 * 1024);
