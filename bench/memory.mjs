@@ -49,8 +49,8 @@ const LOOP_DELAY = /LOOP_DELAY (\{.*\})/g;
 const LOOP_STALL = /LOOP_STALL (\{.*\})/g;
 const PROBE = join(import.meta.dirname, "lib/loop-delay-probe.mjs");
 
-/** A --trace-gc line: milliseconds since the isolate started, the kind, and the pause in ms. */
-const GC_PAUSE = /(\d+) ms: (Scavenge|Mark-Compact|Mark-Compact \(reduce\))[^,]*, ([\d.]+) \/ [\d.]+ ms/g;
+/** A --trace-gc line of a collection: milliseconds since the isolate started, and its pause in ms. */
+const GC_PAUSE = /(\d+) ms: (?:Scavenge|Mark-Compact)[^,]*, ([\d.]+) \/ [\d.]+ ms/g;
 
 /**
  * The garbage-collection pauses (--trace-gc) inside an event-loop block that ended `sinceStartMs` after the
@@ -61,7 +61,7 @@ function gcInside(output, stall) {
   const from = stall.sinceStartMs - stall.ms;
   let sum = 0;
   let longest = 0;
-  for (const [, at, , pause] of output.matchAll(GC_PAUSE)) {
+  for (const [, at, pause] of output.matchAll(GC_PAUSE)) {
     if (Number(at) < from || Number(at) > stall.sinceStartMs) continue;
     sum += Number(pause);
     longest = Math.max(longest, Number(pause));
@@ -94,6 +94,7 @@ function startSampler(promregator, sim) {
   let others;
   const sample = () => {
     if (promregator.exited()) return;
+    const ownCpu = process.cpuUsage();
     for (const [, json] of promregator.output().matchAll(LOOP_STALL)) {
       const stall = JSON.parse(json);
       if (stalls.has(stall.endUs)) continue;
@@ -111,7 +112,7 @@ function startSampler(promregator, sim) {
       cpuSeconds: round(cpuSeconds(promregator.pid)),
       // the simulator (CF API, router and apps) and this process (the load generator) share the cores
       simulatorCpuSeconds: round(cpuSeconds(sim.pid)),
-      loadGeneratorCpuSeconds: round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
+      loadGeneratorCpuSeconds: round((ownCpu.user + ownCpu.system) / 1e6),
       mainThreadWaitSeconds: round(mainThreadRunQueueSeconds(promregator.pid), 3),
       // CPU of unrelated processes since the previous sample (none before the first)
       otherCores: others ? round(others().otherCores) : undefined,
