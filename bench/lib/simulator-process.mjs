@@ -3,6 +3,7 @@
 // input), plus `idleTimeoutMs`. Prints {apiUrl, routerUrl, routerAddress, caPem} as one JSON line when listening.
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { syncBuiltinESMExports } from "node:module";
 import { stopWithParent } from "./stop-with-parent.mjs";
 
@@ -11,14 +12,17 @@ const { generate, idleTimeoutMs, ...rest } = options;
 
 // Node's default keep-alive idle timeout is 5 s; gorouter and the load balancers in front of it keep idle
 // client connections far longer (gorouter: 900 s). Without this, every 15 s scrape of an app would open
-// a new connection (and CONNECT tunnel), which a real foundation does not force.
+// a new connection (and CONNECT tunnel), and every discovery refresh a new TLS connection to the Cloud
+// Controller and UAA (reached through gorouter too), which a real foundation does not force.
 if (idleTimeoutMs !== undefined) {
-  const createServer = http.createServer;
-  http.createServer = (...args) => {
-    const server = createServer(...args);
-    server.keepAliveTimeout = idleTimeoutMs;
-    return server;
-  };
+  for (const module of [http, https]) {
+    const createServer = module.createServer;
+    module.createServer = (...args) => {
+      const server = createServer(...args);
+      server.keepAliveTimeout = idleTimeoutMs;
+      return server;
+    };
+  }
   syncBuiltinESMExports();
 }
 const { generateLandscape, startSimulator } = await import("../../dist/simulator/index.js");
