@@ -6,9 +6,9 @@ import type { BudgetSignal } from "./budget.js";
 
 /**
  * Writes a 200 answer, but commits the status only once more than `threshold` bytes are collected (or the
- * body ends): a body of up to `threshold` bytes goes out whole. Until then a failure can still become a proper error status; after that the only honest signal
- * left is a broken connection. Memory per scrape stays bounded by the threshold, also when the body comes
- * in tiny pieces (ChunkCollector).
+ * body ends): a body of up to `threshold` bytes goes out whole. Until then a failure can still become a
+ * proper error status; after that the only honest signal left is a broken connection. What is held back is
+ * the threshold plus the chunk that crossed it, also when the body comes in tiny pieces (ChunkCollector).
  */
 export class CommittingWriter {
   private readonly pending = new ChunkCollector();
