@@ -12,10 +12,14 @@ import { ScrapeFailure } from "./failure.js";
  */
 export const SYNC_INFLATE_MAX_INPUT = 256 * 1024;
 /**
- * Output of one synchronous inflate, so that a body that inflates far (or a gzip bomb) blocks the event
- * loop for a few milliseconds at most; such a body is decoded again as a stream, which applies maxBodySize.
+ * Output of one synchronous inflate (256 KiB, the bytes a scrape holds before it commits its status, see
+ * COMMIT_THRESHOLD_BYTES in handler.ts). A body that inflates further (a large exposition, or a gzip bomb) is
+ * decoded again as a stream, in pieces of this size that are written as they come, and maxBodySize applies.
+ * So a gzip body costs a scrape no more memory than a plain one of the same decoded size; a larger limit
+ * would be held whole by every scrape whose caller is slow to read (docs/performance.md). One inflate of
+ * this size takes well under a millisecond of the event loop.
  */
-export const SYNC_INFLATE_MAX_OUTPUT = 4 * 1024 * 1024;
+export const SYNC_INFLATE_MAX_OUTPUT = 256 * 1024;
 
 /**
  * Whether Prometheus would gunzip a body with this Content-Encoding: only when the (first) header value is
@@ -65,18 +69,29 @@ async function* gunzipped(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const collected = collector.take();
     if (complete) {
       const whole = collected.length === 1 ? collected[0] : Buffer.concat(collected, size);
-      const output = gunzipWithin(whole);
+      const output = declaredSize(whole) <= SYNC_INFLATE_MAX_OUTPUT ? gunzipWithin(whole) : undefined;
       if (output !== undefined) {
         if (output.length > 0) yield output;
         return;
       }
     }
     const rest = Readable.from(remainder(collected, complete ? undefined : source), { objectMode: false });
-    yield* decodeWhole(rest, createGunzip());
+    // Pieces of the limit's size, not zlib's 16 KiB: each piece is a trip to the thread pool and back, which
+    // at 16 KiB cost three times the inflate itself (docs/performance.md).
+    yield* decodeWhole(rest, createGunzip({ chunkSize: SYNC_INFLATE_MAX_OUTPUT }));
   } finally {
     // Ends the fetch when the caller stops early (a failure) and releases the body's listeners.
     await source.return?.();
   }
+}
+
+/**
+ * The decoded size a gzip body states in its last member's trailer (ISIZE, the last 4 bytes, little-endian,
+ * modulo 2^32; RFC 1952 section 2.3.1), so that a body stating more than the limit skips an inflate that
+ * would stop at the limit. Only a hint: a wrong or multi-member value is caught by the limit or by zlib.
+ */
+function declaredSize(gzip: Buffer): number {
+  return gzip.length >= 8 ? gzip.readUInt32LE(gzip.length - 4) : 0;
 }
 
 /** The inflated body, or undefined when it inflates beyond SYNC_INFLATE_MAX_OUTPUT. */

@@ -80,6 +80,17 @@ describe("decodedBody", () => {
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
 
+  it("streams a body that inflates past the one-piece limit, so no decoded piece exceeds it", async () => {
+    // Small enough compressed to be collected whole, large enough decoded to pass the limit.
+    const body = randomExposition(400 * 1024);
+    const compressed = gzipSync(body);
+    expect(compressed.length).toBeLessThan(SYNC_INFLATE_MAX_INPUT);
+    expect(body.length).toBeGreaterThan(SYNC_INFLATE_MAX_OUTPUT);
+    const chunks = await chunksOf(decodedBody(arriving(compressed), "gzip"));
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThanOrEqual(SYNC_INFLATE_MAX_OUTPUT);
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
   it("fails on corrupt or truncated input with zlib's error, small or large", async () => {
     const small = gzipSync("a 1\n");
     const large = gzipSync(randomExposition(4 * SYNC_INFLATE_MAX_INPUT));
@@ -92,6 +103,22 @@ describe("decodedBody", () => {
     await expect(chunksOf(decodedBody(arriving(garbage), "gzip"))).rejects.toMatchObject({
       code: "Z_DATA_ERROR",
     });
+  });
+
+  it("fails on a trailer that misstates the decoded size, whichever way it points", async () => {
+    const small = gzipSync("a 1\n");
+    const large = gzipSync(randomExposition(2 * SYNC_INFLATE_MAX_OUTPUT));
+    expect(large.length).toBeLessThan(SYNC_INFLATE_MAX_INPUT);
+    const stating = (gzip: Buffer, size: number) => {
+      const copy = Buffer.from(gzip);
+      copy.writeUInt32LE(size, copy.length - 4);
+      return copy;
+    };
+    for (const broken of [stating(small, 64 * SYNC_INFLATE_MAX_OUTPUT), stating(large, 4)]) {
+      await expect(chunksOf(decodedBody(arriving(broken), "gzip"))).rejects.toMatchObject({
+        code: "Z_DATA_ERROR",
+      });
+    }
   });
 
   it("fails on zero bytes after the last gzip member, which zlib ignores and Go's gzip reader refuses", async () => {
