@@ -4,7 +4,8 @@
 // The contenders run interleaved (A B C D, D C B A, A B C D, ... for --rounds rounds), each proxy as a fresh
 // process per round. Each figure is the median of its rounds (the mean of the two middle ones for an even
 // count); each ratio is the median of the per-round ratios, so that a change in the machine's load hits both
-// sides of a ratio alike. With --baseline-cli another build of Promregator runs as a fifth contender. "20KB gzip" is a target that answers gzip-compressed.
+// sides of a ratio alike. With --baseline-cli another build of Promregator runs as a fifth contender. "20KB gzip" is a target that answers gzip-compressed;
+// "1MB gzip" (only with --sizes) one whose body decodes past what a scrape holds before its status.
 import { profilePromregator, selfTimeByArea, topSelfTime } from "./lib/cpuprofile.mjs";
 import { startNginx } from "./lib/nginx.mjs";
 import { otherCpuMeter, usage } from "./lib/proc.mjs";
@@ -24,6 +25,8 @@ const SIZES = [
   { name: "20KB", path: "/small", app: "bench-small" },
   { name: "190KB", path: "/large", app: "bench-large" },
   { name: "20KB gzip", path: "/small.gz", app: "bench-small-gz" },
+  // Only with --sizes: about 85 KB compressed, 1 MB decoded.
+  { name: "1MB gzip", path: "/huge.gz", app: "bench-huge-gz" },
 ];
 
 const landscape = {
@@ -108,7 +111,8 @@ export async function runScrape({
   if (unknown.length > 0) {
     throw new Error(`--sizes: unknown ${unknown.join(", ")}; known: ${SIZES.map((s) => s.name).join(", ")}`);
   }
-  const chosen = (names) => (sizes ? names.filter((name) => sizes.includes(name)) : names);
+  const chosen = (names) =>
+    sizes ? names.filter((name) => sizes.includes(name)) : names.filter((name) => name !== "1MB gzip");
   const warmupSeconds = Math.min(3, Math.ceil(seconds / 5));
   const loads = [
     {
@@ -117,7 +121,7 @@ export async function runScrape({
       threads: 2,
       seconds,
       warmupSeconds,
-      sizes: chosen(["20KB", "190KB", "20KB gzip"]),
+      sizes: chosen(["20KB", "190KB", "20KB gzip", "1MB gzip"]),
     },
     // One connection, no queueing: the latency one scrape pays for the extra hop.
     {
@@ -319,7 +323,7 @@ function report(cases, profiles, baselineNodeOptions, context, sizes) {
   };
   // With --sizes, only the targets of the sizes that ran.
   const targets = printTargets([
-    ...SIZES.filter((s) => s.name !== "20KB gzip" && ratio(s.name, "50 conns")).map((s) => ({
+    ...SIZES.filter((s) => !s.name.endsWith("gzip") && ratio(s.name, "50 conns")).map((s) => ({
       name: `throughput vs nginx, ${s.name}, 50 connections`,
       goal: ">= 0.50",
       measured: ratio(s.name, "50 conns")["prom/nginx req/s"],

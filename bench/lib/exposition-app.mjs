@@ -8,6 +8,8 @@ import { stopWithParent } from "./stop-with-parent.mjs";
 export const EXPOSITIONS = {
   "/large": { families: 237, targetBytes: 190_000 },
   "/small": { families: 30, targetBytes: 20_000 },
+  // Served gzip-compressed only (/huge.gz): a body that decodes past what a scrape holds before its status.
+  "/huge": { families: 1_250, targetBytes: 1_000_000 },
 };
 const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
