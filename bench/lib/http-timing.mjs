@@ -24,8 +24,8 @@ export async function sequentialGets(url, { count, headers = {} }) {
 
 /**
  * Sends GETs on a fixed schedule (open loop: a slow answer does not delay the next request), like a
- * scraper with many targets. `plan` gives, per request slot, the path and a tag. Resolves with one
- * record per request once all have finished.
+ * scraper with many targets. `plan` gives, per request slot, the path, a tag and optionally the slot's own
+ * headers (instead of `headers`). Resolves with one record per request once all have finished.
  */
 export async function steadyLoad({
   origin,
@@ -55,7 +55,7 @@ export async function steadyLoad({
           origin,
           path: slot.path,
           method: "GET",
-          headers,
+          headers: slot.headers ?? headers,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
         })

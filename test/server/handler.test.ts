@@ -220,19 +220,31 @@ describe("request handler", () => {
     expect(doc[0].labels.__scheme__).toBe("https");
 
     h.discovery.snapshot = snapshotOf(Array.from({ length: 40 }, (_, i) => instance(i)));
-    const raw = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
-      import("node:http").then(({ get }) =>
-        get(`${h.base}/discovery`, { headers: { "accept-encoding": "gzip" } }, (r) => {
-          const chunks: Buffer[] = [];
-          r.on("data", (c: Buffer) => chunks.push(c));
-          r.on("end", () =>
-            resolve({ encoding: r.headers["content-encoding"], body: Buffer.concat(chunks) }),
-          );
-        }).on("error", reject),
-      );
-    });
+    const getRaw = (acceptEncoding: string) =>
+      new Promise<{ encoding?: string; length?: string; body: Buffer }>((resolve, reject) => {
+        import("node:http").then(({ get }) =>
+          get(`${h.base}/discovery`, { headers: { "accept-encoding": acceptEncoding } }, (r) => {
+            const chunks: Buffer[] = [];
+            r.on("data", (c: Buffer) => chunks.push(c));
+            r.on("end", () =>
+              resolve({
+                encoding: r.headers["content-encoding"],
+                length: r.headers["content-length"],
+                body: Buffer.concat(chunks),
+              }),
+            );
+          }).on("error", reject),
+        );
+      });
+    const raw = await getRaw("gzip");
     expect(raw.encoding).toBe("gzip");
-    expect(JSON.parse(gunzipSync(raw.body).toString("utf8"))).toHaveLength(41);
+    const inflated = gunzipSync(raw.body);
+    expect(JSON.parse(inflated.toString("utf8"))).toHaveLength(41);
+    // Prometheus' http_sd asks without Accept-Encoding: the same bytes, uncompressed, with their length.
+    const identity = await getRaw("identity");
+    expect(identity.encoding).toBeUndefined();
+    expect(identity.length).toBe(String(inflated.length));
+    expect(identity.body.equals(inflated)).toBe(true);
 
     h.discovery.snapshot = undefined;
     expect((await fetch(`${h.base}/discovery`)).status).toBe(503);
