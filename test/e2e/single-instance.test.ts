@@ -245,7 +245,8 @@ describe.skipIf(!prometheusAvailable)("end to end with a real Prometheus", () =>
     const buckets = await prometheus.waitFor("histogram buckets of both formats", async () => {
       const r = await prometheus.query('http_request_duration_seconds_bucket{job="cf-http-sd",le="+Inf"}');
       const apps = new Set(r.map((s) => s.metric.app_name));
-      return apps.has("om-app") && apps.has("text-app") ? r : undefined;
+      // Prometheus spreads its first scrapes of the five instances over the interval: wait for all of them.
+      return apps.has("om-app") && apps.has("text-app") && r.length >= 5 ? r : undefined;
     });
     expect(buckets.length).toBeGreaterThanOrEqual(5);
     const upSamples = await prometheus.query('promregator_up{job="cf-http-sd"}');
