@@ -14,13 +14,15 @@ const BENCHMARKS = {
   slow: async (o) => (await import("./slow.mjs")).runSlow(o),
   memory: async (o) => (await import("./memory.mjs")).runMemory(o),
   "stalled-callers": async (o) => (await import("./stalled-callers.mjs")).runStalledCallers(o),
+  "refresh-blocks": async (o) => (await import("./refresh-blocks.mjs")).runRefreshBlocks(o),
 };
 
 const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} ...] [options]
-  --seconds N    scrape: seconds per wrk case and round (default 6); slow: seconds per phase (default 25)
+  --seconds N    scrape: seconds per wrk case and round (default 6); slow: seconds per phase (default 25);
+                 refresh-blocks: seconds watched after the first discovery (default 62)
   --rounds N     scrape: interleaved rounds of all contenders, each proxy a fresh process per round;
                  figures are their medians, ratios the medians of per-round ratios (default 3);
-                 stalled-callers: alternating rounds of the baseline and the current build (default 3)
+                 stalled-callers and refresh-blocks: alternating rounds of the baseline and the current build (default 3)
   --sizes LIST   scrape: only these body sizes, comma-separated (20KB,190KB,20KB gzip; default all; 1MB gzip
                  only when named), written to bench/results/scrape-<sizes>.json instead of scrape.json
   --minutes N    memory: duration in minutes (default 10)
@@ -28,7 +30,7 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
                  memory: what ran during each block of its event loop
   --prometheus   memory: scrape with a real Prometheus instead of the built-in load generator
   --instances N  memory: instances scraped (default 3000; multiples of 30, or of 40 above 3000)
-  --baseline-cli PATH   memory, scrape and stalled-callers: also run this build's dist/cli.js, in the same run, as the baseline
+  --baseline-cli PATH   memory, scrape, stalled-callers and refresh-blocks: also run this build's dist/cli.js, in the same run, as the baseline
   --baseline-heap-limits  memory: run the baseline with the heap limits the current build ships with (by
                  default it runs without, as builds before those limits did)
   --baseline-node-options="OPTS"  memory and scrape: run the baseline with these node options instead; without

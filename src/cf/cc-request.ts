@@ -14,6 +14,7 @@ import {
   RequestTimeoutError,
   sendOnce,
 } from "./http.js";
+import { type ListPage, readListPage } from "./list-page.js";
 import type { RateLimiter, RateLimitKey, TimeSource } from "./rate-limiter.js";
 import {
   type AttemptOutcome,
@@ -101,9 +102,12 @@ function timeoutFor(config: CfConfig, resource: CfResource): number {
 }
 
 /** One attempt's result: the outcome the policy decides on, plus what is needed to act on it. */
-type Attempt =
-  | { outcome: AttemptOutcome & { kind: "ok" }; body: unknown }
+type Attempt<T> =
+  | { outcome: AttemptOutcome & { kind: "ok" }; body: T }
   | { outcome: AttemptOutcome; res?: HttpResponse; err?: unknown };
+
+/** Reads a 2xx body's text; throws (SyntaxError) for a body that is not JSON. */
+type BodyReader<T> = (text: string) => T;
 
 /**
  * GET one CC document as parsed JSON: rate limit, per-attempt timeout and body cap, and the retry policy
@@ -116,7 +120,31 @@ export class CcRequester {
     this.failures = new FailureLog(deps.logger);
   }
 
-  async getJson(resource: CfResource, url: string, opts: GetOptions): Promise<unknown> {
+  getJson(resource: CfResource, url: string, opts: GetOptions): Promise<unknown> {
+    return this.get(resource, url, opts, JSON.parse);
+  }
+
+  /** GET one page of a CC list, its resources parsed one at a time (list-page.ts). */
+  getListPage(resource: CfResource, url: string, opts: GetOptions): Promise<ListPage> {
+    return this.get(resource, url, opts, readListPage);
+  }
+
+  /**
+   * The error of a page whose resource turned out not to be JSON when it was read: the same as for a body that
+   * is not JSON at all (see failure()). A CC list answers 200 (CC v3 docs, every list endpoint).
+   */
+  notJson(resource: CfResource, url: string, err: unknown): CfApiError {
+    const path = pathOf(url);
+    return this.fail(`GET ${path} answered 200 with a body that is not JSON`, 1, {
+      kind: "malformed",
+      resource,
+      path,
+      status: 200,
+      cause: err,
+    });
+  }
+
+  private async get<T>(resource: CfResource, url: string, opts: GetOptions, read: BodyReader<T>): Promise<T> {
     const { metrics, time } = this.deps;
     const path = pathOf(url);
     let budget = initialBudget(opts.retries, opts.auth, this.backoffMs(), opts.retryTimeouts);
@@ -132,7 +160,7 @@ export class CcRequester {
       const authorization = opts.auth ? await this.authorization(resource, path) : undefined;
       this.assertOpen(path);
       const started = performance.now();
-      const result = await this.attempt(resource, url, authorization, quota);
+      const result = await this.attempt(resource, url, authorization, quota, read);
       const step = nextStep(result.outcome, budget);
       const seconds = (performance.now() - started) / 1000;
       // Exactly one observation per attempt, labelled by what the policy made of it.
@@ -145,7 +173,7 @@ export class CcRequester {
       switch (step.action) {
         case "ok":
           if (opts.recovers !== false) this.failures.success(resource);
-          return (result as { body: unknown }).body;
+          return (result as { body: T }).body;
         case "renewToken":
           if (authorization) this.deps.tokens?.invalidate(authorization);
           budget = step.budget;
@@ -218,12 +246,13 @@ export class CcRequester {
   }
 
   /** Sends once and classifies the answer; never throws for network trouble. */
-  private async attempt(
+  private async attempt<T>(
     resource: CfResource,
     url: string,
     authorization: string | undefined,
     quota: RateLimitKey,
-  ): Promise<Attempt> {
+    read: BodyReader<T>,
+  ): Promise<Attempt<T>> {
     const { config } = this.deps;
     const headers: Record<string, string> = { accept: "application/json" };
     if (authorization) headers.authorization = authorization;
@@ -273,7 +302,7 @@ export class CcRequester {
     // milliseconds each, run in separate turns of the event loop so that scrapes get one in between.
     await nextTurn();
     try {
-      return { outcome: { kind: "ok" }, body: JSON.parse(res.text) as unknown };
+      return { outcome: { kind: "ok" }, body: read(res.text) };
     } catch (err) {
       return { outcome: { kind: "malformed" }, res, err };
     }
@@ -281,7 +310,7 @@ export class CcRequester {
 
   /** The error for an attempt the policy gave up on. */
   private failure(
-    result: Attempt,
+    result: Attempt<unknown>,
     resource: CfResource,
     path: string,
     attempts: number,
@@ -404,7 +433,7 @@ export function pathOf(url: string): string {
 }
 
 /** `200`, `503`, `timeout`, `network`...: an attempt's outcome in one word, for the debug log. */
-function describeOutcome(outcome: Attempt["outcome"]): string {
+function describeOutcome(outcome: AttemptOutcome): string {
   if (outcome.kind === "ok") return "200";
   return outcome.kind === "status" ? String(outcome.status) : outcome.kind;
 }

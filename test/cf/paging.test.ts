@@ -71,7 +71,7 @@ describe("lists", () => {
     expect(reqs[0]!.query.get("per_page")).toBe("1000");
   });
 
-  it("reads a page, parses it and maps its resources in three turns of the event loop", async () => {
+  it("reads a page, parses its envelope and parses and maps its resources in three turns of the event loop", async () => {
     cf.fake.on("GET /v3/organizations", (req, res, f) => {
       if (!authorised(req, res, f)) return;
       json(res, 200, page([org("marker-org")]));
@@ -94,16 +94,9 @@ describe("lists", () => {
     const parse = JSON.parse;
     vi.spyOn(JSON, "parse").mockImplementation((text, reviver) => {
       const value = parse(text, reviver);
-      if (typeof text !== "string" || !text.includes("marker-org")) return value;
-      step("parse");
-      const item = value.resources[0];
-      const name = item.name;
-      Object.defineProperty(item, "name", {
-        get: () => {
-          if (!steps.some((s) => s.startsWith("map"))) step("map");
-          return name;
-        },
-      });
+      if (typeof text !== "string") return value;
+      if (text.includes('"pagination"')) step("envelope");
+      else if (text.includes("marker-org")) step("resource");
       return value;
     });
     try {
@@ -111,7 +104,52 @@ describe("lists", () => {
     } finally {
       vi.restoreAllMocks();
     }
-    expect(steps).toEqual(["read", "parse (after a turn: true)", "map (after a turn: true)"]);
+    expect(steps).toEqual(["read", "envelope (after a turn: true)", "resource (after a turn: true)"]);
+  });
+
+  it("yields the event loop while it maps a page whose resources take longer than a slice", async () => {
+    const names = Array.from({ length: 400 }, (_, i) => `org-${i}`);
+    cf.fake.on("GET /v3/organizations", (req, res, f) => {
+      if (authorised(req, res, f)) json(res, 200, page(names.map((n) => org(n))));
+    });
+    // A counter that a chain of immediates advances once per turn of the event loop.
+    let turn = 0;
+    let counting = true;
+    const count = () => {
+      turn++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    // Each resource takes at least 0.1 ms to parse here, 400 of them at least 40 ms: ten slices of 4 ms, one turn each.
+    const turnsOfResources = new Set<number>();
+    const parse = JSON.parse;
+    vi.spyOn(JSON, "parse").mockImplementation((text, reviver) => {
+      if (typeof text === "string" && text.startsWith('{"guid"')) {
+        turnsOfResources.add(turn);
+        const until = performance.now() + 0.1;
+        while (performance.now() < until);
+      }
+      return parse(text, reviver);
+    });
+    try {
+      expect((await newClient().listOrganizations()).map((o) => o.name)).toEqual(names);
+    } finally {
+      counting = false;
+      vi.restoreAllMocks();
+    }
+    expect(turnsOfResources.size).toBeGreaterThanOrEqual(5);
+  });
+
+  it("fails a list whose page holds a resource that is not JSON, as for a body that is not JSON", async () => {
+    cf.fake.on("GET /v3/organizations", (req, res, f) => {
+      if (!authorised(req, res, f)) return;
+      const body = JSON.stringify(page([org("a"), org("b")])).replace(/"name":"b"/, '"name":b');
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(body);
+    });
+    await expect(newClient().listOrganizations()).rejects.toThrow(
+      /^GET \/v3\/organizations answered 200 with a body that is not JSON$/,
+    );
   });
 
   it("follows a next link on another origin by path and query on the configured origin", async () => {

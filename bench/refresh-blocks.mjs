@@ -1,0 +1,105 @@
+// Event-loop blocks of the discovery refresh alone: 2,500 apps with 4 instances each (10,000 instances, the
+// memory benchmark's landscape), no scrapes, the apps, routes and processes layers refreshed every 10 s (the
+// discovery loop's period). Without scrape load the blocks are the refresh's own, not a share of the cores.
+// Each contender is a fresh simulator and Promregator, watched for --seconds after its first discovery; with
+// --baseline-cli the builds alternate (baseline, current, current, baseline, ...) for --rounds rounds.
+//
+//   npm run build && node bench/run.mjs refresh-blocks [--rounds N] [--seconds N] [--baseline-cli <build>/dist/cli.js]
+import { join } from "node:path";
+import { cpuSeconds } from "./lib/proc.mjs";
+import {
+  freePort,
+  HEAP_OPTIONS,
+  promregatorYaml,
+  routerTargetYaml,
+  startPromregatorProcess,
+  startSimulatorProcess,
+} from "./lib/processes.mjs";
+import { median, printTable, writeResult } from "./lib/report.mjs";
+
+const PROBE = join(import.meta.dirname, "lib/loop-delay-probe.mjs");
+/** Blocks of at least this many ms are counted (the probe's LOOP_STALL_MS). */
+const BLOCK_MS = 8;
+/** Cache timeout of the three 5-minute layers, below the loop's 10 s: every run of the loop is a refresh. */
+const REFRESH_S = 2;
+const LANDSCAPE = { orgs: 2, spacesPerOrg: 5, appsPerSpace: 250, instances: 4, sizeBytes: 20_000 };
+/** Keep-alive of the simulated CC, as long as a real foundation's router (see memory.mjs). */
+const IDLE_TIMEOUT_MS = 90_000;
+const LOOP_STALL = /LOOP_STALL (\{.*\})/g;
+
+async function measure({ cli, seconds }) {
+  const sim = await startSimulatorProcess({ generate: LANDSCAPE, idleTimeoutMs: IDLE_TIMEOUT_MS });
+  let promregator;
+  try {
+    const port = await freePort();
+    const refresh = ["application", "route", "process"].map((l) => `      ${l}: ${REFRESH_S}`);
+    const yaml = promregatorYaml({
+      sim,
+      port,
+      promregator: routerTargetYaml(sim, "orgRegex: org-.*"),
+    }).replace("promregator:\n", `  cache:\n    timeout:\n${refresh.join("\n")}\npromregator:\n`);
+    process.env.LOOP_STALL_MS = String(BLOCK_MS);
+    promregator = await startPromregatorProcess({
+      yaml,
+      port,
+      caPem: sim.caPem,
+      nodeOptions: [...HEAP_OPTIONS, "--import", PROBE],
+      readyTimeoutMs: 120_000,
+      ...(cli ? { cli } : {}),
+    });
+    const from = promregator.output().length;
+    const cpuBefore = cpuSeconds(promregator.pid);
+    const ccBefore = (await sim.counters()).ccRequests;
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    const cpu = cpuSeconds(promregator.pid) - cpuBefore;
+    const ccRequests = (await sim.counters()).ccRequests - ccBefore;
+    const blocks = [...promregator.output().slice(from).matchAll(LOOP_STALL)]
+      .map((m) => JSON.parse(m[1]).ms)
+      .sort((a, b) => b - a);
+    return {
+      blocks: blocks.length,
+      blockMsSum: blocks.reduce((a, b) => a + b, 0),
+      longestMs: blocks[0] ?? 0,
+      longestFive: blocks.slice(0, 5),
+      cpuSeconds: Number(cpu.toFixed(2)),
+      ccRequests,
+    };
+  } finally {
+    await promregator?.stop();
+    await sim.stop();
+    delete process.env.LOOP_STALL_MS;
+  }
+}
+
+export async function runRefreshBlocks({ rounds = 3, seconds = 62, baselineCli, ...context }) {
+  const contenders = [...(baselineCli ? [{ name: "baseline", cli: baselineCli }] : []), { name: "current" }];
+  const runs = [];
+  for (let round = 1; round <= rounds; round++) {
+    // A B, B A, A B, ...: neither build always runs first.
+    const order = round % 2 === 1 ? contenders : [...contenders].reverse();
+    for (const { name, cli } of order) {
+      const result = await measure({ cli, seconds });
+      process.stdout.write(
+        `  round ${round}: ${name}: ${result.blocks} blocks >= ${BLOCK_MS} ms, ${result.blockMsSum} ms in all, longest ${result.longestMs} ms\n`,
+      );
+      runs.push({ round, contender: name, ...result });
+    }
+  }
+  const summary = contenders.map(({ name }) => {
+    const mine = runs.filter((r) => r.contender === name);
+    const med = (key) => median(mine.map((r) => r[key]));
+    return {
+      contender: name,
+      blocks: med("blocks"),
+      blockMsSum: med("blockMsSum"),
+      longestMs: med("longestMs"),
+      cpuSeconds: med("cpuSeconds"),
+      ccRequests: med("ccRequests"),
+    };
+  });
+  printTable(
+    `Discovery refreshes alone, 10,000 instances, ${seconds} s after the first discovery (medians of ${rounds} rounds; blocks of the event loop >= ${BLOCK_MS} ms)`,
+    summary,
+  );
+  return writeResult("refresh-blocks", context, { seconds, blockMs: BLOCK_MS, landscape: LANDSCAPE, summary, runs });
+}
