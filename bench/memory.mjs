@@ -13,8 +13,7 @@ import { cpuSeconds, mainThreadRunQueueSeconds, otherCpuMeter, peakRssBytes, rss
 import {
   freePort,
   HEAP_OPTIONS,
-  promregatorYaml,
-  routerTargetYaml,
+  refreshingRouterYaml,
   startPromregatorProcess,
   startSimulatorProcess,
   tempDir,
@@ -255,12 +254,7 @@ async function runOnce({ minutes, prometheus, instances, cli, nodeOptions, profi
   let result;
   try {
     const port = await freePort();
-    const refresh = ["application", "route", "process"].map((l) => `      ${l}: ${REFRESH_EVERY_S}`);
-    const yaml = promregatorYaml({
-      sim,
-      port,
-      promregator: routerTargetYaml(sim, "orgRegex: org-.*"),
-    }).replace("promregator:\n", `  cache:\n    timeout:\n${refresh.join("\n")}\npromregator:\n`);
+    const yaml = refreshingRouterYaml({ sim, port, refreshSeconds: REFRESH_EVERY_S });
     promregator = await startPromregatorProcess({
       yaml,
       port,

@@ -10,8 +10,7 @@ import { cpuSeconds } from "./lib/proc.mjs";
 import {
   freePort,
   HEAP_OPTIONS,
-  promregatorYaml,
-  routerTargetYaml,
+  refreshingRouterYaml,
   startPromregatorProcess,
   startSimulatorProcess,
 } from "./lib/processes.mjs";
@@ -32,12 +31,7 @@ async function measure({ cli, seconds }) {
   let promregator;
   try {
     const port = await freePort();
-    const refresh = ["application", "route", "process"].map((l) => `      ${l}: ${REFRESH_S}`);
-    const yaml = promregatorYaml({
-      sim,
-      port,
-      promregator: routerTargetYaml(sim, "orgRegex: org-.*"),
-    }).replace("promregator:\n", `  cache:\n    timeout:\n${refresh.join("\n")}\npromregator:\n`);
+    const yaml = refreshingRouterYaml({ sim, port, refreshSeconds: REFRESH_S });
     process.env.LOOP_STALL_MS = String(BLOCK_MS);
     promregator = await startPromregatorProcess({
       yaml,
@@ -101,5 +95,11 @@ export async function runRefreshBlocks({ rounds = 3, seconds = 62, baselineCli, 
     `Discovery refreshes alone, 10,000 instances, ${seconds} s after the first discovery (medians of ${rounds} rounds; blocks of the event loop >= ${BLOCK_MS} ms)`,
     summary,
   );
-  return writeResult("refresh-blocks", context, { seconds, blockMs: BLOCK_MS, landscape: LANDSCAPE, summary, runs });
+  return writeResult("refresh-blocks", context, {
+    seconds,
+    blockMs: BLOCK_MS,
+    landscape: LANDSCAPE,
+    summary,
+    runs,
+  });
 }

@@ -125,6 +125,19 @@ export function routerTargetYaml(sim, targetLine) {
 }
 
 /**
+ * The config of the memory-style runs: every org's apps scraped through the simulated router, with the apps,
+ * routes and processes caches timing out after `refreshSeconds` (the discovery loop refreshes what is older).
+ */
+export function refreshingRouterYaml({ sim, port, refreshSeconds }) {
+  const refresh = ["application", "route", "process"].map((l) => `      ${l}: ${refreshSeconds}`);
+  return promregatorYaml({
+    sim,
+    port,
+    promregator: routerTargetYaml(sim, "orgRegex: org-.*"),
+  }).replace("promregator:\n", `  cache:\n    timeout:\n${refresh.join("\n")}\npromregator:\n`);
+}
+
+/**
  * Runs dist/cli.js with a config file in a temp dir. Resolves once /ready answers 200, with the times
  * from spawn to the first HTTP answer (listening) and to ready.
  */
