@@ -110,8 +110,9 @@ type Attempt<T> =
 type BodyReader<T> = (text: string) => T;
 
 /**
- * GET one CC document as parsed JSON: rate limit, per-attempt timeout and body cap, and the retry policy
- * of retry-policy.ts (transient retries with jittered backoff, token renewal on 401, waiting out 429s).
+ * GET one CC document as parsed JSON, or one list page read one resource at a time (list-page.ts): rate limit,
+ * per-attempt timeout and body cap, and the retry policy of retry-policy.ts (transient retries with jittered
+ * backoff, token renewal on 401, waiting out 429s).
  */
 export class CcRequester {
   readonly failures: FailureLog;
