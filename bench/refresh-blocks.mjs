@@ -2,7 +2,9 @@
 // memory benchmark's landscape), no scrapes, the apps, routes and processes layers refreshed every 10 s (the
 // discovery loop's period). Without scrape load the blocks are the refresh's own, not a share of the cores.
 // Each contender is a fresh simulator and Promregator, watched for --seconds after its first discovery; with
-// --baseline-cli the builds alternate (baseline, current, current, baseline, ...) for --rounds rounds.
+// --baseline-cli the builds alternate (baseline, current, current, baseline, ...) for --rounds rounds. The loop
+// runs 10 s after its previous run ended, so --seconds 10 k + 2 watches about k refreshes (the default 62: six;
+// ccRequests / 28 counts them).
 //
 //   npm run build && node bench/run.mjs refresh-blocks [--rounds N] [--seconds N] [--baseline-cli <build>/dist/cli.js]
 import { join } from "node:path";
@@ -14,13 +16,15 @@ import {
   startPromregatorProcess,
   startSimulatorProcess,
 } from "./lib/processes.mjs";
-import { median, printTable, writeResult } from "./lib/report.mjs";
+import { median, printTable, round, writeResult } from "./lib/report.mjs";
 
 const PROBE = join(import.meta.dirname, "lib/loop-delay-probe.mjs");
 /** Blocks of at least this many ms are counted (the probe's LOOP_STALL_MS). */
 const BLOCK_MS = 8;
 /** Cache timeout of the three 5-minute layers, below the loop's 10 s: every run of the loop is a refresh. */
 const REFRESH_S = 2;
+/** The pause between two runs of Promregator's discovery loop (DEFAULT_TICK_MS, src/discovery/service.ts). */
+const LOOP_S = 10;
 const LANDSCAPE = { orgs: 2, spacesPerOrg: 5, appsPerSpace: 250, instances: 4, sizeBytes: 20_000 };
 /** Keep-alive of the simulated CC, as long as a real foundation's router (see memory.mjs). */
 const IDLE_TIMEOUT_MS = 90_000;
@@ -81,7 +85,7 @@ export async function runRefreshBlocks({ rounds = 3, seconds = 62, baselineCli, 
   }
   const summary = contenders.map(({ name }) => {
     const mine = runs.filter((r) => r.contender === name);
-    const med = (key) => median(mine.map((r) => r[key]));
+    const med = (key) => round(median(mine.map((r) => r[key])));
     return {
       contender: name,
       blocks: med("blocks"),
@@ -92,12 +96,16 @@ export async function runRefreshBlocks({ rounds = 3, seconds = 62, baselineCli, 
     };
   });
   printTable(
-    `Discovery refreshes alone, 10,000 instances, ${seconds} s after the first discovery (medians of ${rounds} rounds; blocks of the event loop >= ${BLOCK_MS} ms)`,
+    `Discovery refreshes alone, 10,000 instances, ${seconds} s after the first discovery (medians of ${rounds} round${rounds === 1 ? "" : "s"}; blocks of the event loop >= ${BLOCK_MS} ms; Promregator's CPU; Cloud Controller requests)`,
     summary,
   );
   return writeResult("refresh-blocks", context, {
     seconds,
     blockMs: BLOCK_MS,
+    cacheTimeoutSeconds: REFRESH_S,
+    discoveryLoopSeconds: LOOP_S,
+    instances: LANDSCAPE.orgs * LANDSCAPE.spacesPerOrg * LANDSCAPE.appsPerSpace * LANDSCAPE.instances,
+    /** The simulator's generated landscape; `instances` there is per app. */
     landscape: LANDSCAPE,
     summary,
     runs,

@@ -97,7 +97,8 @@ async function main() {
       current,
       // With node options alone the baseline is the current build.
       ...(options.baselineCli
-        ? { baseline: commitOf(dirname(resolve(options.baselineCli))) }
+        ? // The checkout the build was made from: its dist/ is ignored by git, its sources are not.
+          { baseline: commitOf(resolve(dirname(resolve(options.baselineCli)), "..")) }
         : options.baselineNodeOptions
           ? { baseline: current }
           : {}),
