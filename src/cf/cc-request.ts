@@ -135,12 +135,22 @@ export class CcRequester {
    * is not JSON at all (see failure()). A CC list answers 200 (CC v3 docs, every list endpoint).
    */
   notJson(resource: CfResource, url: string, err: unknown): CfApiError {
-    const path = pathOf(url);
-    return this.fail(`GET ${path} answered 200 with a body that is not JSON`, 1, {
+    return this.notJsonError(resource, pathOf(url), 200, 1, err);
+  }
+
+  /** A 2xx whose body (or one resource of a list page) is not JSON; never retried (retry-policy.ts). */
+  private notJsonError(
+    resource: CfResource,
+    path: string,
+    status: number | undefined,
+    attempts: number,
+    err: unknown,
+  ): CfApiError {
+    return this.fail(`GET ${path} answered ${status} with a body that is not JSON`, attempts, {
       kind: "malformed",
       resource,
       path,
-      status: 200,
+      status,
       cause: err,
     });
   }
@@ -353,13 +363,7 @@ export class CcRequester {
           cause: err,
         });
       case "malformed":
-        return this.fail(`GET ${path} answered ${res?.status} with a body that is not JSON`, attempts, {
-          kind: "malformed",
-          resource,
-          path,
-          status: res?.status,
-          cause: err,
-        });
+        return this.notJsonError(resource, path, res?.status, attempts, err);
       default:
         return this.httpError(res as HttpResponse, resource, path, attempts);
     }
