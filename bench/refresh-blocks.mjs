@@ -6,8 +6,13 @@
 // runs 10 s after its previous run ended, so --seconds 10 k + 2 watches about k refreshes (the default 62: six;
 // ccRequests / 28 counts them).
 //
-//   npm run build && node bench/run.mjs refresh-blocks [--rounds N] [--seconds N] [--baseline-cli <build>/dist/cli.js]
+// With --profile every contender runs under --cpu-prof (which slows it: the figures are then not comparable with
+// runs without), and the report names what ran during its blocks.
+//
+//   npm run build && node bench/run.mjs refresh-blocks [--rounds N] [--seconds N] [--profile] [--baseline-cli <build>/dist/cli.js]
+import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { readNewestProfile, stallCulprits } from "./lib/cpuprofile.mjs";
 import { cpuSeconds } from "./lib/proc.mjs";
 import {
   freePort,
@@ -15,6 +20,7 @@ import {
   refreshingRouterYaml,
   startPromregatorProcess,
   startSimulatorProcess,
+  tempDir,
 } from "./lib/processes.mjs";
 import { median, printTable, round, writeResult } from "./lib/report.mjs";
 
@@ -30,7 +36,9 @@ const LANDSCAPE = { orgs: 2, spacesPerOrg: 5, appsPerSpace: 250, instances: 4, s
 const IDLE_TIMEOUT_MS = 90_000;
 const LOOP_STALL = /LOOP_STALL (\{.*\})/g;
 
-async function measure({ cli, seconds }) {
+async function measure({ cli, seconds, profile }) {
+  const cpuProfDir = profile ? tempDir("cpuprof") : undefined;
+  let result;
   const sim = await startSimulatorProcess({ generate: LANDSCAPE, idleTimeoutMs: IDLE_TIMEOUT_MS });
   let promregator;
   try {
@@ -43,6 +51,7 @@ async function measure({ cli, seconds }) {
       caPem: sim.caPem,
       nodeOptions: [...HEAP_OPTIONS, "--import", PROBE],
       readyTimeoutMs: 120_000,
+      cpuProfDir,
       ...(cli ? { cli } : {}),
     });
     const from = promregator.output().length;
@@ -51,35 +60,55 @@ async function measure({ cli, seconds }) {
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const cpu = cpuSeconds(promregator.pid) - cpuBefore;
     const ccRequests = (await sim.counters()).ccRequests - ccBefore;
-    const blocks = [...promregator.output().slice(from).matchAll(LOOP_STALL)]
-      .map((m) => JSON.parse(m[1]).ms)
-      .sort((a, b) => b - a);
-    return {
+    const stalls = [...promregator.output().slice(from).matchAll(LOOP_STALL)].map((m) => JSON.parse(m[1]));
+    const blocks = stalls.map((s) => s.ms).sort((a, b) => b - a);
+    result = {
       blocks: blocks.length,
       blockMsSum: blocks.reduce((a, b) => a + b, 0),
       longestMs: blocks[0] ?? 0,
       longestFive: blocks.slice(0, 5),
       cpuSeconds: Number(cpu.toFixed(2)),
       ccRequests,
+      stalls,
     };
   } finally {
     await promregator?.stop();
     await sim.stop();
     delete process.env.LOOP_STALL_MS;
   }
+  const { stalls, ...figures } = result;
+  return cpuProfDir ? { ...figures, culprits: culpritsOf(cpuProfDir, stalls) } : figures;
 }
 
-export async function runRefreshBlocks({ rounds = 3, seconds = 62, baselineCli, ...context }) {
+/** What ran during the blocks, from the profile written when Promregator exited (see stallCulprits). */
+function culpritsOf(cpuProfDir, stalls) {
+  try {
+    const keep = process.env.PROMREGATOR_BENCH_PROFILES;
+    if (keep) cpSync(cpuProfDir, keep, { recursive: true });
+    return stallCulprits(readNewestProfile(cpuProfDir), stalls);
+  } finally {
+    rmSync(cpuProfDir, { recursive: true, force: true });
+  }
+}
+
+export async function runRefreshBlocks({
+  rounds = 3,
+  seconds = 62,
+  profile = false,
+  baselineCli,
+  ...context
+}) {
   const contenders = [...(baselineCli ? [{ name: "baseline", cli: baselineCli }] : []), { name: "current" }];
   const runs = [];
   for (let round = 1; round <= rounds; round++) {
     // A B, B A, A B, ...: neither build always runs first.
     const order = round % 2 === 1 ? contenders : [...contenders].reverse();
     for (const { name, cli } of order) {
-      const result = await measure({ cli, seconds });
+      const result = await measure({ cli, seconds, profile });
       process.stdout.write(
         `  round ${round}: ${name}: ${result.blocks} blocks >= ${BLOCK_MS} ms, ${result.blockMsSum} ms in all, longest ${result.longestMs} ms\n`,
       );
+      if (result.culprits) printTable(`round ${round}, ${name}: what ran during the blocks`, result.culprits);
       runs.push({ round, contender: name, ...result });
     }
   }
@@ -101,6 +130,7 @@ export async function runRefreshBlocks({ rounds = 3, seconds = 62, baselineCli, 
   );
   return writeResult("refresh-blocks", context, {
     seconds,
+    profiled: profile,
     blockMs: BLOCK_MS,
     cacheTimeoutSeconds: REFRESH_S,
     discoveryLoopSeconds: LOOP_S,

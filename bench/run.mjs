@@ -27,7 +27,8 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
                  only when named), written to bench/results/scrape-<sizes>.json instead of scrape.json
   --minutes N    memory: duration in minutes (default 10)
   --profile      also profile Promregator (node --cpu-prof) and list the top self-time functions;
-                 memory: what ran during each block of its event loop
+                 memory and refresh-blocks: what ran during each block of its event loop (refresh-blocks'
+                 figures are then those of a profiled process)
   --prometheus   memory: scrape with a real Prometheus instead of the built-in load generator
   --instances N  memory: instances scraped (default 3000; multiples of 30, or of 40 above 3000)
   --baseline-cli PATH   memory, scrape, stalled-callers and refresh-blocks: also run this build's dist/cli.js, in the same run, as the baseline
