@@ -33,7 +33,10 @@ export function createDispatcher(config: CfConfig, ca?: string): Dispatcher {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  text: string;
+  /** The body's bytes. */
+  body: Buffer;
+  /** The body decoded as UTF-8, decoded on first use: a list page is read from its bytes (list-page.ts). */
+  readonly text: string;
 }
 
 export interface HttpRequest {
@@ -64,10 +67,10 @@ export class BodyTooLargeError extends Error {
 }
 
 /**
- * Reads a body as UTF-8 text, stopping at `max` bytes: a peer that sends without end (or a
- * Content-Length above the cap) costs at most `max` bytes of memory, not the whole answer.
+ * Reads a body, stopping at `max` bytes: a peer that sends without end (or a Content-Length above the cap)
+ * costs at most `max` bytes of memory, not the whole answer.
  */
-async function readCapped(body: AsyncIterable<Buffer>, max: number, declared: number): Promise<string> {
+async function readCapped(body: AsyncIterable<Buffer>, max: number, declared: number): Promise<Buffer> {
   if (declared > max) throw new BodyTooLargeError(max);
   // Joins tiny pieces as they come: a peer trickling bytes would else cost a Buffer object per byte.
   const collected = new ChunkCollector();
@@ -75,10 +78,23 @@ async function readCapped(body: AsyncIterable<Buffer>, max: number, declared: nu
     if (collected.bytes + chunk.length > max) throw new BodyTooLargeError(max);
     collected.push(chunk);
   }
-  return Buffer.concat(collected.take()).toString("utf8");
+  return Buffer.concat(collected.take());
 }
 
-/** One HTTP exchange with a total deadline; the body is read as text up to `maxBodyBytes`. */
+function response(status: number, headers: HttpResponse["headers"], body: Buffer): HttpResponse {
+  let text: string | undefined;
+  return {
+    status,
+    headers,
+    body,
+    get text() {
+      text ??= body.toString("utf8");
+      return text;
+    },
+  };
+}
+
+/** One HTTP exchange with a total deadline; the body is read up to `maxBodyBytes`. */
 export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promise<HttpResponse> {
   const controller = new AbortController();
   let timedOut = false;
@@ -94,15 +110,15 @@ export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promis
       body: req.body,
       signal: controller.signal,
     });
-    let text: string;
+    let body: Buffer;
     try {
-      text = await readCapped(res.body, req.maxBodyBytes, Number(headerValue(res.headers, "content-length")));
+      body = await readCapped(res.body, req.maxBodyBytes, Number(headerValue(res.headers, "content-length")));
     } catch (err) {
       // Stop the transfer at once; without this undici would keep reading into a discarded stream.
       res.body.destroy();
       throw err;
     }
-    return { status: res.statusCode, headers: res.headers, text };
+    return response(res.statusCode, res.headers, body);
   } catch (err) {
     if (timedOut) throw new RequestTimeoutError(req.timeoutMs);
     throw err;

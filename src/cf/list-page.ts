@@ -3,15 +3,19 @@
  *
  * A page of 1,000 apps is about 2 MB of JSON. `JSON.parse` of all of it is one block of the event loop (11-23 ms
  * measured with the shipped heap options), and the whole parsed graph stays alive until every resource is mapped,
- * so the young generation's collections copy it and promote it to the old one. Here the text is cut at the
- * items of its top-level `resources` array and each item is parsed when it is mapped: the caller can yield
- * between items, and each parsed item is garbage as soon as it is mapped.
+ * so the young generation's collections copy it and promote it to the old one. Here the body is cut at the
+ * items of its top-level `resources` array and each item is decoded and parsed when it is mapped: the caller can
+ * yield between items, and each parsed item is garbage as soon as it is mapped. The body stays bytes (outside
+ * the JavaScript heap) until then: decoded whole, a page is a string of 2-4 MB that the collector has to hold
+ * in its old generation until the page is mapped.
  *
  * The cut follows RFC 8259's grammar (strings with their escapes, objects and arrays nested): outside strings,
- * the commas at the depth of the array's items separate them. It changes no result: every piece is given to
- * `JSON.parse`, and pieces that each parse concatenate to valid JSON. Where the cut would need to read the JSON
- * more closely than that (a top-level key with an escape, `resources` twice, no `resources` array, text that
- * ends early), the page is parsed whole, as before, and a body that is not JSON fails there.
+ * the commas at the depth of the array's items separate them. It reads UTF-8 bytes: every byte it looks for is
+ * ASCII, and no byte of a multi-byte UTF-8 sequence is (RFC 3629 §3). It changes no result: every piece is
+ * decoded and given to `JSON.parse`, and pieces that each parse concatenate to valid JSON. Where the cut would
+ * need to read the JSON more closely than that (a top-level key with an escape, `resources` twice, no
+ * `resources` array, a body that ends early), the page is parsed whole, as before, and a body that is not JSON
+ * fails there.
  */
 
 /** One page: the envelope (`pagination`, `included`) and its resources, parsed on demand. */
@@ -22,7 +26,7 @@ export interface ListPage {
   resources?: ResourceTexts;
 }
 
-/** The text of each item of `resources`. */
+/** The items of `resources`. */
 export interface ResourceTexts {
   readonly length: number;
   /** Item i (0 <= i < length) parsed; throws SyntaxError for an item that is not JSON, RangeError for another i. */
@@ -37,17 +41,17 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-/** RFC 8259 §2: the only whitespace JSON allows. */
-const JSON_WHITESPACE = /^[ \t\n\r]*$/;
-
 /**
- * Reads a list page's text. Throws SyntaxError (from `JSON.parse`) when the envelope, or the whole page when it
- * is not cut, is not JSON; an item that is not JSON throws when it is parsed.
+ * Reads a list page's body (UTF-8, as CC answers JSON: RFC 8259 §8.1). Throws SyntaxError (from `JSON.parse`)
+ * when the envelope, or the whole page when it is not cut, is not JSON; an item that is not JSON throws when it
+ * is parsed.
  */
-export function readListPage(text: string): ListPage {
-  const cut = cutResources(text);
-  if (!cut) return { envelope: JSON.parse(text) as unknown };
-  const envelope = JSON.parse(`${text.slice(0, cut.open)}[]${text.slice(cut.close + 1)}`) as unknown;
+export function readListPage(body: Buffer): ListPage {
+  const cut = cutResources(body);
+  if (!cut) return { envelope: JSON.parse(body.toString("utf8")) as unknown };
+  const envelope = JSON.parse(
+    `${body.toString("utf8", 0, cut.open)}[]${body.toString("utf8", cut.close + 1)}`,
+  ) as unknown;
   const { bounds } = cut;
   return {
     envelope,
@@ -56,7 +60,7 @@ export function readListPage(text: string): ListPage {
       parse: (i) => {
         if (!Number.isInteger(i) || i < 0 || 2 * i >= bounds.length)
           throw new RangeError(`resource ${i} of ${bounds.length / 2}`);
-        return JSON.parse(text.slice(bounds[2 * i], bounds[2 * i + 1])) as unknown;
+        return JSON.parse(body.toString("utf8", bounds[2 * i], bounds[2 * i + 1])) as unknown;
       },
     },
   };
@@ -67,28 +71,28 @@ interface Cut {
   open: number;
   /** Index of its `]`. */
   close: number;
-  /** Start and end (exclusive) of each item's text, whitespace included. */
+  /** Start and end (exclusive) of each item's bytes, whitespace included. */
   bounds: number[];
 }
 
 /** Where the items of the top-level `resources` array are; undefined when the page is to be parsed whole. */
-function cutResources(text: string): Cut | undefined {
-  const n = text.length;
-  let i = skipWhitespace(text, 0);
-  if (text.charCodeAt(i) !== OPEN_OBJECT) return undefined;
+function cutResources(body: Buffer): Cut | undefined {
+  const n = body.length;
+  let i = skipWhitespace(body, 0);
+  if (body[i] !== OPEN_OBJECT) return undefined;
   let depth = 0;
   let key: string | undefined;
   let found: Cut | undefined;
   let itemStart = -1;
   for (; i < n; i++) {
-    const c = text.charCodeAt(i);
+    const c = body[i];
     if (c === QUOTE) {
-      const end = stringEnd(text, i);
+      const end = stringEnd(body, i);
       if (end < 0) return undefined;
       if (depth === 1) {
-        const after = skipWhitespace(text, end + 1);
-        if (text.charCodeAt(after) === COLON) {
-          key = text.slice(i + 1, end);
+        const after = skipWhitespace(body, end + 1);
+        if (body[after] === COLON) {
+          key = body.toString("utf8", i + 1, end);
           // An escaped key could spell "resources" in another way; JSON.parse reads such a page right.
           if (key.includes("\\")) return undefined;
           if (key === "resources" && found) return undefined;
@@ -107,8 +111,7 @@ function cutResources(text: string): Cut | undefined {
         if (c !== CLOSE_ARRAY) return undefined;
         found.close = i;
         // "[]" (with whitespace) has no item; anything else ends with one.
-        if (found.bounds.length > 0 || !JSON_WHITESPACE.test(text.slice(itemStart, i)))
-          found.bounds.push(itemStart, i);
+        if (found.bounds.length > 0 || skipWhitespace(body, itemStart) < i) found.bounds.push(itemStart, i);
       }
       if (depth === 0) return found && found.close > 0 ? found : undefined;
     } else if (c === COMMA && depth === 2 && found && found.close < 0) {
@@ -120,22 +123,23 @@ function cutResources(text: string): Cut | undefined {
 }
 
 /** Index of the quote that ends the string starting at `start`; -1 when it does not end. */
-function stringEnd(text: string, start: number): number {
+function stringEnd(body: Buffer, start: number): number {
   let at = start + 1;
   for (;;) {
-    const quote = text.indexOf('"', at);
+    const quote = body.indexOf(QUOTE, at);
     if (quote < 0) return -1;
     let backslashes = 0;
-    for (let k = quote - 1; text.charCodeAt(k) === BACKSLASH; k--) backslashes++;
+    for (let k = quote - 1; body[k] === BACKSLASH; k--) backslashes++;
     if (backslashes % 2 === 0) return quote;
     at = quote + 1;
   }
 }
 
-function skipWhitespace(text: string, from: number): number {
+/** The index of the first byte at or after `from` that is not JSON whitespace (RFC 8259 §2); may be the end. */
+function skipWhitespace(body: Buffer, from: number): number {
   let i = from;
   for (;;) {
-    const c = text.charCodeAt(i);
+    const c = body[i];
     if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return i;
     i++;
   }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { readListPage } from "../../src/cf/list-page.js";
 
-/** What paging gets from a page: the envelope and every resource, parsed. */
-function read(text: string): { envelope: unknown; resources: unknown[]; cut: boolean } {
-  const page = readListPage(text);
+/** What paging gets from a page (its UTF-8 bytes, or those of a text): the envelope and every resource, parsed. */
+function read(body: string | Buffer): { envelope: unknown; resources: unknown[]; cut: boolean } {
+  const page = readListPage(typeof body === "string" ? Buffer.from(body, "utf8") : body);
   if (!page.resources) return { envelope: page.envelope, resources: [], cut: false };
   const { resources } = page;
   return {
@@ -59,6 +59,38 @@ describe("a CC list page read one resource at a time", () => {
     expect(got.envelope).toEqual(JSON.parse(text));
   });
 
+  it.each([
+    // UTF-8 sequences of two, three and four bytes next to every delimiter the cut looks for
+    [
+      "next to quotes and brackets",
+      '{"resources":[{"n\u00e9":"\u00e9"},["\u20ac"],{"k":"\ud83d\ude00"}],"\u00e9":1}',
+    ],
+    ["in a top-level key", '{"cl\u00e9":{"resources":[1]},"resources":[{"guid":"\u2028"}]}'],
+  ])("reads multi-byte UTF-8 as JSON.parse reads the decoded body: %s", (_, escaped) => {
+    const text = JSON.stringify(JSON.parse(escaped));
+    const body = Buffer.from(text, "utf8");
+    expect(body.length).toBeGreaterThan(text.length);
+    const got = read(body);
+    expect(got.cut).toBe(true);
+    expect({ envelope: got.envelope, resources: got.resources }).toEqual(whole(text));
+  });
+
+  it("decodes bytes that are not UTF-8 as the whole body decodes them (U+FFFD), in a resource and around it", () => {
+    const body = Buffer.concat([
+      Buffer.from('{"x":"'),
+      Buffer.from([0xff, 0xc3]),
+      Buffer.from('","resources":[{"guid":"'),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from('"},{"guid":"b'),
+      Buffer.from([0x80]),
+      Buffer.from('"}]}'),
+    ]);
+    const got = read(body);
+    expect(got.cut).toBe(true);
+    expect({ envelope: got.envelope, resources: got.resources }).toEqual(whole(body.toString("utf8")));
+    expect(got.resources).toEqual([{ guid: "\ufffd" }, { guid: "b\ufffd" }]);
+  });
+
   it("reads the last of two resources keys as JSON.parse does when only the last is an array", () => {
     const text = '{"resources":1,"resources":[{"guid":"b"}]}';
     expect(read(text).resources).toEqual([{ guid: "b" }]);
@@ -90,12 +122,12 @@ describe("a CC list page read one resource at a time", () => {
   });
 
   it.each([2, -1, 0.5, Number.NaN])("refuses resource %s of two", (i) => {
-    const page = readListPage('{"resources":[1,2],"x":3}');
+    const page = readListPage(Buffer.from('{"resources":[1,2],"x":3}'));
     expect(() => page.resources?.parse(i)).toThrow(RangeError);
   });
 
   it("keeps the parsed items apart: a resource parsed twice is two objects", () => {
-    const page = readListPage('{"resources":[{"guid":"a"}]}');
+    const page = readListPage(Buffer.from('{"resources":[{"guid":"a"}]}'));
     expect(page.resources?.parse(0)).not.toBe(page.resources?.parse(0));
   });
 });
