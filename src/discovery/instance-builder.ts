@@ -129,11 +129,30 @@ function buildInstances(
   const instances: DiscoveredInstance[] = [];
   let parsed: { url: string; value: URL | undefined } | undefined;
   for (let index = 0; index < count; index++) {
-    const url = access.url(index, app.path);
-    // Route and override URLs are the same for every instance: parse them once.
+    const candidate = CANDIDATE;
+    candidate.instanceId = `${app.appGuid}:${index}`;
+    candidate.appGuid = app.appGuid;
+    candidate.index = index;
+    candidate.orgName = app.orgName;
+    candidate.spaceName = app.spaceName;
+    candidate.appName = app.appName;
+    candidate.url = access.url(index, app.path);
+    candidate.sendInstanceHeader = access.sendInstanceHeader;
+    candidate.authenticatorId = target.authenticatorId;
+    candidate.targetIndex = app.targetIndex;
+    candidate.bindingCredential = app.bindingCredential;
+    candidate.foundation = input.foundation;
+    const before = input.previous?.get(candidate.instanceId);
+    if (before && sameInstance(before, candidate)) {
+      instances.push(before);
+      continue;
+    }
+    // Only a new or changed instance has its URL parsed; route and override URLs are the same for every
+    // instance of an app, so they are parsed once.
+    const { url } = candidate;
     if (parsed?.url !== url) parsed = { url, value: URL.canParse(url) ? new URL(url) : undefined };
-    const instance: DiscoveredInstance = {
-      instanceId: `${app.appGuid}:${index}`,
+    instances.push({
+      instanceId: candidate.instanceId,
       appGuid: app.appGuid,
       index,
       orgName: app.orgName,
@@ -146,12 +165,32 @@ function buildInstances(
       targetIndex: app.targetIndex,
       ...(app.bindingCredential ? { bindingCredential: app.bindingCredential } : {}),
       foundation: input.foundation,
-    };
-    const before = input.previous?.get(instance.instanceId);
-    instances.push(before && sameInstance(before, instance) ? before : instance);
+    });
   }
   return instances;
 }
+
+/**
+ * Every instance a refresh builds is first written here and compared with the published one, so that an
+ * unchanged instance (nearly all of them, refresh after refresh) costs no object. Objects built for the
+ * comparison alone would not stay young: V8 allocates objects of a site whose first objects lived long (the
+ * first discovery's instances) straight into the old generation, where 10,000 of them per refresh are
+ * garbage for its full collections (docs/performance.md).
+ */
+const CANDIDATE: DiscoveredInstance = {
+  instanceId: "",
+  appGuid: "",
+  index: 0,
+  orgName: "",
+  spaceName: "",
+  appName: "",
+  url: "",
+  sendInstanceHeader: false,
+  authenticatorId: undefined,
+  targetIndex: 0,
+  bindingCredential: undefined,
+  foundation: "",
+};
 
 interface Access {
   sendInstanceHeader: boolean;

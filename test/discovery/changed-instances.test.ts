@@ -125,6 +125,32 @@ describe("a refresh after an app changed", () => {
     expect(byId().get(`${web}:0`)).toBe(before.get(`${web}:0`));
   });
 
+  it("builds each new instance of a scaled-up app as an object of its own beside the kept ones", async () => {
+    const { cc, service, web, byId } = setup();
+    await service.refresh();
+    const before = byId();
+    cc.scale(web, 4);
+    await service.invalidate({ process: true });
+    const after = byId();
+    const instances = [0, 1, 2, 3].map((i) => after.get(`${web}:${i}`) as DiscoveredInstance);
+    expect(instances[0]).toBe(before.get(`${web}:0`));
+    expect(instances[1]).toBe(before.get(`${web}:1`));
+    expect(new Set(instances).size).toBe(4);
+    expect(instances.map((i) => [i.instanceId, i.index, i.appName])).toEqual(
+      [0, 1, 2, 3].map((i) => [`${web}:${i}`, i, "web"]),
+    );
+    // the new ones have their URL parsed (one URL object for an app's route), the kept ones keep theirs
+    expect(instances[2].parsedUrl?.href).toBe("https://web.apps.example.com/metrics");
+    expect(instances[3].parsedUrl).toBe(instances[2].parsedUrl);
+    expect(instances[0].parsedUrl).toBe(before.get(`${web}:0`)?.parsedUrl);
+    // nothing of a later comparison shows through the published objects
+    cc.scale(web, 1);
+    await service.invalidate({ process: true });
+    expect(instances.map((i) => [i.instanceId, i.index])).toEqual(
+      [0, 1, 2, 3].map((i) => [`${web}:${i}`, i]),
+    );
+  });
+
   it("publishes a change invalidated while a refresh of more instances than one merge slice runs", async () => {
     const { cc, service, web, byId } = setup();
     cc.scale(web, 2500); // more than one slice of the merge
