@@ -51,9 +51,12 @@ export function appKey(spaceGuid: string, appGuid: string): string {
   return `${spaceGuid}/${appGuid}`;
 }
 
-function splitAppKey(key: string): { spaceGuid: string; appGuid: string } {
-  const slash = key.indexOf("/");
-  return { spaceGuid: key.slice(0, slash), appGuid: key.slice(slash + 1) };
+function spaceGuidOf(key: string): string {
+  return key.slice(0, key.indexOf("/"));
+}
+
+function appGuidOf(key: string): string {
+  return key.slice(key.indexOf("/") + 1);
 }
 
 export function createCfCaches(
@@ -131,12 +134,13 @@ async function loadPerApp<T>(
   appsOf: (item: T) => string[],
   bySpace: boolean,
 ): Promise<Map<string, T[] | Error>> {
-  const wanted = keys.map(splitAppKey);
-  const useSpaces = bySpace && wanted.length > APP_GUID_FILTER_LIMIT;
+  // Only the guids the query needs live while the list loads (seconds, for thousands of keys): objects that
+  // live that long are promoted to the old generation, where the next refresh leaves them as garbage.
+  const useSpaces = bySpace && keys.length > APP_GUID_FILTER_LIMIT;
   const { items, failed } = await settleList(
     useSpaces
-      ? list({ spaceGuids: [...new Set(wanted.map((w) => w.spaceGuid))] })
-      : list({ appGuids: wanted.map((w) => w.appGuid) }),
+      ? list({ spaceGuids: [...new Set(keys.map(spaceGuidOf))] })
+      : list({ appGuids: keys.map(appGuidOf) }),
   );
   const byApp = new Map<string, T[]>();
   for (const item of items) {
@@ -147,13 +151,13 @@ async function loadPerApp<T>(
       else byApp.set(appGuid, [item]);
     }
   }
-  return new Map(
-    keys.map((key, i) => {
-      const { appGuid, spaceGuid } = wanted[i];
-      const error = failed.get(useSpaces ? spaceGuid : appGuid);
-      return [key, error ?? byApp.get(appGuid) ?? []] as const;
-    }),
-  );
+  const result = new Map<string, T[] | Error>();
+  for (const key of keys) {
+    const appGuid = appGuidOf(key);
+    const error = failed.size > 0 ? failed.get(useSpaces ? spaceGuidOf(key) : appGuid) : undefined;
+    result.set(key, error ?? byApp.get(appGuid) ?? []);
+  }
+  return result;
 }
 
 /** Every requested key gets a list (empty when the answer had nothing for it), or its own failure. */

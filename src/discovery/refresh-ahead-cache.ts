@@ -57,8 +57,18 @@ interface Entry<V> {
   forcedStale?: boolean;
 }
 
+/**
+ * One loader call and the keys it loads. A refresh asks for thousands of keys and its loads run for seconds:
+ * one promise per batch rather than one per key keeps that bookkeeping to a few objects (objects that live
+ * that long are promoted to the old generation and left there as garbage by the next refresh).
+ */
 interface Batch<V> {
-  keys: Map<string, { resolve: (outcome: Outcome<V>) => void; promise: Promise<Outcome<V>> }>;
+  /** A set: after invalidate() a key may be asked for again while its first request still waits here. */
+  keys: Set<string>;
+  /** Resolves once the loader answered (or failed) and the cache took the answer; never rejects. */
+  done: Promise<void>;
+  answer?: Map<string, V | Error>;
+  failure?: Error;
 }
 
 /**
@@ -71,7 +81,8 @@ interface Batch<V> {
 export class RefreshAheadCache<V> {
   readonly name: string;
   private readonly entries = new Map<string, Entry<V>>();
-  private readonly inFlight = new Map<string, Promise<Outcome<V>>>();
+  /** The batch that loads a key, while it is queued or running. */
+  private readonly inFlight = new Map<string, Batch<V>>();
   private pending: Batch<V> | undefined;
   private readonly running = new Set<Promise<void>>();
   /** Bumped by invalidate() so that loads started earlier do not refill the cache with old data. */
@@ -99,27 +110,29 @@ export class RefreshAheadCache<V> {
   async getMany(keys: Iterable<string>, options: { waitForStale?: boolean } = {}): Promise<ManyResult<V>> {
     const values = new Map<string, V>();
     const errors = new Map<string, Error>();
-    const waits: { key: string; load: Promise<Outcome<V>>; old?: Entry<V> }[] = [];
+    // `old`: the value served while a stale key reloads, and still answered if the reload fails.
+    const waits: { key: string; batch: Batch<V>; stale: boolean; old: V | undefined }[] = [];
     const now = this.now();
     for (const key of new Set(keys)) {
       const entry = this.liveEntry(key, now);
       if (!entry) {
-        waits.push({ key, load: this.requestLoad(key) });
+        waits.push({ key, batch: this.requestLoad(key), stale: false, old: undefined });
         continue;
       }
       entry.lastReadAt = now;
       const stale = entry.forcedStale === true || now - entry.loadedAt >= entry.refreshAfterMs;
       if (stale && options.waitForStale) {
-        waits.push({ key, load: this.requestLoad(key), old: entry });
+        waits.push({ key, batch: this.requestLoad(key), stale: true, old: entry.value });
         continue;
       }
       values.set(key, entry.value);
-      if (stale) void this.requestLoad(key);
+      if (stale) this.requestLoad(key);
     }
-    for (const { key, load, old } of waits) {
-      const outcome = await load;
+    for (const { key, batch, stale, old } of waits) {
+      await batch.done;
+      const outcome = this.outcomeOf(batch, key);
       if (outcome.ok) values.set(key, outcome.value);
-      else if (old) values.set(key, old.value);
+      else if (stale) values.set(key, old as V);
       else errors.set(key, outcome.error);
     }
     return { values, errors };
@@ -190,75 +203,81 @@ export class RefreshAheadCache<V> {
     return entry;
   }
 
-  /** Joins the load in flight for the key, or queues the key for the next batch. Never rejects. */
-  private requestLoad(key: string): Promise<Outcome<V>> {
+  /** Joins the batch in flight for the key, or queues the key for the next batch. */
+  private requestLoad(key: string): Batch<V> {
     const running = this.inFlight.get(key);
     if (running) return running;
-    if (!this.pending) {
-      const batch: Batch<V> = { keys: new Map() };
-      this.pending = batch;
-      const run = new Promise<void>((done) =>
-        queueMicrotask(() => {
-          if (this.pending === batch) this.pending = undefined;
-          this.runBatch(batch).finally(done);
-        }),
-      );
-      this.running.add(run);
-      void run.finally(() => this.running.delete(run));
+    let batch = this.pending;
+    if (!batch) {
+      let started!: () => void;
+      const next: Batch<V> = {
+        keys: new Set(),
+        done: new Promise<void>((resolve) => {
+          started = resolve;
+        }).then(() => this.runBatch(next)),
+      };
+      batch = next;
+      this.pending = next;
+      queueMicrotask(() => {
+        if (this.pending === next) this.pending = undefined;
+        started();
+      });
+      this.running.add(next.done);
+      void next.done.finally(() => this.running.delete(next.done));
     }
-    let resolve!: (outcome: Outcome<V>) => void;
-    const promise = new Promise<Outcome<V>>((r) => {
-      resolve = r;
-    });
-    this.pending.keys.set(key, { resolve, promise });
-    this.inFlight.set(key, promise);
-    return promise;
+    batch.keys.add(key);
+    this.inFlight.set(key, batch);
+    return batch;
+  }
+
+  /** What a settled batch brought for one of its keys. */
+  private outcomeOf(batch: Batch<V>, key: string): Outcome<V> {
+    if (batch.failure) return { ok: false, error: batch.failure };
+    const loaded = batch.answer?.get(key);
+    if (loaded instanceof Error) return { ok: false, error: loaded };
+    if (loaded === undefined && !batch.answer?.has(key))
+      return { ok: false, error: new Error(`${this.name} cache: the load returned nothing for ${key}`) };
+    return { ok: true, value: loaded as V };
   }
 
   private async runBatch(batch: Batch<V>): Promise<void> {
-    const keys = [...batch.keys.keys()];
+    const keys = [...batch.keys];
     const generation = this.generation;
     this.loads++;
-    let answer: Map<string, V | Error> | undefined;
-    let failure: Error | undefined;
     try {
-      answer = await this.options.load(keys);
+      batch.answer = await this.options.load(keys);
     } catch (error) {
-      failure = toError(error);
+      batch.failure = toError(error);
     }
     const stillCurrent = generation === this.generation;
     const now = this.now();
     const failedKeys: string[] = [];
     let firstError: Error | undefined;
-    for (const [key, waiter] of batch.keys) {
-      let outcome: Outcome<V>;
-      const loaded = answer?.get(key);
-      if (failure) outcome = { ok: false, error: failure };
-      else if (loaded instanceof Error) outcome = { ok: false, error: loaded };
-      else if (loaded === undefined && !answer?.has(key))
-        outcome = { ok: false, error: new Error(`${this.name} cache: the load returned nothing for ${key}`) };
-      else outcome = { ok: true, value: loaded as V };
-
+    for (const key of keys) {
+      const outcome = this.outcomeOf(batch, key);
       if (stillCurrent) {
         // The key was asked for by a read that lasts until this load ends: that is its last read.
+        const previous = this.entries.get(key);
         if (outcome.ok) {
-          this.entries.set(key, {
-            value: outcome.value,
-            loadedAt: now,
-            lastReadAt: now,
-            refreshAfterMs: this.options.refreshAfterMsOf?.(outcome.value) ?? this.options.refreshAfterMs,
-          });
-        } else {
-          const previous = this.entries.get(key);
-          if (previous) previous.lastReadAt = Math.max(previous.lastReadAt, now);
-        }
-        if (this.inFlight.get(key) === waiter.promise) this.inFlight.delete(key);
+          const refreshAfterMs =
+            this.options.refreshAfterMsOf?.(outcome.value) ?? this.options.refreshAfterMs;
+          if (previous) {
+            // Updated in place: the entry is as old as the key, a new one would be garbage of the old generation.
+            previous.value = outcome.value;
+            previous.loadedAt = now;
+            previous.lastReadAt = now;
+            previous.refreshAfterMs = refreshAfterMs;
+            previous.forcedStale = false;
+          } else {
+            this.entries.set(key, { value: outcome.value, loadedAt: now, lastReadAt: now, refreshAfterMs });
+          }
+        } else if (previous) previous.lastReadAt = Math.max(previous.lastReadAt, now);
+        if (this.inFlight.get(key) === batch) this.inFlight.delete(key);
       }
       if (!outcome.ok) {
         failedKeys.push(key);
         firstError ??= outcome.error;
       }
-      waiter.resolve(outcome);
     }
     if (firstError) this.loadFailures++;
     const background = failedKeys.every((key) => this.entries.has(key));

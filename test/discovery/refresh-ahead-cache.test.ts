@@ -58,6 +58,16 @@ describe("RefreshAheadCache", () => {
       ]),
     );
     expect(result.errors.size).toBe(0);
+    // a is fresh again after its reload; b, whose reload failed, is still reloaded on its next read
+    const third = cache.getMany(["a"], { waitForStale: true });
+    await flush();
+    expect(loader.calls).toHaveLength(2);
+    expect((await third).values.get("a")).toBe("a-v2");
+    const fourth = cache.getMany(["b"], { waitForStale: true });
+    await flush();
+    expect(loader.calls.map((c) => c.keys)).toEqual([["a", "b"], ["a", "b"], ["b"]]);
+    loader.answer(2, "-v3");
+    expect((await fourth).values.get("b")).toBe("b-v3");
   });
 
   it("refreshes a value sooner when refreshAfterMsOf says so", async () => {
@@ -250,6 +260,23 @@ describe("RefreshAheadCache", () => {
     expect(loader.calls).toHaveLength(3);
     loader.answer(2, "-after");
     await expect(fresh).resolves.toBe("b-after");
+  });
+
+  it("asks the loader once for a key asked for again in the same turn after invalidate", async () => {
+    const { cache, loader } = makeCache();
+    const first = cache.get("a");
+    cache.invalidate();
+    const second = cache.getMany(["a", "b"]);
+    await flush();
+    expect(loader.calls.map((c) => c.keys)).toEqual([["a", "b"]]);
+    loader.answer(0, "-1");
+    await expect(first).resolves.toBe("a-1");
+    expect((await second).values).toEqual(
+      new Map([
+        ["a", "a-1"],
+        ["b", "b-1"],
+      ]),
+    );
   });
 
   it("waitForStale waits for the reload, and falls back to the old value when it fails", async () => {
