@@ -3,17 +3,11 @@ import type { CfConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
 import { nextTurn } from "../event-loop-turn.js";
 import type { Logger } from "../log.js";
-import { excerpt, redactSecrets } from "../redact.js";
-import { CfApiError, parseCfErrorBody } from "./errors.js";
+import { redactSecrets } from "../redact.js";
+import { CcFailures } from "./cc-failures.js";
+import { type CfApiError, parseCfErrorBody } from "./errors.js";
 import { FailureLog } from "./failure-log.js";
-import {
-  BodyTooLargeError,
-  describeNetworkError,
-  type HttpResponse,
-  headerValue,
-  RequestTimeoutError,
-  sendOnce,
-} from "./http.js";
+import { BodyTooLargeError, type HttpResponse, headerValue, RequestTimeoutError, sendOnce } from "./http.js";
 import { type ListPage, readListPage } from "./list-page.js";
 import type { RateLimiter, RateLimitKey, TimeSource } from "./rate-limiter.js";
 import {
@@ -120,9 +114,11 @@ function parseJson(body: Buffer): unknown {
  */
 export class CcRequester {
   readonly failures: FailureLog;
+  private readonly errors: CcFailures;
 
   constructor(private readonly deps: CcRequesterDeps) {
     this.failures = new FailureLog(deps.logger);
+    this.errors = new CcFailures(this.failures, deps.config.proxy);
   }
 
   getJson(resource: CfResource, url: string, opts: GetOptions): Promise<unknown> {
@@ -136,27 +132,10 @@ export class CcRequester {
 
   /**
    * The error of a page whose resource turned out not to be JSON when it was read: the same as for a body that
-   * is not JSON at all (see failure()). A CC list answers 200 (CC v3 docs, every list endpoint).
+   * is not JSON at all (CcFailures.gaveUp). A CC list answers 200 (CC v3 docs, every list endpoint).
    */
   notJson(resource: CfResource, url: string, err: unknown): CfApiError {
-    return this.notJsonError(resource, pathOf(url), 200, 1, err);
-  }
-
-  /** A 2xx whose body (or one resource of a list page) is not JSON; never retried (retry-policy.ts). */
-  private notJsonError(
-    resource: CfResource,
-    path: string,
-    status: number | undefined,
-    attempts: number,
-    err: unknown,
-  ): CfApiError {
-    return this.fail(`GET ${path} answered ${status} with a body that is not JSON`, attempts, {
-      kind: "malformed",
-      resource,
-      path,
-      status,
-      cause: err,
-    });
+    return this.errors.notJson(resource, pathOf(url), 200, 1, err);
   }
 
   private async get<T>(resource: CfResource, url: string, opts: GetOptions, read: BodyReader<T>): Promise<T> {
@@ -203,7 +182,7 @@ export class CcRequester {
           budget = { ...step.budget, backoffMs: this.backoffMs() };
           continue;
         case "fail":
-          throw this.failure(result, resource, path, attempt, !step.retriedByCaller);
+          throw this.errors.gaveUp(result, resource, path, attempt, !step.retriedByCaller);
       }
     }
   }
@@ -228,7 +207,7 @@ export class CcRequester {
           .filter(Boolean)
           .join(" ");
         const what = `${said}${hold.detail ? `: ${hold.detail}` : ""}`;
-        throw this.fail(
+        throw this.errors.fail(
           `GET ${path} not sent: the Cloud Controller answered ${hold.status} to GET ${hold.path}${what ? ` (${what})` : ""} and asked to wait until ${new Date(hold.until).toISOString()}`,
           0,
           {
@@ -323,56 +302,6 @@ export class CcRequester {
     }
   }
 
-  /** The error for an attempt the policy gave up on. */
-  private failure(
-    result: Attempt<unknown>,
-    resource: CfResource,
-    path: string,
-    attempts: number,
-    log: boolean,
-  ): CfApiError {
-    const { outcome } = result;
-    if (outcome.kind === "timeout" && !log) {
-      // The caller tries again differently; the failure is logged only if that fails too.
-      return new CfApiError(`GET ${path} timed out: ${(result as { err: Error }).err.message}`, {
-        kind: "timeout",
-        resource,
-        path,
-      });
-    }
-    const { res, err } = result as { res?: HttpResponse; err?: unknown };
-    switch (outcome.kind) {
-      case "timeout":
-        return this.fail(`GET ${path} timed out: ${errorMessage(err)}`, attempts, {
-          kind: "timeout",
-          resource,
-          path,
-          cause: err,
-        });
-      case "network": {
-        const proxy = this.deps.config.proxy;
-        const via = proxy ? ` (through proxy ${proxy.host}:${proxy.port})` : "";
-        return this.fail(`GET ${path} failed: ${describeNetworkError(err)}${via}`, attempts, {
-          kind: "network",
-          resource,
-          path,
-          cause: err,
-        });
-      }
-      case "size":
-        return this.fail(`GET ${path} failed: ${errorMessage(err)}`, attempts, {
-          kind: "size",
-          resource,
-          path,
-          cause: err,
-        });
-      case "malformed":
-        return this.notJsonError(resource, path, res?.status, attempts, err);
-      default:
-        return this.httpError(res as HttpResponse, resource, path, attempts);
-    }
-  }
-
   private async authorization(resource: CfResource, path: string): Promise<string | undefined> {
     if (!this.deps.tokens) return undefined;
     try {
@@ -386,49 +315,6 @@ export class CcRequester {
   private backoffMs(): number {
     const base = this.deps.config.request.backoff;
     return Math.round(base + this.deps.random() * 0.5 * base);
-  }
-
-  private httpError(res: HttpResponse, resource: CfResource, path: string, attempts: number): CfApiError {
-    const { json, ...parsed } = parseCfErrorBody(res.text);
-    // The body is foreign text: an error page may echo the request, token included.
-    const cf = {
-      ...parsed,
-      title: parsed.title && redactSecrets(parsed.title),
-      detail: parsed.detail && redactSecrets(parsed.detail),
-    };
-    let what: string;
-    if (cf.title || cf.detail) {
-      what = [cf.title, cf.code !== undefined ? `(${cf.code})` : undefined].filter(Boolean).join(" ");
-      what = `${what}${cf.detail ? `: ${cf.detail}` : ""}`;
-    } else {
-      // Load balancers and routers answer in plain text or HTML; a short excerpt helps more than nothing.
-      const shown = excerpt(res.text, 300);
-      // "non-JSON" only for what is not JSON: a JSON body of an unknown shape is shown as it is.
-      what = shown ? `${json ? "JSON" : "non-JSON"} body "${shown}"` : "empty body";
-    }
-    return this.fail(`GET ${path} failed with status ${res.status}: ${what}`, attempts, {
-      kind: "http",
-      resource,
-      path,
-      status: res.status,
-      ...cf,
-    });
-  }
-
-  /** Builds the error and logs it (warn for the first of its class). */
-  private fail(
-    message: string,
-    attempts: number,
-    init: ConstructorParameters<typeof CfApiError>[1],
-  ): CfApiError {
-    const err = new CfApiError(message, init);
-    const key = [init.resource, init.kind, init.status].filter((p) => p !== undefined).join(":");
-    this.failures.failure(
-      key,
-      { resource: init.resource, path: init.path, kind: init.kind, status: init.status, attempts },
-      message,
-    );
-    return err;
   }
 }
 
