@@ -7,8 +7,8 @@
 //   e.g. node bench/heap-limits.mjs -- "" "--max-old-space-size=160 --max-semi-space-size=2"
 // Without option sets: none ("") against the shipped ones (HEAP_OPTIONS).
 // --path: /small (20 KB), /large (190 KB) of lib/exposition-app.mjs. Results: bench/results/heap-limits.json.
-import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { GC_COUNT_PROBE, gcCounts } from "./lib/gc-counts.mjs";
 import { cpuSeconds } from "./lib/proc.mjs";
 import { HEAP_OPTIONS, startExpositionApp, startSimulatorProcess } from "./lib/processes.mjs";
 import { printTable, round, writeResult } from "./lib/report.mjs";
@@ -19,7 +19,6 @@ import {
   startSingleTargetPromregator,
 } from "./lib/single-target.mjs";
 
-const PROBE = join(import.meta.dirname, "lib/gc-count-probe.mjs");
 const CONCURRENCY = 50;
 
 const { values, positionals: optionSets } = parseArgs({
@@ -34,27 +33,13 @@ const scrapes = Number(values.scrapes);
 const rounds = Number(values.rounds);
 if (optionSets.length === 0) optionSets.push("", HEAP_OPTIONS.join(" "));
 
-/** The next GC_COUNT line the process prints after SIGUSR2. */
-function gcCounts(promregator) {
-  return new Promise((resolve) => {
-    const before = promregator.output().length;
-    process.kill(promregator.pid, "SIGUSR2");
-    const poll = setInterval(() => {
-      const match = /GC_COUNT (\{.*\})/.exec(promregator.output().slice(before));
-      if (!match) return;
-      clearInterval(poll);
-      resolve(JSON.parse(match[1]));
-    }, 20);
-  });
-}
-
 const app = await startExpositionApp();
 const sim = await startSimulatorProcess({ landscape: SINGLE_APP_LANDSCAPE });
 const rows = [];
 try {
   for (let r = 0; r < rounds; r++) {
     for (const options of optionSets) {
-      const nodeOptions = [...options.split(" ").filter(Boolean), "--import", PROBE];
+      const nodeOptions = [...options.split(" ").filter(Boolean), "--import", GC_COUNT_PROBE];
       const { promregator, url } = await startSingleTargetPromregator({
         sim,
         appPort: app.port,

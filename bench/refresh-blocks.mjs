@@ -4,7 +4,8 @@
 // Each contender is a fresh simulator and Promregator, watched for --seconds after its first discovery; with
 // --baseline-cli the builds alternate (baseline, current, current, baseline, ...) for --rounds rounds. The loop
 // runs 10 s after its previous run ended, so --seconds 10 k + 2 watches about k refreshes (the default 62: six;
-// ccRequests / 28 counts them).
+// ccRequests / 28 counts them). The garbage collections of the watched time are counted too
+// (lib/gc-count-probe.mjs): full ones, young-generation ones and their summed pauses.
 //
 // With --profile every contender runs under --cpu-prof (which slows it: the figures are then not comparable with
 // runs without), and the report names what ran during its blocks.
@@ -13,6 +14,7 @@
 import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readNewestProfile, stallCulprits } from "./lib/cpuprofile.mjs";
+import { GC_COUNT_PROBE, gcCounts } from "./lib/gc-counts.mjs";
 import { cpuSeconds } from "./lib/proc.mjs";
 import {
   freePort,
@@ -49,7 +51,7 @@ async function measure({ cli, seconds, profile }) {
       yaml,
       port,
       caPem: sim.caPem,
-      nodeOptions: [...HEAP_OPTIONS, "--import", PROBE],
+      nodeOptions: [...HEAP_OPTIONS, "--import", PROBE, "--import", GC_COUNT_PROBE],
       readyTimeoutMs: 120_000,
       cpuProfDir,
       ...(cli ? { cli } : {}),
@@ -57,9 +59,11 @@ async function measure({ cli, seconds, profile }) {
     const from = promregator.output().length;
     const cpuBefore = cpuSeconds(promregator.pid);
     const ccBefore = (await sim.counters()).ccRequests;
+    const gcBefore = await gcCounts(promregator);
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const cpu = cpuSeconds(promregator.pid) - cpuBefore;
     const ccRequests = (await sim.counters()).ccRequests - ccBefore;
+    const gcAfter = await gcCounts(promregator);
     const stalls = [...promregator.output().slice(from).matchAll(LOOP_STALL)].map((m) => JSON.parse(m[1]));
     const blocks = stalls.map((s) => s.ms).sort((a, b) => b - a);
     result = {
@@ -69,6 +73,10 @@ async function measure({ cli, seconds, profile }) {
       longestFive: blocks.slice(0, 5),
       cpuSeconds: Number(cpu.toFixed(2)),
       ccRequests,
+      // collections in the watched time: full (major) and young-generation (minor) ones, all pauses summed
+      fullGcs: gcAfter.major - gcBefore.major,
+      youngGcs: gcAfter.minor - gcBefore.minor,
+      gcPauseMs: Math.round(gcAfter.ms - gcBefore.ms),
       stalls,
     };
   } finally {
@@ -106,7 +114,7 @@ export async function runRefreshBlocks({
     for (const { name, cli } of order) {
       const result = await measure({ cli, seconds, profile });
       process.stdout.write(
-        `  round ${round}: ${name}: ${result.blocks} blocks >= ${BLOCK_MS} ms, ${result.blockMsSum} ms in all, longest ${result.longestMs} ms\n`,
+        `  round ${round}: ${name}: ${result.blocks} blocks >= ${BLOCK_MS} ms, ${result.blockMsSum} ms in all, longest ${result.longestMs} ms; ${result.fullGcs} full and ${result.youngGcs} young collections, ${result.gcPauseMs} ms of pauses\n`,
       );
       if (result.culprits) printTable(`round ${round}, ${name}: what ran during the blocks`, result.culprits);
       runs.push({ round, contender: name, ...result });
@@ -122,10 +130,13 @@ export async function runRefreshBlocks({
       longestMs: med("longestMs"),
       cpuSeconds: med("cpuSeconds"),
       ccRequests: med("ccRequests"),
+      fullGcs: med("fullGcs"),
+      youngGcs: med("youngGcs"),
+      gcPauseMs: med("gcPauseMs"),
     };
   });
   printTable(
-    `Discovery refreshes alone, 10,000 instances, ${seconds} s after the first discovery (medians of ${rounds} round${rounds === 1 ? "" : "s"}; blocks of the event loop >= ${BLOCK_MS} ms; Promregator's CPU; Cloud Controller requests)`,
+    `Discovery refreshes alone, 10,000 instances, ${seconds} s after the first discovery (medians of ${rounds} round${rounds === 1 ? "" : "s"}; blocks of the event loop >= ${BLOCK_MS} ms; Promregator's CPU; Cloud Controller requests; garbage collections and their summed pauses)`,
     summary,
   );
   return writeResult("refresh-blocks", context, {
