@@ -67,8 +67,8 @@ interface Batch<V> {
   keys: Set<string>;
   /** Resolves once the loader answered (or failed) and the cache took the answer; never rejects. */
   done: Promise<void>;
-  answer?: Map<string, V | Error>;
-  failure?: Error;
+  /** Each key's value or Error, fixed when the load ended (a key the loader left out has an Error of its own). */
+  outcomes?: Map<string, V | Error>;
 }
 
 /**
@@ -209,21 +209,21 @@ export class RefreshAheadCache<V> {
     if (running) return running;
     let batch = this.pending;
     if (!batch) {
-      let started!: () => void;
+      let finish!: () => void;
       const next: Batch<V> = {
         keys: new Set(),
         done: new Promise<void>((resolve) => {
-          started = resolve;
-        }).then(() => this.runBatch(next)),
+          finish = resolve;
+        }),
       };
       batch = next;
       this.pending = next;
       queueMicrotask(() => {
         if (this.pending === next) this.pending = undefined;
-        started();
+        void this.runBatch(next).then(finish);
       });
       this.running.add(next.done);
-      void next.done.finally(() => this.running.delete(next.done));
+      void next.done.then(() => this.running.delete(next.done));
     }
     batch.keys.add(key);
     this.inFlight.set(key, batch);
@@ -232,23 +232,40 @@ export class RefreshAheadCache<V> {
 
   /** What a settled batch brought for one of its keys. */
   private outcomeOf(batch: Batch<V>, key: string): Outcome<V> {
-    if (batch.failure) return { ok: false, error: batch.failure };
-    const loaded = batch.answer?.get(key);
+    const loaded = batch.outcomes?.get(key);
     if (loaded instanceof Error) return { ok: false, error: loaded };
-    if (loaded === undefined && !batch.answer?.has(key))
-      return { ok: false, error: new Error(`${this.name} cache: the load returned nothing for ${key}`) };
+    if (loaded === undefined && !batch.outcomes?.has(key))
+      return { ok: false, error: new Error(`${this.name} cache: no outcome for ${key}`) };
     return { ok: true, value: loaded as V };
   }
 
+  /** Runs the loader for a batch that just left the queue and stores what it brought. Never rejects. */
   private async runBatch(batch: Batch<V>): Promise<void> {
     const keys = [...batch.keys];
     const generation = this.generation;
     this.loads++;
+    let answer: unknown;
+    let failure: Error | undefined;
     try {
-      batch.answer = await this.options.load(keys);
+      answer = await this.options.load(keys);
     } catch (error) {
-      batch.failure = toError(error);
+      failure = toError(error);
     }
+    if (!failure && !(answer instanceof Map))
+      failure = new Error(`${this.name} cache: the load answered no map`);
+    const outcomes = new Map<string, V | Error>();
+    for (const key of keys) {
+      if (failure) outcomes.set(key, failure);
+      else {
+        const loaded = (answer as Map<string, V | Error>).get(key);
+        const missing = loaded === undefined && !(answer as Map<string, V | Error>).has(key);
+        outcomes.set(
+          key,
+          missing ? new Error(`${this.name} cache: the load returned nothing for ${key}`) : (loaded as V),
+        );
+      }
+    }
+    batch.outcomes = outcomes;
     const stillCurrent = generation === this.generation;
     const now = this.now();
     const failedKeys: string[] = [];
@@ -259,8 +276,7 @@ export class RefreshAheadCache<V> {
         // The key was asked for by a read that lasts until this load ends: that is its last read.
         const previous = this.entries.get(key);
         if (outcome.ok) {
-          const refreshAfterMs =
-            this.options.refreshAfterMsOf?.(outcome.value) ?? this.options.refreshAfterMs;
+          const refreshAfterMs = this.refreshAfterMsOf(outcome.value);
           if (previous) {
             // Updated in place: the entry is as old as the key, a new one would be garbage of the old generation.
             previous.value = outcome.value;
@@ -285,6 +301,15 @@ export class RefreshAheadCache<V> {
       this.options.onLoadSettled?.({ keys, error: firstError, background });
     } catch {
       // a broken callback must not break the cache
+    }
+  }
+
+  /** The refresh time of a loaded value; the default when refreshAfterMsOf has none or throws. */
+  private refreshAfterMsOf(value: V): number {
+    try {
+      return this.options.refreshAfterMsOf?.(value) ?? this.options.refreshAfterMs;
+    } catch {
+      return this.options.refreshAfterMs;
     }
   }
 }

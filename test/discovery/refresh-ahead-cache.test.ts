@@ -279,6 +279,86 @@ describe("RefreshAheadCache", () => {
     );
   });
 
+  it("does not store a load when invalidate() comes after its batch left the queue, and still answers", async () => {
+    const loads: string[][] = [];
+    const cache = new RefreshAheadCache<string>({
+      name: "test",
+      refreshAfterMs: 60_000,
+      expireAfterMs: 0,
+      load: async (keys) => {
+        loads.push(keys);
+        return new Map(keys.map((k) => [k, `${k}-1`] as const));
+      },
+    });
+    const asked = cache.get("a");
+    await null; // the batch has left the queue: its loader call is under way
+    cache.invalidate();
+    await expect(asked).resolves.toBe("a-1");
+    await flush();
+    expect(loads).toEqual([["a"]]);
+    expect(cache.peek("a")).toBeUndefined();
+  });
+
+  it("fixes each key's outcome when the load ends: one error per left-out key, the answer read once", async () => {
+    const settled: LoadSettled[] = [];
+    const cache = new RefreshAheadCache<string>({
+      name: "test",
+      refreshAfterMs: 60_000,
+      expireAfterMs: 0,
+      load: async (keys) => {
+        const answer = new Map(keys.filter((k) => k !== "gone").map((k) => [k, `${k}-1`] as const));
+        // a loader that reuses its map after answering must not change what the callers get
+        queueMicrotask(() => queueMicrotask(() => answer.clear()));
+        return answer;
+      },
+      onLoadSettled: (o) => settled.push(o),
+    });
+    const [one, two] = await Promise.all([cache.getMany(["a", "gone"]), cache.getMany(["gone"])]);
+    expect(one.values).toEqual(new Map([["a", "a-1"]]));
+    expect(one.errors.get("gone")?.message).toBe("test cache: the load returned nothing for gone");
+    expect(two.errors.get("gone")).toBe(one.errors.get("gone"));
+    expect(settled[0]?.error).toBe(one.errors.get("gone"));
+    expect(cache.peek("a")).toBe("a-1");
+  });
+
+  it("answers every caller when the loader breaks its contract or refreshAfterMsOf throws", async () => {
+    let calls = 0;
+    const broken = new RefreshAheadCache<string>({
+      name: "test",
+      refreshAfterMs: 60_000,
+      expireAfterMs: 0,
+      load: async () => {
+        calls++;
+        return { a: "a-1" } as unknown as Map<string, string>;
+      },
+    });
+    const first = await broken.getMany(["a"]);
+    expect(first.errors.get("a")?.message).toBe("test cache: the load answered no map");
+    expect(broken.busy()).toBe(false);
+    // nothing is left attached to the failed batch: the next read asks the loader again
+    await broken.getMany(["a"]);
+    expect(calls).toBe(2);
+
+    const throwing = new RefreshAheadCache<string>({
+      name: "test",
+      refreshAfterMs: 60_000,
+      expireAfterMs: 0,
+      refreshAfterMsOf: (v) => {
+        if (v === "a-1") throw new Error("no refresh time");
+        return undefined;
+      },
+      load: async (keys) => new Map(keys.map((k) => [k, `${k}-1`] as const)),
+    });
+    const result = await throwing.getMany(["a", "b"]);
+    expect(result.values).toEqual(
+      new Map([
+        ["a", "a-1"],
+        ["b", "b-1"],
+      ]),
+    );
+    expect(throwing.peek("a")).toBe("a-1");
+  });
+
   it("waitForStale waits for the reload, and falls back to the old value when it fails", async () => {
     const { cache, loader, clock } = makeCache({ refresh: 1000 });
     const first = cache.get("k");
