@@ -3,7 +3,8 @@ import { toError } from "../errors.js";
 /**
  * A batch loader: asked for several keys at once, answers a value (or an Error) per key.
  * A key missing from the answer counts as a failed load for that key.
- * Throwing fails every key of the batch.
+ * Throwing fails every key of the batch. The answer is read after the loader returns, also by callers that
+ * resume later: a loader must not change it afterwards.
  */
 export type BatchLoader<V> = (keys: string[]) => Promise<Map<string, V | Error>>;
 
@@ -67,8 +68,11 @@ interface Batch<V> {
   keys: Set<string>;
   /** Resolves once the loader answered (or failed) and the cache took the answer; never rejects. */
   done: Promise<void>;
-  /** Each key's value or Error, fixed when the load ended (a key the loader left out has an Error of its own). */
-  outcomes?: Map<string, V | Error>;
+  /** Set when the load ended: the loader's answer, or the failure of the whole batch. */
+  answer?: Map<string, V | Error>;
+  failure?: Error;
+  /** The error of each key the answer left out, made once for all its callers; usually absent. */
+  missing?: Map<string, Error>;
 }
 
 /**
@@ -232,10 +236,8 @@ export class RefreshAheadCache<V> {
 
   /** What a settled batch brought for one of its keys. */
   private outcomeOf(batch: Batch<V>, key: string): Outcome<V> {
-    const loaded = batch.outcomes?.get(key);
+    const loaded = batch.failure ?? batch.missing?.get(key) ?? batch.answer?.get(key);
     if (loaded instanceof Error) return { ok: false, error: loaded };
-    if (loaded === undefined && !batch.outcomes?.has(key))
-      return { ok: false, error: new Error(`${this.name} cache: no outcome for ${key}`) };
     return { ok: true, value: loaded as V };
   }
 
@@ -244,28 +246,19 @@ export class RefreshAheadCache<V> {
     const keys = [...batch.keys];
     const generation = this.generation;
     this.loads++;
-    let answer: unknown;
-    let failure: Error | undefined;
     try {
-      answer = await this.options.load(keys);
+      const answer: unknown = await this.options.load(keys);
+      if (answer instanceof Map) batch.answer = answer;
+      else batch.failure = new Error(`${this.name} cache: the load answered no map`);
     } catch (error) {
-      failure = toError(error);
+      batch.failure = toError(error);
     }
-    if (!failure && !(answer instanceof Map))
-      failure = new Error(`${this.name} cache: the load answered no map`);
-    const outcomes = new Map<string, V | Error>();
     for (const key of keys) {
-      if (failure) outcomes.set(key, failure);
-      else {
-        const loaded = (answer as Map<string, V | Error>).get(key);
-        const missing = loaded === undefined && !(answer as Map<string, V | Error>).has(key);
-        outcomes.set(
-          key,
-          missing ? new Error(`${this.name} cache: the load returned nothing for ${key}`) : (loaded as V),
-        );
+      if (batch.answer && !batch.answer.has(key)) {
+        batch.missing ??= new Map();
+        batch.missing.set(key, new Error(`${this.name} cache: the load returned nothing for ${key}`));
       }
     }
-    batch.outcomes = outcomes;
     const stillCurrent = generation === this.generation;
     const now = this.now();
     const failedKeys: string[] = [];
