@@ -38,24 +38,44 @@ const LANDSCAPE = { orgs: 2, spacesPerOrg: 5, appsPerSpace: 250, instances: 4, s
 const IDLE_TIMEOUT_MS = 90_000;
 const LOOP_STALL = /LOOP_STALL (\{.*\})/g;
 
-async function measure({ cli, seconds, profile }) {
-  const cpuProfDir = profile ? tempDir("cpuprof") : undefined;
-  let result;
+/**
+ * A simulator with this benchmark's landscape and a Promregator (`cli`, else the current build) refreshing it on
+ * every run of its discovery loop, with the shipped heap options and `nodeOptions`; resolves after the first
+ * discovery. Also used by refresh-garbage.mjs.
+ */
+export async function startRefreshing({ cli, nodeOptions = [], cpuProfDir }) {
   const sim = await startSimulatorProcess({ generate: LANDSCAPE, idleTimeoutMs: IDLE_TIMEOUT_MS });
-  let promregator;
   try {
     const port = await freePort();
-    const yaml = refreshingRouterYaml({ sim, port, refreshSeconds: REFRESH_S });
-    process.env.LOOP_STALL_MS = String(BLOCK_MS);
-    promregator = await startPromregatorProcess({
-      yaml,
+    const promregator = await startPromregatorProcess({
+      yaml: refreshingRouterYaml({ sim, port, refreshSeconds: REFRESH_S }),
       port,
       caPem: sim.caPem,
-      nodeOptions: [...HEAP_OPTIONS, "--import", PROBE, "--import", GC_COUNT_PROBE],
+      nodeOptions: [...HEAP_OPTIONS, ...nodeOptions],
       readyTimeoutMs: 120_000,
       cpuProfDir,
       ...(cli ? { cli } : {}),
     });
+    return { sim, promregator };
+  } catch (error) {
+    await sim.stop();
+    throw error;
+  }
+}
+
+async function measure({ cli, seconds, profile }) {
+  const cpuProfDir = profile ? tempDir("cpuprof") : undefined;
+  let result;
+  process.env.LOOP_STALL_MS = String(BLOCK_MS);
+  const { sim, promregator } = await startRefreshing({
+    cli,
+    nodeOptions: ["--import", PROBE, "--import", GC_COUNT_PROBE],
+    cpuProfDir,
+  }).catch((error) => {
+    delete process.env.LOOP_STALL_MS;
+    throw error;
+  });
+  try {
     const from = promregator.output().length;
     const cpuBefore = cpuSeconds(promregator.pid);
     const ccBefore = (await sim.counters()).ccRequests;
@@ -80,7 +100,7 @@ async function measure({ cli, seconds, profile }) {
       stalls,
     };
   } finally {
-    await promregator?.stop();
+    await promregator.stop();
     await sim.stop();
     delete process.env.LOOP_STALL_MS;
   }

@@ -89,8 +89,8 @@ try {
       const byFunction = bytesByFunction(await profileOf(promregator, url, scrapes));
       const total = [...byFunction.values()].reduce((a, b) => a + b, 0);
       results.push({
-        // The commit a build came from: a local path would mean nothing elsewhere.
-        build: commitOf(dirname(resolve(cli))) ?? relative(process.cwd(), cli),
+        // The commit of the build's checkout (dist/ is not tracked): a local path would mean nothing elsewhere.
+        build: commitOf(resolve(dirname(resolve(cli)), "..")) ?? relative(process.cwd(), cli),
         bytesPerScrape: Math.round(total / scrapes),
         top: [...byFunction]
           .sort((a, b) => b[1] - a[1])
