@@ -16,9 +16,11 @@ import { inboundCredentials, parseListenAddress } from "./server/index.js";
 import { EXIT_CONFIG, logStartupFailure } from "./startup-log.js";
 import { VERSION } from "./version.js";
 
-type Fail = (message: string, code?: number) => never;
+/** Prints `warnings` (what was found before the failure; they often explain it), then `message`, and exits. */
+type Fail = (message: string, code?: number, warnings?: readonly string[]) => never;
 
-const fail: Fail = (message, code = 1) => {
+const fail: Fail = (message, code = 1, warnings = []) => {
+  for (const warning of warnings) process.stderr.write(`promregator: warning: ${warning}\n`);
   process.stderr.write(`promregator: ${message}\n`);
   process.exit(code);
 };
@@ -36,8 +38,11 @@ const serverLogger = (level?: string, modules?: Record<string, string>) =>
   createLogger(flags()["log.level"] ?? level, logDestination(flags()["log.format"]), modules);
 
 /** The server's stderr carries log lines only (JSON or logfmt), also for a failed start. */
-const failAsJson: Fail = (message, code = 1) => {
-  serverLogger().fatal(message);
+const failAsJson: Fail = (message, code = 1, warnings = []) => {
+  // Written synchronously: asynchronous writes still in flight at exit can reach stderr after the last line.
+  const logger = createLogger(flags()["log.level"], logDestination(flags()["log.format"], { sync: true }));
+  for (const warning of warnings) logger.warn(`configuration: ${warning}`);
+  logger.fatal(message);
   process.exit(code);
 };
 
@@ -54,10 +59,6 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** How warnings found before a fatal configuration error are shown: like the error itself. */
-const warnPlain = (message: string) => process.stderr.write(`promregator: warning: ${message}\n`);
-const warnAsJson = (message: string) => serverLogger().warn(`configuration: ${message}`);
-
 function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG, onError: Fail = fail) {
   try {
     const loaded = loadStartupConfig(file, process.env);
@@ -66,12 +67,9 @@ function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG, onError: F
     inboundCredentials(loaded.config); // refuses BASIC without a password, also in check-config
     return loaded;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      // Warnings often explain the error (an ignored profile document, a misspelt key).
-      const warn = onError === failAsJson ? warnAsJson : warnPlain;
-      for (const warning of error.warnings) warn(warning);
-      onError(`configuration error: ${error.message}`, exitCode);
-    }
+    // Warnings often explain the error (an ignored profile document, a misspelt key).
+    if (error instanceof ConfigError)
+      onError(`configuration error: ${error.message}`, exitCode, error.warnings);
     throw error;
   }
 }

@@ -84,9 +84,12 @@ export function toLogfmt(jsonLine: string): string {
     .join(" ")}\n`;
 }
 
-/** Where createLogger writes: stderr, as JSON lines or logfmt. */
-export function logDestination(format: LogFormat = "json"): pino.DestinationStream {
-  const stderr = pino.destination(2);
+/**
+ * Where createLogger writes: stderr, as JSON lines or logfmt. Asynchronously by default; `sync` for the last
+ * lines of a process about to exit, which must reach stderr in the order they were logged.
+ */
+export function logDestination(format: LogFormat = "json", { sync = false } = {}): pino.DestinationStream {
+  const stderr = pino.destination({ dest: 2, sync });
   if (format === "json") return stderr;
   return { write: (line: string) => void stderr.write(toLogfmt(line)) };
 }
