@@ -5,9 +5,8 @@
 // cores each process used (Promregator, simulator, load generator) and the time Promregator's main thread waited
 // for a core (schedstat) show how much of that delay the machine's sharing accounts for.
 // With --baseline-cli <dist/cli.js of another build> that build runs first, the same way, in the same run.
-import { cpSync } from "node:fs";
 import { join } from "node:path";
-import { readNewestProfile, stallCulprits } from "./lib/cpuprofile.mjs";
+import { culpritsFromDir } from "./lib/cpuprofile.mjs";
 import { steadyLoad } from "./lib/http-timing.mjs";
 import { cpuSeconds, mainThreadRunQueueSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mjs";
 import {
@@ -290,16 +289,7 @@ async function runOnce({ minutes, prometheus, instances, cli, nodeOptions, profi
     await promregator?.stop();
     await sim.stop();
   }
-  return { ...result, stallCulprits: culpritsOf(cpuProfDir, result.stalls) };
-}
-
-/** The profile written when Promregator exited, cut at its event-loop blocks (see stallCulprits). */
-function culpritsOf(cpuProfDir, stalls) {
-  if (!cpuProfDir) return undefined;
-  const profile = readNewestProfile(cpuProfDir);
-  const keep = process.env.PROMREGATOR_BENCH_PROFILES;
-  if (keep) cpSync(cpuProfDir, keep, { recursive: true });
-  return stallCulprits(profile, stalls);
+  return { ...result, stallCulprits: cpuProfDir ? culpritsFromDir(cpuProfDir, result.stalls) : undefined };
 }
 
 /** Cloud Controller requests in the simulator's counters. */

@@ -11,9 +11,8 @@
 // runs without), and the report names what ran during its blocks.
 //
 //   npm run build && node bench/run.mjs refresh-blocks [--rounds N] [--seconds N] [--profile] [--baseline-cli <build>/dist/cli.js]
-import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readNewestProfile, stallCulprits } from "./lib/cpuprofile.mjs";
+import { culpritsFromDir } from "./lib/cpuprofile.mjs";
 import { GC_COUNT_PROBE, gcCounts } from "./lib/gc-counts.mjs";
 import { cpuSeconds } from "./lib/proc.mjs";
 import {
@@ -105,18 +104,7 @@ async function measure({ cli, seconds, profile }) {
     delete process.env.LOOP_STALL_MS;
   }
   const { stalls, ...figures } = result;
-  return cpuProfDir ? { ...figures, culprits: culpritsOf(cpuProfDir, stalls) } : figures;
-}
-
-/** What ran during the blocks, from the profile written when Promregator exited (see stallCulprits). */
-function culpritsOf(cpuProfDir, stalls) {
-  try {
-    const keep = process.env.PROMREGATOR_BENCH_PROFILES;
-    if (keep) cpSync(cpuProfDir, keep, { recursive: true });
-    return stallCulprits(readNewestProfile(cpuProfDir), stalls);
-  } finally {
-    rmSync(cpuProfDir, { recursive: true, force: true });
-  }
+  return cpuProfDir ? { ...figures, culprits: culpritsFromDir(cpuProfDir, stalls) } : figures;
 }
 
 export async function runRefreshBlocks({

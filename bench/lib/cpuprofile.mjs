@@ -165,6 +165,20 @@ export function readNewestProfile(dir) {
 }
 
 /**
+ * What ran during each block (stallCulprits) in the newest profile of `dir`, which is then removed; with
+ * PROMREGATOR_BENCH_PROFILES set to a directory, the raw .cpuprofile files are kept there first.
+ */
+export function culpritsFromDir(dir, stalls) {
+  try {
+    const keep = process.env.PROMREGATOR_BENCH_PROFILES;
+    if (keep) cpSync(dir, keep, { recursive: true });
+    return stallCulprits(readNewestProfile(dir), stalls);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Starts Promregator under --cpu-prof with the given options, runs `load(promregator)`, stops it (the
  * profile is written on exit) and returns the parsed profile. With PROMREGATOR_BENCH_PROFILES set to a
  * directory, the raw .cpuprofile files are kept there (they open in Chrome DevTools).
