@@ -65,9 +65,12 @@ function render(ref) {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
     "   A value may contain `${some.key}` or `${some.key:default}` placeholders, resolved from other keys and from",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
-    "   the environment (`${my.password}` reads `MY_PASSWORD`). A value `'{cipher}…'` is decrypted at start-up",
-    "   (see [authentication.md](authentication.md#encrypted-values-cipher)). Documents limited to a Spring profile",
-    "   (after `---` in YAML, `#---` in properties) are skipped with a warning.",
+    "   the environment (`${my.password}` reads `MY_PASSWORD`); `\\${` is the text `${`, as in Spring Boot 3.4 and",
+    "   later. A value `'{cipher}…'` is decrypted at start-up (see",
+    "   [authentication.md](authentication.md#encrypted-values-cipher)). A document limited to Spring profiles (after",
+    "   `---` in YAML, `#---` in properties) applies when they are active, as in Spring Boot: `SPRING_PROFILES_ACTIVE`",
+    "   over the file's `spring.profiles.active`, plus `spring.profiles.include`; else the `default` profile. Other",
+    "   documents limited to a profile are skipped with a warning that names the active profiles.",
     "4. **The defaults** below, which are those of the Java version unless the key is new.",
     "",
     "Booleans accept `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`; enumerations are case-insensitive.",

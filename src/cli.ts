@@ -7,12 +7,13 @@ import {
   effectiveConfigDocument,
   encryptValue,
   foundationsWithoutTargets,
+  LOG_LEVELS,
   loadStartupConfig,
 } from "./config/index.js";
 import { errorMessage } from "./errors.js";
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger, logDestination } from "./log.js";
 import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/index.js";
-import { inboundCredentials, parseListenAddress } from "./server/index.js";
+import { inboundCredentials, loadWebConfig, parseListenAddress } from "./server/index.js";
 import { EXIT_CONFIG, logStartupFailure } from "./startup-log.js";
 import { VERSION } from "./version.js";
 
@@ -53,6 +54,13 @@ function parsePositiveSeconds(value: string): number {
   return seconds;
 }
 
+/** `--log.level`: the levels logging.level.root accepts, in any case; anything else is a bad command line. */
+function parseLogLevel(value: string): string {
+  if (!(LOG_LEVELS as readonly string[]).includes(value.toLowerCase()))
+    throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(", ")}`);
+  return value;
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("not a TCP port");
@@ -65,6 +73,8 @@ function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG, onError: F
     const { "web.listenAddress": listenAddress, "web.config.file": webConfigFile } = flags();
     Object.assign(loaded.config.server, listenAddress, webConfigFile && { webConfigFile });
     inboundCredentials(loaded.config); // refuses BASIC without a password, also in check-config
+    // Read here too, so that check-config refuses what the server would refuse.
+    if (loaded.config.server.webConfigFile) loadWebConfig(loaded.config.server.webConfigFile);
     return loaded;
   } catch (error) {
     // Warnings often explain the error (an ignored profile document, a misspelt key).
@@ -121,7 +131,11 @@ const program = new Command()
     "--web.config.file <file>",
     "TLS, client certificates and bcrypt users (Prometheus exporter-toolkit format)",
   )
-  .option("--log.level <level>", "log level (error, warn, info, debug...), over logging.level.root")
+  .option(
+    "--log.level <level>",
+    "log level (error, warn, info, debug...), over logging.level.root",
+    parseLogLevel,
+  )
   .addOption(
     new Option("--log.format <format>", "format of the log lines on stderr")
       .choices(LOG_FORMATS)
@@ -293,6 +307,15 @@ foundation's API down (POST /admin/outage of its simulator) and back up.`,
     });
     onShutdown(logger, () => demo.close());
   });
+
+// Declared after the subcommands, so that only the server's own command line errors become log lines: its
+// stderr carries log lines only. check-config, encrypt and the others keep Commander's plain text.
+program.configureOutput({
+  outputError: (text) => {
+    const logger = createLogger("info", logDestination(flags()["log.format"], { sync: true }));
+    logger.fatal(`bad command line: ${text.replace(/^error: /, "").trim()}`);
+  },
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   fail(errorMessage(error));

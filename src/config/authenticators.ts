@@ -46,12 +46,18 @@ export function bindAuthenticators(source: PropertySource, warnings: string[]): 
       warnings.push(`${item.base} has no id, so no target can use it; ignored`);
       continue;
     }
+    const bound = bindAuthenticator(item, warnings, result.authenticator ?? null);
     if (result.ids.has(id)) {
-      warnings.push(`${item.key("id")}: id "${id}" is used twice; only the first is used`);
+      // The Java version puts each entry into a map by id, so the last one that it can build wins.
+      const earlier = result.targetAuthenticators.findIndex((entry) => entry.id === id);
+      warnings.push(
+        `${item.key("id")}: id "${id}" is used twice; ${bound ? "this later entry" : "the earlier entry (this one is skipped)"} is used, as in the Java version`,
+      );
+      if (bound && earlier >= 0) result.targetAuthenticators[earlier] = { id, ...bound };
+      else if (bound) result.targetAuthenticators.push({ id, ...bound });
       continue;
     }
     result.ids.add(id);
-    const bound = bindAuthenticator(item, warnings, result.authenticator ?? null);
     if (bound) result.targetAuthenticators.push({ id, ...bound });
   }
   return result;

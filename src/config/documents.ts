@@ -1,8 +1,9 @@
 /**
  * The documents of a multi-document file (`---` in YAML, `#---` in .properties) and how Spring Boot applies
- * them: a document limited to a profile is skipped (Promregator activates no profile), one limited to a cloud
- * platform applies only on that platform, and later documents override earlier ones, a list as a whole.
+ * them: a document limited to profiles applies when they are active, one limited to a cloud platform applies
+ * only on that platform, and later documents override earlier ones, a list as a whole.
  */
+import { ConfigError } from "./errors.js";
 import { canonicalPath, isUnder, splitPath } from "./paths.js";
 
 export interface FileProperty {
@@ -26,8 +27,9 @@ const LEGACY_PROFILES = "spring.profiles";
 /** Keys below `spring.profiles` that configure profiles rather than limit the document to one. */
 const PROFILE_SETTINGS = ["active", "include", "default", "group"].map((k) => `${LEGACY_PROFILES}.${k}`);
 const ON_CLOUD_PLATFORM = "spring.config.activate.oncloudplatform";
-const PROFILE_SKIP = "a document limited to a Spring profile is ignored";
-const PROFILE_VARIABLES = ["SPRING_PROFILES_ACTIVE", "SPRING_PROFILES_INCLUDE"];
+const ACTIVE = `${LEGACY_PROFILES}.active`;
+const INCLUDE = `${LEGACY_PROFILES}.include`;
+const DEFAULT = `${LEGACY_PROFILES}.default`;
 
 /** Platforms whose detection rule was not checked against Spring Boot's source: applied only when forced. */
 const UNDETECTED = "SPRING_MAIN_CLOUD_PLATFORM names it (Promregator does not detect this platform itself)";
@@ -86,21 +88,131 @@ export function activeCloudPlatform(env: NodeJS.ProcessEnv): string | undefined 
   return CLOUD_PLATFORMS.find((p) => p.detected(env))?.name ?? "none";
 }
 
-/** Why a document does not apply, or undefined when it does. */
-function skipReason(
+/**
+ * The profile condition of a document (`spring.config.activate.on-profile`, or the legacy `spring.profiles`):
+ * its expressions (a list, or one value with commas) and where it was written; undefined when it has none.
+ */
+function profileCondition(
+  flat: readonly FileProperty[],
+): { expressions: string[]; where: FileProperty } | undefined {
+  const found = flat.filter((p) => {
+    if (p.value === null) return false;
+    const canonical = canonicalPath(p.key);
+    const legacy =
+      isUnder(canonical, LEGACY_PROFILES) && !PROFILE_SETTINGS.some((k) => isUnder(canonical, k));
+    return isUnder(canonical, ON_PROFILE) || legacy;
+  });
+  if (found.length === 0) return undefined;
+  return { expressions: found.flatMap((p) => commaList(p.value ?? "")), where: found[0] };
+}
+
+/** Spring's conversion of one value to a list: split at commas, items trimmed, empty ones dropped. */
+function commaList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+/**
+ * Whether a Spring profile expression matches the active profiles (spring-core's ProfilesParser): a name,
+ * `!e`, `e & e`, `e | e` and parentheses; `&` and `|` need parentheses to be mixed. Throws Error for a
+ * malformed expression, which also stops the Java version.
+ */
+export function profileExpressionMatches(expression: string, active: ReadonlySet<string>): boolean {
+  const tokens = expression.match(/[()&|!]|[^()&|!\s]+/g) ?? [];
+  let at = 0;
+  const malformed = (): never => {
+    throw new Error(`malformed profile expression "${expression}"`);
+  };
+  const operand = (): boolean => {
+    const token = tokens[at++];
+    if (token === undefined) return malformed();
+    if (token === "!") return !operand();
+    if (token === "(") {
+      const value = sequence();
+      if (tokens[at++] !== ")") malformed();
+      return value;
+    }
+    if (token === ")" || token === "&" || token === "|") return malformed();
+    return active.has(token);
+  };
+  const sequence = (): boolean => {
+    let value = operand();
+    const operator = tokens[at];
+    if (operator !== "&" && operator !== "|") return value;
+    while (tokens[at] === operator) {
+      at++;
+      const next = operand();
+      value = operator === "&" ? value && next : value || next;
+    }
+    if (tokens[at] === "&" || tokens[at] === "|") malformed();
+    return value;
+  };
+  const value = sequence();
+  if (at !== tokens.length) malformed();
+  return value;
+}
+
+/** The values of a profile setting in one document: `key: a, b`, or a list `key[0]`, `key[1]`. */
+function settingValues(flat: readonly FileProperty[], setting: string): FileProperty[] {
+  return flat.filter((p) => {
+    const canonical = canonicalPath(p.key);
+    return (
+      canonical === setting ||
+      (isUnder(canonical, setting) && canonical.slice(setting.length).startsWith("["))
+    );
+  });
+}
+
+/**
+ * The active profiles as Spring Boot computes them for one file: `SPRING_PROFILES_ACTIVE` over the last
+ * `spring.profiles.active` of the documents that are not limited to a profile, plus every
+ * `spring.profiles.include` and `SPRING_PROFILES_INCLUDE`; with none of them, `spring.profiles.default`
+ * (`default` when unset).
+ */
+function activeProfiles(
+  unconditional: readonly (readonly FileProperty[])[],
+  env: NodeJS.ProcessEnv,
+): { profiles: Set<string>; from: string } {
+  const last = (setting: string): FileProperty[] => {
+    let values: FileProperty[] = [];
+    for (const flat of unconditional) {
+      const found = settingValues(flat, setting);
+      if (found.length > 0) values = found;
+    }
+    return values;
+  };
+  const listOf = (props: readonly FileProperty[]) => props.flatMap((p) => commaList(p.value ?? ""));
+  const fromEnv = commaList(env.SPRING_PROFILES_ACTIVE ?? "");
+  const activeProps = last(ACTIVE);
+  const active = fromEnv.length > 0 ? fromEnv : listOf(activeProps);
+  const included = [
+    ...unconditional.flatMap((flat) => listOf(settingValues(flat, INCLUDE))),
+    ...commaList(env.SPRING_PROFILES_INCLUDE ?? ""),
+  ];
+  const from =
+    fromEnv.length > 0
+      ? "SPRING_PROFILES_ACTIVE"
+      : activeProps.length > 0
+        ? `${activeProps[0].key} at line ${activeProps[0].line}`
+        : "";
+  if (active.length + included.length > 0) {
+    return { profiles: new Set([...active, ...included]), from: from || "spring.profiles.include" };
+  }
+  const defaults = listOf(last(DEFAULT));
+  return {
+    profiles: new Set(defaults.length > 0 ? defaults : ["default"]),
+    from: "no profile is activated, so the default profile is active",
+  };
+}
+
+/** Why a document does not apply on this cloud platform, or undefined when it does. */
+function platformSkipReason(
   flat: readonly FileProperty[],
   fileLabel: string,
   env: NodeJS.ProcessEnv,
 ): string | undefined {
-  for (const p of flat) {
-    if (p.value === null) continue;
-    const canonical = canonicalPath(p.key);
-    const legacy =
-      isUnder(canonical, LEGACY_PROFILES) && !PROFILE_SETTINGS.some((k) => isUnder(canonical, k));
-    if (isUnder(canonical, ON_PROFILE) || legacy) {
-      return `${fileLabel}:${p.line}: ${PROFILE_SKIP} (profiles are not supported)`;
-    }
-  }
   const platform = flat.find((p) => p.value !== null && canonicalPath(p.key) === ON_CLOUD_PLATFORM);
   if (platform?.value != null) {
     const wanted = CLOUD_PLATFORMS.find((p) => platformForm(p.name) === platformForm(platform.value ?? ""));
@@ -121,14 +233,6 @@ function skipReason(
   return undefined;
 }
 
-/** The first `spring.profiles.active`/`include` of the applied documents, which Promregator does not act on. */
-function profileActivation(flat: readonly FileProperty[]): FileProperty | undefined {
-  return flat.find((p) => {
-    const canonical = canonicalPath(p.key);
-    return ["active", "include"].some((k) => isUnder(canonical, `${LEGACY_PROFILES}.${k}`));
-  });
-}
-
 /** The canonical paths of the lists `canonical` lies in: `a.b[0].c[1]` -> `a.b`, `a.b[0].c`. */
 function listRoots(canonical: string): string[] {
   const segments = splitPath(canonical);
@@ -144,8 +248,9 @@ function listRoots(canonical: string): string[] {
 /**
  * The properties of a multi-document file: later documents override earlier ones, as in Spring; a list a later
  * document sets replaces the earlier document's list entirely (Spring Boot: "overriding works by replacing the
- * entire list"); documents limited to a profile, or to a cloud platform Promregator does not run on, are skipped
- * with a warning; empty documents were dropped by the reader.
+ * entire list"); documents limited to profiles that are not active, or to a cloud platform Promregator does not
+ * run on, are skipped with a warning; empty documents were dropped by the reader. Throws ConfigError for a
+ * malformed profile expression.
  */
 export function mergeDocuments(
   documents: readonly FileProperty[][],
@@ -154,17 +259,29 @@ export function mergeDocuments(
   context: DocumentContext = {},
 ): Map<string, FileProperty> {
   const env = context.env ?? {};
+  const applying = documents.map((flat) => {
+    const skip = platformSkipReason(flat, fileLabel, env);
+    if (skip) warnings.push(skip);
+    return skip === undefined;
+  });
+  const conditions = documents.map(profileCondition);
+  // As Spring Boot: profiles are activated by the documents that are not limited to one.
+  const active = activeProfiles(
+    documents.filter((_, i) => applying[i] && conditions[i] === undefined),
+    env,
+  );
   const result = new Map<string, FileProperty>();
-  let activation: FileProperty | undefined;
-  let profileDocumentSkipped = false;
-  for (const flat of documents) {
-    const skip = skipReason(flat, fileLabel, env);
-    if (skip) {
-      warnings.push(skip);
-      if (skip.includes(PROFILE_SKIP)) profileDocumentSkipped = true;
-      continue;
+  documents.forEach((flat, i) => {
+    if (!applying[i]) return;
+    const condition = conditions[i];
+    if (condition && !matchesActive(condition, active.profiles, fileLabel)) {
+      const { where, expressions } = condition;
+      const profiles = [...active.profiles].join(", ");
+      warnings.push(
+        `${fileLabel}:${where.line}: a document limited to the Spring profile ${expressions.join(", ")} is skipped: the active profiles are ${profiles} (${active.from})`,
+      );
+      return;
     }
-    activation ??= profileActivation(flat);
     replaceLists(result, flat);
     for (const property of flat) {
       const canonical = canonicalPath(property.key);
@@ -176,19 +293,26 @@ export function mergeDocuments(
       }
       result.set(canonical, property);
     }
-  }
-  const variables = PROFILE_VARIABLES.filter((v) => env[v] !== undefined && env[v]?.trim() !== "");
-  // Only worth a word when a document limited to a profile was skipped: else nothing depends on the profiles.
-  if (profileDocumentSkipped && (activation || variables.length > 0)) {
-    const where = activation ? `${fileLabel}:${activation.line}: ${activation.key}: ` : "";
-    const vars = variables.map((v) => `${v}=${env[v]}`).join(" and ");
-    const also = activation && vars ? `; the environment variable ${vars} has no effect either` : "";
-    const what = activation ? "" : `the environment variable ${vars}: `;
-    warnings.push(
-      `${where}${what}Spring profiles are not activated by Promregator; documents limited to a profile are skipped whatever is active${also}`,
-    );
-  }
+  });
   return result;
+}
+
+/** Whether one of a document's profile expressions matches; ConfigError (with file:line) for a malformed one. */
+function matchesActive(
+  condition: { expressions: string[]; where: FileProperty },
+  active: ReadonlySet<string>,
+  fileLabel: string,
+): boolean {
+  try {
+    return condition.expressions.some((expression) => profileExpressionMatches(expression, active));
+  } catch (error) {
+    const { where } = condition;
+    throw new ConfigError((error as Error).message, where.key, {
+      kind: "file",
+      file: fileLabel,
+      line: where.line,
+    });
+  }
 }
 
 /**

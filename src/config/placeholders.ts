@@ -1,8 +1,11 @@
 /**
  * `${name}` and `${name:default}` placeholders, resolved like Spring's PropertyPlaceholderHelper: nested
  * placeholders are allowed in the name, the default and in resolved values; the default starts after the
- * first `:` outside a nested placeholder.
+ * first `:` outside a nested placeholder. A backslash escapes, as since Spring Framework 6.2 (Spring Boot 3.4,
+ * PlaceholderParser): `\${a}` is the text `${a}`, and `${a\:b}` names the property `a:b`.
  */
+
+const ESCAPE = "\\";
 
 export type PlaceholderLookup = (name: string) => string | undefined;
 
@@ -34,10 +37,16 @@ function resolve(
     if (start < 0) break;
     const end = findClosingBrace(text, start + 2);
     if (end < 0) break; // unterminated: kept literally, as Spring does
+    if (text[start - 1] === ESCAPE) {
+      out += `${text.slice(from, start - 1)}\${`;
+      from = start + 2;
+      continue;
+    }
     out += text.slice(from, start);
     const inner = text.slice(start + 2, end);
     const colon = findDefaultSeparator(inner);
-    const name = resolve(colon < 0 ? inner : inner.slice(0, colon), lookup, visiting, unresolved);
+    const key = (colon < 0 ? inner : inner.slice(0, colon)).replaceAll(`${ESCAPE}:`, ":");
+    const name = resolve(key, lookup, visiting, unresolved);
     const value = lookup(name);
     if (value !== undefined) {
       if (visiting.has(name)) throw new PlaceholderCycleError(`circular placeholder reference \${${name}}`);
@@ -72,7 +81,7 @@ function findDefaultSeparator(inner: string): number {
     const c = inner[i];
     if (c === "{") depth++;
     else if (c === "}") depth--;
-    else if (c === ":" && depth === 0) return i;
+    else if (c === ":" && depth === 0 && inner[i - 1] !== ESCAPE) return i;
   }
   return -1;
 }

@@ -50,13 +50,29 @@ export interface WebConfig {
 }
 
 const IGNORED_TLS_KEYS = ["cipher_suites", "curve_preferences", "prefer_server_cipher_suites"];
-const HEADER_NAMES = [
-  "Content-Security-Policy",
-  "X-Frame-Options",
-  "X-Content-Type-Options",
-  "X-XSS-Protection",
-  "Strict-Transport-Security",
+/**
+ * The headers the format may set, with the values it allows where they are an enumeration (compared exactly, as
+ * exporter-toolkit's `validateHeaderConfig` does); undefined: any value.
+ */
+const HEADER_VALUES: Record<string, readonly string[] | undefined> = {
+  "Content-Security-Policy": undefined,
+  "X-Frame-Options": ["deny", "sameorigin"],
+  "X-Content-Type-Options": ["nosniff"],
+  "X-XSS-Protection": undefined,
+  "Strict-Transport-Security": undefined,
+};
+/** Keys whose presence turns TLS on (exporter-toolkit's `TLSConfig.IsEnabled`); without any, plain HTTP. */
+const TLS_ENABLING_KEYS = [
+  "cert",
+  "cert_file",
+  "key",
+  "key_file",
+  "client_ca",
+  "client_ca_file",
+  "client_auth_type",
 ];
+/** Older name exporter-toolkit still accepts for RequireAnyClientCert. */
+const LEGACY_CLIENT_AUTH: Record<string, ClientAuthType> = { RequireClientCert: "RequireAnyClientCert" };
 
 type Tree = Record<string, unknown>;
 
@@ -95,18 +111,34 @@ export function loadWebConfig(file: string): WebConfig {
 
   let tls: WebTls | undefined;
   const t = root.tls_server_config;
-  if (t !== undefined && t !== null) {
-    if (!isTree(t)) return fail("tls_server_config", "expects a mapping");
+  if (t !== undefined && t !== null && !isTree(t)) return fail("tls_server_config", "expects a mapping");
+  if (
+    isTree(t) &&
+    !TLS_ENABLING_KEYS.some((name) => t[name] !== undefined && t[name] !== null && t[name] !== "")
+  ) {
+    // As exporter-toolkit: no certificate, key, CA or client auth type means plain HTTP, whatever else is set.
+    ignored.push(...Object.keys(t).map((name) => `tls_server_config.${name}`));
+  } else if (isTree(t)) {
     const k = (name: string) => `tls_server_config.${name}`;
     const cert = readPem(k("cert"), t.cert, t.cert_file);
     const key = readPem(k("key"), t.key, t.key_file);
     if (!cert || !key)
       return fail(k("cert_file"), "TLS needs both a certificate and a key (cert_file, key_file)");
-    const clientAuth = CLIENT_AUTH_TYPES.find((type) => type === (t.client_auth_type ?? "NoClientCert"));
+    const authName =
+      t.client_auth_type === undefined || t.client_auth_type === "" ? "NoClientCert" : t.client_auth_type;
+    const clientAuth =
+      LEGACY_CLIENT_AUTH[String(authName)] ?? CLIENT_AUTH_TYPES.find((type) => type === authName);
     if (clientAuth === undefined) {
       return fail(k("client_auth_type"), `expects one of ${CLIENT_AUTH_TYPES.join(", ")}`);
     }
     const clientCa = readPem(k("client_ca"), t.client_ca, t.client_ca_file);
+    // A CA that no client auth type uses would look like mutual TLS and check nothing (exporter-toolkit refuses it).
+    if (clientCa && clientAuth === "NoClientCert") {
+      fail(
+        k("client_auth_type"),
+        "a client CA is set but client_auth_type is NoClientCert, so no client certificate would be checked; set client_auth_type (e.g. RequireAndVerifyClientCert) or remove the CA",
+      );
+    }
     if (
       (clientAuth === "VerifyClientCertIfGiven" || clientAuth === "RequireAndVerifyClientCert") &&
       !clientCa
@@ -152,8 +184,14 @@ export function loadWebConfig(file: string): WebConfig {
     if (!isTree(h)) return fail("http_server_config", "expects a mapping");
     if (h.http2 !== undefined) ignored.push("http_server_config.http2");
     for (const [name, value] of Object.entries(isTree(h.headers) ? h.headers : {})) {
-      if (!HEADER_NAMES.includes(name))
+      if (!Object.hasOwn(HEADER_VALUES, name))
         fail(`http_server_config.headers.${name}`, "not a header this format sets");
+      const allowed = HEADER_VALUES[name];
+      if (allowed && !allowed.includes(value as string))
+        fail(
+          `http_server_config.headers.${name}`,
+          `expects one of ${allowed.map((v) => `"${v}"`).join(", ")}`,
+        );
       if (typeof value === "string" && value !== "") headers[name.toLowerCase()] = value;
     }
   }

@@ -86,7 +86,7 @@ describe.concurrent("where promregator takes its configuration from", () => {
     );
     const result = await runCli(["--config", file]);
     expect(result.code).toBe(2);
-    const warning = result.stderr.indexOf("a document limited to a Spring profile is ignored");
+    const warning = result.stderr.indexOf("a document limited to the Spring profile dev is skipped");
     const error = result.stderr.indexOf("configuration error: cf.api_host: is required");
     expect(warning).toBeGreaterThanOrEqual(0);
     expect(error).toBeGreaterThan(warning);

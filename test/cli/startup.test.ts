@@ -64,6 +64,24 @@ describe.concurrent("promregator start-up failures", () => {
     }
   });
 
+  it("refuses an unknown --log.level, and reports a bad command line as a JSON line", async () => {
+    const config = dir.write("ok.yml", CF);
+    const run = await runCli(["--config", config, "--log.level", "verbose"]);
+    expect(run.code).toBe(2);
+    const lines = jsonLines(run.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.level).toBe("fatal");
+    expect(lines[0]?.msg).toMatch(
+      /^bad command line: option '--log.level <level>' argument 'verbose' is invalid\. expected one of trace, .*off/,
+    );
+    const address = await runCli(["--config", config, "--web.listen-address", "localhost"]);
+    expect(address.code).toBe(2);
+    expect(jsonLines(address.stderr).at(-1)?.msg).toMatch(/^bad command line: .*--web\.listen-address/);
+    // Spring's upper-case names still work
+    const upper = await runCli(["check-config", config, "--log.level", "DEBUG"]);
+    expect(upper.code).toBe(0);
+  });
+
   it("reports a configuration error of the server as JSON too", async () => {
     const run = await runCli(["--config", dir.write("bad.yml", "cf: [1, 2]\n")]);
     expect(run.code).toBe(2);

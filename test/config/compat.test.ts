@@ -186,6 +186,39 @@ describe("authenticators", () => {
       'promregator.targetAuthenticators[1] has the unknown type "OAuth2XSUAA" (expected none, basic, OAuth2XSUAABasic or OAuth2XSUAACertificate); it is skipped, so targets using it are scraped without credentials; write `type: none` to say so',
     ]);
   });
+
+  it("use the last entry of an id given twice, as the Java version's map by id does", () => {
+    const yaml = `${MINIMAL_CF}promregator:
+  targetAuthenticators:
+    - id: t1
+      type: basic
+      basic: {username: first, password: p1}
+    - id: t1
+      type: basic
+      basic: {username: second, password: p2}
+    - id: t2
+      type: basic
+      basic: {username: kept, password: p3}
+    - id: t2
+      type: OAuth2XSUAA
+  targets:
+    - orgName: o
+      authenticatorId: t1
+`;
+    const { config, warnings } = load(yaml);
+    const users = config.promregator.targetAuthenticators.map((a) => [a.id, a.basic?.username]);
+    expect(users).toEqual([
+      ["t1", "second"],
+      ["t2", "kept"],
+    ]);
+    expect(warnings.filter((w) => w.includes('id "t1" is used twice'))).toEqual([
+      'promregator.targetAuthenticators[1].id: id "t1" is used twice; this later entry is used, as in the Java version',
+    ]);
+    // Java puts only an entry it could build: an unknown type leaves the earlier one in place.
+    expect(
+      warnings.some((w) => w.includes('id "t2" is used twice; the earlier entry (this one is skipped)')),
+    ).toBe(true);
+  });
 });
 
 describe("cf.api_host", () => {

@@ -71,7 +71,7 @@ server.port: 9999
     const { config, warnings } = load(yaml);
     expect(config.server.port).toBe(8080);
     expect(warnings).toEqual([
-      "promregator.yml:6: a document limited to a Spring profile is ignored (profiles are not supported)",
+      "promregator.yml:6: a document limited to the Spring profile dev is skipped: the active profiles are default (no profile is activated, so the default profile is active)",
     ]);
   });
 });

@@ -199,7 +199,7 @@ describe(".properties files", () => {
       `promregator.targets[0].protocol (${file}:15): must be exactly "http" or "https" (lower case), got "HTTP"`,
     );
     expect(error?.warnings).toEqual([
-      `${file}:12: a document limited to a Spring profile is ignored (profiles are not supported)`,
+      `${file}:12: a document limited to the Spring profile dev is skipped: the active profiles are default (no profile is activated, so the default profile is active)`,
     ]);
   });
 
@@ -275,7 +275,7 @@ describe("warnings found before a fatal error", () => {
     }
     expect(error?.message).toMatch(/^cf\.api_host: is required/);
     expect(error?.warnings).toEqual([
-      "promregator.yml:4: a document limited to a Spring profile is ignored (profiles are not supported)",
+      "promregator.yml:4: a document limited to the Spring profile dev is skipped: the active profiles are default (no profile is activated, so the default profile is active)",
     ]);
   });
 });

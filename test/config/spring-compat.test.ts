@@ -18,7 +18,14 @@ function loadProps(text: string, env: NodeJS.ProcessEnv = {}) {
 
 const target = (yaml: string) => `${MINIMAL_CF}promregator:\n  targets:\n    - orgName: org1\n${yaml}`;
 
-describe("spring.profiles.active and spring.profiles.include", () => {
+describe("Spring profiles", () => {
+  const orgs = (text: string, env: NodeJS.ProcessEnv = {}) =>
+    load(text, { env }).config.promregator.targets.map((t) => t.orgName);
+  const profileDocument = (condition: string, org: string) =>
+    `---\n${condition}promregator:\n  targets:\n    - orgName: ${org}\n`;
+  const onProfile = (expression: string, org: string) =>
+    profileDocument(`spring.config.activate.on-profile: "${expression}"\n`, org);
+
   const variants: [string, string][] = [
     ["active (YAML)", "spring:\n  profiles:\n    active: dev\n"],
     ["include (YAML)", "spring:\n  profiles:\n    include: [a, b]\n"],
@@ -26,76 +33,99 @@ describe("spring.profiles.active and spring.profiles.include", () => {
     ["dotted active (YAML)", "spring.profiles.active: dev\n"],
   ];
   for (const [name, yaml] of variants) {
-    it(`do not make the document be skipped: ${name}`, () => {
+    it(`activating a profile does not limit the document itself: ${name}`, () => {
       const { config, warnings } = load(`${yaml}${target("")}`);
       expect(config.promregator.targets.map((t) => t.orgName)).toEqual(["org1"]);
-      expect(warnings.some((w) => w.includes("limited to a Spring profile"))).toBe(false);
+      expect(warnings.some((w) => w.includes("Spring profile"))).toBe(false);
     });
   }
 
-  it("do not make a later document be skipped, and warn once", () => {
-    const text = `${MINIMAL_CF}---\nspring.profiles.active: dev\npromregator:\n  targets:\n    - orgName: org2\n---\nspring:\n  profiles:\n    include: x\n`;
-    const { config, warnings } = load(text);
-    expect(config.promregator.targets.map((t) => t.orgName)).toEqual(["org2"]);
-    // nothing depends on the profiles here: no word about them
-    expect(warnings.filter((w) => w.includes("Spring profiles are not activated"))).toEqual([]);
-    const withProfileDocument = `${text}---\nspring.config.activate.on-profile: dev\npromregator:\n  targets:\n    - orgName: dev\n`;
-    const profile = load(withProfileDocument).warnings.filter((w) =>
-      w.includes("Spring profiles are not activated"),
-    );
-    expect(profile).toEqual([
-      "promregator.yml:6: spring.profiles.active: Spring profiles are not activated by Promregator; documents limited to a profile are skipped whatever is active",
-    ]);
-  });
-
-  it("do not make the document be skipped in a .properties file (also empty)", () => {
-    for (const line of [
-      "spring.profiles.active=dev",
-      "spring.profiles.active=",
-      "spring.profiles.include=x",
-    ]) {
-      const { config } = loadProps(`${line}\n${PROPS_CF}promregator.targets[0].orgName=org1\n`);
-      expect(config.promregator.targets.map((t) => t.orgName)).toEqual(["org1"]);
-    }
-  });
-
-  it("name SPRING_PROFILES_ACTIVE when it is set", () => {
-    const profileDocument =
-      "---\nspring.config.activate.on-profile: prod\npromregator:\n  targets:\n    - orgName: prod\n";
-    const { warnings } = load(`spring.profiles.active: dev\n${MINIMAL_CF}${profileDocument}`, {
-      env: { SPRING_PROFILES_ACTIVE: "prod" },
-    });
-    expect(warnings).toContain(
-      "promregator.yml:1: spring.profiles.active: Spring profiles are not activated by Promregator; documents limited to a profile are skipped whatever is active; the environment variable SPRING_PROFILES_ACTIVE=prod has no effect either",
-    );
-    const alone = load(`${MINIMAL_CF}${profileDocument}`, {
-      env: { SPRING_PROFILES_ACTIVE: "prod" },
-    }).warnings;
-    expect(alone.filter((w) => w.includes("SPRING_PROFILES_ACTIVE=prod"))).toHaveLength(1);
-    // a CF app with SPRING_PROFILES_ACTIVE=cloud and a file without profile documents: nothing to act on
-    const quiet = load(MINIMAL_CF, { env: { SPRING_PROFILES_ACTIVE: "cloud" } }).warnings;
-    expect(quiet.filter((w) => w.includes("SPRING_PROFILES_ACTIVE"))).toEqual([]);
-  });
-
-  it("still skip documents restricted to a profile, in every form", () => {
+  it("apply a document limited to an active profile, in every form, over the earlier documents", () => {
     const restrictions = [
       "spring:\n  profiles: dev\n",
       "spring:\n  profiles: [dev, test]\n",
       "spring:\n  config:\n    activate:\n      on-profile: dev\n",
       "spring.config.activate.on-profile: dev\n",
+      "spring.config.activate.on-profile: test, dev\n",
     ];
     for (const restriction of restrictions) {
-      const text = `${target("")}---\n${restriction}promregator:\n  targets:\n    - orgName: other\n`;
-      const { config, warnings } = load(text);
+      const base = `spring.profiles.active: dev\n${target("")}`;
+      expect(orgs(`${base}${profileDocument(restriction, "dev")}`)).toEqual(["dev"]);
+      // not active: skipped, with a warning that says which profiles are
+      const { config, warnings } = load(`${target("")}${profileDocument(restriction, "dev")}`);
       expect(config.promregator.targets.map((t) => t.orgName)).toEqual(["org1"]);
-      expect(warnings.some((w) => w.includes("a document limited to a Spring profile is ignored"))).toBe(
-        true,
-      );
+      expect(warnings.some((w) => w.includes("is skipped: the active profiles are default"))).toBe(true);
     }
-    const props = loadProps(
-      `${PROPS_CF}promregator.targets[0].orgName=org1\n#---\nspring.config.activate.on-profile=dev\npromregator.targets[0].orgName=other\n`,
+  });
+
+  it("take SPRING_PROFILES_ACTIVE over the file's spring.profiles.active, as Spring Boot does", () => {
+    const text = `spring.profiles.active: dev\n${target("")}${onProfile("dev", "dev")}${onProfile("prod", "prod")}`;
+    expect(orgs(text)).toEqual(["dev"]);
+    expect(orgs(text, { SPRING_PROFILES_ACTIVE: "prod" })).toEqual(["prod"]);
+    const { warnings } = load(text, { env: { SPRING_PROFILES_ACTIVE: "prod" } });
+    expect(warnings).toContain(
+      "promregator.yml:10: a document limited to the Spring profile dev is skipped: the active profiles are prod (SPRING_PROFILES_ACTIVE)",
     );
-    expect(props.config.promregator.targets.map((t) => t.orgName)).toEqual(["org1"]);
+    // several active profiles, and includes on top
+    expect(orgs(`${target("")}${onProfile("a & b", "both")}`, { SPRING_PROFILES_ACTIVE: "a, b" })).toEqual([
+      "both",
+    ]);
+    expect(
+      orgs(`spring.profiles.include: b\n${target("")}${onProfile("a & b", "both")}`, {
+        SPRING_PROFILES_ACTIVE: "a",
+      }),
+    ).toEqual(["both"]);
+  });
+
+  it("read spring.profiles.active only from documents not limited to a profile, the last one winning", () => {
+    const text = `spring.profiles.active: a\n${target("")}---\nspring.profiles.active: b\n${onProfile("a", "a")}${onProfile("b", "b")}`;
+    expect(orgs(text)).toEqual(["b"]);
+    const list = `spring:\n  profiles:\n    active: [x, y]\n${target("")}${onProfile("y", "y")}`;
+    expect(orgs(list)).toEqual(["y"]);
+  });
+
+  it("match profile expressions as spring-core does", () => {
+    const cases: [string, string, boolean][] = [
+      ["!prod", "dev", true],
+      ["!prod", "prod", false],
+      ["prod & cloud", "prod,cloud", true],
+      ["prod & cloud", "prod", false],
+      ["prod | cloud", "cloud", true],
+      ["(prod | dev) & cloud", "dev,cloud", true],
+      ["(prod | dev) & cloud", "dev", false],
+      ["!(prod & cloud)", "prod", true],
+    ];
+    for (const [expression, active, applies] of cases) {
+      const text = `${target("")}${onProfile(expression, "matched")}`;
+      expect(orgs(text, { SPRING_PROFILES_ACTIVE: active }), `${expression} with ${active}`).toEqual([
+        applies ? "matched" : "org1",
+      ]);
+    }
+  });
+
+  it("make the default profile active when none is, and spring.profiles.default name it", () => {
+    expect(orgs(`${target("")}${onProfile("default", "default")}`)).toEqual(["default"]);
+    expect(orgs(`${target("")}${onProfile("default", "default")}`, { SPRING_PROFILES_ACTIVE: "x" })).toEqual([
+      "org1",
+    ]);
+    expect(orgs(`spring.profiles.default: local\n${target("")}${onProfile("local", "local")}`)).toEqual([
+      "local",
+    ]);
+  });
+
+  it("refuse a malformed profile expression, naming file and line", () => {
+    const text = `${target("")}${onProfile("a & b | c", "x")}`;
+    expect(errorOf(text)).toMatch(
+      /^spring\.config\.activate\.on-profile \(promregator\.yml:\d+\): malformed profile expression "a & b \| c"$/,
+    );
+  });
+
+  it("work the same in a .properties file", () => {
+    const text = `spring.profiles.active=dev\n${PROPS_CF}promregator.targets[0].orgName=org1\n#---\nspring.config.activate.on-profile=dev\npromregator.targets[0].orgName=dev\n#---\nspring.config.activate.on-profile=prod\npromregator.targets[0].orgName=prod\n`;
+    expect(loadProps(text).config.promregator.targets.map((t) => t.orgName)).toEqual(["dev"]);
+    expect(
+      loadProps(text, { SPRING_PROFILES_ACTIVE: "prod" }).config.promregator.targets.map((t) => t.orgName),
+    ).toEqual(["prod"]);
   });
 });
 

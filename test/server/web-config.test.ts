@@ -163,4 +163,66 @@ basic_auth_users:
       .find((entry) => entry.level === "fatal");
     expect(fatal?.msg).toMatch(/basic_auth_users\.prometheus/);
   });
+
+  it("refuses what exporter-toolkit refuses: a client CA without a client auth type, header values outside its enumerations", () => {
+    const caOnly = dir.write(
+      "ca-only.yml",
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: clients.crt\n",
+    );
+    expect(() => loadWebConfig(caOnly)).toThrow(
+      /client_auth_type.*a client CA is set but client_auth_type is NoClientCert/,
+    );
+    const emptyType = dir.write(
+      "ca-empty-type.yml",
+      'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: clients.crt\n  client_auth_type: ""\n',
+    );
+    expect(() => loadWebConfig(emptyType)).toThrow(/NoClientCert/);
+    for (const [name, value] of [
+      ["X-Frame-Options", "DENY"],
+      ["X-Content-Type-Options", "sniff"],
+    ]) {
+      const file = dir.write(
+        `header-${name}.yml`,
+        `http_server_config:\n  headers:\n    ${name}: ${value}\n`,
+      );
+      expect(() => loadWebConfig(file)).toThrow(new RegExp(`headers\\.${name}.*expects one of`));
+    }
+    const fine = dir.write(
+      "headers-fine.yml",
+      "http_server_config:\n  headers:\n    X-Frame-Options: sameorigin\n    X-Content-Type-Options: nosniff\n    Content-Security-Policy: \"default-src 'self'\"\n",
+    );
+    expect(loadWebConfig(fine).headers).toEqual({
+      "x-frame-options": "sameorigin",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "default-src 'self'",
+    });
+  });
+
+  it("accepts what exporter-toolkit accepts: RequireClientCert, and TLS keys without a certificate as plain HTTP", () => {
+    const legacy = dir.write(
+      "legacy.yml",
+      "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireClientCert\n",
+    );
+    expect(loadWebConfig(legacy).tls?.clientAuth).toBe("RequireAnyClientCert");
+    const versionsOnly = dir.write("versions-only.yml", "tls_server_config:\n  min_version: TLS13\n");
+    const plain = loadWebConfig(versionsOnly);
+    expect(plain.tls).toBeUndefined();
+    expect(plain.ignored).toEqual(["tls_server_config.min_version"]);
+    // A certificate without its key still turns TLS on, and is refused.
+    const certOnly = dir.write("cert-only.yml", "tls_server_config:\n  cert_file: server.crt\n");
+    expect(() => loadWebConfig(certOnly)).toThrow(/both a certificate and a key/);
+  });
+
+  it("check-config refuses a web configuration the server would refuse", async () => {
+    const bad = dir.write("bad-check.yml", "basic_auth_users:\n  prometheus: plain-text-password\n");
+    const config = dir.write(
+      "check.yml",
+      "promregator:\n  simulation: {enabled: true}\n  targets: [{orgName: simorg}]\n",
+    );
+    const run = await runCli(["check-config", config, "--web.config.file", bad]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/basic_auth_users\.prometheus.*bcrypt hash/);
+    const good = await runCli(["check-config", config, "--web.config.file", dir.write("ok.yml", "{}\n")]);
+    expect(good.code).toBe(0);
+  });
 });
