@@ -33,14 +33,8 @@ export function checkUpstreamResponse(
     if (routerError) reason += ` (router: ${excerpt(routerError, 200)})`;
     throw new ScrapeFailure("upstream", reason);
   }
-  const rawType = firstHeader(headers["content-type"]);
-  const type = classifyUpstreamContentType(rawType);
-  if (!type) {
-    throw new ScrapeFailure(
-      "upstream",
-      `target answered with unsupported content type "${rawType === undefined ? undefined : excerpt(rawType, 200)}"`,
-    );
-  }
+  // Any type: Prometheus reads what it does not know as the text format, and so does the proxy.
+  const type = classifyUpstreamContentType(firstHeader(headers["content-type"]));
   const length = Number(firstHeader(headers["content-length"]));
   // Passed on as it comes and announced too big: fail now, while a clean error status is still possible.
   if (

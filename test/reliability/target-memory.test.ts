@@ -62,7 +62,15 @@ afterAll(async () => {
   scratch.remove();
 });
 
-/** n scrapes spread over every bad mode, `CONCURRENCY` at a time; returns the outcomes by status. */
+/**
+ * The modes whose scrapes fail: a login page or a body in an unknown content type is passed on for Prometheus
+ * to judge, as it judges it when scraping directly (docs/operations.md), so those answer 200.
+ */
+const FAILING = BAD_MODES.map((mode, index) => ({ mode, index })).filter(
+  ({ mode }) => mode !== "html" && mode !== "garbage-type",
+);
+
+/** n scrapes spread over every failing mode, `CONCURRENCY` at a time; returns the outcomes by status. */
 async function scrapeMany(n: number): Promise<{ outcomes: Map<string, number>; slowestMs: number }> {
   const appGuid = sim.admin.findApp("bad")!.guid;
   const outcomes = new Map<string, number>();
@@ -70,7 +78,7 @@ async function scrapeMany(n: number): Promise<{ outcomes: Map<string, number>; s
   let next = 0;
   const worker = async () => {
     while (next < n) {
-      const index = next++ % BAD_MODES.length;
+      const { index } = FAILING[next++ % FAILING.length];
       const started = performance.now();
       const outcome = await httpGet(child.url, `/singleTargetMetrics/${appGuid}/${index}`).then(
         (a) => String(a.status),

@@ -163,6 +163,23 @@ describe("text 0.0.4 bodies", () => {
     expect(none.answer.headers["content-type"]).toBe(TEXT);
     expect(stableDuration(none.answer.body)).toBe(`a 1\n${TEXT_OWN}`);
   });
+
+  it("reads any other type, and a header Go cannot parse, as the text format, as Prometheus does; the header unchanged", async () => {
+    for (const type of [
+      "application/json",
+      "text/html; charset=utf-8",
+      "text/plain; version=0.0.5",
+      // Go's mime.ParseMediaType refuses these, so Prometheus uses its text parser whatever the type says
+      "application/openmetrics-text; charset",
+      "application/openmetrics-text; version=1.0.0; charset=utf-8; charset=utf-8",
+    ]) {
+      const { answer } = await scrapeOnce("a 1\n", type);
+      expect(answer.status, type).toBe(200);
+      expect(answer.headers["content-type"], type).toBe(type);
+      // text rules: own samples after the final newline, no # EOF required or added
+      expect(stableDuration(answer.body), type).toBe(`a 1\n${TEXT_OWN}`);
+    }
+  });
 });
 
 describe("bodies passed through without own samples", () => {

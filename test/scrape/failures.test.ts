@@ -79,18 +79,6 @@ const cases: Case[] = [
     status: 502,
   },
   {
-    name: "unsupported content type",
-    target: async () => (await startServer(serve('{"a":1}', "application/json"))).url,
-    reason: /unsupported content type "application\/json"/,
-    status: 502,
-  },
-  {
-    name: "an HTML page",
-    target: async () => (await startServer(serve("<html></html>", "text/html; charset=utf-8"))).url,
-    reason: /unsupported content type "text\/html; charset=utf-8"/,
-    status: 502,
-  },
-  {
     name: "no response headers within socketReadTimeout",
     target: async () => (await startServer(hang)).url,
     reason: /target 127\.0\.0\.1:\d+ sent no response within 200 ms/,

@@ -209,13 +209,42 @@ describe("content types", () => {
     expect(classifyUpstreamContentType(header)).toEqual({ format, contentType });
   });
 
-  it.each([["application/json"], ["text/html"], ["text/plain; version=1x0y0"], ["garbage"]])(
-    "rejects %j",
-    (header) => {
-      expect(classifyUpstreamContentType(header)).toBeUndefined();
-      expect(classifyUpstreamContentType(header)).toBeUndefined();
-    },
-  );
+  it.each([
+    // types Prometheus does not know, and versions it does not check: its text parser, the header as sent
+    ["application/json", "text"],
+    ["text/html", "text"],
+    ["garbage", "text"],
+    ["text/plain; version=0.0.5", "text"],
+    ["text/plain; version=1x0y0", "text"],
+    ["application/openmetrics-text; version=1.0", "openmetrics"],
+    ["application/openmetrics-text; version=banana", "openmetrics"],
+    // headers Go's mime.ParseMediaType refuses: Prometheus falls back to its text parser
+    ["application/openmetrics-text; charset", "text"],
+    ["application/openmetrics-text; version=1.0.0; charset", "text"],
+    ["application/openmetrics-text; charset=utf-8; charset=utf-8", "text"],
+    ["application/openmetrics-text; charset=utf/8", "text"],
+    ["application/openmetrics-text; version=1.0.0 charset=utf-8", "text"],
+    ["application/openmetrics-text; ; version=1.0.0", "text"],
+    ['application/openmetrics-text; version="1.0.0', "text"],
+    ["application/openmetrics-text extra", "text"],
+    ["application/vnd.google.protobuf; proto", "text"],
+  ])("passes %j on unchanged, read as %s", (header, format) => {
+    expect(classifyUpstreamContentType(header)).toEqual({ format, contentType: header });
+    expect(classifyUpstreamContentType(header)).toEqual({ format, contentType: header });
+  });
+
+  it.each([
+    ["application/openmetrics-text; version=1.0.0;", "openmetrics"],
+    ['application/openmetrics-text; version="1.0.0"; charset=utf-8', "openmetrics"],
+    ["application/openmetrics-text;version=1.0.0;charset=utf-8", "openmetrics"],
+    ["APPLICATION/OPENMETRICS-TEXT; VERSION=1.0.0", "openmetrics"],
+    [
+      "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+      "protobuf",
+    ],
+  ])("reads %j as Go does: %s", (header, format) => {
+    expect(classifyUpstreamContentType(header)).toEqual({ format, contentType: header });
+  });
 });
 
 describe("small rules", () => {
