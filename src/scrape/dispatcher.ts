@@ -42,6 +42,13 @@ export const CONNECTION_POLICY = {
   ADDRESS_TTL_MS: 30_000,
 } as const;
 
+/**
+ * Bytes of a target's response head accepted (undici's default is 16 KiB). Prometheus' Go client accepts
+ * 10 MB (net/http Transport's default MaxResponseHeaderBytes), so a target with a large cookie or header
+ * must not fail through the proxy alone; 1 MiB keeps what one scrape can make the process hold bounded.
+ */
+export const MAX_RESPONSE_HEAD_BYTES = 1024 * 1024;
+
 /** TLS sessions kept for resumption, so that reconnecting to an HTTPS route skips most of the handshake. */
 const TLS_SESSIONS = 10_000;
 
@@ -62,6 +69,7 @@ export function createScrapeDispatcher(
     connections: Math.min(CONNECTION_POLICY.MAX_CONNECTIONS_PER_ORIGIN, scraping.maxConcurrent),
     keepAliveTimeout: CONNECTION_POLICY.ROUTE_IDLE_MS,
     keepAliveMaxTimeout: CONNECTION_POLICY.ROUTE_IDLE_MS,
+    maxHeaderSize: MAX_RESPONSE_HEAD_BYTES,
   };
   const proxy = scraping.proxy;
   if (proxy?.host && proxy.port) {
@@ -77,11 +85,13 @@ export function createScrapeDispatcher(
       keepAliveMaxTimeout: CONNECTION_POLICY.SHARED_IDLE_MS,
       connections: scraping.maxConcurrent,
       connect: { timeout: scraping.connectionTimeout },
+      maxHeaderSize: MAX_RESPONSE_HEAD_BYTES,
     });
     return new ForwardProxyDispatcher(uri, shared, tunnels);
   }
   const byAddress = new Agent({
     connections: scraping.maxConcurrent,
+    maxHeaderSize: MAX_RESPONSE_HEAD_BYTES,
     keepAliveTimeout: CONNECTION_POLICY.SHARED_IDLE_MS,
     keepAliveMaxTimeout: CONNECTION_POLICY.SHARED_IDLE_MS,
     connect: { timeout: scraping.connectionTimeout },

@@ -88,7 +88,9 @@ export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamRespo
         bodyTimeout: req.readTimeoutMs,
       },
       req.signal,
-    );
+    ).catch((err: unknown) => {
+      throw refusedHead(err) ?? err;
+    });
 
   const first = await req.authenticator.authorization(req.signal);
   const response = await send(first);
@@ -96,4 +98,17 @@ export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamRespo
   response.body.destroy();
   const second = await req.authenticator.authorization(req.signal);
   return send(second);
+}
+
+/**
+ * undici words a parse error of a response head that carries Content-Length (the header twice, or beside
+ * Transfer-Encoding: RFC 9112 §6.3 makes such framing unreliable) as a body shorter than its Content-Length.
+ * Before the head was delivered no body byte was read, so that is what it is.
+ */
+function refusedHead(err: unknown): ScrapeFailure | undefined {
+  if ((err as { code?: unknown } | null)?.code !== "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") return undefined;
+  return new ScrapeFailure(
+    "upstream",
+    "target sent a response head whose framing the HTTP client refuses (Content-Length twice or beside Transfer-Encoding, RFC 9112 §6.3)",
+  );
 }

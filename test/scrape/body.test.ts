@@ -164,6 +164,12 @@ describe("text 0.0.4 bodies", () => {
     expect(stableDuration(none.answer.body)).toBe(`a 1\n${TEXT_OWN}`);
   });
 
+  it("accepts a response head far over undici's 16 KiB, as Prometheus' Go client (10 MB) does", async () => {
+    const { answer } = await scrapeOnce("a 1\n", TEXT, { "x-large-cookie": "c".repeat(70_000) });
+    expect(answer.status).toBe(200);
+    expect(stableDuration(answer.body)).toBe(`a 1\n${TEXT_OWN}`);
+  });
+
   it("reads any other type, and a header Go cannot parse, as the text format, as Prometheus does; the header unchanged", async () => {
     for (const type of [
       "application/json",

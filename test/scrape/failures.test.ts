@@ -143,6 +143,25 @@ const cases: Case[] = [
     status: 502,
   },
   {
+    name: "Content-Length twice, named as the framing it is, not as a body cut short",
+    target: () =>
+      rawTarget(
+        `HTTP/1.1 200 OK\r\nContent-Type: ${TEXT}\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nm 1\n`,
+      ),
+    reason:
+      /response head whose framing the HTTP client refuses \(Content-Length twice or beside Transfer-Encoding/,
+    status: 502,
+  },
+  {
+    name: "Content-Length beside Transfer-Encoding: chunked",
+    target: () =>
+      rawTarget(
+        `HTTP/1.1 200 OK\r\nContent-Type: ${TEXT}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nm 1\n\r\n0\r\n\r\n`,
+      ),
+    reason: /response head whose framing the HTTP client refuses/,
+    status: 502,
+  },
+  {
     name: "304 Not Modified, which is no redirect",
     target: () => rawTarget("HTTP/1.1 304 Not Modified\r\nLocation: /elsewhere\r\n\r\n"),
     reason: /target answered 304 Not Modified(?!;)/,
