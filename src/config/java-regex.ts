@@ -163,15 +163,23 @@ class Translator {
     const prefix = piece.prefix ?? "";
     if (!quantifier) return prefix + piece.text;
     if (!piece.quantifiable) throw this.invalid(`dangling quantifier at position ${start}`);
+    // Java accepts `a{2}{3}`; what it repeats is easy to misread, and a group says it plainly.
+    const stacked = (at: number) => {
+      if (this.re[at] === "{")
+        throw unsupported(`a {n} right after another quantifier (write a group, e.g. (?:a{2}){3})`);
+    };
     const base = piece.assertion ? `(?:${piece.text})` : piece.text;
     if (this.peek() === "?") {
       this.i++;
+      stacked(this.i);
       return `${prefix}${base}${quantifier}?`;
     }
     if (this.peek() === "+") {
       this.i++;
+      stacked(this.i);
       return prefix + this.atomic(`${base}${quantifier}`, `possessive quantifier ${quantifier}+`);
     }
+    stacked(this.i);
     return `${prefix}${base}${quantifier}`;
   }
 
@@ -224,9 +232,11 @@ class Translator {
 
   private caret(): string {
     if (!this.flags.m) return START;
-    if (this.flags.d) return `(?:${START}|(?<=\\n)(?=${ANY}))`;
-    // After a line terminator, but not between \r and \n, and not at the end of input.
-    return `(?:${START}|(?<=[${TERMINATORS}])(?<!\\r(?=\\n))(?=${ANY}))`;
+    // Never at the end of input, not even at the start of an empty one (java.util.regex Pattern.Caret and
+    // UnixCaret: "Perl does not match ^ at end of input even after newline").
+    if (this.flags.d) return `(?:${START}|(?<=\\n))(?=${ANY})`;
+    // At the start or after a line terminator, but not between \r and \n.
+    return `(?:${START}|(?<=[${TERMINATORS}])(?<!\\r(?=\\n)))(?=${ANY})`;
   }
 
   private dollar(): string {
@@ -509,6 +519,8 @@ class Translator {
         continue;
       }
       if (c === "&" && this.peek(1) === "&") {
+        // Java reads `&&&` in its own way (`[a&&&b]` matches a and b), not as && and a literal &.
+        if (this.peek(2) === "&") throw unsupported("&&& in a character class");
         this.i += 2;
         if (union.length === 0) throw unsupported(`an empty operand of && in a character class`);
         operands.push(`[${union.join("")}]`);
@@ -558,6 +570,8 @@ class Translator {
     if (next === "Q") {
       this.i++;
       const cps = this.quoted();
+      // Java refuses an empty \Q\E inside a class.
+      if (cps.length === 0) throw this.invalid(`an empty \\Q\\E inside a character class`);
       return `[${cps.flatMap((cp) => foldRanges(cp, cp, this.flags.i).map(rangeText)).join("")}]`;
     }
     if (next === "b" || next === "B" || next === "A" || next === "z" || next === "Z" || next === "G") {

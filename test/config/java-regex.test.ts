@@ -42,6 +42,11 @@ const CASES: [string, boolean, string[], string[]][] = [
   ["app\\Z", false, ["app"], []],
   ["[]a]+", false, ["]a"], []],
   ["x{2}}", false, ["xx}"], []],
+  // MULTILINE ^ never matches at the end of input (Pattern.Caret), not even in an empty one
+  ["(?m)^$", false, [], [""]],
+  ["(?m)a\n^", false, [], ["a\n"]],
+  ["(?m)^a$", false, ["a"], []],
+  ["(?md)^$", false, [], [""]],
 ];
 
 describe("Java regexes in target settings", () => {
@@ -78,6 +83,9 @@ describe("Java regexes in target settings", () => {
       ["\\N{LATIN SMALL LETTER A}", /named character/],
       ["[^a[b]]", /negated character class with a nested class/],
       ["(?<=a++)b", /possessive quantifier \+\+ inside a lookbehind/],
+      ["[a&&&b]", /&&& in a character class/],
+      ["a{2}{3}", /a \{n\} right after another quantifier/],
+      ["a*{3}", /a \{n\} right after another quantifier/],
       ["\\p{javaJavaIdentifierStart}", /the character class \\p\{javaJavaIdentifierStart\}/],
     ];
     for (const [pattern, message] of refused) {
@@ -89,7 +97,7 @@ describe("Java regexes in target settings", () => {
   });
 
   it("refuse what Java itself rejects", () => {
-    for (const pattern of ["a{", "*a", "(a", "a)", "[a-", "[z-a]", "\\q", "(?#x)", "a{3,2}"]) {
+    for (const pattern of ["a{", "*a", "(a", "a)", "[a-", "[z-a]", "\\q", "(?#x)", "a{3,2}", "[\\Q\\E]"]) {
       expect(checkJavaRegex(pattern, ""), pattern).toMatch(/^is not a valid Java regular expression: /);
     }
   });
