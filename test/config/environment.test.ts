@@ -196,16 +196,16 @@ promregator:
 
   it("read a backslash before ${ or before the default's colon as an escape, as Spring Framework 6.2 does", () => {
     const lookup = (name: string) => ({ a: "A", "a:b": "colon-key" })[name];
-    expect(resolvePlaceholders("\\${a}", lookup)).toEqual({ text: "${a}", unresolved: [] });
-    expect(resolvePlaceholders("x\\${a} and ${a}", lookup).text).toBe("x${a} and A");
-    expect(resolvePlaceholders("${a\\:b}", lookup).text).toBe("colon-key");
-    expect(resolvePlaceholders("${missing\\:b:fallback}", lookup).text).toBe("fallback");
+    expect(resolvePlaceholders(`\\\${a}`, lookup)).toEqual({ text: `\${a}`, unresolved: [] });
+    expect(resolvePlaceholders(`x\\\${a} and \${a}`, lookup).text).toBe(`x\${a} and A`);
+    expect(resolvePlaceholders(`\${a\\:b}`, lookup).text).toBe("colon-key");
+    expect(resolvePlaceholders(`\${missing\\:b:fallback}`, lookup).text).toBe("fallback");
     // unterminated: kept as written, backslash included
-    expect(resolvePlaceholders("\\${a", lookup).text).toBe("\\${a");
+    expect(resolvePlaceholders(`\\\${a`, lookup).text).toBe(`\\\${a`);
     const { config, warnings } = load(
       `${MINIMAL_CF}promregator:\n  targets:\n    - orgName: "\\\\\${literal}"\n`,
     );
-    expect(config.promregator.targets[0].orgName).toBe("${literal}");
+    expect(config.promregator.targets[0].orgName).toBe(`\${literal}`);
     expect(warnings.filter((w) => w.includes("placeholder"))).toEqual([]);
   });
 });
