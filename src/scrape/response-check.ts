@@ -26,7 +26,7 @@ export function checkUpstreamResponse(
     let reason = `target answered ${statusText(statusCode)}`;
     const location = firstHeader(headers.location);
     if (REDIRECT_STATUSES.has(statusCode)) {
-      reason += `${location ? ` redirecting to ${describeLocation(location, target)}` : ""}; redirects are not followed`;
+      reason += `${location ? ` redirecting to ${describeLocation(location, target)}` : ""}; redirects to another origin are not followed`;
     }
     // gorouter tells apart unknown route, unknown instance, no endpoints... in this header.
     const routerError = firstHeader(headers["x-cf-routererror"]);

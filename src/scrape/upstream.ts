@@ -71,17 +71,29 @@ export function upstreamHeaders(
 }
 
 /**
- * Sends the scrape request. Redirects are not followed (a bare dispatch follows none): a 3xx is handed back
- * like any other non-200. A 401 to a token-based credential gets one retry with a fresh token.
+ * Redirects followed on the target's own origin, at most (Go's http.Client, which Prometheus scrapes with,
+ * stops after 10 as well).
+ */
+export const MAX_REDIRECTS = 10;
+
+/** The statuses Go's http.Client follows (RFC 9110 §15.4); 300 and 304 are handed back. */
+const FOLLOWED = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Sends the scrape request. A redirect to the same origin (scheme, host and port: the same route, so the
+ * instance header still picks the instance) is followed with the same headers, as Prometheus follows it when it
+ * scrapes the app directly; a redirect elsewhere is handed back like any other non-200, so that the instance
+ * header and credentials never reach another host. A 401 to a token-based credential gets one retry with a
+ * fresh token. Throws a ScrapeFailure after MAX_REDIRECTS redirects.
  */
 export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
   const target = targetAddress(req.instance);
-  const send = (authorization: string | undefined) =>
+  const send = (path: string, authorization: string | undefined) =>
     dispatchRequest(
       req.dispatcher,
       {
         origin: target.origin,
-        path: target.path,
+        path,
         method: "GET",
         headers: upstreamHeaders(req, authorization),
         headersTimeout: req.readTimeoutMs,
@@ -91,13 +103,40 @@ export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamRespo
     ).catch((err: unknown) => {
       throw refusedHead(err) ?? err;
     });
+  const authorized = async (path: string): Promise<UpstreamResponse> => {
+    const first = await req.authenticator.authorization(req.signal);
+    const response = await send(path, first);
+    if (response.statusCode !== 401 || !req.authenticator.rejected(first)) return response;
+    response.body.destroy();
+    const second = await req.authenticator.authorization(req.signal);
+    return send(path, second);
+  };
 
-  const first = await req.authenticator.authorization(req.signal);
-  const response = await send(first);
-  if (response.statusCode !== 401 || !req.authenticator.rejected(first)) return response;
-  response.body.destroy();
-  const second = await req.authenticator.authorization(req.signal);
-  return send(second);
+  let path = target.path;
+  for (let redirects = 0; ; redirects++) {
+    const response = await authorized(path);
+    const next = sameOriginRedirect(response, target.origin, path);
+    if (next === undefined) return response;
+    response.body.destroy();
+    if (redirects === MAX_REDIRECTS) {
+      throw new ScrapeFailure("upstream", `target redirected more than ${MAX_REDIRECTS} times`);
+    }
+    path = next;
+  }
+}
+
+/** The path (and query) a redirect on `origin` leads to; undefined for any other answer. */
+function sameOriginRedirect(response: UpstreamResponse, origin: string, path: string): string | undefined {
+  if (!FOLLOWED.has(response.statusCode)) return undefined;
+  const location = response.headers.location;
+  if (typeof location !== "string") return undefined;
+  let url: URL;
+  try {
+    url = new URL(location, `${origin}${path}`);
+  } catch {
+    return undefined;
+  }
+  return url.origin === origin ? `${url.pathname}${url.search}` : undefined;
 }
 
 /**

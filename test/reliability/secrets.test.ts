@@ -177,7 +177,7 @@ describe.each(["password", "client"] as const)("no secret leaks (CF %s grant)", 
     // the failures themselves are explained
     expect(collected.find(([w]) => w.includes(guidOf("deny-app")))?.[1]).toMatch(/401 Unauthorized/);
     expect(collected.find(([w]) => w.includes(guidOf("redirect-app")))?.[1]).toMatch(
-      /redirecting to http:\/\/elsewhere\.example\/m; redirects are not followed/,
+      /redirecting to http:\/\/elsewhere\.example\/m; redirects to another origin are not followed/,
     );
   });
 });

@@ -70,9 +70,9 @@ describe("misbehaving targets", () => {
     [
       "redirect-301",
       502,
-      /301 Moved Permanently redirecting to http:\/\/127\.0\.0\.1:\d+\/stolen\/metrics; redirects are not followed/,
+      /301 Moved Permanently redirecting to http:\/\/127\.0\.0\.1:\d+\/stolen\/metrics; redirects to another origin are not followed/,
     ],
-    ["redirect-302", 502, /302 Found redirecting to .*; redirects are not followed/],
+    ["redirect-302", 502, /302 Found redirecting to .*; redirects to another origin are not followed/],
   ] as [BadMode, number, RegExp][])(
     "%s: %i with the reason, within the budget",
     async (mode, status, reason) => {

@@ -253,6 +253,50 @@ describe("failure details", () => {
     expect(answer.body).toMatch(expectedCompatibleBody(false));
   });
 
+  it("follows redirects on the target's own origin with the same headers, as Prometheus' client does", async () => {
+    const paths: string[] = [];
+    let origin = "";
+    const target = await startServer((req, res) => {
+      paths.push(req.url ?? "");
+      if (req.url === "/metrics") res.writeHead(301, { location: "/metrics/" }).end();
+      else if (req.url === "/metrics/") res.writeHead(307, { location: `${origin}/metrics/final?x=1` }).end();
+      else res.writeHead(200, { "content-type": TEXT }).end("a 1\n");
+    });
+    origin = target.url;
+    const proxy = await proxyFor(target.url, "strict");
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/^a 1\n# HELP promregator_up /);
+    expect(paths).toEqual(["/metrics", "/metrics/", "/metrics/final?x=1"]);
+    // every hop carried the instance header: the router picks the same instance each time
+    expect(target.requests.map((h) => h["x-cf-app-instance"])).toEqual(Array(3).fill(INSTANCE_ID));
+  });
+
+  it("stops after 10 redirects on the target's own origin", async () => {
+    let hops = 0;
+    const target = await startServer((_req, res) => {
+      hops++;
+      res.writeHead(302, { location: `/metrics?hop=${hops}` }).end();
+    });
+    const proxy = await proxyFor(target.url, "strict");
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(502);
+    expect(answer.statusMessage).toMatch(/target redirected more than 10 times/);
+    expect(hops).toBe(11);
+  });
+
+  it("does not follow a redirect to another port or scheme of the same host", async () => {
+    const elsewhere = await startServer(serve("a 1\n", TEXT));
+    const target = await startServer((_req, res) => {
+      res.writeHead(301, { location: `${elsewhere.url}/metrics` }).end();
+    });
+    const proxy = await proxyFor(target.url, "strict");
+    const answer = await get(`${proxy.url}/x`);
+    expect(answer.status).toBe(502);
+    expect(answer.statusMessage).toMatch(/redirects to another origin are not followed/);
+    expect(elsewhere.requests).toHaveLength(0);
+  });
+
   it("does not follow a redirect, not even to a host that would answer", async () => {
     const elsewhere = await startServer(serve("a 1\n", TEXT));
     const target = await startServer((_req, res) => {
@@ -263,7 +307,7 @@ describe("failure details", () => {
     const answer = await get(`${proxy.url}/x`);
     expect(answer.status).toBe(502);
     expect(answer.body).toContain(
-      `302 Found redirecting to ${elsewhere.url}/metrics; redirects are not followed`,
+      `302 Found redirecting to ${elsewhere.url}/metrics; redirects to another origin are not followed`,
     );
     expect(answer.body).not.toContain("secret");
     expect(elsewhere.requests).toHaveLength(0);
