@@ -255,7 +255,10 @@ export async function fetchAllPages<T extends { guid: string }>(
     }
     if (next === undefined) break;
     // Resources added while paging can make a CC link beyond the first page's total; they come next time.
-    if (total !== undefined && pageNo >= total && total <= MAX_PAGES) break;
+    if (total !== undefined && pageNo >= total && total <= MAX_PAGES) {
+      nextIgnored(ctx, resource, path, next, pageNo, total);
+      break;
+    }
     if (pageNo >= MAX_PAGES) {
       throw unending(ctx, resource, path, `more than ${MAX_PAGES} pages; the list is not read`);
     }
@@ -265,6 +268,26 @@ export async function fetchAllPages<T extends { guid: string }>(
     }
   }
   return out;
+}
+
+/**
+ * A page at the first page's `total_pages` that still links to a next page: the list ends there (bounded
+ * paging), but a CC or proxy that contradicts itself so is made visible. Logged through the requester's
+ * FailureLog like the other paging faults, but never counted as a failure or a recovery (its key does not start
+ * with "<resource>:"): a warning the first time per resource, repeats at debug, so that a CC doing it on every
+ * list does not flood the log. Only the link's path is named (its query holds thousands of guids, never a token).
+ */
+function nextIgnored(
+  ctx: PagingContext,
+  resource: CfResource,
+  path: string,
+  next: string,
+  pageNo: number,
+  total: number,
+): void {
+  const message = `GET ${path} answered page ${pageNo} of total_pages ${total} with a pagination.next link; the list ends at total_pages and the link is not followed`;
+  const fields = { resource, path, next: pathOf(next), totalPages: total, kind: "next-beyond-total" };
+  ctx.requester.failures.failure(`next-beyond-total:${resource}`, fields, message);
 }
 
 /** The next link's path and query on the configured origin. */

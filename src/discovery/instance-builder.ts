@@ -6,7 +6,7 @@ import { keyFailure, keysPerFailure, layerError } from "./layer-error.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { candidateRoutes, chooseRoute } from "./routes.js";
 import { sameInstance } from "./snapshot.js";
-import type { ResolvedApp } from "./target-resolver.js";
+import { type ResolvedApp, summarise } from "./target-resolver.js";
 import type { DiscoveredInstance, NoInstancesKind } from "./types.js";
 
 export interface ScanInput {
@@ -32,17 +32,42 @@ export interface ScanInput {
 export const APPS_PER_TURN = 100;
 
 export interface ScanResult {
-  /** Instances per target index, apps in resolution order, indices ascending. */
+  /**
+   * Instances per target index, apps in resolution order, indices ascending; for an app in `appErrors`, the
+   * instances it had in `previous`.
+   */
   instances: Map<number, DiscoveredInstance[]>;
   /** Why selected apps produced no instances, per target index. */
   reasons: Map<number, AppProblem[]>;
-  /** Targets for which a Cloud Controller layer could not be loaded. */
+  /**
+   * Targets of which nothing fresh is known: the domains could not be loaded, or none of the target's apps could
+   * be read. Such a target keeps its previous instances as a whole (refresh-step.ts).
+   */
   errors: Map<number, Error>;
+  /**
+   * Targets of which some apps could be read and others not (their processes or routes failed to load, or their
+   * data cannot be used): the failure of each such app, in resolution order. The other apps are current.
+   */
+  appErrors: Map<number, Error[]>;
 }
+
+/**
+ * The most instances discovery builds for one app. The Cloud Controller accepts a web process with up to
+ * 2,147,483,647 instances (MAX_DB_INT, cloud_controller_ng app/messages/process_scale_message.rb), and every
+ * instance costs a DiscoveredInstance: such a value would take the heap (--max-old-space-size=160) down with it.
+ * 10,000 is the whole landscape that docs/performance.md sizes a 256 MB container for, far more than any app
+ * runs in practice: an app asking for more is reported as a Cloud Controller error of its target instead.
+ */
+export const MAX_INSTANCES_PER_APP = 10_000;
 
 /**
  * Turns selected apps into instances: web process (desired instance count), chosen route, domain
  * (internal or not) and the access URL. Everything is joined by app guid, never by position.
+ *
+ * An app whose own Cloud Controller data failed is left out of the fresh result on its own and keeps the
+ * instances it had in `previous` (last good data per app, so that a flapping CC does not make apps disappear);
+ * the other apps of its target are current. Only when none of a target's apps could be read is the target
+ * failed as a whole.
  */
 export async function scanInstances(
   input: ScanInput,
@@ -52,7 +77,12 @@ export async function scanInstances(
     domain: CacheReader<ReadonlyMap<string, CfDomain>>;
   },
 ): Promise<ScanResult> {
-  const result: ScanResult = { instances: new Map(), reasons: new Map(), errors: new Map() };
+  const result: ScanResult = {
+    instances: new Map(),
+    reasons: new Map(),
+    errors: new Map(),
+    appErrors: new Map(),
+  };
   if (input.apps.length === 0) return result;
   const keys = input.apps.map((app) => appKey(app.spaceGuid, app.appGuid));
   // One layer per turn of the event loop: reading thousands of keys (and starting their reloads) is work of
@@ -70,25 +100,38 @@ export async function scanInstances(
   const named = keys.map((key, i) => [key, input.apps[i].appName] as const);
   const processFailures = keysPerFailure(named, processes.errors);
   const routeFailures = keysPerFailure(named, routes.errors);
+  /** Targets with at least one app whose data was read. */
+  const current = new Set<number>();
 
   for (let i = 0; i < input.apps.length; i++) {
     if (i > 0 && i % APPS_PER_TURN === 0) await nextTurn();
     const app = input.apps[i];
     const t = app.targetIndex;
     if (result.errors.has(t)) continue;
+    if (!domainsByGuid) {
+      // Every app of every target needs the domains: nothing of the target can be built.
+      result.errors.set(t, layerError("domains", domains.errors.get(ALL)));
+      continue;
+    }
     const key = keys[i];
     const appProcesses = processes.values.get(key);
     const appRoutes = routes.values.get(key);
     let failure: Error | undefined;
-    if (!domainsByGuid) failure = layerError("domains", domains.errors.get(ALL));
-    else if (!appProcesses)
+    if (!appProcesses)
       failure = keyFailure("processes", "app", app.appName, processes.errors.get(key), processFailures);
     else if (!appRoutes)
       failure = keyFailure("routes", "app", app.appName, routes.errors.get(key), routeFailures);
-    if (failure || !domainsByGuid || !appProcesses || !appRoutes) {
-      result.errors.set(t, failure ?? new Error("incomplete Cloud Controller data"));
+    else failure = instanceCountFailure(app, appProcesses);
+    if (failure || !appProcesses || !appRoutes) {
+      push(
+        result.appErrors,
+        t,
+        failure ?? new Error(`incomplete Cloud Controller data of app ${app.appName}`),
+      );
+      for (const instance of previousInstances(app, input.previous)) push(result.instances, t, instance);
       continue;
     }
+    current.add(t);
     const built = buildInstances(app, input, appProcesses, appRoutes, domainsByGuid);
     if (Array.isArray(built)) for (const instance of built) push(result.instances, t, instance);
     else
@@ -97,7 +140,61 @@ export async function scanInstances(
         text: `${app.orgName}/${app.spaceName}/${app.appName} ${built.text}`,
       });
   }
+  failWholeTargets(result, current);
   return result;
+}
+
+/**
+ * A target none of whose apps could be read fails as a whole (nothing fresh is known of it, which is what
+ * decides whether a refresh failed: refresh-step.ts); its cause is the apps' failure, or each distinct one.
+ */
+function failWholeTargets(result: ScanResult, current: ReadonlySet<number>): void {
+  for (const [t, failures] of result.appErrors) {
+    if (current.has(t)) continue;
+    result.appErrors.delete(t);
+    result.instances.delete(t);
+    if (!result.errors.has(t)) result.errors.set(t, combinedFailure(failures));
+  }
+}
+
+/** The failure itself when all share one message (a batch that failed whole), else their messages in one. */
+function combinedFailure(failures: readonly Error[]): Error {
+  const messages = distinctMessages(failures);
+  if (messages.length === 1) return failures[0];
+  return new Error(summarise(messages), { cause: failures[0] });
+}
+
+/** Each message once, in order: the apps of one failed batch share theirs. */
+export function distinctMessages(failures: readonly Error[]): string[] {
+  return [...new Set(failures.map((f) => f.message))];
+}
+
+/** Why an app's web process cannot be turned into instances although its data was read; see MAX_INSTANCES_PER_APP. */
+function instanceCountFailure(app: ResolvedApp, processes: readonly CfProcess[]): Error | undefined {
+  if (processes.length !== 1) return undefined; // reported as "no-web-process" by buildInstances
+  const count = processes[0].instances;
+  if (count <= MAX_INSTANCES_PER_APP) return undefined;
+  return new Error(
+    `could not use the web process of app ${app.appName}: it asks for ${count} instances, more than the ${MAX_INSTANCES_PER_APP} Promregator discovers per app`,
+  );
+}
+
+/**
+ * The instances the app had through the same target in the published snapshot: instance ids are
+ * "<appGuid>:<index>" with indices from 0 on, so they are looked up rather than searched for.
+ */
+function previousInstances(
+  app: ResolvedApp,
+  previous: ReadonlyMap<string, DiscoveredInstance> | undefined,
+): DiscoveredInstance[] {
+  const kept: DiscoveredInstance[] = [];
+  if (!previous) return kept;
+  for (let index = 0; index < MAX_INSTANCES_PER_APP; index++) {
+    const instance = previous.get(`${app.appGuid}:${index}`);
+    if (!instance) break;
+    if (instance.targetIndex === app.targetIndex) kept.push(instance);
+  }
+  return kept;
 }
 
 /** Why one selected app has no instances. */

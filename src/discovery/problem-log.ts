@@ -52,12 +52,23 @@ export class ProblemLog {
     this.logger.info("discovery refresh succeeded again");
   }
 
-  target(index: number, description: string, error: Error | undefined): void {
+  /**
+   * A target's Cloud Controller failure, or its end: `scope` "apps" when only some of its apps failed (they keep
+   * their previous instances, the others are current), "target" when nothing of it could be read.
+   */
+  target(
+    index: number,
+    description: string,
+    error: Error | undefined,
+    scope: "target" | "apps" = "target",
+  ): void {
     if (error && !this.failingTargets.has(index)) {
       this.failingTargets.add(index);
       this.logger.warn(
         { target: this.configIndex(index), description, cause: error.message },
-        "could not resolve a target; keeping its previous instances",
+        scope === "apps"
+          ? "could not read some apps of a target; keeping their previous instances, its other apps are current"
+          : "could not resolve a target; keeping its previous instances",
       );
     } else if (!error && this.failingTargets.delete(index)) {
       this.logger.info({ target: this.configIndex(index), description }, "target resolves again");

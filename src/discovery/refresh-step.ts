@@ -1,7 +1,7 @@
 import type { CfDomain, CfProcess, CfRoute } from "../cf/index.js";
 import type { TargetConfig } from "../config/index.js";
 import { toError } from "../errors.js";
-import { scanInstances } from "./instance-builder.js";
+import { distinctMessages, scanInstances } from "./instance-builder.js";
 import { describeTarget } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { buildSnapshot, type Duplicate, mergeTargets, sameInstances, sameReports } from "./snapshot.js";
@@ -47,8 +47,13 @@ export interface RefreshResult {
   changed: boolean;
   /** True when every target failed (or there are none and the refresh itself failed): `previous` is kept whole. */
   failed: boolean;
-  /** The Cloud Controller failure of each target that had one, by target index. */
+  /**
+   * The Cloud Controller failure of each target that had one, by target index: of the target as a whole, or of
+   * some of its apps (whose previous instances are kept while its other apps are current).
+   */
   errors: Map<number, Error>;
+  /** The targets among `errors` whose failure is of some of their apps only. */
+  failedApps: Set<number>;
   /** One report per configured target, in configuration order (empty when `failed`). */
   reports: TargetReport[];
   /** Instances reached through two targets (the first target in configuration order keeps them). */
@@ -57,8 +62,9 @@ export interface RefreshResult {
 
 /**
  * One refresh, with no timers and no I/O besides the caches: resolves every target, keeps the last good
- * instances of a target whose Cloud Controller data could not be loaded, and keeps the whole previous
- * snapshot when every target failed, so that an outage never empties a known landscape.
+ * instances of an app whose Cloud Controller data could not be loaded (of a whole target when none of its apps
+ * could), and keeps the whole previous snapshot when every target failed as a whole, so that an outage never
+ * empties a known landscape and one failing app never holds back the others.
  */
 export async function refreshOnce(input: RefreshInput): Promise<RefreshResult> {
   const { previous, targets } = input;
@@ -67,19 +73,35 @@ export async function refreshOnce(input: RefreshInput): Promise<RefreshResult> {
     collected = await collect(input);
   } catch (error) {
     // Nothing was learnt about any target: a failure of all of them.
-    const errors = new Map([[-1, toError(error)]]);
-    return { snapshot: previous, changed: false, failed: true, errors, reports: [], duplicates: [] };
+    return keptWhole(previous, new Map([[-1, toError(error)]]), new Set());
   }
-  const { perTarget, reports, errors } = collected;
-  if (errors.size > 0 && errors.size >= targets.length) {
-    return { snapshot: previous, changed: false, failed: true, errors, reports: [], duplicates: [] };
-  }
+  const { perTarget, reports, errors, failedApps } = collected;
+  const wholeFailures = errors.size - failedApps.size;
+  // A target with some apps read is not failed: its failed apps keep their instances, the others are current.
+  if (wholeFailures > 0 && wholeFailures >= targets.length) return keptWhole(previous, errors, failedApps);
   const { instances, byInstanceId, duplicates } = await mergeTargets(perTarget);
   if (duplicates.length > 0) servedOnly(reports, duplicates);
   const changed =
     !previous || !sameInstances(previous.instances, instances) || !sameReports(previous.targets, reports);
   const snapshot = changed ? buildSnapshot(instances, reports, input.at, byInstanceId) : previous;
-  return { snapshot, changed, failed: false, errors, reports, duplicates };
+  return { snapshot, changed, failed: false, errors, failedApps, reports, duplicates };
+}
+
+/** The result of a refresh in which every target failed as a whole: the previous snapshot stays. */
+function keptWhole(
+  previous: DiscoverySnapshot | undefined,
+  errors: Map<number, Error>,
+  failedApps: Set<number>,
+): RefreshResult {
+  return {
+    snapshot: previous,
+    changed: false,
+    failed: true,
+    errors,
+    failedApps,
+    reports: [],
+    duplicates: [],
+  };
 }
 
 /**
@@ -127,6 +149,7 @@ async function collect(input: RefreshInput) {
   const perTarget: DiscoveredInstance[][] = [];
   const reports: TargetReport[] = [];
   const errors = new Map<number, Error>();
+  const failedApps = new Set<number>();
   targets.forEach((target, index) => {
     const key = String(index);
     const error = resolved.errors.get(key) ?? scan.errors.get(index);
@@ -170,6 +193,15 @@ async function collect(input: RefreshInput) {
         // Every bound app was left out because of its binding.
         if (unresolved !== undefined && notes) kind = ccFailed ? "cc-error" : "service-binding";
       }
+      const appErrors = scan.appErrors.get(index);
+      if (appErrors) {
+        // Named first, as they make the target a Cloud Controller error; their kept instances are in the count.
+        const failed = appsFailed(appErrors);
+        errors.set(index, failed);
+        failedApps.add(index);
+        problem = problem === undefined ? failed.message : `${failed.message}; ${problem}`;
+        kind = "cc-error";
+      }
     }
     perTarget.push(found);
     reports.push({
@@ -180,5 +212,10 @@ async function collect(input: RefreshInput) {
       ...(leftOut ? { leftOut } : {}),
     });
   });
-  return { perTarget, reports, errors };
+  return { perTarget, reports, errors, failedApps };
+}
+
+/** The failure of some apps of a target: each distinct cause once, at most three (summarise). */
+function appsFailed(failures: readonly Error[]): Error {
+  return new Error(summarise(distinctMessages(failures)), { cause: failures[0] });
 }

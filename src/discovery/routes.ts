@@ -9,13 +9,17 @@ import type { CfRoute } from "../cf/index.js";
  *   through the TCP router, which ignores X-CF-APP-INSTANCE, so every scrape would reach an arbitrary instance.
  * - A route counts for an app only if one of its destinations is that app's `web` process: discovery enumerates
  *   the web process's instances, and a route to another process type (e.g. `api`) reaches other containers.
+ * - A wildcard route (host `*`, which CC allows: app/models/runtime/route.rb validates the host against
+ *   /^([\w\-]+|\*)$/) is never a candidate, not even when `preferredRouteRegex` names it: `*.apps.example.com`
+ *   is not a name one can connect to ("*" is no letter, digit or hyphen, RFC 1035 §2.3.1), so every scrape
+ *   through it would fail. An app whose only routes to its web process are wildcards has no usable route.
  * - The destination port is not needed to build the URL: gorouter forwards a route to its destination's port
  *   itself, and internal routes use the configured port (target `internalRoutePort`, else
  *   `promregator.defaultInternalRoutePort`, as the Java version does), because an internal name reaches the
  *   container on any port. It matters only in that a route mapped to several ports or process types of one app
  *   is kept as long as one destination is the web process.
  * - With `overrideRouteAndPath` the route is not used for the URL; as in the Java version the app still needs
- *   at least one route of any kind.
+ *   at least one route of any kind (a TCP or wildcard one will do).
  */
 
 /** The process type whose instances are enumerated and scraped. */
@@ -40,6 +44,14 @@ export function reachesWebProcess(route: CfRoute, appGuid: string): boolean {
 }
 
 /**
+ * True for a route of host `*`: CC's `url` is "<host>.<domain><path>", and a domain name never starts with "*",
+ * so a url starting with "*." is exactly such a route.
+ */
+function isWildcardRoute(route: CfRoute): boolean {
+  return route.url.startsWith("*.");
+}
+
+/**
  * The app's routes that can carry a scrape, in Cloud Controller order, or why there are none.
  * `anyRoute` (overrideRouteAndPath) accepts every route, since the URL does not use it.
  */
@@ -50,8 +62,15 @@ export function candidateRoutes(
 ): CfRoute[] | RouteProblem {
   if (routes.length === 0) return { kind: "no-route", text: "has no route" };
   if (anyRoute) return [...routes];
-  const usable = routes.filter((route) => reachesWebProcess(route, appGuid));
+  const toWeb = routes.filter((route) => reachesWebProcess(route, appGuid));
+  const usable = toWeb.filter((route) => !isWildcardRoute(route));
   if (usable.length > 0) return usable;
+  if (toWeb.length > 0) {
+    return {
+      kind: "no-http-route",
+      text: `has no HTTP route to its web process that can be connected to (only wildcard routes: ${summariseUrls(toWeb)})`,
+    };
+  }
   const http = routes.filter((route) => HTTP_ROUTE_PROTOCOLS.has(route.protocol));
   if (http.length === 0) {
     return { kind: "no-http-route", text: `has no HTTP route (only ${describeProtocols(routes)} routes)` };
@@ -78,6 +97,12 @@ export function chooseRoute(routes: readonly CfRoute[], patterns: readonly RegEx
     if (match) return match;
   }
   return routes[0];
+}
+
+/** Up to three route urls, so that a long list stays readable. */
+function summariseUrls(routes: readonly CfRoute[]): string {
+  const shown = routes.slice(0, 3).map((route) => route.url);
+  return routes.length > 3 ? `${shown.join(", ")} and ${routes.length - 3} more` : shown.join(", ");
 }
 
 function describeProtocols(routes: readonly CfRoute[]): string {

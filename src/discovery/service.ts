@@ -255,7 +255,8 @@ class BackgroundDiscovery implements DiscoveryService {
   /** Logs problems as they start and end (the step itself stays silent). */
   private log(result: RefreshResult, at: number): void {
     this.targets.forEach((target, index) => {
-      this.problems.target(index, describeTarget(target), result.errors.get(index));
+      const scope = result.failedApps.has(index) ? "apps" : "target";
+      this.problems.target(index, describeTarget(target), result.errors.get(index), scope);
     });
     if (result.failed) {
       const cause = result.errors.values().next().value?.message ?? "unknown error";

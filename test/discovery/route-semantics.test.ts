@@ -75,6 +75,56 @@ describe("route semantics: protocol", () => {
   });
 });
 
+describe("route semantics: wildcard host", () => {
+  it("never scrapes through a wildcard route that comes first in CC order", async () => {
+    const { instances, report } = await discover((cc, app) => {
+      cc.mapRoute("*.apps.example.test", app);
+      cc.mapRoute("app-a.apps.example.test", app);
+    });
+    expect(instances.map((i) => i.url)).toEqual([
+      "https://app-a.apps.example.test/metrics",
+      "https://app-a.apps.example.test/metrics",
+    ]);
+    expect(report.problem).toBeUndefined();
+  });
+
+  it("does not let a preferredRouteRegex pick a wildcard route: it names no host to connect to", async () => {
+    const { instances } = await discover(
+      (cc, app) => {
+        cc.mapRoute("app-a.apps.example.test", app);
+        cc.mapRoute("*.apps.example.test/metrics-path", app);
+      },
+      { preferredRouteRegex: ["\\*\\..*"] },
+    );
+    expect(instances.map((i) => i.url)).toEqual([
+      "https://app-a.apps.example.test/metrics",
+      "https://app-a.apps.example.test/metrics",
+    ]);
+  });
+
+  it("gives an app with only a wildcard route no target and the reason of apps without a usable route", async () => {
+    const { instances, report } = await discover((cc, app) => {
+      cc.mapRoute("*.apps.example.test", app);
+      cc.mapRoute("tcp.example.test:1050", app);
+    });
+    expect(instances).toEqual([]);
+    expect(report).toMatchObject({ instances: 0, kind: "no-http-route" });
+    expect(report.problem).toBe(
+      "o/s/app-a has no HTTP route to its web process that can be connected to (only wildcard routes: *.apps.example.test)",
+    );
+  });
+
+  it("still serves an app with only a wildcard route through overrideRouteAndPath", async () => {
+    const { instances } = await discover((cc, app) => cc.mapRoute("*.apps.example.test", app), {
+      overrideRouteAndPath: "gateway.example.test/app-a",
+    });
+    expect(instances.map((i) => i.url)).toEqual([
+      "https://gateway.example.test/app-a/metrics",
+      "https://gateway.example.test/app-a/metrics",
+    ]);
+  });
+});
+
 describe("route semantics: destination process type", () => {
   it("skips a first route that leads to another process type of the app", async () => {
     const { instances } = await discover((cc, app) => {
