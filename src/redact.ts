@@ -28,17 +28,126 @@ const SECRET_FIELD = new RegExp(
   "gi",
 );
 
+/** Secrets shorter than this are not searched for: replacing every "ab" of a text would garble it. */
+const MIN_SECRET_CHARS = 3;
+
+/** The most characters one character of a secret takes in an echo (`\uD83D\uDE00`, `%F0%9F%98%80`). */
+const MAX_ENCODED_CHAR = 12;
+
 /**
- * Replaces bearer tokens, JWT-shaped strings, Authorization header values and the values of `access_token`,
- * `refresh_token`, `id_token`, `client_secret` and `password` fields (JSON, form-encoded or header-like) with
- * `[redacted]`. `knownSecrets` (e.g. the configured password) are replaced wherever they occur (3+ chars).
+ * RFC 3986 §2.3 unreserved characters: no encoder percent-encodes them ("should not be created by URI
+ * producers"), and neither JSON nor HTML escapes them; tokens are made of them, so their patterns stay plain.
  */
-export function redactSecrets(text: string, knownSecrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of knownSecrets) {
-    if (secret.length >= 3) out = out.split(secret).join(REDACTED);
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/** The HTML named character references of the characters HTML escapes. */
+const HTML_NAMED: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** A hex number whose letters match in either case: encoders differ (`%2b`, `%2B`; RFC 3986 §2.1). */
+function hexCaseless(n: number, width: number): string {
+  return n
+    .toString(16)
+    .padStart(width, "0")
+    .replace(/[a-f]/g, (c) => `[${c}${c.toUpperCase()}]`);
+}
+
+/**
+ * One character of a secret as an echo may show it: itself; its UTF-8 bytes percent-encoded (RFC 3986 §2.1),
+ * and `+` for a space, as application/x-www-form-urlencoded sends a password or client secret in a UAA body
+ * (RFC 6749 Appendix B); JSON-escaped (RFC 8259 §7); as an HTML character reference (an error page).
+ */
+function charPattern(ch: string): string {
+  const plain = escapeRegExp(ch);
+  if (UNRESERVED.test(ch)) return plain;
+  const code = ch.codePointAt(0) ?? 0;
+  const units = Array.from({ length: ch.length }, (_, i) => ch.charCodeAt(i));
+  const forms = [
+    plain,
+    [...Buffer.from(ch, "utf8")].map((b) => `%${hexCaseless(b, 2)}`).join(""),
+    units.map((u) => `\\\\u${hexCaseless(u, 4)}`).join(""),
+    `&#0*${code};`,
+    `&#[xX]0*${hexCaseless(code, 1)};`,
+  ];
+  if (ch === " ") forms.push("\\+");
+  if (ch === '"' || ch === "\\" || ch === "/") forms.push(`\\\\${plain}`);
+  const named = HTML_NAMED[ch];
+  if (named) forms.push(named);
+  return `(?:${forms.join("|")})`;
+}
+
+/** Finds the secrets it was made of, in any of the forms of charPattern. */
+interface SecretMatcher {
+  /** Undefined when there is no secret to look for. */
+  readonly pattern?: RegExp;
+  /** The longest text one match can span: how far past a cut a secret may reach. */
+  readonly reach: number;
+}
+
+const NO_SECRETS: SecretMatcher = { reach: 0 };
+
+function matcherFor(secrets: readonly string[]): SecretMatcher {
+  const usable = [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_CHARS);
+  if (usable.length === 0) return NO_SECRETS;
+  // Longest first: where one secret contains another, the whole of the longer one goes.
+  usable.sort((a, b) => b.length - a.length);
+  const source = usable.map((s) => Array.from(s, charPattern).join("")).join("|");
+  return { pattern: new RegExp(source, "g"), reach: (usable[0]?.length ?? 0) * MAX_ENCODED_CHAR };
+}
+
+/**
+ * The secrets the process holds (the CF password or client secret, the access and refresh tokens UAA issued;
+ * one registry per Cloud Controller client), each registered where it is obtained, so that every excerpt of a foreign answer is redacted of them: an
+ * error page may echo the request, and a token of UAA's `token_format=opaque` or a password has no shape
+ * the patterns of redactSecrets could know. They are found plain, percent- and form-encoded, JSON- and
+ * HTML-escaped (charPattern); an encoding of a whole value (HTTP Basic's base64) is registered as a value.
+ */
+export class KnownSecrets {
+  private readonly held = new Map<string, readonly string[]>();
+  private matcher?: SecretMatcher;
+
+  /**
+   * `values` are what `slot` holds from now on, replacing what it held before: a slot per kind of secret
+   * (the credentials, the tokens), so that a renewed token replaces old ones instead of piling up.
+   */
+  hold(slot: string, values: readonly (string | undefined)[]): void {
+    const kept = values.filter((v): v is string => v !== undefined && v.length >= MIN_SECRET_CHARS);
+    if (kept.length > 0) this.held.set(slot, kept);
+    else this.held.delete(slot);
+    this.matcher = undefined;
   }
-  return out
+
+  /** Every secret held, in every slot. */
+  values(): string[] {
+    return [...this.held.values()].flat();
+  }
+
+  /** The matcher of what is held, built once per change (a token is renewed every few minutes at most). */
+  match(): SecretMatcher {
+    this.matcher ??= matcherFor(this.values());
+    return this.matcher;
+  }
+}
+
+/** Secrets to redact: a registry, or a few values at hand (a scrape authenticator's client secret). */
+export type Secrets = KnownSecrets | readonly string[];
+
+function matcherOf(secrets: Secrets): SecretMatcher {
+  return secrets instanceof KnownSecrets ? secrets.match() : matcherFor(secrets);
+}
+
+/** The credentials that have a shape of their own: see redactSecrets. */
+function redactShapes(text: string): string {
+  return text
     .replace(AUTHORIZATION_HEADER, (_m, name: string, sep: string) => `${name}${sep}${REDACTED}`)
     .replace(BEARER, (_m, word: string, space: string) => `${word}${space}${REDACTED}`)
     .replace(JWT, REDACTED)
@@ -48,19 +157,47 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
     });
 }
 
+/**
+ * Replaces the known secrets (KnownSecrets, or values such as the configured password, 3+ characters, in
+ * their encodings), bearer tokens, JWT-shaped strings, Authorization header values and the values of
+ * `access_token`, `refresh_token`, `id_token`, `client_secret` and `password` fields (JSON, form-encoded or
+ * header-like) with `[redacted]`.
+ */
+export function redactSecrets(text: string, knownSecrets: Secrets = []): string {
+  const { pattern } = matcherOf(knownSecrets);
+  return redactShapes(pattern ? text.replace(pattern, REDACTED) : text);
+}
+
 /** Enough of a long body to find what the excerpt shows plus a token that starts inside it. */
 const SCAN_FACTOR = 4;
 const SCAN_EXTRA = 4096;
 
 /**
+ * Where the scanned start of a body ends: at `window`, or at the end of a known secret that crosses it, so
+ * that no part of one is left behind by the cut.
+ */
+function scanEnd(body: string, window: number, matcher: SecretMatcher): number {
+  let end = Math.min(window, body.length);
+  if (!matcher.pattern || end === body.length) return end;
+  for (const m of body.slice(0, window + matcher.reach).matchAll(matcher.pattern)) {
+    if (m.index >= end) break;
+    end = Math.max(end, m.index + m[0].length);
+  }
+  return end;
+}
+
+/**
  * One line of at most `maxChars` characters from a foreign body: credentials redacted first (so a cut never
  * leaves half a token behind), whitespace collapsed. Only the start of a long body is read.
  */
-export function excerpt(body: string, maxChars: number, knownSecrets: readonly string[] = []): string {
-  let head = body.slice(0, maxChars * SCAN_FACTOR + SCAN_EXTRA);
+export function excerpt(body: string, maxChars: number, knownSecrets: Secrets = []): string {
+  const matcher = matcherOf(knownSecrets);
+  const end = scanEnd(body, maxChars * SCAN_FACTOR + SCAN_EXTRA, matcher);
+  let head = body.slice(0, end);
+  if (matcher.pattern) head = head.replace(matcher.pattern, REDACTED);
   // A token cut by the scan window no longer looks like one: drop the cut word.
-  if (head.length < body.length) head = head.replace(/[A-Za-z0-9\-._~+/=]+$/, "");
-  const line = redactSecrets(head, knownSecrets).replace(/\s+/g, " ").trim();
+  if (end < body.length) head = head.replace(/[A-Za-z0-9\-._~+/=]+$/, "");
+  const line = redactShapes(head).replace(/\s+/g, " ").trim();
   return line.length > maxChars ? `${line.slice(0, maxChars)}...` : line;
 }
 

@@ -1,7 +1,7 @@
 import type { CfConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
-import { excerpt, redactSecrets } from "../redact.js";
-import { CfApiError, parseCfErrorBody } from "./errors.js";
+import { excerpt, type KnownSecrets, redactSecrets } from "../redact.js";
+import { CfApiError, parseCfErrorBody, UndecodableBodyError } from "./errors.js";
 import type { FailureLog } from "./failure-log.js";
 import { describeNetworkError, type HttpResponse } from "./http.js";
 import type { AttemptOutcome } from "./retry-policy.js";
@@ -23,6 +23,8 @@ export class CcFailures {
   constructor(
     private readonly log: FailureLog,
     private readonly proxy: CfConfig["proxy"],
+    /** What the client holds (token, password, client secret): an error page may echo the request. */
+    private readonly secrets: KnownSecrets,
   ) {}
 
   /**
@@ -71,6 +73,15 @@ export class CcFailures {
           cause: err,
         });
       case "malformed":
+        if (err instanceof UndecodableBodyError) {
+          return this.fail(`GET ${path} answered ${res?.status} with ${err.message}`, attempts, {
+            kind: "malformed",
+            resource,
+            path,
+            status: res?.status,
+            cause: err,
+          });
+        }
         return this.notJson(resource, path, res?.status, attempts, err);
       default:
         return this.httpError(res as HttpResponse, resource, path, attempts);
@@ -99,16 +110,18 @@ export class CcFailures {
     // The body is foreign text: an error page may echo the request, token included.
     const cf = {
       ...parsed,
-      title: parsed.title && redactSecrets(parsed.title),
-      detail: parsed.detail && redactSecrets(parsed.detail),
+      title: parsed.title && redactSecrets(parsed.title, this.secrets),
+      detail: parsed.detail && redactSecrets(parsed.detail, this.secrets),
     };
     let what: string;
-    if (cf.title || cf.detail) {
+    if (res.undecodable !== undefined) {
+      what = res.undecodable;
+    } else if (cf.title || cf.detail) {
       what = [cf.title, cf.code !== undefined ? `(${cf.code})` : undefined].filter(Boolean).join(" ");
       what = `${what}${cf.detail ? `: ${cf.detail}` : ""}`;
     } else {
       // Load balancers and routers answer in plain text or HTML; a short excerpt helps more than nothing.
-      const shown = excerpt(res.text, 300);
+      const shown = excerpt(res.text, 300, this.secrets);
       // "non-JSON" only for what is not JSON: a JSON body of an unknown shape is shown as it is.
       what = shown ? `${json ? "JSON" : "non-JSON"} body "${shown}"` : "empty body";
     }

@@ -3,9 +3,9 @@ import type { CfConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
 import { nextTurn } from "../event-loop-turn.js";
 import type { Logger } from "../log.js";
-import { redactSecrets } from "../redact.js";
+import { type KnownSecrets, redactSecrets } from "../redact.js";
 import { CcFailures } from "./cc-failures.js";
-import { type CfApiError, parseCfErrorBody } from "./errors.js";
+import { type CfApiError, parseCfErrorBody, UndecodableBodyError } from "./errors.js";
 import { FailureLog } from "./failure-log.js";
 import { BodyTooLargeError, type HttpResponse, headerValue, RequestTimeoutError, sendOnce } from "./http.js";
 import { type ListPage, readListPage } from "./list-page.js";
@@ -71,6 +71,8 @@ export interface CcRequesterDeps {
   random: () => number;
   /** True once the client is closed: no new request goes out, also not a retry after a back-off. */
   isClosed?: () => boolean;
+  /** The secrets the client holds, redacted from every excerpt of an answer (registered by `tokens`). */
+  secrets: KnownSecrets;
 }
 
 export interface GetOptions {
@@ -118,7 +120,7 @@ export class CcRequester {
 
   constructor(private readonly deps: CcRequesterDeps) {
     this.failures = new FailureLog(deps.logger);
-    this.errors = new CcFailures(this.failures, deps.config.proxy);
+    this.errors = new CcFailures(this.failures, deps.config.proxy, deps.secrets);
   }
 
   getJson(resource: CfResource, url: string, opts: GetOptions): Promise<unknown> {
@@ -282,8 +284,8 @@ export class CcRequester {
           status: res.status,
           path: pathOf(url),
           code,
-          title: title && redactSecrets(title),
-          detail: detail && redactSecrets(detail),
+          title: title && redactSecrets(title, this.deps.secrets),
+          detail: detail && redactSecrets(detail, this.deps.secrets),
         });
       }
       const waitMs = Math.min(askedMs, this.deps.maxRateLimitWaitMs);
@@ -291,6 +293,10 @@ export class CcRequester {
         outcome: { kind: "status", status: res.status, authSent: !!authorization, rateLimitWaitMs: waitMs },
         res,
       };
+    }
+    // A body whose Content-Encoding could not be undone is no better the next time: not retried.
+    if (res.undecodable !== undefined) {
+      return { outcome: { kind: "malformed" }, res, err: new UndecodableBodyError(res.undecodable) };
     }
     // A page of 1,000 apps is about 2 MB: reading it and cutting it are two pieces of work of several
     // milliseconds each, run in separate turns of the event loop so that scrapes get one in between.

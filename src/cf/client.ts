@@ -2,6 +2,7 @@ import type { Dispatcher } from "undici";
 import type { CfConfig } from "../config/index.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
+import { KnownSecrets } from "../redact.js";
 import {
   type Included,
   ShapeError,
@@ -110,10 +111,13 @@ export class CloudControllerClient implements CloudControllerApi {
     this.base = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
     this.dispatcher = opts.dispatcher ?? createDispatcher(config, opts.ca);
     const time = opts.time ?? realTime;
+    // One registry per client: the token provider adds what it obtains, every excerpt of an answer reads it.
+    const secrets = new KnownSecrets();
     const tokens = new UaaTokenProvider({
       config,
       dispatcher: this.dispatcher,
       logger,
+      secrets,
       time,
       timeoutMs: opts.uaaTimeoutMs,
       resolveLoginUrl: () => this.resolveLoginUrl(),
@@ -133,6 +137,7 @@ export class CloudControllerClient implements CloudControllerApi {
       maxRateLimitWaitMs: opts.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS,
       random: opts.random ?? Math.random,
       isClosed: () => this.closed,
+      secrets,
     });
   }
 

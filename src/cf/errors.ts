@@ -44,6 +44,14 @@ export class CfApiError extends Error {
   }
 }
 
+/** A 2xx body whose Content-Encoding could not be undone (http.ts decodeBody); the message says why. */
+export class UndecodableBodyError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "UndecodableBodyError";
+  }
+}
+
 /** Login at UAA failed: wrong credentials, UAA unreachable or a malformed token answer. */
 export class UaaError extends Error {
   readonly status?: number;

@@ -1,4 +1,6 @@
 import { createSecureContext, rootCertificates } from "node:tls";
+import { promisify } from "node:util";
+import { gunzip, inflate, inflateRaw, type ZlibOptions } from "node:zlib";
 import { Agent, type Dispatcher, ProxyAgent, request } from "undici";
 import { ChunkCollector } from "../chunk-collector.js";
 import type { CfConfig } from "../config/index.js";
@@ -37,6 +39,12 @@ export interface HttpResponse {
   body: Buffer;
   /** The body decoded as UTF-8, decoded on first use: a list page is read from its bytes (list-page.ts). */
   readonly text: string;
+  /**
+   * Why the body's Content-Encoding could not be undone (a coding not decoded here, or corrupt data), as
+   * "a body in Content-Encoding ...", for "answered 200 with ..."; the body is empty then. The caller
+   * decides: a 2xx fails, an error status keeps its meaning (a 503 is retried).
+   */
+  undecodable?: string;
 }
 
 export interface HttpRequest {
@@ -58,10 +66,17 @@ export class RequestTimeoutError extends Error {
   }
 }
 
-/** Raised when an answer body is longer than the cap; the connection is dropped at that point. */
+/**
+ * Raised when an answer body is longer than the cap, as sent or once decoded from its Content-Encoding; the
+ * connection is dropped at that point, and decoding stops there.
+ */
 export class BodyTooLargeError extends Error {
-  constructor(readonly maxBodyBytes: number) {
-    super(`the answer body is larger than ${maxBodyBytes} bytes (cf.request.maxBodySize)`);
+  constructor(
+    readonly maxBodyBytes: number,
+    coding?: string,
+  ) {
+    const decoded = coding ? ` once decoded from ${coding}` : "";
+    super(`the answer body is larger than ${maxBodyBytes} bytes${decoded} (cf.request.maxBodySize)`);
     this.name = "BodyTooLargeError";
   }
 }
@@ -81,12 +96,90 @@ async function readCapped(body: AsyncIterable<Buffer>, max: number, declared: nu
   return Buffer.concat(collected.take());
 }
 
-function response(status: number, headers: HttpResponse["headers"], body: Buffer): HttpResponse {
+type Decoder = (body: Buffer, options: ZlibOptions) => Promise<Buffer>;
+
+const gunzipAsync: Decoder = promisify(gunzip);
+const inflateAsync: Decoder = promisify(inflate);
+const inflateRawAsync: Decoder = promisify(inflateRaw);
+
+/**
+ * Whether deflate data starts with the zlib header that RFC 9110 §8.4.1.2 requires ("deflate" is the zlib
+ * format of RFC 1950: compression method 8, header checksum a multiple of 31). Some servers send the raw
+ * deflate data of RFC 1951 instead; browsers and curl accept both, and so does this.
+ */
+function hasZlibHeader(body: Buffer): boolean {
+  return body.length >= 2 && (body[0]! & 0x0f) === 8 && ((body[0]! << 8) | body[1]!) % 31 === 0;
+}
+
+/** The codings decoded: the gzip and deflate of RFC 9110 §8.4.1; "x-gzip" is gzip (§8.4.1.3). */
+const DECODERS: Readonly<Record<string, Decoder>> = {
+  gzip: gunzipAsync,
+  "x-gzip": gunzipAsync,
+  deflate: (body, options) => (hasZlibHeader(body) ? inflateAsync : inflateRawAsync)(body, options),
+};
+
+/**
+ * The codings of a Content-Encoding in the order they were applied (RFC 9110 §8.4: a list, case-insensitive;
+ * repeated header lines add to it); "identity" is no coding.
+ */
+function contentCodings(headers: HttpResponse["headers"]): string[] {
+  const value = headers["content-encoding"];
+  const lines = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return lines
+    .flatMap((line) => line.split(","))
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+}
+
+/**
+ * Undoes the Content-Encoding of a body, last coding first, never more than `max` bytes per step: a small
+ * gzip bomb fails with BodyTooLargeError instead of filling the memory. Promregator sends no Accept-Encoding,
+ * which lets a server use any coding (RFC 9110 §12.5.3); CC and UAA answer uncompressed, a proxy in front of
+ * them may not. Returns the reason instead of a body when a coding is not decoded here or its data is corrupt.
+ */
+async function decodeBody(
+  body: Buffer,
+  headers: HttpResponse["headers"],
+  max: number,
+): Promise<{ body: Buffer; undecodable?: string }> {
+  const codings = contentCodings(headers);
+  const named = `Content-Encoding "${codings.join(", ")}"`;
+  let decoded = body;
+  for (const coding of codings.reverse()) {
+    const decoder = DECODERS[coding];
+    if (!decoder) {
+      return {
+        body: Buffer.alloc(0),
+        undecodable: `a body in ${named}, which Promregator does not decode (only gzip, x-gzip and deflate)`,
+      };
+    }
+    try {
+      decoded = await decoder(decoded, { maxOutputLength: Math.max(1, max) });
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE")
+        throw new BodyTooLargeError(max, coding);
+      const why = err instanceof Error ? err.message : String(err);
+      return {
+        body: Buffer.alloc(0),
+        undecodable: `a body in ${named} that does not decode as ${coding}: ${why}`,
+      };
+    }
+  }
+  return { body: decoded };
+}
+
+function response(
+  status: number,
+  headers: HttpResponse["headers"],
+  body: Buffer,
+  undecodable?: string,
+): HttpResponse {
   let text: string | undefined;
   return {
     status,
     headers,
     body,
+    ...(undecodable !== undefined && { undecodable }),
     get text() {
       text ??= body.toString("utf8");
       return text;
@@ -94,7 +187,10 @@ function response(status: number, headers: HttpResponse["headers"], body: Buffer
   };
 }
 
-/** One HTTP exchange with a total deadline; the body is read up to `maxBodyBytes`. */
+/**
+ * One HTTP exchange with a total deadline; the body is read up to `maxBodyBytes`, and decoded from its
+ * Content-Encoding up to `maxBodyBytes` as well (decodeBody).
+ */
 export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promise<HttpResponse> {
   const controller = new AbortController();
   let timedOut = false;
@@ -118,7 +214,9 @@ export async function sendOnce(dispatcher: Dispatcher, req: HttpRequest): Promis
       res.body.destroy();
       throw err;
     }
-    return response(res.statusCode, res.headers, body);
+    if (res.headers["content-encoding"] === undefined) return response(res.statusCode, res.headers, body);
+    const decoded = await decodeBody(body, res.headers, req.maxBodyBytes);
+    return response(res.statusCode, res.headers, decoded.body, decoded.undecodable);
   } catch (err) {
     if (timedOut) throw new RequestTimeoutError(req.timeoutMs);
     throw err;

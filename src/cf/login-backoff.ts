@@ -48,6 +48,15 @@ export function nextLoginAt(state: LoginBackoffState, policy = DEFAULT_LOGIN_BAC
   return at;
 }
 
+/**
+ * Whether one more refused request at `now` would keep to `maxRefusals` in any `windowMs`. A request sent
+ * within a login without waiting for nextLoginAt (a client switching its authentication method) must not
+ * break the cap either.
+ */
+export function withinCap(state: LoginBackoffState, now: number, policy = DEFAULT_LOGIN_BACKOFF): boolean {
+  return state.refusedAt.filter((at) => at > now - policy.windowMs).length < policy.maxRefusals;
+}
+
 /** The state after UAA refused a login sent at `now`. */
 export function afterRefusal(
   state: LoginBackoffState,

@@ -4,11 +4,12 @@ import { errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import {
   applyClientAuth,
+  basicClientAuthorization,
   ClientAuthChoice,
   type ClientAuthMethod,
   isInvalidClient,
 } from "../oauth2/index.js";
-import { excerpt, redactSecrets } from "../redact.js";
+import { excerpt, KnownSecrets, redactSecrets } from "../redact.js";
 import { UaaError } from "./errors.js";
 import { describeNetworkError, type HttpResponse, RequestTimeoutError, sendOnce } from "./http.js";
 import {
@@ -20,6 +21,7 @@ import {
   type LoginBackoffState,
   NO_REFUSALS,
   nextLoginAt,
+  withinCap,
 } from "./login-backoff.js";
 import { realTime, type TimeSource } from "./rate-limiter.js";
 
@@ -38,6 +40,7 @@ type Grant =
 
 interface HeldToken {
   authorization: string;
+  accessToken: string;
   refreshToken?: string;
   /** epoch ms after which the token is renewed before use */
   renewAt: number;
@@ -55,6 +58,11 @@ export interface UaaTokenProviderDeps {
   onRequest?: (grantType: string) => void;
   /** When to log in again after UAA refused a login; tests shorten it. */
   loginBackoff?: LoginBackoffPolicy;
+  /**
+   * Where the credentials and every token obtained are registered, so that excerpts of answers (also the
+   * Cloud Controller's, which share the registry) never show them.
+   */
+  secrets?: KnownSecrets;
 }
 
 /** How the client authenticates a token request: the cf CLI's public client, or a configured client's method. */
@@ -74,10 +82,28 @@ export function grantFromConfig(config: CfConfig): Grant {
 }
 
 /**
+ * The secrets a grant sends, as they travel: the password (form-encoded in the body), or the client secret
+ * (form-encoded in the body, or inside HTTP Basic's base64, RFC 6749 §2.3.1; also the base64 of the pair not
+ * form-encoded, which other clients send). The per-character encodings are KnownSecrets' business.
+ */
+function grantSecrets(grant: Grant): string[] {
+  if (grant.kind === "password") return [grant.password];
+  const { clientId, clientSecret } = grant;
+  return [
+    clientSecret,
+    basicClientAuthorization(clientId, clientSecret).slice("Basic ".length),
+    Buffer.from(`${clientId}:${clientSecret}`, "utf8").toString("base64"),
+  ];
+}
+
+/**
  * Holds one access token for all CC requests. Only one token request is in flight at a time;
  * concurrent callers share its result. Every login (password or client_credentials grant) passes one
  * backoff: after UAA refused one, the next is sent only when login-backoff.ts allows, whatever asks for a
  * token in between (discovery refreshes, a CC 401, cache invalidation); until then the refusal is repeated.
+ * The backoff counts refused token requests, not logins: a login that switches the client authentication
+ * method sends two, and UAA locks a client per refused request as it locks a user (its CommonLoginPolicy,
+ * "for both user login and client credential authentication").
  */
 export class UaaTokenProvider {
   private held?: HeldToken;
@@ -92,6 +118,9 @@ export class UaaTokenProvider {
   /** The latest refusal, repeated (with its next try) while the backoff holds. */
   private refusal?: UaaError;
   private readonly clientAuth: ClientAuthChoice;
+  private readonly secrets: KnownSecrets;
+  /** The access and refresh token of the latest token answer, kept known beside the next one's. */
+  private latestTokens: (string | undefined)[] = [];
 
   constructor(private readonly deps: UaaTokenProviderDeps) {
     let grant: Grant = { kind: "password", username: "", password: "" };
@@ -101,6 +130,8 @@ export class UaaTokenProvider {
       this.credentialsProblem = err as UaaError;
     }
     this.grant = grant;
+    this.secrets = deps.secrets ?? new KnownSecrets();
+    if (!this.credentialsProblem) this.secrets.hold("credentials", grantSecrets(grant));
     this.time = deps.time ?? realTime;
     this.timeoutMs = deps.timeoutMs ?? DEFAULT_UAA_TIMEOUT_MS;
     this.backoffPolicy = deps.loginBackoff ?? DEFAULT_LOGIN_BACKOFF;
@@ -145,17 +176,15 @@ export class UaaTokenProvider {
   private async login(): Promise<string> {
     const at = nextLoginAt(this.backoff, this.backoffPolicy);
     if (this.refusal && at > this.time.now()) throw this.withNextTry(this.refusal, at);
+    const refusedBefore = this.backoff.inARow > 0;
     let token: string;
     try {
       token = await this.loginOnce();
     } catch (err) {
       if (!(err instanceof UaaError) || !isRefusal(err.status)) throw err;
-      this.backoff = afterRefusal(this.backoff, this.time.now(), this.backoffPolicy);
-      this.refusal = err;
       const refused = this.withNextTry(err, nextLoginAt(this.backoff, this.backoffPolicy));
-      // The caller's failure log warns about the first refusal; later ones, minutes apart, are news too.
-      const level = this.backoff.inARow > 1 ? "warn" : "debug";
-      this.deps.logger[level](
+      // The caller's failure log warns about the first refused login; later ones, minutes apart, are news too.
+      this.deps.logger[refusedBefore ? "warn" : "debug"](
         { status: err.status, error: err.error, refusalsInARow: this.backoff.inARow },
         refused.message,
       );
@@ -169,21 +198,39 @@ export class UaaTokenProvider {
   /** One login; a client switches its authentication method once when UAA says `invalid_client`. */
   private async loginOnce(): Promise<string> {
     if (this.grant.kind === "password") {
-      return this.request(
-        { grant_type: "password", username: this.grant.username, password: this.grant.password },
-        "cf-public",
-      );
+      const { username, password } = this.grant;
+      return this.counted(() => this.request({ grant_type: "password", username, password }, "cf-public"));
     }
     const clientId = this.grant.clientId;
     return this.clientAuth.request(
-      (method) => this.request({ grant_type: "client_credentials" }, method),
+      (method) => this.counted(() => this.request({ grant_type: "client_credentials" }, method)),
       (err) => err instanceof UaaError && err.status !== undefined && isInvalidClient(err.status, err.error),
-      (from, to) =>
-        this.deps.logger.info(
-          { client: clientId, refused: from, next: to },
-          "UAA refused the client authentication; trying the other method once",
-        ),
+      {
+        onSwitch: (from, to) =>
+          this.deps.logger.info(
+            { client: clientId, refused: from, next: to },
+            "UAA refused the client authentication; trying the other method once",
+          ),
+        // The switch is sent at once, without the backoff's delay: only while the cap leaves room for it.
+        switchNow: () => withinCap(this.backoff, this.time.now(), this.backoffPolicy),
+      },
     );
+  }
+
+  /**
+   * One token request of a login: a refusal counts for the backoff at once, also the first request of a
+   * method switch, so that the backoff's delays and its cap (3 in 10 minutes) hold per refused request.
+   */
+  private async counted(request: () => Promise<string>): Promise<string> {
+    try {
+      return await request();
+    } catch (err) {
+      if (err instanceof UaaError && isRefusal(err.status)) {
+        this.backoff = afterRefusal(this.backoff, this.time.now(), this.backoffPolicy);
+        this.refusal = err;
+      }
+      throw err;
+    }
   }
 
   private withNextTry(err: UaaError, at: number): UaaError {
@@ -212,7 +259,18 @@ export class UaaTokenProvider {
     const res = await this.send(url, headers, body.toString(), form.grant_type);
     const token = this.parseToken(res, url);
     this.held = token;
+    this.remember(token);
     return token.authorization;
+  }
+
+  /**
+   * A token just obtained is registered with the previous one: an answer to a request sent with that one
+   * (still in flight, or echoed by a cache) may show it after the renewal.
+   */
+  private remember(token: HeldToken): void {
+    const latest = [token.accessToken, token.refreshToken];
+    this.secrets.hold("tokens", [...latest, ...this.latestTokens]);
+    this.latestTokens = latest;
   }
 
   /** One retry for unreachable or failing UAA; wrong credentials are not retried. */
@@ -269,7 +327,12 @@ export class UaaTokenProvider {
       parsed && typeof parsed === "object" && !Array.isArray(parsed)
         ? (parsed as Record<string, unknown>)
         : undefined;
-    if (res.status < 200 || res.status > 299) throw this.uaaFailure(res.status, body, url, json, res.text);
+    if (res.status < 200 || res.status > 299) throw this.uaaFailure(res, body, url, json);
+    if (res.undecodable !== undefined) {
+      throw new UaaError(`UAA at ${originOf(url)} answered ${res.status} with ${res.undecodable}`, {
+        status: res.status,
+      });
+    }
     if (!json) {
       throw new UaaError(
         `UAA at ${originOf(url)} answered ${res.status} with a body that is not JSON${this.notJsonDetail(res.text)}`,
@@ -296,6 +359,7 @@ export class UaaTokenProvider {
     return {
       // CC matches the scheme case-insensitively; UAA always says "bearer".
       authorization: `bearer ${body.access_token}`,
+      accessToken: body.access_token,
       refreshToken: typeof body.refresh_token === "string" ? body.refresh_token : undefined,
       // Without expires_in the token is kept until CC answers 401; expires_in 0 serves one request.
       renewAt: expiresIn !== undefined ? this.time.now() + lifetimeMs - margin : Number.POSITIVE_INFINITY,
@@ -303,17 +367,18 @@ export class UaaTokenProvider {
   }
 
   private uaaFailure(
-    status: number,
+    res: HttpResponse,
     body: Record<string, unknown> | undefined,
     url: string,
     json: boolean,
-    text: string,
   ): UaaError {
+    const { status, text } = res;
     const error = typeof body?.error === "string" ? body.error : undefined;
     const description = typeof body?.error_description === "string" ? body.error_description : undefined;
     let reason = this.redact([error, description && `(${description})`].filter(Boolean).join(" "));
     // A load balancer's page or a body with a byte order mark: say what came, not nothing.
     if (!json && text.trim() !== "") reason = `a body that is not JSON${this.notJsonDetail(text)}`;
+    if (res.undecodable !== undefined) reason = res.undecodable;
     const who =
       this.grant.kind === "password" ? `user "${this.grant.username}"` : `client "${this.grant.clientId}"`;
     if (isCredentialRejection(status, error, description)) {
@@ -337,15 +402,13 @@ export class UaaTokenProvider {
   /** What a body that is not JSON begins with: a byte order mark (JSON must not start with one), or its text. */
   private notJsonDetail(text: string): string {
     if (text.startsWith("\uFEFF")) return " (it starts with a UTF-8 byte order mark)";
-    const secret = this.grant.kind === "password" ? this.grant.password : this.grant.clientSecret;
-    const shown = excerpt(text, 200, secret ? [secret] : []);
+    const shown = excerpt(text, 200, this.secrets);
     return shown ? `: "${shown}"` : " (empty body)";
   }
 
   /** UAA texts are echoed into messages; make sure a secret or token can never ride along. */
   private redact(text: string): string {
-    const secret = this.grant.kind === "password" ? this.grant.password : this.grant.clientSecret;
-    return redactSecrets(text, [secret]);
+    return redactSecrets(text, this.secrets);
   }
 }
 

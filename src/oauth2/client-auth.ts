@@ -7,7 +7,10 @@
 
 export type ClientAuthMethod = "client_secret_basic" | "client_secret_post";
 
-/** A config value: one method pinned, or `auto` (try one, switch once on `invalid_client`, keep what worked). */
+/**
+ * A config value: one method pinned, or `auto` (try Basic, switch once on `invalid_client`, keep what worked;
+ * after both were refused, Basic only).
+ */
 export type ClientAuthSetting = ClientAuthMethod | "auto";
 
 export const CLIENT_AUTH_SETTINGS: readonly ClientAuthSetting[] = [
@@ -54,12 +57,19 @@ export function isInvalidClient(status: number, error: string | undefined): bool
 }
 
 /**
- * Which method to use next for one client. With `auto`, Basic is tried first (servers must support it);
- * after `invalid_client` the other method is tried once per token request, and whichever was accepted is kept.
+ * Which method to use next for one client. With `auto`, Basic is tried first (servers must support it); after
+ * `invalid_client` the other method is tried at once, and whichever is accepted is kept. The switch happens
+ * once: when the other method is refused too, the credentials (not the method) are wrong, and every later
+ * request uses Basic only. A token service may lock a client after a few refused requests (UAA's
+ * CommonLoginPolicy counts "both user login and client credential authentication"), so a wrong secret must
+ * not cost two refusals per token request.
  */
 export class ClientAuthChoice {
   private current: ClientAuthMethod;
+  /** No switching any more: the method was configured, was accepted, or both were refused once. */
   private settled: boolean;
+  /** `auto` switched from its first method, which is where it returns after both were refused. */
+  private switchedFrom?: ClientAuthMethod;
 
   constructor(setting: ClientAuthSetting = "auto") {
     this.current = setting === "auto" ? "client_secret_basic" : setting;
@@ -71,10 +81,21 @@ export class ClientAuthChoice {
     return this.current;
   }
 
-  /** The method to try after `invalid_client` with `tried`, or undefined when none is left to try. */
-  fallback(tried: ClientAuthMethod): ClientAuthMethod | undefined {
-    if (this.settled) return undefined;
-    return tried === "client_secret_basic" ? "client_secret_post" : "client_secret_basic";
+  /**
+   * The token endpoint refused `method` as `invalid_client`: the method to try at once, or undefined when
+   * no switch is left (a pinned method, or the switch already made). After both methods were refused, the
+   * first one is used from now on.
+   */
+  refused(method: ClientAuthMethod): ClientAuthMethod | undefined {
+    if (this.settled || method !== this.current) return undefined;
+    if (this.switchedFrom) {
+      this.current = this.switchedFrom;
+      this.settled = true;
+      return undefined;
+    }
+    this.switchedFrom = method;
+    this.current = method === "client_secret_basic" ? "client_secret_post" : "client_secret_basic";
+    return this.current;
   }
 
   /** The token endpoint accepted `method`: use it from now on, without switching again. */
@@ -85,25 +106,30 @@ export class ClientAuthChoice {
 
   /**
    * One token request: `attempt` with the current method, and when it fails with what `refusedClient` calls
-   * `invalid_client`, once more with the other method (`onSwitch` hears of it). Remembers what was accepted.
+   * `invalid_client` and the switch is still to be made, once more with the other method (`onSwitch` hears of
+   * it). When `switchNow` says no (a cap on refused requests), the switch is made by the next request instead.
+   * Remembers what was accepted.
    */
   async request<T>(
     attempt: (method: ClientAuthMethod) => Promise<T>,
     refusedClient: (err: unknown) => boolean,
-    onSwitch?: (from: ClientAuthMethod, to: ClientAuthMethod) => void,
+    options: {
+      onSwitch?: (from: ClientAuthMethod, to: ClientAuthMethod) => void;
+      switchNow?: () => boolean;
+    } = {},
   ): Promise<T> {
     let method = this.current;
-    let result: T;
-    try {
-      result = await attempt(method);
-    } catch (err) {
-      const other = refusedClient(err) ? this.fallback(method) : undefined;
-      if (!other) throw err;
-      onSwitch?.(method, other);
-      method = other;
-      result = await attempt(method);
+    for (;;) {
+      try {
+        const result = await attempt(method);
+        this.accepted(method);
+        return result;
+      } catch (err) {
+        const other = refusedClient(err) ? this.refused(method) : undefined;
+        if (!other || options.switchNow?.() === false) throw err;
+        options.onSwitch?.(method, other);
+        method = other;
+      }
     }
-    this.accepted(method);
-    return result;
   }
 }

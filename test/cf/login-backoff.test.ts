@@ -115,4 +115,93 @@ describe("login backoff (a wrong password never locks the account)", () => {
     expect(errors.every((e) => e.includes("next try at"))).toBe(true);
     expect((await c.listOrganizations().catch((e: unknown) => e)) instanceof UaaError).toBe(true);
   });
+
+  it("auto with a wrong client secret: every refused token request counts, the method switches once", async () => {
+    const fake = cf.fake;
+    serveOrgs(fake);
+    const time = fakeTime();
+    // UAA answers both methods of a wrong secret alike: 401 unauthorized, "Bad credentials"
+    const refused: { at: number; method: string }[] = [];
+    fake.on("POST /oauth/token", (req, res) => {
+      const basic = req.headers.authorization?.startsWith("Basic ") ?? false;
+      const post = new URLSearchParams(req.body).has("client_secret");
+      refused.push({ at: time.now(), method: basic && !post ? "basic" : !basic && post ? "post" : "?" });
+      json(res, 401, { error: "unauthorized", error_description: "Bad credentials" });
+    });
+    const log = capturingLogger();
+    const c = cf.client(
+      { username: undefined, password: undefined, client_id: "my-client", client_secret: "wrong" },
+      { logger: log.logger, time },
+    );
+    const start = time.now();
+    const errors = await askEvery10s(c, time, 120);
+    const times = refused.map((r) => r.at);
+    expect(maxInTenMinutes(times)).toBeLessThanOrEqual(3);
+    // both methods once at the first login; from then on HTTP Basic (the documented first method) only
+    expect(refused.map((r) => r.method).slice(0, 5)).toEqual(["basic", "post", "basic", "basic", "basic"]);
+    expect(refused.filter((r) => r.method === "post")).toHaveLength(1);
+    // the backoff after two refused requests in a row: 2 minutes, then 4 (held to 10 by the cap), 8, 16
+    expect(times.map((t) => (t - start) / MIN).slice(0, 6)).toEqual([0, 0, 2, 10, 18, 34]);
+    expect(errors[0]).toBe(
+      `CF rejected the credentials for client "my-client": unauthorized (Bad credentials); next try at ${new Date(start + 2 * MIN).toISOString()}`,
+    );
+    // one switch, logged once
+    const switches = log
+      .lines()
+      .filter((l) => String(l.msg).startsWith("UAA refused the client authentication"));
+    expect(switches).toHaveLength(1);
+    expect(fake.requestsTo("/v3/organizations")).toHaveLength(0);
+  });
+
+  it("auto: a secret that was wrong at the first login is tried with HTTP Basic once it is right", async () => {
+    const fake = cf.fake;
+    serveOrgs(fake);
+    const time = fakeTime();
+    const c = cf.client(
+      { username: undefined, password: undefined, client_id: "my-client", client_secret: "client-secret" },
+      { time },
+    );
+    // the client is not yet known to UAA (or has another secret) at the first login
+    fake.on("POST /oauth/token", (_req, res) =>
+      json(res, 401, { error: "unauthorized", error_description: "Bad credentials" }),
+    );
+    await expect(c.listOrganizations()).rejects.toThrow(/next try at/);
+    expect(fake.requestsTo("/oauth/token", "POST")).toHaveLength(2);
+    // UAA now knows it (and would take either method)
+    fake.on("POST /oauth/token", (_req, res, f) => {
+      f.validTokens.add("tok");
+      json(res, 200, { access_token: "tok", token_type: "bearer", expires_in: 600 });
+    });
+    time.advance(2 * MIN);
+    expect(await c.listOrganizations()).toHaveLength(1);
+    const requests = fake.requestsTo("/oauth/token", "POST");
+    expect(requests).toHaveLength(3);
+    expect(requests[2]!.headers.authorization).toBe(
+      `Basic ${Buffer.from("my-client:client-secret").toString("base64")}`,
+    );
+  });
+
+  it("auto: the switch waits when two refusals of another kind already count in the last 10 minutes", async () => {
+    const fake = cf.fake;
+    serveOrgs(fake);
+    const time = fakeTime();
+    const refused: number[] = [];
+    // two refusals that are no client refusal (no switch), then the wrong secret
+    fake.on("POST /oauth/token", (_req, res) => {
+      refused.push(time.now());
+      if (refused.length <= 2) return json(res, 400, { error: "invalid_scope" });
+      json(res, 401, { error: "unauthorized", error_description: "Bad credentials" });
+    });
+    const c = cf.client(
+      { username: undefined, password: undefined, client_id: "my-client", client_secret: "wrong" },
+      { time },
+    );
+    await askEvery10s(c, time, 60);
+    expect(maxInTenMinutes(refused)).toBeLessThanOrEqual(3);
+    const methods = fake
+      .requestsTo("/oauth/token", "POST")
+      .map((r) => (r.headers.authorization ? "basic" : "post"));
+    // the switch to the body is made once, at a login the cap leaves room for
+    expect(methods.filter((m) => m === "post")).toHaveLength(1);
+  });
 });

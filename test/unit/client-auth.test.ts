@@ -81,11 +81,20 @@ describe("ClientAuthChoice", () => {
     expect(s.tried).toEqual(["client_secret_basic"]);
   });
 
-  it("tries the other method once per request when neither works, and only for invalid_client", async () => {
+  it("switches once when neither works, then uses Basic only; only for invalid_client", async () => {
     const choice = new ClientAuthChoice();
     const s = service("none");
     await expect(choice.request(s.attempt, s.refused)).rejects.toBeInstanceOf(Refused);
     expect(s.tried).toEqual(["client_secret_basic", "client_secret_post"]);
+    // both were refused: the secret is wrong, not the method; each further request costs one refusal
+    for (let i = 0; i < 3; i++) {
+      await expect(choice.request(s.attempt, s.refused)).rejects.toBeInstanceOf(Refused);
+    }
+    expect(s.tried).toEqual([
+      "client_secret_basic",
+      "client_secret_post",
+      ...Array(3).fill("client_secret_basic"),
+    ]);
     const other = new ClientAuthChoice();
     const tried: ClientAuthMethod[] = [];
     const failing = async (m: ClientAuthMethod) => {
@@ -94,5 +103,37 @@ describe("ClientAuthChoice", () => {
     };
     await expect(other.request(failing, (e) => e instanceof Refused)).rejects.toThrow("network");
     expect(tried).toEqual(["client_secret_basic"]);
+  });
+
+  it("a switch cut short (the other method's request failed) is not made again", async () => {
+    const choice = new ClientAuthChoice();
+    const tried: ClientAuthMethod[] = [];
+    const answers = ["refused", "network", "refused", "refused"];
+    const attempt = async (m: ClientAuthMethod) => {
+      tried.push(m);
+      throw answers.shift() === "refused" ? new Refused() : new Error("network");
+    };
+    const refused = (e: unknown) => e instanceof Refused;
+    await expect(choice.request(attempt, refused)).rejects.toThrow("network");
+    // the next request goes on with the method switched to, and after its refusal back to Basic for good
+    await expect(choice.request(attempt, refused)).rejects.toBeInstanceOf(Refused);
+    await expect(choice.request(attempt, refused)).rejects.toBeInstanceOf(Refused);
+    expect(tried).toEqual([
+      "client_secret_basic",
+      "client_secret_post",
+      "client_secret_post",
+      "client_secret_basic",
+    ]);
+  });
+
+  it("a switch the caller holds back (switchNow false) is made by the next request", async () => {
+    const choice = new ClientAuthChoice();
+    const s = service("client_secret_post");
+    await expect(choice.request(s.attempt, s.refused, { switchNow: () => false })).rejects.toBeInstanceOf(
+      Refused,
+    );
+    expect(s.tried).toEqual(["client_secret_basic"]);
+    await choice.request(s.attempt, s.refused, { switchNow: () => false });
+    expect(s.tried).toEqual(["client_secret_basic", "client_secret_post"]);
   });
 });

@@ -7,6 +7,7 @@ import {
   type LoginBackoffState,
   NO_REFUSALS,
   nextLoginAt,
+  withinCap,
 } from "../../src/cf/login-backoff.js";
 
 const MIN = 60_000;
@@ -86,6 +87,21 @@ describe("login backoff after refused logins", () => {
     }
     expect(next).toEqual([10, 20, 25, 25]);
     expect(DEFAULT_LOGIN_BACKOFF.maxRefusals).toBe(3);
+  });
+});
+
+describe("withinCap: room for one more refused request without waiting", () => {
+  it.each([
+    [[], 0, true],
+    [[0], 0, true],
+    [[0, 0], 0, true],
+    [[0, 0, 2], 2, false],
+    // the oldest of three leaves the window after 10 minutes
+    [[0, 1, 2], 10, true],
+    [[0, 1, 2], 9.99, false],
+  ])("refused at %j minutes, asked at %d -> %s", (refusedAt, now, expected) => {
+    const state = { inARow: refusedAt.length, refusedAt: refusedAt.map((m) => m * MIN) };
+    expect(withinCap(state, now * MIN)).toBe(expected);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { excerpt, REDACTED, redactSecrets } from "../../src/redact.js";
+import { excerpt, KnownSecrets, REDACTED, redactSecrets } from "../../src/redact.js";
 
 // JWT-shaped, like a UAA access token (header {"alg":"HS256"}); made up for the test.
 const JWT =
@@ -69,5 +69,58 @@ describe("excerpt", () => {
     // A token cut by the scanned window is dropped too.
     const long = `${"y".repeat(4200)} ${JWT}`;
     expect(excerpt(long, 1)).not.toContain("eyJ");
+  });
+});
+
+describe("KnownSecrets: the secrets the process holds, in the encodings they travel in", () => {
+  const PASSWORD = "S3cr3t-Pa55w0rd!";
+  const known = new KnownSecrets();
+  known.hold("credentials", [PASSWORD, 'a+b c/é"x']);
+
+  it.each([
+    ["plain", `refused ${PASSWORD} for alice`],
+    ["form-encoded, as in a UAA body", "refused S3cr3t-Pa55w0rd%21 for alice"],
+    ["percent-encoded with lower-case hex", "refused a%2bb%20c%2f%c3%a9%22x for alice"],
+    ["form-encoded with + for the space", "refused a%2Bb+c%2F%C3%A9%22x for alice"],
+    ["JSON-escaped", '{"echo":"refused a+b c\\/\\u00e9\\"x for alice"}'],
+    ["HTML-escaped", "<p>refused S3cr3t-Pa55w0rd&#33; and a+b c/&#xE9;&quot;x for alice</p>"],
+  ])("%s", (_name, text) => {
+    const out = redactSecrets(text, known);
+    expect(out).toContain(REDACTED);
+    for (const part of ["Pa55w0rd", "a+b", "a%2", "c/", "c%2"]) expect(out).not.toContain(part);
+    expect(out).toContain("for alice");
+  });
+
+  it("a slot's new values replace its old ones; other slots stay", () => {
+    const secrets = new KnownSecrets();
+    secrets.hold("credentials", ["the-password"]);
+    secrets.hold("tokens", ["5f2e1b0c4a7d4b8e9f6a3c2d1e0f9a8b"]);
+    secrets.hold("tokens", ["0a9b8c7d6e5f40312a3b4c5d6e7f8091", undefined]);
+    const out = redactSecrets(
+      "the-password 5f2e1b0c4a7d4b8e9f6a3c2d1e0f9a8b 0a9b8c7d6e5f40312a3b4c5d6e7f8091",
+      secrets,
+    );
+    expect(out).toBe(`${REDACTED} 5f2e1b0c4a7d4b8e9f6a3c2d1e0f9a8b ${REDACTED}`);
+  });
+
+  it("a secret containing another goes whole", () => {
+    const secrets = new KnownSecrets();
+    secrets.hold("a", ["abc", "xxabcxx"]);
+    expect(redactSecrets("-xxabcxx-abc-", secrets)).toBe(`-${REDACTED}-${REDACTED}-`);
+  });
+
+  it("excerpt: a known secret across the edge of the scanned window goes whole", () => {
+    // 4,216 characters are scanned for 30 shown: the cut falls after "Pa55w0rd!", which no shape rule drops.
+    const secret = "Pa55w0rd!x";
+    const body = `${" ".repeat(4216 - 9)}${secret} tail`;
+    const line = excerpt(body, 30, [secret]);
+    expect(line).not.toContain("Pa55w0rd");
+    expect(line).toBe(REDACTED);
+  });
+
+  it("excerpt reads the registry", () => {
+    expect(excerpt(`<pre>X-Auth: S3cr3t-Pa55w0rd%21</pre>`, 100, known)).toBe(
+      `<pre>X-Auth: ${REDACTED}</pre>`,
+    );
   });
 });
