@@ -52,6 +52,7 @@ export function bindFoundations(
   checkName(defaultFoundation.name, "cf.name", defaultNameOrigin);
   const tree = TREES.find((t) => t.path === "foundations");
   if (!tree) throw new Error("internal: foundations tree missing");
+  // Keyed by the lower-cased name: names that differ only in case are the same name (sameFoundationName).
   const seen = new Map<string, { key: string; name: string }>([
     [defaultFoundation.name.toLowerCase(), { key: "cf.name", name: defaultFoundation.name }],
   ]);
@@ -201,16 +202,19 @@ function foundationKeyOf(base: string): (path: KeyPath) => string {
 }
 
 /**
- * Checks the `foundation` of a target (at `key`) against the configured names; throws ConfigError naming the
- * target's key and the unknown foundation.
+ * The configured name a target's `foundation` (at `key`) names, compared without regard to case, as bindFoundations
+ * compares names for their uniqueness ("names differing only in case count as the same"): `US` names the
+ * foundation `us`, and the target then carries `us`, the spelling of the label values and log lines. Throws
+ * ConfigError naming the target's key and the unknown foundation.
  */
-export function checkTargetFoundation(
+export function targetFoundationName(
   foundation: string,
   names: readonly string[],
   key: string,
   origin: ValueOrigin | undefined,
-): void {
-  if (names.includes(foundation)) return;
+): string {
+  const configured = names.find((name) => sameFoundationName(name, foundation));
+  if (configured !== undefined) return configured;
   const known = names.map((n) => `"${n}"`).join(", ");
   throw new ConfigError(
     `names the foundation "${foundation}", which is not configured (known foundations: ${known}; ` +
@@ -220,12 +224,19 @@ export function checkTargetFoundation(
   );
 }
 
+/** Foundation names that differ only in case are the same name (see bindFoundations). */
+function sameFoundationName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
 /** The foundation a target belongs to: the one it names, else the default one (the `cf:` block). */
 export function foundationOf(
   target: { foundation?: string },
   foundations: readonly FoundationConfig[],
 ): FoundationConfig {
-  return foundations.find((f) => f.name === target.foundation) ?? foundations[0];
+  const named = target.foundation;
+  if (named === undefined) return foundations[0];
+  return foundations.find((f) => sameFoundationName(f.name, named)) ?? foundations[0];
 }
 
 /**

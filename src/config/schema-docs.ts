@@ -200,7 +200,7 @@ const TARGET_MEANINGS: Readonly<Record<string, string>> = {
   overrideRouteAndPath:
     "`host[/prefix]` used instead of the app's route (e.g. a gateway); `path` is still appended, as in the Java version (`gw.example.org/app1` with the default `path` scrapes `gw.example.org/app1/metrics`); no `X-CF-APP-INSTANCE` header is sent.",
   foundation:
-    "Name of the foundation whose Cloud Controller is asked for these apps: `cf.name` or a `foundations[].name`; unset: the `cf:` block. A name that is not configured stops start-up.",
+    "Name of the foundation whose Cloud Controller is asked for these apps: `cf.name` or a `foundations[].name`, compared ignoring case (as the names' uniqueness is); unset: the `cf:` block. A name that is not configured stops start-up.",
   serviceInstanceName:
     "Only the apps of this target that are bound to a user-provided service instance of this exact name (by which app teams opt in; bindings to managed instances of that name do not count); see `promregator.serviceBindings.credentials` and docs/service-bindings.md. Not in the Java version.",
 };

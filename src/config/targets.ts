@@ -1,6 +1,6 @@
 /** `promregator.targets[]`: defaults, path normalisation and the checks the Java version makes at start-up. */
 import { ConfigError } from "./errors.js";
-import { checkTargetFoundation } from "./foundations.js";
+import { targetFoundationName } from "./foundations.js";
 import { checkJavaRegex } from "./java-regex.js";
 import type { PropertySource } from "./properties.js";
 import { TREES } from "./schema.js";
@@ -44,7 +44,7 @@ const NOT_EMPTY: Record<string, string> = {
 
 /**
  * `authenticatorIds`: every `targetAuthenticators[].id`, which each `authenticatorId` must name;
- * `foundations`: the names of the configured foundations, which each `foundation` must be one of.
+ * `foundations`: the names of the configured foundations, which each `foundation` must name (case aside).
  */
 export function bindTargets(
   source: PropertySource,
@@ -59,8 +59,13 @@ export function bindTargets(
     const target = bindTarget(item, authenticatorIds);
     const foundation = item.str("foundation");
     if (foundation !== undefined) {
-      checkTargetFoundation(foundation, foundations, item.key("foundation"), item.origin("foundation"));
-      target.foundation = foundation;
+      // The configured spelling, which the rest compares exactly (`US` names the foundation `us`).
+      target.foundation = targetFoundationName(
+        foundation,
+        foundations,
+        item.key("foundation"),
+        item.origin("foundation"),
+      );
     }
     return target;
   });

@@ -28,8 +28,12 @@ export type BindingDetailsOutcome = BindingAccess | { ok: false; unreadable: tru
  *   list request (`type=app&service_instance_names=<name>`, paged) per name.
  * - `details`: key = binding guid, value = what its credentials say, parsed at load time so that the raw
  *   credentials are never kept; one request per binding of a selected app (a load stops early when the endpoint
- *   evidently fails, see DETAILS_FAILURE_LIMIT). Entries not asked for for two resolver periods (a binding that
- *   went away) are dropped; one still asked for keeps its last good answer however long its reloads fail.
+ *   evidently fails, see DETAILS_FAILURE_LIMIT). An entry lives as long as its binding is listed: it is dropped
+ *   when a binding list read anew no longer holds it (unbound, app deleted), never because it was not read for a
+ *   while. Reads of the details wait for the binding lists' reload first, so with a hanging Cloud Controller
+ *   they come a request timeout late: an idle time would drop the last good credentials of bindings still in use
+ *   (docs/service-bindings.md: "a binding keeps its last good credentials for as long as its target asks for
+ *   them, however long its reloads fail"). At most one entry per binding the list cache already holds.
  */
 export interface BindingCaches {
   bindings: RefreshAheadCache<CfServiceBinding[]>;
@@ -43,24 +47,48 @@ export function createBindingCaches(
   options: { now?: () => number; onLoadSettled?: (cache: string, outcome: LoadSettled) => void } = {},
 ): BindingCaches {
   const periodMs = config.cache.timeout.resolver * 1000;
-  return {
-    bindings: new RefreshAheadCache<CfServiceBinding[]>({
-      name: "serviceBinding",
-      refreshAfterMs: periodMs,
-      expireAfterMs: 0,
-      now: options.now,
-      onLoadSettled: (outcome) => options.onLoadSettled?.("serviceBinding", outcome),
-      load: (names) => loadBindings(cf, names),
-    }),
-    details: new RefreshAheadCache<BindingDetailsOutcome>({
-      name: "bindingDetails",
-      refreshAfterMs: periodMs,
-      expireAfterMs: 2 * periodMs,
-      now: options.now,
-      onLoadSettled: (outcome) => options.onLoadSettled?.("bindingDetails", outcome),
-      load: (guids) => loadDetails(cf, guids, use),
-    }),
-  };
+  const details = new RefreshAheadCache<BindingDetailsOutcome>({
+    name: "bindingDetails",
+    refreshAfterMs: periodMs,
+    expireAfterMs: 0, // dropped with their binding instead (ListedBindings)
+    now: options.now,
+    onLoadSettled: (outcome) => options.onLoadSettled?.("bindingDetails", outcome),
+    load: (guids) => loadDetails(cf, guids, use),
+  });
+  const listed = new ListedBindings();
+  const bindings = new RefreshAheadCache<CfServiceBinding[]>({
+    name: "serviceBinding",
+    refreshAfterMs: periodMs,
+    expireAfterMs: 0,
+    now: options.now,
+    onLoadSettled: (outcome) => options.onLoadSettled?.("serviceBinding", outcome),
+    load: async (names) => {
+      const lists = await loadBindings(cf, names);
+      listed.update(lists);
+      details.retain((guid) => listed.has(guid));
+      return lists;
+    },
+  });
+  return { bindings, details };
+}
+
+/**
+ * The guids of the usable bindings in the last list read of each instance name. A name whose list failed keeps
+ * its previous guids: a failed read says nothing about which bindings are gone.
+ */
+class ListedBindings {
+  private readonly byName = new Map<string, ReadonlySet<string>>();
+
+  update(lists: ReadonlyMap<string, CfServiceBinding[] | Error>): void {
+    for (const [name, list] of lists) {
+      if (!(list instanceof Error)) this.byName.set(name, new Set(list.map((binding) => binding.guid)));
+    }
+  }
+
+  has(guid: string): boolean {
+    for (const guids of this.byName.values()) if (guids.has(guid)) return true;
+    return false;
+  }
 }
 
 /**

@@ -20,7 +20,10 @@ export interface RefreshAheadCacheOptions<V> {
   /**
    * Entries not asked for for this long are dropped; <= 0 disables idle expiry. A key counts as asked for
    * until the load it asked for ends (a reader waits for it, or its next read follows it), so a key that is
-   * still read never loses its last good value because its reloads fail or take long.
+   * still read never loses its last good value because its own reloads fail or take long. The idle time is the
+   * clock's, though: when the reader itself comes late (it waits for another cache's reload first, which a
+   * hanging Cloud Controller makes a timeout long), its keys look idle. A cache whose missing value would be
+   * taken for an answer, rather than failing its reader, uses 0 and drops keys with retain().
    */
   expireAfterMs: number;
   load: BatchLoader<V>;
@@ -173,6 +176,14 @@ export class RefreshAheadCache<V> {
   /** Resolves when no load is queued or running. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Drops the entries whose key `keep` refuses: keys the caller knows are gone (a binding no longer listed),
+   * whatever their idle time. Loads in flight still answer their callers and store their values.
+   */
+  retain(keep: (key: string) => boolean): void {
+    for (const key of [...this.entries.keys()]) if (!keep(key)) this.entries.delete(key);
   }
 
   /** Drops entries idle for longer than the expiry time. */

@@ -3,9 +3,23 @@ import type { InboundRequest, InboundResponse } from "../http-exchange.js";
 import { hasValidBasicAuth } from "./basic-auth.js";
 import type { HandlerDeps, ScrapeSlots } from "./endpoint.js";
 import { serveScrape } from "./endpoints/scrape.js";
+import { hostHeaderProblem } from "./request-origin.js";
 import { readRequestPath } from "./request-path.js";
 import { sendText } from "./respond.js";
 import { type EndpointGroup, isOpen, matchRoute, type Route, requiresAuth } from "./routes.js";
+
+/**
+ * CONNECT asks for a tunnel (RFC 9110 §9.3.6), which Promregator does not offer: 405, as to any other method an
+ * endpoint does not serve. The Allow field lists the methods of the endpoint a path-form target names; an
+ * authority-form target (`host:port`) names no resource here, so it gets an empty Allow, which RFC 9110 §10.2.1
+ * provides for a resource that allows no method.
+ */
+function refuseConnect(req: InboundRequest, res: InboundResponse): void {
+  const target = req.url ?? "";
+  const path = target.startsWith("/") ? readRequestPath(target) : undefined;
+  const route = path?.ok ? matchRoute(path.url.pathname)?.route : undefined;
+  sendText(req, res, 405, "Method CONNECT not allowed", { allow: route ? route.methods.join(", ") : "" });
+}
 
 export type { DiscoveryView, HandlerDeps, MetricsView, StatusView } from "./endpoint.js";
 
@@ -37,12 +51,25 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     return !requiresAuth(group, p) || webUser === true || hasValidBasicAuth(req, deps.inboundCredentials);
   }
 
-  /** The route of an allowed and authorized request; undefined when the answer (404, 405, 401) is sent. */
+  /**
+   * The route of an allowed and authorized request; undefined when the answer (400, 404, 405, 401) is sent.
+   * `hostLines`: the value of each Host field line of the request.
+   */
   async function admit(
     req: InboundRequest,
     res: InboundResponse,
+    hostLines: readonly string[],
   ): Promise<{ route: Route; rest: string; url: URL } | undefined> {
     for (const [name, value] of webHeaders) res.setHeader(name, value);
+    const hostProblem = hostHeaderProblem(hostLines);
+    if (hostProblem) {
+      sendText(req, res, 400, `Bad request: ${hostProblem}`);
+      return undefined;
+    }
+    if (req.method === "CONNECT") {
+      refuseConnect(req, res);
+      return undefined;
+    }
     const path = readRequestPath(req.url ?? "/");
     if (!path.ok) {
       sendText(req, res, 400, `Bad request: ${path.reason}`);
@@ -70,12 +97,14 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse) {
-    const admitted = await admit(req, res);
+    const admitted = await admit(req, res, req.headersDistinct.host ?? []);
     if (admitted) await admitted.route.handler({ req, res, ...admitted, deps, scrapeSlots });
   }
 
   async function dispatchInbound(req: InboundRequest, res: InboundResponse) {
-    const admitted = await admit(req, res);
+    // The socket-level path reads only requests with one Host line (socket-level/index.ts).
+    const host = req.headers.host;
+    const admitted = await admit(req, res, host === undefined ? [] : [host]);
     if (!admitted) return;
     if (admitted.route.group !== "scrape") {
       return sendText(req, res, 404, `No such endpoint: ${admitted.url.pathname.slice(0, 200)}`);

@@ -1,11 +1,17 @@
-import { createServer as createHttpServer, type Server } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { type KeyPath, readGuardedFile, type ServerConfig } from "../config/index.js";
 import type { RequestHandler } from "./handler.js";
 import { SCRAPE_PATH_PREFIX } from "./routes.js";
-import { answerOnSockets } from "./socket-level/index.js";
+import { answerOnSockets, closeLingering } from "./socket-level/index.js";
 import { acceptsClient, httpsOptions, type WebTls } from "./web-config.js";
 
 export interface ListeningServer {
@@ -56,6 +62,27 @@ function listenError(error: NodeJS.ErrnoException, config: ServerConfig): Listen
   return new ListenError(`cannot listen on ${where}: ${error.message}`, error.code, `check ${PORT_KEYS}`);
 }
 
+/**
+ * node:http gives a CONNECT request to "connect" listeners with its bare socket, and without one closes the
+ * connection unanswered. Here the handler answers it like any other request (405, RFC 9110 §9.3.6: Promregator
+ * opens no tunnels); then the connection ends, since what follows a CONNECT is meant for the tunnel.
+ */
+function answerConnect(server: Server, handler: RequestHandler): void {
+  server.on("connect", (req: IncomingMessage, duplex: Duplex) => {
+    const socket = duplex as Socket;
+    // node:http no longer listens for this socket's errors.
+    socket.on("error", () => {});
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.on("finish", () => {
+      res.detachSocket(socket);
+      closeLingering(socket);
+    });
+    handler(req, res);
+  });
+}
+
 /** Starts the listener (HTTPS when server.tls is configured) and resolves once it accepts connections. */
 export async function listen(
   config: ServerConfig,
@@ -80,6 +107,7 @@ export async function listen(
     server = createHttpServer(handler);
     answerOnSockets(server, { pathPrefix: SCRAPE_PATH_PREFIX, answer: handler.inbound });
   }
+  answerConnect(server, handler);
   // Prometheus scrapes every 15-60 s over one connection per target; keep it open across scrapes.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 20_000;

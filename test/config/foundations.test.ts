@@ -371,6 +371,18 @@ describe("foundation names and hosts that collide", () => {
     );
   });
 
+  it("matches a target's foundation to a name without regard to case, as names are told apart, and keeps the configured spelling", () => {
+    const { config, warnings } = load(TWO.replace("foundation: us", "foundation: US"));
+    expect(warnings).toEqual([]);
+    // The spelling of the foundation's own name: labels, log lines and the per-foundation discovery match it.
+    expect(config.promregator.targets.map((t) => t.foundation)).toEqual([undefined, "us"]);
+    expect(foundationsWithoutTargets(config)).toEqual([]);
+    const named = load(
+      `${MINIMAL_CF}  name: EU\npromregator:\n  targets:\n    - orgName: o\n      foundation: eu\n`,
+    ).config;
+    expect(named.promregator.targets[0].foundation).toBe("EU");
+  });
+
   it("warns when two foundations share one api_host", () => {
     const { warnings } = load(TWO.replace("api.us.example.com", "API.example.com"));
     expect(warnings.join("\n")).toContain(

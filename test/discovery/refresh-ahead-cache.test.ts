@@ -242,6 +242,18 @@ describe("RefreshAheadCache", () => {
     expect((await next).values.get("k")).toBe("k-1");
   });
 
+  it("retain drops the entries whose key the caller knows are gone, whatever their idle time, and keeps the others", async () => {
+    const { cache, loader } = makeCache({ expire: 0 });
+    const first = cache.getMany(["kept", "gone"]);
+    await flush();
+    loader.answer(0, "-1");
+    await first;
+    cache.retain((key) => key !== "gone");
+    expect(cache.peek("kept")).toBe("kept-1");
+    expect(cache.peek("gone")).toBeUndefined();
+    expect(cache.stats().entries).toBe(1);
+  });
+
   it("invalidate empties the cache and ignores loads that started before it", async () => {
     const { cache, loader } = makeCache();
     const first = cache.get("a");

@@ -117,6 +117,31 @@ describe("request parser", () => {
     expect(parsed.headers).toEqual(fromNode.headers);
     expect(parsed.keepAlive).toBe(true);
     expect(parsed.httpVersion).toBe("1.1");
+    // node:http keeps only the first Host; the head counts them, for RFC 9112 §3.2's 400.
+    expect(parsed.hostLines).toBe(2);
+  });
+
+  it("tells a request line over 16 KiB (414) from a head whose headers are too large (node:http's 431)", () => {
+    const longTarget = (length: number) =>
+      `GET /scrape/a?x=${"a".repeat(length)} HTTP/1.1\r\nHost: h\r\n\r\n`;
+    expect(new RequestParser(() => true).execute(Buffer.from(longTarget(MAX_HEAD_BYTES)))).toEqual({
+      kind: "target-too-long",
+    });
+    // Arriving in small reads, the request line is known too long once 16 KiB came without its end.
+    const parser = new RequestParser(() => true);
+    const text = longTarget(4 * MAX_HEAD_BYTES);
+    let result: ParseResult = { kind: "more" };
+    let sent = 0;
+    while (result.kind === "more" && sent < text.length) {
+      result = parser.execute(Buffer.from(text.slice(sent, sent + 1000)));
+      sent += 1000;
+    }
+    expect(result.kind).toBe("target-too-long");
+    expect(sent).toBeLessThanOrEqual(MAX_HEAD_BYTES + 1000);
+    parser.free();
+    // The target fits; the headers make the head too large.
+    const headers = `GET /scrape/a HTTP/1.1\r\nHost: h\r\nX: ${"b".repeat(MAX_HEAD_BYTES)}\r\n\r\n`;
+    expect(new RequestParser(() => true).execute(Buffer.from(headers)).kind).toBe("refused");
   });
 
   it("reads the same head whatever reads it arrives in", () => {

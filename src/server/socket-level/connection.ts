@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import type { InboundRequest } from "../../http-exchange.js";
-import { type RequestHead, RequestParser } from "./request-parser.js";
+import { closeLingering } from "./lingering-close.js";
+import { MAX_HEAD_BYTES, type RequestHead, RequestParser } from "./request-parser.js";
 import { SocketResponse } from "./socket-response.js";
 
 /** What a connection needs from the server it belongs to. */
@@ -34,8 +35,9 @@ export class Connection {
   /**
    * A new connection is "reading" from the start: as in node:http, headersTimeout (408) applies to the first
    * request's head from the moment the connection opens, keepAliveTimeout (a silent close) between requests.
+   * "closing": a last answer is out and the connection waits for the caller to close (closeLingering).
    */
-  state: "idle" | "reading" | "answering" | "gone" = "reading";
+  state: "idle" | "reading" | "answering" | "closing" | "gone" = "reading";
 
   constructor(
     readonly socket: Socket,
@@ -52,7 +54,7 @@ export class Connection {
 
   /** Ends the connection now if no answer is being written; else after that answer. */
   closeIfIdle(): void {
-    if (this.state === "idle" || this.state === "reading") this.socket.destroy();
+    if (this.state === "idle" || this.state === "reading" || this.state === "closing") this.socket.destroy();
   }
 
   /** node:http's answer to a request whose head did not come in time (its headersTimeout). */
@@ -79,6 +81,10 @@ export class Connection {
     if (result.kind === "more") return;
     if (result.kind === "refused") {
       this.handOver(result.raw);
+      return;
+    }
+    if (result.kind === "target-too-long") {
+      this.closeWith(URI_TOO_LONG);
       return;
     }
     const { head, rest } = result;
@@ -136,6 +142,15 @@ export class Connection {
     this.owner.forget(this);
   };
 
+  /** Sends a last answer and closes without a reset: the caller may still be sending the rest of its request. */
+  private closeWith(answer: string): void {
+    this.socket.off("data", this.onData);
+    this.socket.off("drain", this.onDrain);
+    this.socket.off("end", this.onEnd);
+    this.state = "closing";
+    closeLingering(this.socket, answer);
+  }
+
   private handOver(raw: Buffer): void {
     const socket = this.socket;
     socket.off("data", this.onData);
@@ -152,6 +167,13 @@ export class Connection {
 }
 
 function noop(): void {}
+
+/**
+ * RFC 9112 §3: "A server that receives a request-target longer than any URI it wishes to parse MUST respond with
+ * a 414 (URI Too Long) status code"; node:http would answer 431 for the head as a whole.
+ */
+const URI_TOO_LONG_TEXT = `request target longer than ${MAX_HEAD_BYTES} bytes\n`;
+const URI_TOO_LONG = `HTTP/1.1 414 URI Too Long\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${URI_TOO_LONG_TEXT.length}\r\n\r\n${URI_TOO_LONG_TEXT}`;
 
 /** node:http's answer to a request it cannot parse (its socketOnError). */
 const BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";

@@ -1,8 +1,11 @@
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import type { InboundRequest, InboundResponse } from "../../http-exchange.js";
+import { parseHostHeader } from "../request-origin.js";
 import { Connection, type ConnectionOwner } from "./connection.js";
 import { llhttp, METHOD_GET, type RequestHead } from "./request-parser.js";
+
+export { closeLingering } from "./lingering-close.js";
 
 /** How often idle connections and slow request heads are looked for. */
 const SWEEP_MS = 1000;
@@ -25,8 +28,9 @@ export interface SocketLevelOptions {
  * node:http server: the connection's bytes go to llhttp (see request-parser.ts) and the answer straight to the
  * socket, without node:http's request and response objects, which cost a scrape about a third of its CPU time
  * (docs/performance.md). Everything else (another path or method, HTTP/1.0, a request with a body, Expect or
- * Upgrade, a head over 16 KiB, bytes llhttp rejects) goes to node:http with the connection, from that request
- * on, and is answered there as before.
+ * Upgrade, not exactly one valid Host line, a head over 16 KiB, bytes llhttp rejects) goes to node:http with the
+ * connection, from that request on, and is answered there as before. A request line over 16 KiB is answered
+ * here, with 414 (RFC 9112 §3), where node:http would answer 431.
  *
  * One difference remains, on purpose: bytes that follow a request on its connection are read once that request
  * is answered, where node:http reads them at once. A request followed by bytes llhttp rejects so gets its answer
@@ -52,8 +56,10 @@ export function answerOnSockets(server: Server, options: SocketLevelOptions): vo
       head.url.startsWith(options.pathPrefix) &&
       // A path that may lead elsewhere once resolved ("/x/../discovery", "/x\\..\\discovery"): node:http refuses it.
       PLAIN_PATH.test(head.url) &&
-      // node:http answers 400 to an HTTP/1.1 request without Host (its requireHostHeader).
-      head.headers.host !== undefined &&
+      // node:http answers 400 to an HTTP/1.1 request without Host (its requireHostHeader), and the handler to one
+      // with two Host lines or an invalid one (RFC 9112 §3.2): it sees them all there.
+      head.hostLines === 1 &&
+      parseHostHeader(head.headers.host ?? "") !== undefined &&
       head.headers["content-length"] === undefined &&
       head.headers["transfer-encoding"] === undefined &&
       head.headers.expect === undefined &&

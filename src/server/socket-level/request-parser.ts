@@ -60,18 +60,22 @@ export interface RequestHead {
   httpVersion: string;
   /** Whether the connection stays open after the answer (HTTP/1.1 without `Connection: close`). */
   keepAlive: boolean;
+  /** How many Host field lines the head has (`headers.host` keeps the first, as node:http does). */
+  hostLines: number;
 }
 
 /**
  * What one execute() found: `more` (the head is not complete yet), `request` (a head the caller accepted, the
  * whole message read; `rest` holds the bytes after it), `refused` (a head the caller does not answer, a head
  * over MAX_HEAD_BYTES, or bytes llhttp rejects; `raw` holds every byte of the message from its start, for
- * node:http).
+ * node:http), `target-too-long` (the request line alone passes MAX_HEAD_BYTES: RFC 9112 §3 asks for 414, where
+ * node:http would answer 431).
  */
 export type ParseResult =
   | { kind: "more" }
   | { kind: "request"; head: RequestHead; rest: Buffer }
-  | { kind: "refused"; raw: Buffer };
+  | { kind: "refused"; raw: Buffer }
+  | { kind: "target-too-long" };
 
 let wasm: Llhttp | undefined;
 /** The parser inside llhttp_execute, and where its chunk sits in wasm memory; llhttp calls back into it. */
@@ -175,6 +179,9 @@ export class RequestParser {
   /** Whether a message has begun and not yet been returned as a request. */
   private inMessage = false;
   private headerLines = 0;
+  private hostLines = 0;
+  /** Whether a header field has begun: until then the message is in its request line. */
+  private inHeaders = false;
 
   /** @param accepts whether the socket-level path answers a request with this head */
   constructor(private readonly accepts: (head: RequestHead) => boolean) {}
@@ -199,6 +206,11 @@ export class RequestParser {
       current = undefined;
     }
     this.errno = errno;
+    if (this.targetTooLong(errno)) {
+      this.raw = [];
+      this.rawBytes = 0;
+      return { kind: "target-too-long" };
+    }
     // Bytes llhttp skips (blank lines, blanks around values) are kept in `raw` too: past MAX_HEAD_BYTES of an
     // unfinished head node:http gets them, as it reads such a stream without keeping it.
     if (errno === HPE_OK && this.rawBytes <= MAX_HEAD_BYTES) return { kind: "more" };
@@ -217,6 +229,15 @@ export class RequestParser {
     return { kind: "refused", raw };
   }
 
+  /**
+   * Whether the request line alone is longer than node:http reads of a head: the URL reached MAX_HEAD_BYTES, or
+   * more than MAX_HEAD_BYTES arrived without the request line ending (no header field yet).
+   */
+  private targetTooLong(errno: number): boolean {
+    if (!this.inMessage || this.inHeaders || this.url === "") return false;
+    return this.url.length >= MAX_HEAD_BYTES || (errno === HPE_OK && this.rawBytes > MAX_HEAD_BYTES);
+  }
+
   /** Lets the parser go on after a `request` result. */
   resume(): void {
     this.ll.llhttp_resume(this.ptr);
@@ -233,6 +254,7 @@ export class RequestParser {
       this.resume();
       const result = this.execute(rest);
       if (result.kind === "request") return false;
+      if (result.kind === "target-too-long") return true;
       // Refused: a head it does not answer (a whole, valid message) or bytes llhttp rejects.
       if (result.kind === "refused") return this.errno !== HPE_OK && this.errno !== HPE_PAUSED;
     }
@@ -254,6 +276,8 @@ export class RequestParser {
     this.inValue = false;
     this.headBytes = 0;
     this.headerLines = 0;
+    this.hostLines = 0;
+    this.inHeaders = false;
     this.refused = false;
     this.inMessage = true;
     return HPE_OK;
@@ -265,6 +289,7 @@ export class RequestParser {
   }
 
   onHeaderField(at: number, length: number): number {
+    this.inHeaders = true;
     if (this.inValue) this.endHeader();
     this.field += this.text(at, length);
     return this.counted(length);
@@ -292,6 +317,7 @@ export class RequestParser {
       headers: this.headers,
       httpVersion: `${major}.${minor}`,
       keepAlive: ll.llhttp_should_keep_alive(this.ptr) === 1,
+      hostLines: this.hostLines,
     };
     if (!this.accepts(head)) {
       this.refused = true;
@@ -310,6 +336,7 @@ export class RequestParser {
     // node:http trims the value's trailing blanks; llhttp already skipped the leading ones.
     addHeader(this.headers, this.field, this.value.replace(/[ \t]+$/, ""));
     this.headerLines++;
+    if (this.field.toLowerCase() === "host") this.hostLines++;
     this.field = "";
     this.value = "";
     this.inValue = false;
