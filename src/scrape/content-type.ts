@@ -34,11 +34,39 @@ export function classifyUpstreamContentType(header: string | undefined): Upstrea
 const classified = new Map<string, UpstreamContentType>();
 const MAX_CLASSIFIED = 256;
 
+/** The Content-Type Prometheus 2.42 asks for first, for protobuf (and the one its parser is written for). */
+const PROTOBUF_CONTENT_TYPE =
+  "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+/** A type of each format that picks the same parser. */
+const CANONICAL: Record<BodyFormat, string> = {
+  text: TEXT_004_CONTENT_TYPE,
+  openmetrics: OPENMETRICS_CONTENT_TYPE,
+  protobuf: PROTOBUF_CONTENT_TYPE,
+};
+
+/** Bytes node:http will not write in a header value (RFC 9110 §5.5: controls other than HTAB). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what this finds
+const UNWRITABLE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
 function classify(header: string | undefined): UpstreamContentType {
   // Java answers a missing header as text 0.0.4; Prometheus reads an empty one the same way.
-  if (header === undefined || header.trim() === "")
+  if (header === undefined || goTrimSpace(utf8(header)) === "")
     return { format: "text", contentType: TEXT_004_CONTENT_TYPE };
-  const media = parseGoMediaType(header);
+  const type = formatOf(header);
+  // A control byte Go reads as space (a vertical tab) cannot be written back: a type of the same format is.
+  return UNWRITABLE.test(type.contentType)
+    ? { format: type.format, contentType: CANONICAL[type.format] }
+    : type;
+}
+
+/** Node hands header values over as latin1, a character per byte; Go reads them as UTF-8. */
+function utf8(latin1: string): string {
+  return /[\x80-\xff]/.test(latin1) ? Buffer.from(latin1, "latin1").toString("utf8") : latin1;
+}
+
+function formatOf(header: string): UpstreamContentType {
+  const media = parseGoMediaType(utf8(header));
   // A header Go cannot parse: Prometheus falls back to its text parser. Passed on as it is, it does the same.
   if (!media) return { format: "text", contentType: header };
   const version = media.params.get("version");
@@ -80,7 +108,7 @@ export interface GoMediaType {
 export function parseGoMediaType(value: string): GoMediaType | undefined {
   const semicolon = value.indexOf(";");
   const base = semicolon < 0 ? value : value.slice(0, semicolon);
-  const type = base.toLowerCase().trim();
+  const type = goTrimSpace(base.toLowerCase());
   const [main, afterMain] = consumeToken(type);
   if (main === "") return undefined;
   if (afterMain !== "") {
@@ -95,7 +123,7 @@ export function parseGoMediaType(value: string): GoMediaType | undefined {
     if (rest === "") break;
     const param = consumeParam(rest);
     if (!param) {
-      if (rest.trim() === ";") break; // a trailing semicolon
+      if (goTrimSpace(rest) === ";") break; // a trailing semicolon
       return undefined;
     }
     if (params.has(param.name)) return undefined;
@@ -151,7 +179,17 @@ function consumeToken(v: string): [string, string] {
   return [v.slice(0, i), v.slice(i)];
 }
 
+/** Go's unicode.IsSpace: Latin-1 spaces (NEL and NBSP included) and Unicode's White_Space; not U+FEFF. */
+const GO_SPACE = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+const LEADING_SPACE = new RegExp(`^${GO_SPACE}+`);
+const TRAILING_SPACE = new RegExp(`${GO_SPACE}+$`);
+
 /** Go's strings.TrimLeftFunc(v, unicode.IsSpace). */
 function trimStartSpace(v: string): string {
-  return v.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/, "");
+  return v.replace(LEADING_SPACE, "");
+}
+
+/** Go's strings.TrimSpace; JavaScript's trim() differs from it in U+0085 and U+FEFF. */
+function goTrimSpace(v: string): string {
+  return trimStartSpace(v).replace(TRAILING_SPACE, "");
 }

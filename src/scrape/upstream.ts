@@ -71,10 +71,11 @@ export function upstreamHeaders(
 }
 
 /**
- * Redirects followed on the target's own origin, at most (Go's http.Client, which Prometheus scrapes with,
- * stops after 10 as well).
+ * Requests of one scrape, redirects included: Go's http.Client, which Prometheus scrapes with, stops with
+ * "stopped after 10 redirects" when a tenth request is answered with another redirect (defaultCheckRedirect),
+ * so at most 9 redirects are followed.
  */
-export const MAX_REDIRECTS = 10;
+export const MAX_REQUESTS = 10;
 
 /** The statuses Go's http.Client follows (RFC 9110 §15.4); 300 and 304 are handed back. */
 const FOLLOWED = new Set([301, 302, 303, 307, 308]);
@@ -113,26 +114,41 @@ export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamRespo
   };
 
   let path = target.path;
-  for (let redirects = 0; ; redirects++) {
+  for (let requests = 1; ; requests++) {
     const response = await authorized(path);
     const next = sameOriginRedirect(response, target.origin, path);
     if (next === undefined) return response;
     response.body.destroy();
-    if (redirects === MAX_REDIRECTS) {
-      throw new ScrapeFailure("upstream", `target redirected more than ${MAX_REDIRECTS} times`);
+    if (requests === MAX_REQUESTS) {
+      throw new ScrapeFailure(
+        "upstream",
+        `target redirected ${MAX_REQUESTS} times; stopped after ${MAX_REQUESTS} redirects`,
+      );
     }
     path = next;
   }
 }
 
-/** The path (and query) a redirect on `origin` leads to; undefined for any other answer. */
+/**
+ * The path (and query) a redirect on `origin` leads to; undefined for any other answer, and for a redirect
+ * without Location, which Go's client hands back as it came. Read as Go reads it: the first Location field,
+ * its bytes as they came (node gives them as latin1; Go escapes a byte above ASCII as itself, %E4, where
+ * WHATWG URL would encode the character's UTF-8); a control character fails the scrape, as Go's url.Parse does.
+ */
 function sameOriginRedirect(response: UpstreamResponse, origin: string, path: string): string | undefined {
   if (!FOLLOWED.has(response.statusCode)) return undefined;
-  const location = response.headers.location;
-  if (typeof location !== "string") return undefined;
+  const field = response.headers.location;
+  const location = Array.isArray(field) ? field[0] : field;
+  if (location === undefined || location === "") return undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: Go's url.Parse refuses exactly these
+  if (/[\x00-\x1f\x7f]/.test(location)) {
+    response.body.destroy();
+    throw new ScrapeFailure("upstream", "target redirected to a Location with a control character");
+  }
+  const escaped = location.replace(/[\x80-\xff]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   let url: URL;
   try {
-    url = new URL(location, `${origin}${path}`);
+    url = new URL(escaped, `${origin}${path}`);
   } catch {
     return undefined;
   }
@@ -145,9 +161,14 @@ function sameOriginRedirect(response: UpstreamResponse, origin: string, path: st
  * Before the head was delivered no body byte was read, so that is what it is.
  */
 function refusedHead(err: unknown): ScrapeFailure | undefined {
-  if ((err as { code?: unknown } | null)?.code !== "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") return undefined;
+  const { code, name, message } = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  // The same head with Transfer-Encoding before Content-Length is llhttp's own error, without a code.
+  const framing =
+    code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH" ||
+    (name === "HTTPParserError" && typeof message === "string" && message.includes("Content-Length"));
+  if (!framing) return undefined;
   return new ScrapeFailure(
     "upstream",
-    "target sent a response head whose framing the HTTP client refuses (Content-Length twice or beside Transfer-Encoding, RFC 9112 §6.3)",
+    "target sent a response head whose framing the HTTP client refuses (Content-Length twice or beside Transfer-Encoding, RFC 9112 section 6.3)",
   );
 }

@@ -153,6 +153,16 @@ const cases: Case[] = [
     status: 502,
   },
   {
+    name: "Transfer-Encoding: chunked before Content-Length",
+    target: () =>
+      rawTarget(
+        `HTTP/1.1 200 OK\r\nContent-Type: ${TEXT}\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nm 1\n\r\n0\r\n\r\n`,
+      ),
+    reason:
+      /response head whose framing the HTTP client refuses \(Content-Length twice or beside Transfer-Encoding, RFC 9112 section 6\.3\)/,
+    status: 502,
+  },
+  {
     name: "Content-Length beside Transfer-Encoding: chunked",
     target: () =>
       rawTarget(
@@ -272,17 +282,52 @@ describe("failure details", () => {
     expect(target.requests.map((h) => h["x-cf-app-instance"])).toEqual(Array(3).fill(INSTANCE_ID));
   });
 
-  it("stops after 10 redirects on the target's own origin", async () => {
-    let hops = 0;
-    const target = await startServer((_req, res) => {
-      hops++;
-      res.writeHead(302, { location: `/metrics?hop=${hops}` }).end();
+  it("follows 9 redirects and stops at a tenth, as Go's client (defaultCheckRedirect) does", async () => {
+    const chain = async (redirects: number) => {
+      let hops = 0;
+      const target = await startServer((_req, res) => {
+        hops++;
+        if (hops <= redirects) res.writeHead(302, { location: `/metrics?hop=${hops}` }).end();
+        else res.writeHead(200, { "content-type": TEXT }).end("a 1\n");
+      });
+      const proxy = await proxyFor(target.url, "strict");
+      return { answer: await get(`${proxy.url}/x`), hops: () => hops };
+    };
+    const nine = await chain(9);
+    expect(nine.answer.status).toBe(200);
+    expect(nine.hops()).toBe(10);
+    const ten = await chain(10);
+    expect(ten.answer.status).toBe(502);
+    expect(ten.answer.statusMessage).toMatch(/stopped after 10 redirects/);
+    expect(ten.hops()).toBe(10);
+  });
+
+  it("reads Location as Go does: the first of two, its bytes as sent, a control character refused, none not followed", async () => {
+    const seen: string[] = [];
+    const target = await startServer((req, res) => {
+      seen.push(req.url ?? "");
+      const raw = (location: string) => {
+        // node would refuse to write these: the raw bytes go out as latin1
+        res.socket?.write(`HTTP/1.1 302 Found\r\n${location}Content-Length: 0\r\n\r\n`, "latin1");
+        res.socket?.end();
+      };
+      if (req.url === "/metrics") raw("Location: /two\r\nLocation: //elsewhere.example/x\r\n");
+      else if (req.url === "/two") raw("Location: /m\u00e42\r\n");
+      else if (req.url === "/m%E42") raw("Location: /t\tab\r\n");
+      else res.writeHead(200, { "content-type": TEXT }).end("a 1\n");
     });
     const proxy = await proxyFor(target.url, "strict");
     const answer = await get(`${proxy.url}/x`);
+    expect(seen).toEqual(["/metrics", "/two", "/m%E42"]);
     expect(answer.status).toBe(502);
-    expect(answer.statusMessage).toMatch(/target redirected more than 10 times/);
-    expect(hops).toBe(11);
+    expect(answer.statusMessage).toMatch(/redirected to a Location with a control character/);
+    const empty = await startServer((_req, res) => {
+      res.writeHead(302, { location: "" }).end();
+    });
+    const noLocation = await get(`${(await proxyFor(empty.url, "strict")).url}/x`);
+    expect(noLocation.status).toBe(502);
+    expect(noLocation.statusMessage).toMatch(/target answered 302 Found/);
+    expect(empty.requests).toHaveLength(1);
   });
 
   it("does not follow a redirect to another port or scheme of the same host", async () => {

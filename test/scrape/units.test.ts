@@ -245,6 +245,31 @@ describe("content types", () => {
   ])("reads %j as Go does: %s", (header, format) => {
     expect(classifyUpstreamContentType(header)).toEqual({ format, contentType: header });
   });
+
+  // Node gives header values as latin1 (a character per byte); Go decodes UTF-8 before it trims spaces.
+  it.each([
+    // a lone 0xA0 or 0x85 byte is no UTF-8, so no space to Go: the header does not parse, text it is
+    ["application/openmetrics-text\u00a0", "text"],
+    ["application/openmetrics-text; charset=utf-8\u0085", "text"],
+    ["application/openmetrics-text;\u0085charset=utf-8", "text"],
+    // the UTF-8 bytes of U+00A0 are a space to Go: trimmed, OpenMetrics
+    ["application/openmetrics-text\u00c2\u00a0; version=1.0.0", "openmetrics"],
+    // U+FEFF is no space to Go, though JavaScript's trim() removes it
+    [Buffer.from("application/openmetrics-text\ufeff; version=1.0.0").toString("latin1"), "text"],
+  ])("reads the bytes of %j as UTF-8, as Go does: %s", (header, format) => {
+    expect(classifyUpstreamContentType(header)).toEqual({ format, contentType: header });
+  });
+
+  it("answers a header with a control byte Go reads as space with a type of the same format", () => {
+    expect(classifyUpstreamContentType("application/openmetrics-text; version=1.0.0\u000b")).toEqual({
+      format: "openmetrics",
+      contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8",
+    });
+    expect(classifyUpstreamContentType("application/json\u000b")).toEqual({
+      format: "text",
+      contentType: "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
 });
 
 describe("small rules", () => {
