@@ -115,43 +115,51 @@ function commaList(value: string): string[] {
 }
 
 /**
- * Whether a Spring profile expression matches the active profiles (spring-core's ProfilesParser): a name,
- * `!e`, `e & e`, `e | e` and parentheses; `&` and `|` need parentheses to be mixed. Throws Error for a
- * malformed expression, which also stops the Java version.
+ * Whether a Spring profile expression matches the active profiles, read as spring-core's ProfilesParser reads
+ * it: tokens split at `(`, `)`, `&`, `|` and `!`, each trimmed (so a name may hold a space), empty ones skipped;
+ * `!` applies to the next name or parenthesis; `&` and `|` may not be mixed at one level; a missing `)` or a
+ * trailing operator is let pass, as there. Throws Error for what it refuses (no name at a level, mixed
+ * operators), which also stops the Java version.
  */
 export function profileExpressionMatches(expression: string, active: ReadonlySet<string>): boolean {
-  const tokens = expression.match(/[()&|!]|[^()&|!\s]+/g) ?? [];
-  let at = 0;
   const malformed = (): never => {
     throw new Error(`malformed profile expression "${expression}"`);
   };
-  const operand = (): boolean => {
-    const token = tokens[at++];
-    if (token === undefined) return malformed();
-    if (token === "!") return !operand();
-    if (token === "(") {
-      const value = sequence();
-      if (tokens[at++] !== ")") malformed();
-      return value;
-    }
-    if (token === ")" || token === "&" || token === "|") return malformed();
-    return active.has(token);
+  const tokens = (expression.match(/[()&|!]|[^()&|!]+/g) ?? []).map((t) => t.trim()).filter((t) => t !== "");
+  if (tokens.length === 0) malformed();
+  let at = 0;
+  type Context = "none" | "invert" | "bracket";
+  const merge = (elements: boolean[], operator: "&" | "|" | undefined): boolean => {
+    if (elements.length === 0) malformed();
+    return operator === "&" ? elements.every(Boolean) : elements.some(Boolean);
   };
-  const sequence = (): boolean => {
-    let value = operand();
-    const operator = tokens[at];
-    if (operator !== "&" && operator !== "|") return value;
-    while (tokens[at] === operator) {
-      at++;
-      const next = operand();
-      value = operator === "&" ? value && next : value || next;
+  const parse = (context: Context): boolean => {
+    let elements: boolean[] = [];
+    let operator: "&" | "|" | undefined;
+    while (at < tokens.length) {
+      const token = tokens[at++];
+      if (token === "(") {
+        const contents = parse("bracket");
+        if (context === "invert") return contents;
+        elements.push(contents);
+      } else if (token === "&" || token === "|") {
+        if (operator !== undefined && operator !== token) malformed();
+        operator = token;
+      } else if (token === "!") {
+        elements.push(!parse("invert"));
+      } else if (token === ")") {
+        const merged = merge(elements, operator);
+        if (context === "bracket") return merged;
+        elements = [merged];
+        operator = undefined;
+      } else {
+        if (context === "invert") return active.has(token);
+        elements.push(active.has(token));
+      }
     }
-    if (tokens[at] === "&" || tokens[at] === "|") malformed();
-    return value;
+    return merge(elements, operator);
   };
-  const value = sequence();
-  if (at !== tokens.length) malformed();
-  return value;
+  return parse("none");
 }
 
 /** The values of a profile setting in one document: `key: a, b`, or a list `key[0]`, `key[1]`. */
@@ -274,6 +282,7 @@ export function mergeDocuments(
   documents.forEach((flat, i) => {
     if (!applying[i]) return;
     const condition = conditions[i];
+    if (condition) refuseActivation(flat, fileLabel);
     if (condition && !matchesActive(condition, active.profiles, fileLabel)) {
       const { where, expressions } = condition;
       const profiles = [...active.profiles].join(", ");
@@ -295,6 +304,23 @@ export function mergeDocuments(
     }
   });
   return result;
+}
+
+/**
+ * Spring Boot reads the profile settings before it knows which profiles are active, and stops when a document
+ * limited to a profile holds one of them (InactiveConfigDataAccessException: "cannot contain property
+ * 'spring.profiles.active'"), whether or not the document would apply: refused the same way.
+ */
+function refuseActivation(flat: readonly FileProperty[], fileLabel: string): void {
+  for (const setting of [ACTIVE, INCLUDE, DEFAULT]) {
+    const [found] = settingValues(flat, setting);
+    if (found)
+      throw new ConfigError(
+        "cannot be set in a document limited to a Spring profile (Spring Boot refuses to start with it); move it to a document without spring.config.activate.on-profile",
+        found.key,
+        { kind: "file", file: fileLabel, line: found.line },
+      );
+  }
 }
 
 /** Whether one of a document's profile expressions matches; ConfigError (with file:line) for a malformed one. */

@@ -94,6 +94,15 @@ describe("Spring profiles", () => {
       ["(prod | dev) & cloud", "dev,cloud", true],
       ["(prod | dev) & cloud", "dev", false],
       ["!(prod & cloud)", "prod", true],
+      // as lenient as spring-core's ProfilesParser: a space inside a name, a trailing or repeated operator,
+      // a missing ")", two names in a row (read as "or")
+      ["my prof", "my prof", true],
+      ["prod &", "prod", true],
+      ["(prod", "prod", true],
+      ["prod & & eu", "prod,eu", true],
+      ["prod & & eu", "prod", false],
+      ["(a)(b)", "b", true],
+      ["!a & b", "b", true],
     ];
     for (const [expression, active, applies] of cases) {
       const text = `${target("")}${onProfile(expression, "matched")}`;
@@ -111,6 +120,21 @@ describe("Spring profiles", () => {
     expect(orgs(`spring.profiles.default: local\n${target("")}${onProfile("local", "local")}`)).toEqual([
       "local",
     ]);
+  });
+
+  it("refuse spring.profiles.active, include or default in a document limited to a profile, as Spring Boot does", () => {
+    for (const setting of [
+      "spring.profiles.active: extra",
+      "spring.profiles.include: extra",
+      "spring.profiles.default: x",
+    ]) {
+      const text = `${target("")}---\nspring.config.activate.on-profile: prod\n${setting}\n`;
+      for (const env of [{}, { SPRING_PROFILES_ACTIVE: "prod" }]) {
+        expect(errorOf(text, { env }), setting).toMatch(
+          /^spring\.profiles\.(active|include|default) \(promregator\.yml:\d+\): cannot be set in a document limited to a Spring profile/,
+        );
+      }
+    }
   });
 
   it("refuse a malformed profile expression, naming file and line", () => {
