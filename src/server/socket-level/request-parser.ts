@@ -336,7 +336,7 @@ export class RequestParser {
     // node:http trims the value's trailing blanks; llhttp already skipped the leading ones.
     addHeader(this.headers, this.field, this.value.replace(/[ \t]+$/, ""));
     this.headerLines++;
-    if (this.field.toLowerCase() === "host") this.hostLines++;
+    if (this.field.length === 4 && this.field.toLowerCase() === "host") this.hostLines++;
     this.field = "";
     this.value = "";
     this.inValue = false;
