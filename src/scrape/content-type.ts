@@ -46,7 +46,6 @@ const CANONICAL: Record<BodyFormat, string> = {
 };
 
 /** Bytes node:http will not write in a header value (RFC 9110 §5.5: controls other than HTAB). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what this finds
 const UNWRITABLE = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 function classify(header: string | undefined): UpstreamContentType {

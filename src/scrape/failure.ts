@@ -62,3 +62,21 @@ export function describeFetchError(err: unknown, ctx: FetchErrorContext): Scrape
   }
   return new ScrapeFailure(described.timeout ? "timeout" : "upstream", described.reason);
 }
+
+/**
+ * undici words a parse error of a response head that carries Content-Length (the header twice, or beside
+ * Transfer-Encoding: RFC 9112 §6.3 makes such framing unreliable) as a body shorter than its Content-Length.
+ * For an error before the head was delivered: then no body byte was read, so that is what it is.
+ */
+export function refusedHead(err: unknown): ScrapeFailure | undefined {
+  const { code, name, message } = (err ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  // The same head with Transfer-Encoding before Content-Length is llhttp's own error, without a code.
+  const framing =
+    code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH" ||
+    (name === "HTTPParserError" && typeof message === "string" && message.includes("Content-Length"));
+  if (!framing) return undefined;
+  return new ScrapeFailure(
+    "upstream",
+    "target sent a response head whose framing the HTTP client refuses (Content-Length twice or beside Transfer-Encoding, RFC 9112 section 6.3)",
+  );
+}

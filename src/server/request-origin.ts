@@ -40,6 +40,20 @@ const MAX_PORT = 65535;
  * authority (RFC 9112 §3.2), is valid and names no host.
  */
 export function parseHostHeader(value: string): HostHeader | undefined {
+  // Every request asks, twice on the scrape path, and clients send a handful of distinct values.
+  const known = parsedHosts.get(value);
+  if (known !== undefined) return known ?? undefined;
+  const parsed = parseHost(value);
+  if (parsedHosts.size >= MAX_PARSED_HOSTS) parsedHosts.clear();
+  parsedHosts.set(value, parsed ?? null);
+  return parsed;
+}
+
+/** Host values read so far (null: invalid); bounded, since clients choose the text. */
+const parsedHosts = new Map<string, Readonly<HostHeader> | null>();
+const MAX_PARSED_HOSTS = 256;
+
+function parseHost(value: string): HostHeader | undefined {
   const text = value.trim();
   if (text === "") return {};
   const match = HOST_AND_PORT.exec(text);
