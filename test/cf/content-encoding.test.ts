@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { CfApiError, UaaError } from "../../src/cf/index.js";
-import { authorised, page, testConfig, useFakeCf } from "./fake-cf.js";
+import { authorised, failure, page, testConfig, useFakeCf } from "./fake-cf.js";
 
 /**
  * Promregator sends no Accept-Encoding, which lets a server (or a proxy in front of CC and UAA) use any content
@@ -39,15 +39,6 @@ function serveApps(coding: string, body: Buffer, status = 200): void {
 }
 
 const listApps = () => cf.client().listApps({ spaceGuids: ["s1"] });
-
-async function failure(call: Promise<unknown>): Promise<Error> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
-}
 
 describe("Content-Encoding of Cloud Controller and UAA answers", () => {
   it.each([

@@ -347,3 +347,14 @@ export function useFakeCf(opts: FakeCfOptions & { lazy?: boolean } = {}): FakeCf
     },
   };
 }
+
+/** The error a call rejects with; fails the test when it resolves or rejects with something else. */
+export async function failure(call: Promise<unknown>): Promise<Error> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof Error))
+    throw new Error(`expected the call to reject with an Error, got ${String(err)}`);
+  return err;
+}

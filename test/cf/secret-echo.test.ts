@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { CfApiError, UaaError } from "../../src/cf/index.js";
-import { capturingLogger, fakeTime, json, page, type SeenRequest, useFakeCf } from "./fake-cf.js";
+import { capturingLogger, failure, fakeTime, json, page, type SeenRequest, useFakeCf } from "./fake-cf.js";
 
 /**
  * Error pages that echo the request (load balancers, proxies in front of CC and UAA) carry the secrets the
@@ -37,15 +37,6 @@ async function opaqueCf(tokenLifetime = 1200) {
   });
   fake.on("GET /v3/organizations", (_req, res) => json(res, 200, page([])));
   return fake;
-}
-
-async function failure(call: Promise<unknown>): Promise<Error> {
-  const err = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
 }
 
 describe("secrets echoed by foreign error pages", () => {
