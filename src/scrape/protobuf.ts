@@ -72,26 +72,105 @@ export function encodeGaugeFamilies(families: readonly GaugeFamily[]): Buffer {
 /** A varint has at most 10 bytes (64 bits in 7-bit groups). */
 const MAX_VARINT_BYTES = 10;
 
-/** How a MetricFamily named like one of ours begins: its name field (encoders write field 1 first). */
-const RESERVED_HEADS = RESERVED_NAMES.map((name) => ({
-  name,
-  head: lengthDelimited(1, Buffer.from(name, "utf8")),
-}));
-const HEAD_BYTES = Math.max(...RESERVED_HEADS.map((r) => r.head.length));
+/** Wire types skipped by their fixed size. */
+const FIXED32 = 5;
+/** The longest name worth keeping: a longer one is none of ours. */
+const MAX_RESERVED_BYTES = Math.max(...RESERVED_NAMES.map((name) => Buffer.byteLength(name)));
+
+/**
+ * Reads the top-level fields of one MetricFamily message as its bytes pass, for its name (field 1): any field
+ * order, and the last name when there are several, as a protobuf decoder reads them (protobuf encoding guide:
+ * "the last value wins"). Other fields are skipped by their length; nothing is copied but a short name.
+ */
+class FamilyNameScanner {
+  /** What the next bytes are: a tag, a varint value, a length prefix, bytes to skip, or name bytes. */
+  private state: "tag" | "value" | "length" | "skip" | "name" | "opaque" = "tag";
+  private number = 0;
+  private shift = 0;
+  private field = 0;
+  private left = 0;
+  private nameBytes: number[] = [];
+  /** The last complete name field, if it was short enough to be one of ours. */
+  name: string | undefined;
+  private nameTooLong = false;
+
+  /** For the next message. */
+  reset(): void {
+    this.state = "tag";
+    this.number = 0;
+    this.shift = 0;
+    this.left = 0;
+    this.name = undefined;
+  }
+
+  feed(chunk: Buffer, from: number, to: number): void {
+    let at = from;
+    while (at < to && this.state !== "opaque") {
+      if (this.state === "skip" || this.state === "name") {
+        const take = Math.min(this.left, to - at);
+        if (this.state === "name") for (let i = at; i < at + take; i++) this.nameBytes.push(chunk[i]);
+        this.left -= take;
+        at += take;
+        if (this.left === 0) this.fieldDone();
+        continue;
+      }
+      const byte = chunk[at++];
+      this.number += (byte & 0x7f) * 2 ** this.shift;
+      this.shift += 7;
+      if (byte & 0x80) {
+        if (this.shift >= 7 * MAX_VARINT_BYTES) this.state = "opaque";
+        continue;
+      }
+      const value = this.number;
+      this.number = 0;
+      this.shift = 0;
+      if (this.state === "tag") this.onTag(value);
+      else if (this.state === "value") this.state = "tag";
+      else this.onLength(value);
+    }
+  }
+
+  private onTag(tag: number): void {
+    this.field = Math.floor(tag / 8);
+    const wireType = tag % 8;
+    if (wireType === VARINT) this.state = "value";
+    else if (wireType === LENGTH_DELIMITED) this.state = "length";
+    else if (wireType === FIXED64 || wireType === FIXED32) {
+      this.left = wireType === FIXED64 ? 8 : 4;
+      this.state = "skip";
+    } else this.state = "opaque"; // groups: not in metrics.proto
+  }
+
+  private onLength(length: number): void {
+    this.left = length;
+    const isName = this.field === 1;
+    if (isName) {
+      this.nameBytes = [];
+      this.nameTooLong = length > MAX_RESERVED_BYTES;
+    }
+    this.state = isName && !this.nameTooLong ? "name" : "skip";
+    if (isName && this.nameTooLong) this.name = undefined;
+    if (length === 0) this.fieldDone();
+  }
+
+  private fieldDone(): void {
+    if (this.state === "name") this.name = Buffer.from(this.nameBytes).toString("utf8");
+    this.state = "tag";
+  }
+}
 
 /**
  * Follows the framing of a delimited stream as it passes and appends the own families after the last
- * message. Notes a family that already carries one of our names, so that nothing is appended then. A body that ends inside a message (cut off) fails the scrape: our bytes would otherwise be read
- * as the rest of the target's message.
+ * message. Notes a family that already carries one of our names, so that nothing is appended then. A body that
+ * ends inside a message (cut off) fails the scrape: our bytes would otherwise be read as the rest of the
+ * target's message.
  */
 export class DelimitedTail implements BodyTail {
   /** A reserved family name the body uses, once seen. */
   found: string | undefined;
   /** Bytes of the current message still to come. */
   private remaining = 0;
-  /** The first bytes of the current message, while fewer than HEAD_BYTES are known. */
-  private head: Buffer[] = [];
-  private headBytes = 0;
+  private readonly scanner = new FamilyNameScanner();
   /** The size prefix being read, and how many of its bytes were seen (0: none, between messages). */
   private size = 0;
   private sizeBytes = 0;
@@ -101,11 +180,11 @@ export class DelimitedTail implements BodyTail {
     let at = 0;
     while (at < chunk.length && !this.broken) {
       if (this.remaining > 0) {
-        const skip = Math.min(this.remaining, chunk.length - at);
-        if (this.headBytes < HEAD_BYTES && this.found === undefined)
-          this.noteHead(chunk, at, skip, this.remaining);
-        this.remaining -= skip;
-        at += skip;
+        const take = Math.min(this.remaining, chunk.length - at);
+        if (this.found === undefined) this.scanner.feed(chunk, at, at + take);
+        this.remaining -= take;
+        at += take;
+        if (this.remaining === 0) this.messageDone();
         continue;
       }
       const byte = chunk[at++];
@@ -118,23 +197,20 @@ export class DelimitedTail implements BodyTail {
       this.remaining = this.size;
       this.size = 0;
       this.sizeBytes = 0;
-      this.head = [];
-      this.headBytes = 0;
+      this.scanner.reset();
+      if (this.remaining === 0) this.messageDone();
     }
     return chunk;
   }
 
-  /** Collects the start of a message (`available` of its `left` bytes are in `chunk` at `at`) and checks it. */
-  private noteHead(chunk: Buffer, at: number, available: number, left: number): void {
-    const take = Math.min(available, HEAD_BYTES - this.headBytes);
-    this.head.push(Buffer.from(chunk.subarray(at, at + take)));
-    this.headBytes += take;
-    // Check once the head is as long as it gets: HEAD_BYTES, or the whole (short) message.
-    if (this.headBytes < HEAD_BYTES && take < left) return;
-    const head = Buffer.concat(this.head);
-    this.found = RESERVED_HEADS.find((r) => head.subarray(0, r.head.length).equals(r.head))?.name;
-    this.headBytes = HEAD_BYTES;
-    this.head = [];
+  private messageDone(): void {
+    const name = this.scanner.name;
+    if (
+      this.found === undefined &&
+      name !== undefined &&
+      (RESERVED_NAMES as readonly string[]).includes(name)
+    )
+      this.found = name;
   }
 
   finish(own: Buffer | undefined): Buffer {

@@ -104,4 +104,93 @@ describe("DelimitedTail", () => {
     }
     expect(seen).toEqual(new Set([found]));
   });
+
+  /** One delimited message of raw fields: [field, wire type 2 string] or [field, varint]. */
+  function message(...fields: [number, string | number][]): Buffer {
+    const parts = fields.map(([field, value]) => {
+      if (typeof value === "number") return Buffer.from([(field << 3) | 0, value]);
+      const bytes = Buffer.from(value, "utf8");
+      return Buffer.concat([Buffer.from([(field << 3) | 2, bytes.length]), bytes]);
+    });
+    const payload = Buffer.concat(parts);
+    return Buffer.concat([Buffer.from([payload.length]), payload]);
+  }
+
+  function foundAtEverySplit(stream: Buffer): Set<string | undefined> {
+    const seen = new Set<string | undefined>();
+    for (let i = 0; i <= stream.length; i++) {
+      const tail = new DelimitedTail();
+      tail.push(stream.subarray(0, i));
+      tail.push(stream.subarray(i));
+      seen.add(tail.found);
+    }
+    return seen;
+  }
+
+  it.each([
+    // a protobuf decoder reads fields in any order, and the last of a repeated scalar wins
+    [
+      "help before name",
+      [
+        [2, "h"],
+        [1, "promregator_up"],
+        [3, 1],
+      ],
+      "promregator_up",
+    ],
+    [
+      "type, help, then name",
+      [
+        [3, 1],
+        [2, "x"],
+        [1, "promregator_scrape_duration_seconds"],
+      ],
+      "promregator_scrape_duration_seconds",
+    ],
+    [
+      "ours, then another name",
+      [
+        [1, "promregator_up"],
+        [1, "app_up"],
+      ],
+      undefined,
+    ],
+    [
+      "another name, then ours",
+      [
+        [1, "app_up"],
+        [1, "promregator_up"],
+      ],
+      "promregator_up",
+    ],
+    [
+      "ours, then a long name",
+      [
+        [1, "promregator_up"],
+        [1, "x".repeat(100)],
+      ],
+      undefined,
+    ],
+    ["no name", [[2, "promregator_up"]], undefined],
+  ] as [string, [number, string | number][], string | undefined][])(
+    "notes our name wherever the field stands: %s",
+    (_, fields, found) => {
+      const stream = Buffer.concat([message([1, "a"]), message(...fields), message([1, "b"])]);
+      expect(foundAtEverySplit(stream)).toEqual(new Set([found]));
+    },
+  );
+
+  it("gives up on a message with a group (not in metrics.proto) without failing the body", () => {
+    // field 5 as a start-group (wire type 3), then a name field that is not to be trusted
+    const payload = Buffer.concat([
+      Buffer.from([(5 << 3) | 3]),
+      Buffer.from([0x0a, 0x0e]),
+      Buffer.from("promregator_up"),
+    ]);
+    const stream = Buffer.concat([Buffer.from([payload.length]), payload]);
+    const tail = new DelimitedTail();
+    tail.push(stream);
+    expect(tail.found).toBeUndefined();
+    expect(tail.finish(OWN).toString("hex")).toBe("0100");
+  });
 });
