@@ -1,7 +1,8 @@
 /**
  * The protobuf exposition format as far as the proxy needs it: a stream of length-delimited
  * `io.prometheus.client.MetricFamily` messages (each preceded by its size as a base-128 varint). The body is
- * never decoded; only its framing is followed, so that own families are added at a message boundary.
+ * never decoded: its framing is followed, so that own families are added at a message boundary, and each
+ * message's top-level fields are stepped over for its name, so that a family named like ours is noticed.
  *
  * Field numbers from prometheus/client_model `io/prometheus/client/metrics.proto`:
  *   MetricFamily { name = 1 (string), help = 2 (string), type = 3 (enum MetricType, GAUGE = 1), metric = 4 }
