@@ -70,25 +70,27 @@ function formatOf(header: string): UpstreamContentType {
   if (!media) return { format: "text", contentType: header };
   const version = media.params.get("version");
   switch (media.type) {
-    case "text/plain": {
-      if (version !== undefined) return { format: "text", contentType: header };
+    case "text/plain":
       // The same parser either way; the explicit version is what newer Prometheus versions ask for.
-      const charset = media.params.get("charset");
-      return {
-        format: "text",
-        contentType: charset ? `text/plain; version=0.0.4; charset=${charset}` : TEXT_004_CONTENT_TYPE,
-      };
-    }
+      return { format: "text", contentType: version === undefined ? withVersion(header, "0.0.4") : header };
     case "application/openmetrics-text":
       return {
         format: "openmetrics",
-        contentType: version === undefined ? OPENMETRICS_CONTENT_TYPE : header,
+        contentType: version === undefined ? withVersion(header, "1.0.0") : header,
       };
     case "application/vnd.google.protobuf":
       return { format: "protobuf", contentType: header };
     default:
       return { format: "text", contentType: header };
   }
+}
+
+/** The header with `version=` inserted after its type, every parameter kept as sent. */
+function withVersion(header: string, version: string): string {
+  const semicolon = header.indexOf(";");
+  const type = (semicolon < 0 ? header : header.slice(0, semicolon)).trim();
+  const params = semicolon < 0 ? "" : header.slice(semicolon + 1).trim();
+  return params === "" ? `${type}; version=${version}` : `${type}; version=${version}; ${params}`;
 }
 
 export interface GoMediaType {

@@ -153,9 +153,10 @@ describe("text 0.0.4 bodies", () => {
   });
 
   it("accepts lenient content types and answers with an explicit version", async () => {
-    const bare = await scrapeOnce("a 1\n", "text/plain");
+    const bare = await scrapeOnce("a 1\n", "text/plain; escaping=underscores");
     expect(bare.answer.status).toBe(200);
-    expect(bare.answer.headers["content-type"]).toBe(TEXT);
+    // the version added, every parameter the target sent kept
+    expect(bare.answer.headers["content-type"]).toBe("text/plain; version=0.0.4; escaping=underscores");
     const upper = await scrapeOnce("a 1\n", "text/plain; version=0.0.4; charset=UTF-8");
     expect(upper.answer.status).toBe(200);
     expect(upper.answer.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=UTF-8");

@@ -180,7 +180,9 @@ describe("ReservedNameScanner", () => {
 describe("content types", () => {
   it.each([
     [undefined, "text", "text/plain; version=0.0.4; charset=utf-8"],
-    ["text/plain", "text", "text/plain; version=0.0.4; charset=utf-8"],
+    ["text/plain", "text", "text/plain; version=0.0.4"],
+    ["text/plain; escaping=underscores", "text", "text/plain; version=0.0.4; escaping=underscores"],
+    ["TEXT/PLAIN ;foo=bar", "text", "TEXT/PLAIN; version=0.0.4; foo=bar"],
     ["text/plain; charset=ISO-8859-1", "text", "text/plain; version=0.0.4; charset=ISO-8859-1"],
     ["text/plain;version=0.0.4", "text", "text/plain;version=0.0.4"],
     [
@@ -193,8 +195,9 @@ describe("content types", () => {
       "openmetrics",
       "Application/OpenMetrics-Text; version=0.0.1",
     ],
+    ["application/openmetrics-text", "openmetrics", "application/openmetrics-text; version=1.0.0"],
     [
-      "application/openmetrics-text",
+      "application/openmetrics-text; charset=utf-8",
       "openmetrics",
       "application/openmetrics-text; version=1.0.0; charset=utf-8",
     ],
