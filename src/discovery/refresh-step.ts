@@ -54,7 +54,7 @@ export interface RefreshResult {
   errors: Map<number, Error>;
   /** The targets among `errors` whose failure is of some of their apps only. */
   failedApps: Set<number>;
-  /** One report per configured target, in configuration order (empty when `failed`). */
+  /** One report per configured target, in configuration order (empty when nothing was learnt of any target). */
   reports: TargetReport[];
   /** Instances reached through two targets (the first target in configuration order keeps them). */
   duplicates: Duplicate[];
@@ -78,7 +78,8 @@ export async function refreshOnce(input: RefreshInput): Promise<RefreshResult> {
   const { perTarget, reports, errors, failedApps } = collected;
   const wholeFailures = errors.size - failedApps.size;
   // A target with some apps read is not failed: its failed apps keep their instances, the others are current.
-  if (wholeFailures > 0 && wholeFailures >= targets.length) return keptWhole(previous, errors, failedApps);
+  if (wholeFailures > 0 && wholeFailures >= targets.length)
+    return keptWhole(previous, errors, failedApps, reports, input.at);
   const { instances, byInstanceId, duplicates } = await mergeTargets(perTarget);
   if (duplicates.length > 0) servedOnly(reports, duplicates);
   const changed =
@@ -87,21 +88,22 @@ export async function refreshOnce(input: RefreshInput): Promise<RefreshResult> {
   return { snapshot, changed, failed: false, errors, failedApps, reports, duplicates };
 }
 
-/** The result of a refresh in which every target failed as a whole: the previous snapshot stays. */
+/**
+ * The result of a refresh in which every target failed as a whole: the previous snapshot's instances stay.
+ * Its target reports are replaced by `reports` when there are any, so that each target shows why it failed
+ * (a configuration with one target fails whole whenever that target does).
+ */
 function keptWhole(
   previous: DiscoverySnapshot | undefined,
   errors: Map<number, Error>,
   failedApps: Set<number>,
+  reports: TargetReport[] = [],
+  at = 0,
 ): RefreshResult {
-  return {
-    snapshot: previous,
-    changed: false,
-    failed: true,
-    errors,
-    failedApps,
-    reports: [],
-    duplicates: [],
-  };
+  const changed = previous !== undefined && reports.length > 0 && !sameReports(previous.targets, reports);
+  const snapshot =
+    changed && previous ? buildSnapshot(previous.instances, reports, at, previous.byInstanceId) : previous;
+  return { snapshot, changed, failed: true, errors, failedApps, reports, duplicates: [] };
 }
 
 /**

@@ -238,6 +238,8 @@ class BackgroundDiscovery implements DiscoveryService {
     if (result.failed) {
       this.last = { at: startedAt, ok: false, error: firstError, ...since };
       if (!result.snapshot) throw new Error(`discovery failed: ${firstError}`);
+      // The instances are the previous ones; the targets' reports say why they failed.
+      if (result.changed) this.published.publish(result.snapshot);
     } else {
       if (result.changed && result.snapshot) this.published.publish(result.snapshot);
       // Serving old values because reloads fail is a CF problem too, though the refresh itself succeeded.

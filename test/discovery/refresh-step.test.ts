@@ -161,7 +161,16 @@ describe("one refresh step", () => {
     const first = await refreshOnce(input(undefined, { "0": resolution(0, "a"), "1": resolution(1, "b") }));
     const kept = await refreshOnce(input(first.snapshot, failing));
     expect(kept.failed).toBe(true);
-    expect(kept.snapshot).toBe(first.snapshot);
+    // the instances stay, each target's report says why it failed
+    expect(kept.snapshot?.instances).toBe(first.snapshot?.instances);
+    expect(kept.snapshot?.targets.map((t) => [t.instances, t.kind, t.problem])).toEqual([
+      [2, "cc-error", "CC down"],
+      [1, "cc-error", "CC down"],
+    ]);
+    // the same failure again changes nothing
+    const again = await refreshOnce(input(kept.snapshot, failing));
+    expect(again).toMatchObject({ failed: true, changed: false });
+    expect(again.snapshot).toBe(kept.snapshot);
   });
 
   it("treats a refresh that throws as a failure of every target", async () => {

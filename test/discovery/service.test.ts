@@ -180,9 +180,14 @@ describe("discovery service", () => {
       domain: true,
       resolver: true,
     });
-    expect(service.current()).toBe(known);
+    expect(service.current()?.instances).toBe(known.instances);
     await service.refresh();
-    expect(service.current()).toBe(known);
+    // the same instances; the target's report says why they are the previous ones
+    expect(service.current()?.instances).toBe(known.instances);
+    expect(service.current()?.targets[0]).toMatchObject({
+      kind: "cc-error",
+      problem: expect.stringContaining("503"),
+    });
     expect(service.lastRefresh()).toMatchObject({
       ok: false,
       error: expect.stringContaining("503"),
