@@ -54,6 +54,21 @@ function parsePositiveSeconds(value: string): number {
   return seconds;
 }
 
+/** `--log.format` as written anywhere on the command line (`--log.format x` or `--log.format=x`). */
+function logFormatInArgs(): LogFormat | undefined {
+  const args = process.argv;
+  for (let i = 0; i < args.length; i++) {
+    const value =
+      args[i] === "--log.format"
+        ? args[i + 1]
+        : args[i].startsWith("--log.format=")
+          ? args[i].slice(13)
+          : undefined;
+    if (value !== undefined && (LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  }
+  return undefined;
+}
+
 /** `--log.level`: the levels logging.level.root accepts, in any case; anything else is a bad command line. */
 function parseLogLevel(value: string): string {
   if (!(LOG_LEVELS as readonly string[]).includes(value.toLowerCase()))
@@ -73,9 +88,11 @@ function loadOrExit(file: string | undefined, exitCode = EXIT_CONFIG, onError: F
     const { "web.listenAddress": listenAddress, "web.config.file": webConfigFile } = flags();
     Object.assign(loaded.config.server, listenAddress, webConfigFile && { webConfigFile });
     inboundCredentials(loaded.config); // refuses BASIC without a password, also in check-config
-    // Read here too, so that check-config refuses what the server would refuse.
-    if (loaded.config.server.webConfigFile) loadWebConfig(loaded.config.server.webConfigFile);
-    return loaded;
+    // Read here too, so that check-config refuses what the server would refuse, and says what it would warn.
+    const web = loaded.config.server.webConfigFile
+      ? loadWebConfig(loaded.config.server.webConfigFile)
+      : undefined;
+    return { ...loaded, web };
   } catch (error) {
     // Warnings often explain the error (an ignored profile document, a misspelt key).
     if (error instanceof ConfigError)
@@ -178,7 +195,7 @@ program
   )
   .option("--json", "with --resolve: print the report as JSON")
   .option("--timeout <seconds>", "with --resolve: give up after this long", parsePositiveSeconds, 120)
-  .option("--log-level <level>", "with --resolve: level of the log lines on stderr", "error")
+  .option("--log-level <level>", "with --resolve: level of the log lines on stderr", parseLogLevel, "error")
   .addHelpText(
     "after",
     `
@@ -195,9 +212,14 @@ Progress goes to stderr, the report to stdout. Secrets are never printed.`,
     if (!opts.resolve && (opts.strict || opts.json)) {
       fail("--strict and --json only apply together with --resolve", EXIT_CONFIG);
     }
-    const { config, warnings } = loadOrExit(file ?? program.opts<{ config?: string }>().config);
+    const { config, warnings, web } = loadOrExit(file ?? program.opts<{ config?: string }>().config);
     for (const warning of [...warnings, ...foundationsWithoutTargets(config)]) {
       process.stderr.write(`warning: ${warning}\n`);
+    }
+    if (web) {
+      for (const key of web.ignored)
+        process.stderr.write(`warning: web configuration: ${key} has no effect here\n`);
+      process.stderr.write(`web configuration ${web.file} is valid\n`);
     }
     if (!opts.resolve) {
       process.stdout.write(stringify(effectiveConfigDocument(config)));
@@ -312,7 +334,8 @@ foundation's API down (POST /admin/outage of its simulator) and back up.`,
 // stderr carries log lines only. check-config, encrypt and the others keep Commander's plain text.
 program.configureOutput({
   outputError: (text) => {
-    const logger = createLogger("info", logDestination(flags()["log.format"], { sync: true }));
+    // Options after the bad one are not parsed yet: read --log.format from the command line itself.
+    const logger = createLogger("info", logDestination(logFormatInArgs(), { sync: true }));
     logger.fatal(`bad command line: ${text.replace(/^error: /, "").trim()}`);
   },
 });

@@ -195,18 +195,20 @@ function activeProfiles(
   const fromEnv = commaList(env.SPRING_PROFILES_ACTIVE ?? "");
   const activeProps = last(ACTIVE);
   const active = fromEnv.length > 0 ? fromEnv : listOf(activeProps);
-  const included = [
-    ...unconditional.flatMap((flat) => listOf(settingValues(flat, INCLUDE))),
-    ...commaList(env.SPRING_PROFILES_INCLUDE ?? ""),
-  ];
-  const from =
+  const includeProps = unconditional.flatMap((flat) => settingValues(flat, INCLUDE));
+  const fromEnvInclude = commaList(env.SPRING_PROFILES_INCLUDE ?? "");
+  const included = [...listOf(includeProps), ...fromEnvInclude];
+  const sources = [
     fromEnv.length > 0
       ? "SPRING_PROFILES_ACTIVE"
       : activeProps.length > 0
         ? `${activeProps[0].key} at line ${activeProps[0].line}`
-        : "";
+        : undefined,
+    includeProps.length > 0 ? `${includeProps[0].key} at line ${includeProps[0].line}` : undefined,
+    fromEnvInclude.length > 0 ? "SPRING_PROFILES_INCLUDE" : undefined,
+  ].filter((source): source is string => source !== undefined);
   if (active.length + included.length > 0) {
-    return { profiles: new Set([...active, ...included]), from: from || "spring.profiles.include" };
+    return { profiles: new Set([...active, ...included]), from: sources.join(", plus ") };
   }
   const defaults = listOf(last(DEFAULT));
   return {

@@ -26,7 +26,10 @@ export function checkUpstreamResponse(
     let reason = `target answered ${statusText(statusCode)}`;
     const location = firstHeader(headers.location);
     if (REDIRECT_STATUSES.has(statusCode)) {
-      reason += `${location ? ` redirecting to ${describeLocation(location, target)}` : ""}; redirects to another origin are not followed`;
+      // A redirect on the target's own origin was followed (upstream.ts); this one leads elsewhere, or nowhere.
+      reason += location
+        ? ` redirecting to ${describeLocation(location, target)}; redirects to another origin are not followed`
+        : " without a Location to follow";
     }
     // gorouter tells apart unknown route, unknown instance, no endpoints... in this header.
     const routerError = firstHeader(headers["x-cf-routererror"]);

@@ -77,6 +77,10 @@ describe.concurrent("promregator start-up failures", () => {
     const address = await runCli(["--config", config, "--web.listen-address", "localhost"]);
     expect(address.code).toBe(2);
     expect(jsonLines(address.stderr).at(-1)?.msg).toMatch(/^bad command line: .*--web\.listen-address/);
+    // the format of the line is the one asked for, wherever --log.format stands
+    const logfmt = await runCli(["--config", config, "--log.level", "verbose", "--log.format", "logfmt"]);
+    expect(logfmt.code).toBe(2);
+    expect(logfmt.stderr).toMatch(/^level=fatal ts=\S+ msg="bad command line: /);
     // Spring's upper-case names still work
     const upper = await runCli(["check-config", config, "--log.level", "DEBUG"]);
     expect(upper.code).toBe(0);

@@ -77,6 +77,16 @@ describe("Spring profiles", () => {
     ).toEqual(["both"]);
   });
 
+  it("name every source of the active profiles when a document is skipped", () => {
+    const text = `spring.profiles.active: dev\n${target("")}${onProfile("other", "other")}`;
+    const { warnings } = load(text, { env: { SPRING_PROFILES_INCLUDE: "prod" } });
+    expect(warnings.filter((w) => w.includes("is skipped"))).toEqual([
+      expect.stringMatching(
+        /: a document limited to the Spring profile other is skipped: the active profiles are dev, prod \(spring\.profiles\.active at line 1, plus SPRING_PROFILES_INCLUDE\)$/,
+      ),
+    ]);
+  });
+
   it("read spring.profiles.active only from documents not limited to a profile, the last one winning", () => {
     const text = `spring.profiles.active: a\n${target("")}---\nspring.profiles.active: b\n${onProfile("a", "a")}${onProfile("b", "b")}`;
     expect(orgs(text)).toEqual(["b"]);

@@ -326,7 +326,7 @@ describe("failure details", () => {
     });
     const noLocation = await get(`${(await proxyFor(empty.url, "strict")).url}/x`);
     expect(noLocation.status).toBe(502);
-    expect(noLocation.statusMessage).toMatch(/target answered 302 Found/);
+    expect(noLocation.statusMessage).toMatch(/target answered 302 Found without a Location to follow$/);
     expect(empty.requests).toHaveLength(1);
   });
 

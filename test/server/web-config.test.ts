@@ -222,7 +222,16 @@ basic_auth_users:
     const run = await runCli(["check-config", config, "--web.config.file", bad]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/basic_auth_users\.prometheus.*bcrypt hash/);
-    const good = await runCli(["check-config", config, "--web.config.file", dir.write("ok.yml", "{}\n")]);
+    const good = await runCli([
+      "check-config",
+      config,
+      "--web.config.file",
+      dir.write("ok.yml", "http_server_config:\n  http2: false\nrate_limit:\n  burst: 1\n"),
+    ]);
     expect(good.code).toBe(0);
+    // the warnings the server would print, and a word that the file was read
+    expect(good.stderr).toContain("warning: web configuration: rate_limit has no effect here");
+    expect(good.stderr).toContain("warning: web configuration: http_server_config.http2 has no effect here");
+    expect(good.stderr).toMatch(/web configuration .*ok\.yml is valid/);
   });
 });
