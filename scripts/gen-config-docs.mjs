@@ -65,12 +65,24 @@ function render(ref) {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
     "   A value may contain `${some.key}` or `${some.key:default}` placeholders, resolved from other keys and from",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
-    "   the environment (`${my.password}` reads `MY_PASSWORD`); `\\${` is the text `${`, as in Spring Boot 3.4 and",
-    "   later. A value `'{cipher}…'` is decrypted at start-up (see",
-    "   [authentication.md](authentication.md#encrypted-values-cipher)). A document limited to Spring profiles (after",
-    "   `---` in YAML, `#---` in properties) applies when they are active, as in Spring Boot: `SPRING_PROFILES_ACTIVE`",
-    "   over the file's `spring.profiles.active`, plus `spring.profiles.include`; else the `default` profile. Other",
-    "   documents limited to a profile are skipped with a warning that names the active profiles.",
+    "   the environment (`${my.password}` reads `MY_PASSWORD`). A backslash escapes, as in Spring Boot 3.4 and later:",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
+    "   `\\${` is the text `${`, and `${a\\:b}` names the property `a:b`. Mind the escapes of the file format itself:",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
+    "   in YAML write such a value plain or in single quotes (`orgName: '\\${literal}'`), because `\\$` and `\\:` are",
+    "   invalid escapes in double quotes and stop start-up; in a `.properties` file a backslash is itself an escape,",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
+    "   so write two (`orgName=\\\\${literal}`). A value `'{cipher}…'` is decrypted at start-up (see",
+    "   [authentication.md](authentication.md#encrypted-values-cipher)).",
+    "   A document limited to Spring profiles (after `---` in YAML, `#---` in properties, with",
+    "   `spring.config.activate.on-profile` or the legacy `spring.profiles`) applies when they are active, as in Spring",
+    "   Boot. The active profiles are `SPRING_PROFILES_ACTIVE`, else the last `spring.profiles.active` of the documents",
+    "   not limited to a profile; `spring.profiles.include` of those documents and `SPRING_PROFILES_INCLUDE` add to",
+    "   them. With none of these, the profiles of `spring.profiles.default` are active (`default` when it is unset).",
+    "   Other documents limited to a profile are skipped with a warning that names the active profiles.",
+    "   `spring.profiles.active`, `spring.profiles.include` or `spring.profiles.default` inside a document limited to a",
+    "   profile stops start-up (exit code 2), as Spring Boot refuses it. Profiles set in `SPRING_APPLICATION_JSON` are",
+    "   not read.",
     "4. **The defaults** below, which are those of the Java version unless the key is new.",
     "",
     "Booleans accept `true`/`false`, `yes`/`no`, `on`/`off`, `1`/`0`; enumerations are case-insensitive.",
@@ -164,6 +176,7 @@ function render(ref) {
     "",
     "- a key of the file that is no setting, also one written as an empty list or mapping; a top-level tree that",
     "  Promregator does not read is named once (not `spring`, `management`, `info`, `debug` and `trace`, Spring Boot's own, nor a tree that",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Spring's placeholder syntax, shown as text
     "  `${...}` placeholders read). In `logging` and `encrypt`, which hold Spring's own keys too, only a near miss",
     "  of a key read here (`logging.levl`) is named;",
     "- a section given a plain value or a list (`cf.cache: 5`, `server: 8080`, `promregator: []`): it must be a",

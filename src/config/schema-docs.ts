@@ -68,7 +68,7 @@ const MEANINGS: Readonly<Record<KeyPath, string>> = {
     "UAA client for a client-credentials login instead of a user (new; wins when `cf.client_secret` is set too).",
   "cf.client_secret": "Secret of `cf.client_id`; usually given as `CF_CLIENT_SECRET`.",
   "cf.token_endpoint_auth_method":
-    "How `cf.client_id` authenticates at UAA: `client_secret_basic` (HTTP Basic), `client_secret_post` (in the form body) or `auto` (Basic first, the other once on `invalid_client`, then whichever worked).",
+    "How `cf.client_id` authenticates at UAA: `client_secret_basic` (HTTP Basic), `client_secret_post` (in the form body) or `auto` (Basic first, the other once on `invalid_client`, then whichever worked; after both were refused once, Basic alone).",
   "cf.skipSslValidation":
     "Accept any TLS certificate from the Cloud Controller and UAA (not from scrape targets). For test foundations only.",
   "cf.proxy.host": "HTTP proxy for Cloud Controller and UAA requests: host name or IP, no scheme.",
@@ -226,7 +226,7 @@ const AUTHENTICATOR_MEANINGS: Readonly<Record<string, string>> = {
   "oauth2xsuaaBasic.client_id": "OAuth2 client id (client-credentials grant).",
   "oauth2xsuaaBasic.client_secret": "Its secret, sent as `token_endpoint_auth_method` says.",
   "oauth2xsuaaBasic.token_endpoint_auth_method":
-    "`client_secret_basic` (HTTP Basic), `client_secret_post` (in the form body) or `auto` (default: Basic first, the other once on `invalid_client`, then whichever worked).",
+    "`client_secret_basic` (HTTP Basic), `client_secret_post` (in the form body) or `auto` (default: Basic first, the other once on `invalid_client`, then whichever worked; after both were refused once, Basic alone).",
   "oauth2xsuaaBasic.scopes": "Scopes to ask for, separated by commas or spaces (a YAML list works too).",
   "oauth2xsuaaCertificate.tokenServiceCertURL":
     "Token endpoint for the mutual-TLS login, including `/oauth/token`.",
