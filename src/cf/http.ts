@@ -142,6 +142,8 @@ async function decodeBody(
   headers: HttpResponse["headers"],
   max: number,
 ): Promise<{ body: Buffer; undecodable?: string }> {
+  // No body (a 204, a 304, an empty answer) has nothing to decode, whatever the header says (RFC 9110 §8.4).
+  if (body.length === 0) return { body };
   const codings = contentCodings(headers);
   const named = `Content-Encoding "${codings.join(", ")}"`;
   let decoded = body;

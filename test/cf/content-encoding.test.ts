@@ -75,6 +75,13 @@ describe("Content-Encoding of Cloud Controller and UAA answers", () => {
     expect(cf.fake.requestsTo("/v3/apps")).toHaveLength(2);
   });
 
+  it("an empty body labelled gzip is read as the empty body it is, not as broken gzip", async () => {
+    serveApps("gzip", Buffer.alloc(0), 500);
+    const err = await failure(listApps());
+    expect(err.message).toMatch(/^GET \/v3\/apps failed with status 500/);
+    expect(err.message).not.toMatch(/does not decode/);
+  });
+
   it("a gzip bomb fails at cf.request.maxBodySize of decoded bytes, not retried", async () => {
     const cap = 1024 * 1024;
     // 16 MB of zeros in about 16 KB
