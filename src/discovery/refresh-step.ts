@@ -5,7 +5,7 @@ import { distinctMessages, scanInstances } from "./instance-builder.js";
 import { describeTarget } from "./matching.js";
 import type { CacheReader } from "./refresh-ahead-cache.js";
 import { buildSnapshot, type Duplicate, mergeTargets, sameInstances, sameReports } from "./snapshot.js";
-import { summarise, type TargetResolution } from "./target-resolver.js";
+import { type FailedScope, summarise, type TargetResolution } from "./target-resolver.js";
 import {
   type DiscoveredInstance,
   type DiscoverySnapshot,
@@ -195,10 +195,19 @@ async function collect(input: RefreshInput) {
         // Every bound app was left out because of its binding.
         if (unresolved !== undefined && notes) kind = ccFailed ? "cc-error" : "service-binding";
       }
+      const partial: Error[] = [];
+      const scopes = resolved.values.get(key)?.failedScopes;
+      if (scopes) {
+        // Orgs or spaces of the target that could not be read keep the instances the target had there.
+        found = [...found, ...keptIn(scopes, index, previous)];
+        partial.push(appsFailed(scopes.map((scope) => scope.error)));
+      }
       const appErrors = scan.appErrors.get(index);
-      if (appErrors) {
+      if (appErrors) partial.push(appsFailed(appErrors));
+      if (partial.length > 0) {
         // Named first, as they make the target a Cloud Controller error; their kept instances are in the count.
-        const failed = appsFailed(appErrors);
+        const failed =
+          partial.length === 1 ? partial[0] : new Error(partial.map((e) => e.message).join("; "));
         errors.set(index, failed);
         failedApps.add(index);
         problem = problem === undefined ? failed.message : `${failed.message}; ${problem}`;
@@ -215,6 +224,22 @@ async function collect(input: RefreshInput) {
     });
   });
   return { perTarget, reports, errors, failedApps };
+}
+
+/** The previous instances of target `index` in the orgs and spaces that could not be read now. */
+function keptIn(
+  scopes: readonly FailedScope[],
+  index: number,
+  previous: DiscoverySnapshot | undefined,
+): DiscoveredInstance[] {
+  if (!previous) return [];
+  return previous.instances.filter(
+    (i) =>
+      i.targetIndex === index &&
+      scopes.some(
+        (s) => s.orgName === i.orgName && (s.spaceName === undefined || s.spaceName === i.spaceName),
+      ),
+  );
 }
 
 /** The failure of some apps of a target: each distinct cause once, at most three (summarise). */

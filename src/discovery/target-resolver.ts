@@ -31,10 +31,24 @@ export interface TargetResolution {
   /** Service bindings of selected apps that could not be used as they are (see binding-resolver.ts). */
   notes?: string[];
   /**
-   * Part of it could not be read for now (a binding's details failed and no earlier answer is kept): resolve
-   * the target again soon (BINDING_RETRY_MS), not after a whole `cf.cache.timeout.resolver`.
+   * Part of it could not be read for now (a binding's details failed and no earlier answer is kept, or an org's
+   * spaces or a space's apps failed to load): resolve the target again soon (BINDING_RETRY_MS), not after a
+   * whole `cf.cache.timeout.resolver`.
    */
   retrySoon?: boolean;
+  /**
+   * Orgs whose spaces, and spaces whose apps, could not be loaded while others of the target could: the target
+   * is resolved without them, and keeps the instances it had there (refresh-step.ts).
+   */
+  failedScopes?: FailedScope[];
+}
+
+/** An org (every space of it) or a space of a target that could not be read. */
+export interface FailedScope {
+  orgName: string;
+  /** Undefined: the whole org. */
+  spaceName?: string;
+  error: Error;
 }
 
 interface Pending {
@@ -45,12 +59,16 @@ interface Pending {
   reasons: string[];
   orgs: CfOrganization[];
   spaces: { org: CfOrganization; space: CfSpace }[];
+  /** Orgs and spaces whose layer failed to load (one failing key fails only itself). */
+  failures: FailedScope[];
 }
 
 /**
  * Resolves several targets together, one Cloud Controller layer at a time, so that each layer costs one
- * (batched) cache access for all targets. A target whose layer load failed gets an Error; the caller's cache
- * then keeps serving its previous resolution.
+ * (batched) cache access for all targets. An org whose spaces, or a space whose apps, failed to load is left
+ * out of its target (`failedScopes`) while the rest resolves; a target none of whose orgs or spaces could be
+ * read, or whose org list failed, gets an Error, and the caller's cache then keeps serving its previous
+ * resolution.
  */
 export async function resolveTargets(
   targets: { index: number; config: TargetConfig }[],
@@ -64,7 +82,15 @@ export async function resolveTargets(
   let live: Pending[] = [];
   for (const { index, config } of targets) {
     try {
-      live.push({ index, config, selectors: compileTarget(config), reasons: [], orgs: [], spaces: [] });
+      live.push({
+        index,
+        config,
+        selectors: compileTarget(config),
+        reasons: [],
+        orgs: [],
+        spaces: [],
+        failures: [],
+      });
     } catch (error) {
       results.set(index, { apps: [], problem: errorMessage(error) });
     }
@@ -99,15 +125,17 @@ export async function resolveTargets(
     for (const org of t.orgs) {
       const list = spaces.values.get(org.guid);
       if (!list) {
-        fail(t, keyFailure("spaces", "org", org.name, spaces.errors.get(org.guid), spaceFailures));
-        return false;
+        const error = keyFailure("spaces", "org", org.name, spaces.errors.get(org.guid), spaceFailures);
+        t.failures.push({ orgName: org.name, error });
+        continue;
       }
       const chosen = pick(t.selectors.space, list);
       if (chosen.length === 0) t.reasons.push(`${noMatch("space", t.selectors.space)} in org ${org.name}`);
       for (const space of chosen) t.spaces.push({ org, space });
     }
     if (t.spaces.length > 0) return true;
-    finishEmpty(t);
+    if (t.failures.length > 0) fail(t, t.failures[0].error);
+    else finishEmpty(t);
     return false;
   });
 
@@ -118,13 +146,13 @@ export async function resolveTargets(
   );
   for (const t of live) {
     const chosen: ResolvedApp[] = [];
-    let failed: Error | undefined;
     for (const { org, space } of t.spaces) {
       const list = apps.values.get(space.guid);
       if (!list) {
         const name = `${org.name}/${space.name}`;
-        failed = keyFailure("apps", "space", name, apps.errors.get(space.guid), appFailures);
-        break;
+        const error = keyFailure("apps", "space", name, apps.errors.get(space.guid), appFailures);
+        t.failures.push({ orgName: org.name, spaceName: space.name, error });
+        continue;
       }
       for (const app of selectApps(t, list, `${org.name}/${space.name}`)) {
         chosen.push({
@@ -138,8 +166,10 @@ export async function resolveTargets(
         });
       }
     }
-    if (failed) fail(t, failed);
-    else if (chosen.length > 0) results.set(t.index, { apps: chosen });
+    if (chosen.length > 0) {
+      const partial = t.failures.length > 0 ? { failedScopes: t.failures, retrySoon: true } : {};
+      results.set(t.index, { apps: chosen, ...partial });
+    } else if (t.failures.length > 0) fail(t, t.failures[0].error);
     else finishEmpty(t);
   }
   return results;
