@@ -1,6 +1,7 @@
 import type { pino } from "pino";
 import type { Config, TargetConfig } from "../../src/config/types.js";
 import { createLogger, type Logger } from "../../src/log.js";
+import { DEFAULT_SIMULATOR_USER } from "../../src/simulator/index.js";
 import { defaultConfig } from "../support/default-config.js";
 
 export function target(overrides: Partial<TargetConfig> = {}): TargetConfig {
@@ -60,4 +61,20 @@ export function captureLogger(): {
     write: (line: string) => void raw.push(line),
   } as pino.DestinationStream);
   return { logger, lines: () => raw.map((l) => JSON.parse(l)) };
+}
+
+/** `cf` pointed at a simulator's API (`apiUrl`) with its default user; `request` overrides request settings. */
+export function simulatorCf(
+  cf: Config["cf"],
+  apiUrl: string,
+  request: Partial<Config["cf"]["request"]> = {},
+): Config["cf"] {
+  return {
+    ...cf,
+    apiUrl,
+    api_host: apiUrl,
+    username: DEFAULT_SIMULATOR_USER.username,
+    password: DEFAULT_SIMULATOR_USER.password,
+    request: { ...cf.request, ...request },
+  };
 }

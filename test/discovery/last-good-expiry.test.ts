@@ -4,8 +4,8 @@ import type { CloudControllerApi } from "../../src/cf/types.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoveryService } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
-import { DEFAULT_SIMULATOR_USER, startSimulator } from "../../src/simulator/index.js";
-import { manualClock, testConfig } from "./config.js";
+import { startSimulator } from "../../src/simulator/index.js";
+import { manualClock, simulatorCf, testConfig } from "./config.js";
 import { FakeCloudController } from "./fake-cc.js";
 
 const services: DiscoveryService[] = [];
@@ -197,14 +197,10 @@ describe("last good credentials through a simulated Cloud Controller outage (POS
       resolver: 1,
     });
     const timeout = Object.fromEntries(Object.keys(config.cf.request.timeout).map((k) => [k, 700]));
-    config.cf = {
-      ...config.cf,
-      apiUrl: sim.apiUrl,
-      api_host: sim.apiUrl,
-      username: DEFAULT_SIMULATOR_USER.username,
-      password: DEFAULT_SIMULATOR_USER.password,
-      request: { ...config.cf.request, backoff: 5, timeout: timeout as typeof config.cf.request.timeout },
-    };
+    config.cf = simulatorCf(config.cf, sim.apiUrl, {
+      backoff: 5,
+      timeout: timeout as typeof config.cf.request.timeout,
+    });
     config.promregator.serviceBindings = { credentials: "path-and-basic-auth" };
     const client = createCloudControllerClient({ config: config.cf, logger: silentLogger, ca: sim.caPem });
     closing.push(() => client.close());

@@ -6,13 +6,8 @@ import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoveryService } from "../../src/discovery/types.js";
 import type { Logger } from "../../src/log.js";
 import { silentLogger } from "../../src/log.js";
-import {
-  DEFAULT_SIMULATOR_USER,
-  type LandscapeSpec,
-  type RunningSimulator,
-  startSimulator,
-} from "../../src/simulator/index.js";
-import { captureLogger, testConfig } from "./config.js";
+import { type LandscapeSpec, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { captureLogger, simulatorCf, testConfig } from "./config.js";
 
 /**
  * One app's Cloud Controller failure leaves out that app only: the other apps of its target are current, the
@@ -64,14 +59,7 @@ async function start(): Promise<RunningSimulator> {
 /** Discovery of the one target `orgName/spaceName` (every app) through the CC at `apiUrl`. */
 function discovery(apiUrl: string, logger: Logger = silentLogger): DiscoveryService {
   const config = testConfig([{ orgName: "orgName", spaceName: "spaceName" }]);
-  config.cf = {
-    ...config.cf,
-    apiUrl,
-    api_host: apiUrl,
-    username: DEFAULT_SIMULATOR_USER.username,
-    password: DEFAULT_SIMULATOR_USER.password,
-    request: { ...config.cf.request, backoff: 5 },
-  };
+  config.cf = simulatorCf(config.cf, apiUrl, { backoff: 5 });
   const client = createCloudControllerClient({ config: config.cf, logger: silentLogger });
   clients.push(client);
   const service = createDiscoveryService({ config, cf: client, logger });

@@ -3,13 +3,8 @@ import { type CloudControllerClient, createCloudControllerClient } from "../../s
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoveryService } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
-import {
-  DEFAULT_SIMULATOR_USER,
-  type LandscapeSpec,
-  type RunningSimulator,
-  startSimulator,
-} from "../../src/simulator/index.js";
-import { testConfig } from "./config.js";
+import { type LandscapeSpec, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { simulatorCf, testConfig } from "./config.js";
 
 /**
  * One org's spaces, or one space's apps, failing to load leaves out only that org or space of a broad target
@@ -51,14 +46,7 @@ async function start(): Promise<{ s: RunningSimulator; service: DiscoveryService
   const s = await startSimulator({ landscape, tls: false });
   sim = s;
   const config = testConfig([{ orgRegex: ".*" }]);
-  config.cf = {
-    ...config.cf,
-    apiUrl: s.apiUrl,
-    api_host: s.apiUrl,
-    username: DEFAULT_SIMULATOR_USER.username,
-    password: DEFAULT_SIMULATOR_USER.password,
-    request: { ...config.cf.request, backoff: 5 },
-  };
+  config.cf = simulatorCf(config.cf, s.apiUrl, { backoff: 5 });
   const client = createCloudControllerClient({ config: config.cf, logger: silentLogger });
   clients.push(client);
   const service = createDiscoveryService({ config, cf: client, logger: silentLogger });

@@ -4,13 +4,8 @@ import type { TargetConfig } from "../../src/config/types.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoveryService, DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
-import {
-  DEFAULT_SIMULATOR_USER,
-  type LandscapeSpec,
-  type RunningSimulator,
-  startSimulator,
-} from "../../src/simulator/index.js";
-import { manualClock, testConfig } from "./config.js";
+import { type LandscapeSpec, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { manualClock, simulatorCf, testConfig } from "./config.js";
 
 const SHOP_BINDING = "5b1e0c7a-3f43-4c55-9a53-0d4f6f0b0a01";
 const DETAILS = `/v3/service_credential_bindings/${SHOP_BINDING}/details`;
@@ -78,14 +73,7 @@ function discovery(
   const config = testConfig([{ serviceInstanceName: "metrics-endpoint", protocol: "https", ...target }], {
     resolver: 300,
   });
-  config.cf = {
-    ...config.cf,
-    apiUrl: sim.apiUrl,
-    api_host: sim.apiUrl,
-    username: DEFAULT_SIMULATOR_USER.username,
-    password: DEFAULT_SIMULATOR_USER.password,
-    request: { ...config.cf.request, backoff: 5 },
-  };
+  config.cf = simulatorCf(config.cf, sim.apiUrl, { backoff: 5 });
   config.promregator.serviceBindings = { credentials: "path-and-basic-auth" };
   client = createCloudControllerClient({ config: config.cf, logger: silentLogger, ca: sim.caPem });
   service = createDiscoveryService({ config, cf: client, logger: silentLogger, now: clock.now });

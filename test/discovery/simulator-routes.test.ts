@@ -13,7 +13,7 @@ import {
   type RunningSimulator,
   startSimulator,
 } from "../../src/simulator/index.js";
-import { testConfig } from "./config.js";
+import { simulatorCf, testConfig } from "./config.js";
 
 /** TCP routes, a process type with its own route, and an internal route, written as a landscape file. */
 const LANDSCAPE = `
@@ -66,13 +66,7 @@ afterAll(async () => {
 
 async function discover(targets: Partial<TargetConfig>[]): Promise<DiscoverySnapshot> {
   const config = testConfig(targets);
-  config.cf = {
-    ...config.cf,
-    apiUrl: sim.apiUrl,
-    api_host: sim.apiUrl,
-    username: DEFAULT_SIMULATOR_USER.username,
-    password: DEFAULT_SIMULATOR_USER.password,
-  };
+  config.cf = simulatorCf(config.cf, sim.apiUrl);
   const client = createCloudControllerClient({ config: config.cf, logger: silentLogger, ca: sim.caPem });
   clients.push(client);
   const service = createDiscoveryService({ config, cf: client, logger: silentLogger });

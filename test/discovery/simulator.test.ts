@@ -4,13 +4,8 @@ import type { TargetConfig } from "../../src/config/types.js";
 import { createDiscoveryService } from "../../src/discovery/service.js";
 import type { DiscoveryService } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
-import {
-  DEFAULT_SIMULATOR_USER,
-  generateLandscape,
-  type RunningSimulator,
-  startSimulator,
-} from "../../src/simulator/index.js";
-import { testConfig } from "./config.js";
+import { generateLandscape, type RunningSimulator, startSimulator } from "../../src/simulator/index.js";
+import { simulatorCf, testConfig } from "./config.js";
 
 /** 4 orgs x 25 spaces x 100 apps = 10,000 apps in 100 spaces. */
 const landscape = generateLandscape({ orgs: 4, spacesPerOrg: 25, appsPerSpace: 100, instances: 2 });
@@ -37,14 +32,7 @@ afterEach(async () => {
 
 function discoveryFor(targets: Partial<TargetConfig>[]): DiscoveryService {
   const config = testConfig(targets);
-  config.cf = {
-    ...config.cf,
-    apiUrl: sim.apiUrl,
-    api_host: sim.apiUrl,
-    username: DEFAULT_SIMULATOR_USER.username,
-    password: DEFAULT_SIMULATOR_USER.password,
-    request: { ...config.cf.request, backoff: 5 },
-  };
+  config.cf = simulatorCf(config.cf, sim.apiUrl, { backoff: 5 });
   client = createCloudControllerClient({ config: config.cf, logger: silentLogger, ca: sim.caPem });
   service = createDiscoveryService({ config, cf: client, logger: silentLogger });
   return service;
