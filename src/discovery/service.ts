@@ -141,6 +141,14 @@ class BackgroundDiscovery implements DiscoveryService {
     const names = CACHE_ORDER.filter((name) => selection[name] === true);
     if (names.length === 0) return;
     for (const name of names) (name === "resolver" ? this.resolver : this.caches[name]).invalidate();
+    // The resolver's answer is made of the org, space and app lists: a list read anew must reach /discovery
+    // now, not when the resolver's own timeout ends (which the Java version waited for).
+    if (
+      !names.includes("resolver") &&
+      names.some((n) => n === "org" || n === "space" || n === "application")
+    ) {
+      this.resolver.invalidate();
+    }
     // Bindings are part of resolving targets: resolver=1 reads them anew too. A binding's details keep their
     // last good answer for when reading them again fails (5xx, timeout), so that its app is not dropped.
     if (names.includes("resolver")) {
