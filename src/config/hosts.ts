@@ -56,6 +56,14 @@ export function checkProxyHost(value: string): void {
 }
 
 /**
+ * A host name of letters, digits, hyphens and underscores in dot-separated labels (no empty label, one trailing
+ * dot allowed); it covers IPv4 addresses too. The rule of `promregator.discovery.hostname` and of the Host
+ * header whose value /discovery writes into its targets when that key is unset.
+ */
+export const HOST_NAME =
+  /^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+
+/**
  * `promregator.discovery.hostname` is written into every `/discovery` target as `host:port`, so it must be a
  * host name or IP address only: the port is `promregator.discovery.port`, the scheme
  * `promregator.discovery.scheme`. An IPv6 address may be written with or without brackets (the discovery
@@ -89,12 +97,7 @@ export function checkDiscoveryHost(value: string): void {
     );
   }
   if (isIP(value) === 4) return;
-  // Host names: letters, digits, hyphens and underscores in dot-separated labels (no empty label).
-  if (
-    !/^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/.test(
-      value,
-    )
-  ) {
+  if (!HOST_NAME.test(value)) {
     throw new Error(`must be a host name or IP address, got "${value}"`);
   }
 }

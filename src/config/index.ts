@@ -6,6 +6,7 @@ export { DEFAULT_SECRETS_DIR, decryptValue, encryptValue } from "./cipher.js";
 export { effectiveConfigDocument } from "./effective.js";
 export { ConfigError } from "./errors.js";
 export { foundationsWithoutTargets } from "./foundations.js";
+export { HOST_NAME } from "./hosts.js";
 export { compileJavaRegex } from "./java-regex.js";
 export {
   type ConfigFormat,

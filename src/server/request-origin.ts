@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
+import { HOST_NAME } from "../config/index.js";
 
 export interface DiscoveryOrigin {
   host: string;
@@ -20,13 +21,6 @@ export interface HostHeader {
   port?: number;
 }
 
-/**
- * A host name of letters, digits, hyphens and underscores in dot-separated labels, the rule of
- * `promregator.discovery.hostname` (checkDiscoveryHost in src/config/hosts.ts; test/server/host-header.test.ts
- * holds the two rules together). It covers IPv4 addresses too.
- */
-const HOST_NAME =
-  /^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
 /** `host [":" port]`, the host an IPv6 address in brackets or anything without a colon (checked further). */
 const HOST_AND_PORT = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/;
 const MAX_PORT = 65535;
