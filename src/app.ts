@@ -18,6 +18,7 @@ import {
   type ListeningServer,
   listen,
   loadWebConfig,
+  type WebConfig,
   WebUsers,
 } from "./server/index.js";
 import { logStartup } from "./startup-log.js";
@@ -34,6 +35,8 @@ export interface StartOptions {
   onExit?: (code: number) => void;
   /** Discovery loop period; tests shorten it. */
   discoveryTickMs?: number;
+  /** `config.server.webConfigFile` as the command line already read it; read here when not given. */
+  web?: WebConfig;
 }
 
 export interface RunningPromregator {
@@ -89,7 +92,8 @@ export async function startPromregator(opts: StartOptions): Promise<RunningPromr
   const { config, logger } = opts;
   // Before anything is opened: a refusal leaves nothing to close.
   const credentials = inboundCredentials(config);
-  const web = config.server.webConfigFile ? loadWebConfig(config.server.webConfigFile) : undefined;
+  const web =
+    opts.web ?? (config.server.webConfigFile ? loadWebConfig(config.server.webConfigFile) : undefined);
   for (const key of web?.ignored ?? [])
     logger.warn({ file: web?.file }, `web configuration: ${key} has no effect here`);
   const identity = readInstanceIdentity(opts.env ?? process.env);

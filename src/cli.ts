@@ -159,14 +159,14 @@ const program = new Command()
       .default("json"),
   )
   .action(async (opts: { config?: string }) => {
-    const { config, warnings } = loadOrExit(opts.config, EXIT_CONFIG, failAsJson);
+    const { config, warnings, web } = loadOrExit(opts.config, EXIT_CONFIG, failAsJson);
     const logger = serverLogger(config.logging.level, config.logging.modules);
     for (const warning of warnings) logger.warn(`configuration: ${warning}`);
     try {
       // Modules are loaded by the command that needs them: `demo` and simulation mode pull in the simulator.
       const running = config.promregator.simulation.enabled
         ? await (await import("./simulation-mode.js")).startSimulationMode(config, logger)
-        : await (await import("./app.js")).startPromregator({ config, logger });
+        : await (await import("./app.js")).startPromregator({ config, logger, ...(web && { web }) });
       onShutdown(logger, () => running.close());
     } catch (error) {
       process.exit(logStartupFailure(logger, error));

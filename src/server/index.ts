@@ -4,4 +4,4 @@ export { createRequestHandler, type StatusView } from "./handler.js";
 export { ListenError, type ListeningServer, listen } from "./http-server.js";
 export { inboundCredentials } from "./inbound-auth.js";
 export { parseListenAddress } from "./listen-address.js";
-export { type ClientAuthType, loadWebConfig, WebUsers } from "./web-config.js";
+export { type ClientAuthType, loadWebConfig, type WebConfig, WebUsers } from "./web-config.js";
