@@ -1,10 +1,12 @@
 // Scrape proxy overhead: the same exposition fetched (a) directly from the app, (b) through nginx adding
-// X-CF-APP-INSTANCE, (c) through a minimal Node.js proxy doing the same, (d) through Promregator's
-// /singleTargetMetrics, under wrk load. (c) separates what Node.js costs from what Promregator adds.
-// The contenders run interleaved (A B C D, D C B A, A B C D, ... for --rounds rounds), each proxy as a fresh
+// X-CF-APP-INSTANCE, (c) through a minimal Node.js proxy doing the same, (d) through the parts Promregator's
+// scrape path is made of with none of its work (lib/parts-proxy.mjs), (e) through Promregator's
+// /singleTargetMetrics, under wrk load. (c) separates what Node.js costs from what Promregator adds; (d) what
+// its choice of parts costs from what its own checks, timeouts and samples cost.
+// The contenders run interleaved (A B C D E, E D C B A, ... for --rounds rounds), each proxy as a fresh
 // process per round. Each figure is the median of its rounds (the mean of the two middle ones for an even
 // count); each ratio is the median of the per-round ratios, so that a change in the machine's load hits both
-// sides of a ratio alike. With --baseline-cli another build of Promregator runs as a fifth contender. "20KB gzip" is a target that answers gzip-compressed;
+// sides of a ratio alike. With --baseline-cli another build of Promregator runs as a sixth contender. "20KB gzip" is a target that answers gzip-compressed;
 // "1MB gzip" (only with --sizes) one whose body decodes past what a scrape holds before its status.
 import { profilePromregator, selfTimeByArea, topSelfTime } from "./lib/cpuprofile.mjs";
 import { startNginx } from "./lib/nginx.mjs";
@@ -15,6 +17,7 @@ import {
   promregatorYaml,
   startExpositionApp,
   startNodeProxy,
+  startPartsProxy,
   startPromregatorProcess,
   startSimulatorProcess,
 } from "./lib/processes.mjs";
@@ -180,6 +183,12 @@ export async function runScrape({
         pids: (p) => [p.pid],
       },
       {
+        name: "parts-proxy",
+        start: () => startPartsProxy({ appPort: app.port, instance }),
+        url: (s, p) => `${p.url}${s.path}`,
+        pids: (p) => [p.pid],
+      },
+      {
         name: "promregator",
         start: () => startFresh(undefined),
         url: (s, p) => `${p.url}/singleTargetMetrics/${guids[s.name]}/0`,
@@ -270,6 +279,7 @@ function report(cases, profiles, baselineNodeOptions, context, sizes) {
       if (!direct) continue;
       const nginx = find(size, load, "nginx");
       const node = find(size, load, "node-proxy");
+      const parts = find(size, load, "parts-proxy");
       const prom = find(size, load, "promregator");
       const base = find(size, load, "baseline");
       ratios.push({
@@ -281,6 +291,8 @@ function report(cases, profiles, baselineNodeOptions, context, sizes) {
         "prom/node-proxy req/s": pairedRatio(prom, node, RPS),
         "prom/direct req/s": pairedRatio(prom, direct, RPS),
         "node-proxy/nginx req/s": pairedRatio(node, nginx, RPS),
+        "parts-proxy/nginx req/s": pairedRatio(parts, nginx, RPS),
+        "prom/parts-proxy cpu per req": pairedRatio(prom, parts, CPU),
         "prom p50 - direct ms": round(prom.p50Ms - direct.p50Ms),
         "nginx p50 - direct ms": round(nginx.p50Ms - direct.p50Ms),
         "prom/nginx cpu per req": pairedRatio(prom, nginx, CPU),

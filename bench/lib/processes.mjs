@@ -203,10 +203,19 @@ export async function startPromregatorProcess({
 
 /** The minimal Node.js proxy (see node-proxy.mjs) in a child process. */
 export async function startNodeProxy({ appPort, instance }) {
-  const script = join(import.meta.dirname, "node-proxy.mjs");
+  return startProxyScript("node-proxy.mjs", { appPort, instance });
+}
+
+/** Promregator's parts without its work (see parts-proxy.mjs) in a child process. */
+export async function startPartsProxy({ appPort, instance }) {
+  return startProxyScript("parts-proxy.mjs", { appPort, instance });
+}
+
+async function startProxyScript(file, { appPort, instance }) {
+  const script = join(import.meta.dirname, file);
   const handle = await startChild(process.execPath, [script, `http://127.0.0.1:${appPort}`, instance], {
     firstLineJson: true,
-    name: "node-proxy",
+    name: file.replace(/\.mjs$/, ""),
   });
   return { url: `http://127.0.0.1:${handle.info.port}`, pid: handle.pid, stop: () => handle.stop() };
 }
