@@ -51,8 +51,7 @@ export async function relayBody(options: RelayOptions): Promise<RelayResult> {
       throw new ScrapeFailure("upstream", `target body is larger than maxBodySize (${maxBodySize} bytes)`);
     }
     scanner?.push(chunk);
-    const backpressure = writer.write(tail.push(chunk));
-    if (backpressure) await backpressure;
+    await writer.write(tail.push(chunk));
   }
   scanner?.finish();
   const reserved = scanner ? scanner.found : tail instanceof DelimitedTail ? tail.found : undefined;

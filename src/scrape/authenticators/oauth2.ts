@@ -44,7 +44,7 @@ export class ClientCredentialsAuthenticator implements OutboundAuthenticator {
     this.label = options.label;
   }
 
-  authorization(signal: BudgetSignal): string | Promise<string> {
+  async authorization(signal: BudgetSignal): Promise<string> {
     const cached = this.cached;
     if (cached && this.options.clock() < cached.renewAt) return cached.header;
     if (!this.inFlight) {

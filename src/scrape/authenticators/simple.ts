@@ -6,7 +6,7 @@ import type { OutboundAuthenticator } from "./types.js";
 export class NoAuthenticator implements OutboundAuthenticator {
   readonly label = "none";
 
-  authorization(): undefined {
+  async authorization(): Promise<undefined> {
     return undefined;
   }
 
@@ -35,7 +35,7 @@ export class BasicAuthenticator implements OutboundAuthenticator {
     }
   }
 
-  authorization(): string {
+  async authorization(): Promise<string> {
     if (this.header === undefined) throw new ScrapeFailure("auth", this.problem ?? "no credentials");
     return this.header;
   }
@@ -54,7 +54,7 @@ export class MisconfiguredAuthenticator implements OutboundAuthenticator {
     private readonly problem: string,
   ) {}
 
-  authorization(): never {
+  async authorization(): Promise<never> {
     throw new ScrapeFailure("auth", this.problem);
   }
 
@@ -73,7 +73,7 @@ export class CredentialAuthenticator implements OutboundAuthenticator {
     this.label = credential.label;
   }
 
-  authorization(): string {
+  async authorization(): Promise<string> {
     return this.credential.authorization();
   }
 
