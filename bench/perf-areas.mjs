@@ -11,6 +11,9 @@
 //
 // Prints µs of CPU per request by area and, with --top, the JavaScript functions with most samples (a
 // function's samples include the builtins and runtime calls below it, not the system calls or collections).
+// The kernel, collector and native areas are exact; JavaScript frames are named from node's perf map, whose
+// entries go stale when V8 frees or moves code, so the split among the JavaScript areas is approximate (the
+// V8 profiler of `npm run bench -- scrape --profile` names JavaScript functions reliably).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { printTable, round } from "./lib/report.mjs";
