@@ -8,7 +8,14 @@
 import { join } from "node:path";
 import { culpritsFromDir } from "./lib/cpuprofile.mjs";
 import { steadyLoad } from "./lib/http-timing.mjs";
-import { cpuSeconds, mainThreadRunQueueSeconds, otherCpuMeter, peakRssBytes, rssBytes } from "./lib/proc.mjs";
+import {
+  cpuSeconds,
+  mainThreadRunQueueSeconds,
+  otherCpuMeter,
+  peakRssBytes,
+  rssBytes,
+  rssParts,
+} from "./lib/proc.mjs";
 import {
   freePort,
   HEAP_OPTIONS,
@@ -105,6 +112,8 @@ function startSampler(promregator, sim) {
     samples.push({
       tSeconds: round((performance.now() - started) / 1000, 0),
       rssMB: mb(rssBytes(promregator.pid)),
+      rssAnonMB: mb(rssParts(promregator.pid).anonBytes),
+      rssFileMB: mb(rssParts(promregator.pid).fileBytes),
       ...lastFullGc(promregator.output()),
       loopDelay: lastLoopDelay(promregator.output()),
       cpuSeconds: round(cpuSeconds(promregator.pid)),

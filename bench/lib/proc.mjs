@@ -47,6 +47,17 @@ export function rssBytes(pid) {
   return statusKb(pid, "VmRSS") * 1024;
 }
 
+/**
+ * The resident set split by kind (RssAnon: heap, stacks, malloc; RssFile: mapped files such as the node binary's
+ * code; RssShmem), bytes: tells a runtime's native memory from pages of its executable.
+ */
+export function rssParts(pid) {
+  return {
+    anonBytes: statusKb(pid, "RssAnon") * 1024,
+    fileBytes: statusKb(pid, "RssFile") * 1024,
+  };
+}
+
 /** Peak resident set size since the process started (VmHWM), bytes. */
 export function peakRssBytes(pid) {
   return statusKb(pid, "VmHWM") * 1024;
