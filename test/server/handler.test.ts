@@ -7,32 +7,7 @@ import type { CacheInvalidation, DiscoveredInstance, DiscoverySnapshot } from ".
 import { silentLogger } from "../../src/log.js";
 import type { ScrapeHandler } from "../../src/scrape/types.js";
 import { createRequestHandler, type DiscoveryView } from "../../src/server/handler.js";
-
-const GUID = "6c1d6c9e-5b7a-4d8e-9f10-0123456789ab";
-
-function instance(index: number): DiscoveredInstance {
-  return {
-    instanceId: `${GUID}:${index}`,
-    appGuid: GUID,
-    index,
-    orgName: "org",
-    spaceName: "space",
-    appName: "app",
-    url: "http://app.example/metrics",
-    sendInstanceHeader: true,
-    targetIndex: 0,
-    foundation: "default",
-  };
-}
-
-function snapshotOf(instances: DiscoveredInstance[]): DiscoverySnapshot {
-  return {
-    instances,
-    byInstanceId: new Map(instances.map((i) => [i.instanceId, i])),
-    targets: [],
-    refreshedAt: 0,
-  };
-}
+import { GUID, instance, snapshotOf } from "./helpers.js";
 
 interface Harness {
   base: string;

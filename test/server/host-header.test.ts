@@ -2,34 +2,16 @@ import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkDiscoveryHost } from "../../src/config/hosts.js";
 import { loadConfig } from "../../src/config/index.js";
-import type { DiscoveredInstance, DiscoverySnapshot } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
 import type { ScrapeHandler } from "../../src/scrape/types.js";
 import { createRequestHandler } from "../../src/server/handler.js";
 import { type ListeningServer, listen } from "../../src/server/http-server.js";
 import { hostHeaderProblem, parseHostHeader } from "../../src/server/request-origin.js";
+import { GUID, instance, snapshotOf } from "./helpers.js";
 
-const GUID = "6c1d6c9e-5b7a-4d8e-9f10-0123456789ab";
 const SCRAPE = `/singleTargetMetrics/${GUID}/0`;
 
-const instance: DiscoveredInstance = {
-  instanceId: `${GUID}:0`,
-  appGuid: GUID,
-  index: 0,
-  orgName: "org",
-  spaceName: "space",
-  appName: "app",
-  url: "http://app.example/metrics",
-  sendInstanceHeader: true,
-  targetIndex: 0,
-  foundation: "default",
-};
-const snapshot: DiscoverySnapshot = {
-  instances: [instance],
-  byInstanceId: new Map([[instance.instanceId, instance]]),
-  targets: [],
-  refreshedAt: 0,
-};
+const snapshot = snapshotOf([instance(0)]);
 
 let running: ListeningServer | undefined;
 afterEach(async () => {

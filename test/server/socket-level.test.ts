@@ -361,7 +361,7 @@ describe("socket-level answers", () => {
   });
 
   it("answer input that ends inside a request head as node:http does: 400, and no answer to a request before it", async () => {
-    const { port } = await serve((req, res) => {
+    const { port } = await serve((_req, res) => {
       // Slow enough that the end of the input comes while the first request is answered.
       setTimeout(() => res.writeHead(200, { "content-length": 3 }).end(Buffer.from("ok\n")), 200);
     });
@@ -390,7 +390,7 @@ describe("socket-level answers", () => {
   });
 
   it("answer the requests already read when the server closes, the last one with Connection: close", async () => {
-    const { server, port } = await serve((req, res) => {
+    const { server, port } = await serve((_req, res) => {
       setTimeout(() => res.writeHead(200, { "content-length": 3 }).end(Buffer.from("ok\n")), 150);
     });
     const wire = exchange(port, "GET /scrape/1 HTTP/1.1\r\nHost: h\r\n\r\n".repeat(4), 3000);
