@@ -11,11 +11,14 @@ import {
   loadStartupConfig,
 } from "./config/index.js";
 import { errorMessage } from "./errors.js";
+import { accountExternalMemoryInGlobalLimit } from "./external-memory-flag.js";
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger, logDestination } from "./log.js";
 import { EXIT_CF_FAILURE, EXIT_STRICT_EMPTY } from "./resolve-report/index.js";
 import { inboundCredentials, loadWebConfig, parseListenAddress } from "./server/index.js";
 import { EXIT_CONFIG, logStartupFailure } from "./startup-log.js";
 import { VERSION } from "./version.js";
+
+accountExternalMemoryInGlobalLimit();
 
 /** Prints `warnings` (what was found before the failure; they often explain it), then `message`, and exits. */
 type Fail = (message: string, code?: number, warnings?: readonly string[]) => never;
