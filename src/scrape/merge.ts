@@ -39,9 +39,37 @@ export function renderOwnMetrics(format: MergeFormat, up: boolean, seconds: numb
   );
 }
 
+/**
+ * renderOwnMetrics' text up to the duration's value, per format and up, and its end: every scrape sends them,
+ * and only the value changes.
+ */
+const OWN_TEXT_HEAD = new Map<string, string>();
+const OWN_TEXT_TAIL = "\n";
+
+function ownTextHead(format: MergeFormat, up: boolean): string {
+  const key = `${format}:${up}`;
+  let head = OWN_TEXT_HEAD.get(key);
+  if (head === undefined) {
+    // The value 0 marks the end of the head: it is the last thing renderOwnMetrics writes but its newline.
+    const whole = renderOwnMetrics(format, up, 0);
+    head = whole.slice(0, whole.length - formatJavaDouble(0).length - OWN_TEXT_TAIL.length);
+    OWN_TEXT_HEAD.set(key, head);
+  }
+  return head;
+}
+
 /** The own samples encoded for a body of `format`: text lines, or length-delimited MetricFamily messages. */
 export function renderOwnSamples(format: BodyFormat, up: boolean, seconds: number): Buffer {
-  if (format !== "protobuf") return Buffer.from(renderOwnMetrics(format, up, seconds));
+  if (format !== "protobuf") {
+    const head = ownTextHead(format, up);
+    const value = formatJavaDouble(seconds);
+    // ASCII throughout: one byte per character.
+    const bytes = Buffer.allocUnsafe(head.length + value.length + OWN_TEXT_TAIL.length);
+    let at = bytes.write(head, 0, "latin1");
+    at += bytes.write(value, at, "latin1");
+    bytes.write(OWN_TEXT_TAIL, at, "latin1");
+    return bytes;
+  }
   return encodeGaugeFamilies([
     { name: "promregator_up", help: UP_HELP, value: up ? 1 : 0 },
     { name: "promregator_scrape_duration_seconds", help: DURATION_HELP, value: seconds },

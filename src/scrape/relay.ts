@@ -51,7 +51,8 @@ export async function relayBody(options: RelayOptions): Promise<RelayResult> {
       throw new ScrapeFailure("upstream", `target body is larger than maxBodySize (${maxBodySize} bytes)`);
     }
     scanner?.push(chunk);
-    await writer.write(tail.push(chunk));
+    const backpressure = writer.write(tail.push(chunk));
+    if (backpressure) await backpressure;
   }
   scanner?.finish();
   const reserved = scanner ? scanner.found : tail instanceof DelimitedTail ? tail.found : undefined;

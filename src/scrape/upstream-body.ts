@@ -133,53 +133,79 @@ export function dispatchRequest(
       reject(signal.reason);
       return;
     }
-    let controller: Controller | undefined;
-    let body: UpstreamBody | undefined;
-    let settled = false;
-    // A request still queued or connecting has no controller yet: answer the caller now, and abort the
-    // request as soon as undici starts it (onRequestStart).
-    const onAbort = () => {
-      if (controller) controller.abort(signal.reason as Error);
-      else if (!settled) {
-        settled = true;
-        reject(signal.reason);
-      }
-    };
-    const done = () => signal.removeEventListener("abort", onAbort);
-    signal.addEventListener("abort", onAbort);
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (signal.aborted) c.abort(signal.reason as Error);
-      },
-      onResponseStart(c, statusCode, headers) {
-        // 1xx (102 Processing, 103 Early Hints) are informational: the final answer follows (RFC 9110 15.2).
-        if (settled || statusCode < 200) return;
-        body = new UpstreamBody(c);
-        settled = true;
-        resolve({ statusCode, headers: headers as UpstreamResponse["headers"], body });
-      },
-      onResponseData(_c, chunk) {
-        body?.push(chunk);
-      },
-      onResponseEnd() {
-        done();
-        body?.end();
-      },
-      onResponseError(_c, error) {
-        done();
-        if (!settled) {
-          settled = true;
-          reject(error);
-        } else body?.fail(error);
-      },
-    };
+    const handler = new ScrapeDispatch(signal, resolve, reject);
+    signal.addEventListener("abort", handler.onAbort);
     try {
       dispatcher.dispatch(options, handler);
     } catch (error) {
-      done();
-      settled = true;
-      reject(error);
+      handler.failed(error);
     }
   });
+}
+
+/**
+ * The dispatch handler of one scrape request. Its methods live on the prototype, so a scrape allocates one
+ * object here and one closure (the abort listener), not a closure per callback.
+ */
+class ScrapeDispatch implements Dispatcher.DispatchHandler {
+  private controller: Controller | undefined;
+  private body: UpstreamBody | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly signal: BudgetSignal,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  /**
+   * A request still queued or connecting has no controller yet: answer the caller now, and abort the request
+   * as soon as undici starts it (onRequestStart).
+   */
+  readonly onAbort = (): void => {
+    if (this.controller) this.controller.abort(this.signal.reason as Error);
+    else if (!this.settled) {
+      this.settled = true;
+      this.reject(this.signal.reason);
+    }
+  };
+
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.signal.aborted) controller.abort(this.signal.reason as Error);
+  }
+
+  onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 1xx (102 Processing, 103 Early Hints) are informational: the final answer follows (RFC 9110 15.2).
+    if (this.settled || statusCode < 200) return;
+    this.body = new UpstreamBody(controller);
+    this.settled = true;
+    this.resolve({ statusCode, headers, body: this.body });
+  }
+
+  onResponseData(_controller: Controller, chunk: Buffer): void {
+    this.body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    this.body?.end();
+  }
+
+  onResponseError(_controller: Controller, error: Error): void {
+    this.failed(error);
+  }
+
+  /** The request failed: before the head the promise rejects, after it the body breaks off. */
+  failed(error: unknown): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    if (!this.settled) {
+      this.settled = true;
+      this.reject(error);
+    } else this.body?.fail(error);
+  }
 }

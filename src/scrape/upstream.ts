@@ -100,7 +100,9 @@ export async function fetchUpstream(req: UpstreamRequest): Promise<UpstreamRespo
  */
 async function authorized(req: UpstreamRequest, origin: string, path: string): Promise<UpstreamResponse> {
   try {
-    const first = await req.authenticator.authorization(req.signal);
+    // A credential known at once is used without an await, which would cost the scrape a turn of the queue.
+    const pending = req.authenticator.authorization(req.signal);
+    const first = pending instanceof Promise ? await pending : pending;
     const response = await send(req, origin, path, first);
     if (response.statusCode !== 401 || !req.authenticator.rejected(first)) return response;
     response.body.destroy();

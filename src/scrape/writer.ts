@@ -25,11 +25,15 @@ export class CommittingWriter {
     return this.isCommitted;
   }
 
-  async write(chunk: Buffer): Promise<void> {
-    if (chunk.length === 0) return;
+  /**
+   * Takes the next piece of the body; a promise when the caller must wait (a slow caller's backpressure), else
+   * undefined, so that a body held back whole costs its reader no promise per chunk.
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
+    if (chunk.length === 0) return undefined;
     if (this.isCommitted) return this.send(chunk);
     this.pending.push(chunk);
-    if (this.pending.bytes <= this.threshold) return;
+    if (this.pending.bytes <= this.threshold) return undefined;
     this.res.writeHead(200, this.headers);
     this.isCommitted = true;
     return this.sendAll(this.pending.take());
@@ -65,9 +69,10 @@ export class CommittingWriter {
     for (const part of parts) await this.send(part);
   }
 
-  private async send(chunk: Buffer): Promise<void> {
+  private send(chunk: Buffer): Promise<void> | undefined {
+    if (this.res.write(chunk)) return undefined;
     // Backpressure from a slow caller; the budget signal ends the wait.
     // events.once checks only `aborted` and adds and removes an "abort" listener.
-    if (!this.res.write(chunk)) await once(this.res, "drain", { signal: this.signal as AbortSignal });
+    return once(this.res, "drain", { signal: this.signal as AbortSignal }).then(() => undefined);
   }
 }

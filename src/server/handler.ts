@@ -23,6 +23,13 @@ function refuseConnect(req: InboundRequest, res: InboundResponse): void {
 
 export type { DiscoveryView, HandlerDeps, MetricsView, StatusView } from "./endpoint.js";
 
+/** A request let through to its endpoint: its route, the path after the route's prefix, and the URL read. */
+interface Admitted {
+  route: Route;
+  rest: string;
+  url: URL;
+}
+
 export interface RequestHandler {
   (req: IncomingMessage, res: ServerResponse): void;
   /**
@@ -41,25 +48,28 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
   /**
    * The web configuration's users guard every endpoint but the health checks (as in exporter-toolkit, except that
    * platform probes such as CF's http health check and `promregator healthcheck` send no credentials); a group
-   * switched to BASIC takes the inbound user or one of them.
+   * switched to BASIC takes the inbound user or one of them. The answer at once when no web user needs checking
+   * (a bcrypt comparison), else a promise of it.
    */
-  async function authorized(req: InboundRequest, group: EndpointGroup): Promise<boolean> {
+  function authorized(req: InboundRequest, group: EndpointGroup): boolean | Promise<boolean> {
     if (isOpen(group)) return true;
     const webUsers = deps.web?.users;
-    const webUser = webUsers?.enabled ? await webUsers.check(req) : undefined;
-    if (webUser === false) return false;
-    return !requiresAuth(group, p) || webUser === true || hasValidBasicAuth(req, deps.inboundCredentials);
+    const decide = (webUser: boolean | undefined) =>
+      webUser !== false &&
+      (!requiresAuth(group, p) || webUser === true || hasValidBasicAuth(req, deps.inboundCredentials));
+    return webUsers?.enabled ? webUsers.check(req).then(decide) : decide(undefined);
   }
 
   /**
    * The route of an allowed and authorized request; undefined when the answer (400, 404, 405, 401) is sent.
-   * `hostLines`: the value of each Host field line of the request.
+   * `hostLines`: the value of each Host field line of the request. At once unless a web user's password must be
+   * checked, so that a scrape is not held up by a turn of the queue per step.
    */
-  async function admit(
+  function admit(
     req: InboundRequest,
     res: InboundResponse,
     hostLines: readonly string[],
-  ): Promise<{ route: Route; rest: string; url: URL } | undefined> {
+  ): Admitted | undefined | Promise<Admitted | undefined> {
     for (const [name, value] of webHeaders) res.setHeader(name, value);
     const hostProblem = hostHeaderProblem(hostLines);
     if (hostProblem) {
@@ -87,13 +97,17 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
       sendText(req, res, 405, `Method ${method} not allowed`, { allow: route.methods.join(", ") });
       return undefined;
     }
-    if (!(await authorized(req, route.group))) {
+    const admitted: Admitted = { route, rest, url };
+    const allowed = authorized(req, route.group);
+    if (allowed === true) return admitted;
+    const refuse = () => {
       sendText(req, res, 401, "Authentication required", {
         "www-authenticate": 'Basic realm="Promregator"',
       });
       return undefined;
-    }
-    return { route, rest, url };
+    };
+    if (allowed === false) return refuse();
+    return allowed.then((ok) => (ok ? admitted : refuse()));
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse) {
@@ -101,15 +115,21 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     if (admitted) await admitted.route.handler({ req, res, ...admitted, deps, scrapeSlots });
   }
 
-  async function dispatchInbound(req: InboundRequest, res: InboundResponse) {
-    // The socket-level path reads only requests with one Host line (socket-level/index.ts).
-    const host = req.headers.host;
-    const admitted = await admit(req, res, host === undefined ? [] : [host]);
+  function serveInbound(req: InboundRequest, res: InboundResponse, admitted: Admitted | undefined) {
     if (!admitted) return;
     if (admitted.route.group !== "scrape") {
       return sendText(req, res, 404, `No such endpoint: ${admitted.url.pathname.slice(0, 200)}`);
     }
-    await serveScrape({ req, res, ...admitted, deps, scrapeSlots });
+    return serveScrape({ req, res, rest: admitted.rest, url: admitted.url, deps, scrapeSlots });
+  }
+
+  /** As dispatch, without a promise or a turn of the queue before the scrape starts when none is needed. */
+  function dispatchInbound(req: InboundRequest, res: InboundResponse): void | Promise<void> {
+    // The socket-level path reads only requests with one Host line (socket-level/index.ts).
+    const host = req.headers.host;
+    const admitted = admit(req, res, host === undefined ? [] : [host]);
+    if (admitted instanceof Promise) return admitted.then((a) => serveInbound(req, res, a));
+    return serveInbound(req, res, admitted);
   }
 
   function failed(req: InboundRequest, res: InboundResponse, error: unknown) {
@@ -122,7 +142,12 @@ export function createRequestHandler(deps: HandlerDeps): RequestHandler {
     dispatch(req, res).catch((error: unknown) => failed(req, res, error));
   };
   handler.inbound = (req: InboundRequest, res: InboundResponse) => {
-    dispatchInbound(req, res).catch((error: unknown) => failed(req, res, error));
+    try {
+      const serving = dispatchInbound(req, res);
+      if (serving instanceof Promise) serving.catch((error: unknown) => failed(req, res, error));
+    } catch (error) {
+      failed(req, res, error);
+    }
   };
   return handler;
 }

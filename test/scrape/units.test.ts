@@ -5,7 +5,13 @@ import type { BodyTail } from "../../src/scrape/body-tail.js";
 import { ScrapeBudget, scrapeBudgetMs } from "../../src/scrape/budget.js";
 import { classifyUpstreamContentType } from "../../src/scrape/content-type.js";
 import { ScrapeFailure } from "../../src/scrape/failure.js";
-import { formatJavaDouble, OpenMetricsTail, TextTail } from "../../src/scrape/merge.js";
+import {
+  formatJavaDouble,
+  OpenMetricsTail,
+  renderOwnMetrics,
+  renderOwnSamples,
+  TextTail,
+} from "../../src/scrape/merge.js";
 import { indexOfMarker, ReservedNameScanner } from "../../src/scrape/reserved-names.js";
 
 const OWN = "own 1\n";
@@ -272,6 +278,26 @@ describe("content types", () => {
       format: "text",
       contentType: "text/plain; version=0.0.4; charset=utf-8",
     });
+  });
+});
+
+describe("own samples", () => {
+  it("renders the same bytes as renderOwnMetrics for every format, up and value", () => {
+    for (const format of ["text", "openmetrics"] as const) {
+      for (const up of [true, false]) {
+        for (const seconds of [0, 0.005, 1, 12, 0.1, 1234.567]) {
+          expect(renderOwnSamples(format, up, seconds).toString("latin1")).toBe(
+            renderOwnMetrics(format, up, seconds),
+          );
+        }
+      }
+    }
+    expect(renderOwnSamples("text", true, 0.005).toString()).toBe(
+      "# HELP promregator_up Indicator, whether the target of promregator is available\n" +
+        "# TYPE promregator_up gauge\npromregator_up 1.0\n" +
+        "# HELP promregator_scrape_duration_seconds Duration in seconds indicating how long scraping of all metrics took\n" +
+        "# TYPE promregator_scrape_duration_seconds gauge\npromregator_scrape_duration_seconds 0.005\n",
+    );
   });
 });
 

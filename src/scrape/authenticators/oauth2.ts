@@ -44,7 +44,7 @@ export class ClientCredentialsAuthenticator implements OutboundAuthenticator {
     this.label = options.label;
   }
 
-  async authorization(signal: BudgetSignal): Promise<string> {
+  authorization(signal: BudgetSignal): string | Promise<string> {
     const cached = this.cached;
     if (cached && this.options.clock() < cached.renewAt) return cached.header;
     if (!this.inFlight) {

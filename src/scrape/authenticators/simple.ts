@@ -6,7 +6,7 @@ import type { OutboundAuthenticator } from "./types.js";
 export class NoAuthenticator implements OutboundAuthenticator {
   readonly label = "none";
 
-  async authorization(): Promise<undefined> {
+  authorization(): undefined {
     return undefined;
   }
 
@@ -35,7 +35,7 @@ export class BasicAuthenticator implements OutboundAuthenticator {
     }
   }
 
-  async authorization(): Promise<string> {
+  authorization(): string {
     if (this.header === undefined) throw new ScrapeFailure("auth", this.problem ?? "no credentials");
     return this.header;
   }
@@ -54,7 +54,7 @@ export class MisconfiguredAuthenticator implements OutboundAuthenticator {
     private readonly problem: string,
   ) {}
 
-  async authorization(): Promise<never> {
+  authorization(): never {
     throw new ScrapeFailure("auth", this.problem);
   }
 
@@ -73,7 +73,7 @@ export class CredentialAuthenticator implements OutboundAuthenticator {
     this.label = credential.label;
   }
 
-  async authorization(): Promise<string> {
+  authorization(): string {
     return this.credential.authorization();
   }
 
