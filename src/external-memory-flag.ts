@@ -8,7 +8,7 @@ const OPERATOR_CHOICE = /^--(?:no[-_]?)?external[-_]memory[-_]accounted[-_]in[-_
  * Sets V8's `--external-memory-accounted-in-global-limit`: external memory (the ArrayBuffers behind socket
  * reads) then counts against the heap's global limit instead of a limit of its own. Without it the read buffers
  * of large scrape bodies alone start a full collection every few hundred scrapes: at 190 KB bodies, with the
- * shipped heap options, Node 24 ran 16–20 full collections per 4,000 scrapes, with it 0–1, and the CPU per
+ * shipped heap options, Node 24 ran 16–26 full collections per 4,000 scrapes, with it 0–1, and the CPU per
  * scrape fell by a quarter to a third (docs/performance.md, bench/heap-limits.mjs).
  *
  * Node refuses the flag in NODE_OPTIONS, so it is set here, at start, before the server allocates. Only V8 13
