@@ -1,8 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 
 const FLAG = "external-memory-accounted-in-global-limit";
-/** The flag as an operator may give it on the node command line: V8 takes `no`, `no-` or `no_`, and `-` or `_`. */
-const OPERATOR_CHOICE = /^--(?:no[-_]?)?external[-_]memory[-_]accounted[-_]in[-_]global[-_]limit$/;
+/** The flag as an operator may write it: V8 takes one or two dashes, `no`, `no-` or `no_`, `-` or `_`. */
+const OPERATOR_CHOICE = /^--?(?:no[-_]?)?external[-_]memory[-_]accounted[-_]in[-_]global[-_]limit$/;
 
 /**
  * Sets V8's `--external-memory-accounted-in-global-limit`: external memory (the ArrayBuffers behind socket

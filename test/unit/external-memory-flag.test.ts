@@ -26,6 +26,8 @@ describe("accountExternalMemoryInGlobalLimit", () => {
       "--external_memory_accounted_in_global_limit",
       "--no_external_memory_accounted_in_global_limit",
       "--noexternal-memory-accounted-in-global-limit",
+      "-no-external-memory-accounted-in-global-limit",
+      "-external-memory-accounted-in-global-limit",
     ]) {
       expect(attempt("13.6.233.17-node.37", ["--max-old-space-size=160", arg]), arg).toEqual([]);
     }
