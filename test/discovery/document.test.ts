@@ -14,22 +14,17 @@ import {
 import { buildSnapshot } from "../../src/discovery/snapshot.js";
 import type { DiscoveredInstance, DiscoverySnapshot, SnapshotListener } from "../../src/discovery/types.js";
 import { silentLogger } from "../../src/log.js";
+import { discoveredInstance } from "../support/instances.js";
 
 const GUID = "1f2e3d4c-0000-4000-8000-00000000abcd";
 
 function instance(index: number): DiscoveredInstance {
-  return {
-    instanceId: `${GUID}:${index}`,
-    appGuid: GUID,
-    index,
+  return discoveredInstance(GUID, index, {
     orgName: "Acme",
     spaceName: "Dev",
     appName: "Web-App",
     url: "https://web-app.apps.example.com/metrics",
-    sendInstanceHeader: true,
-    targetIndex: 0,
-    foundation: "default",
-  };
+  });
 }
 
 const snapshotOf = (instances: DiscoveredInstance[]) => buildSnapshot(instances, [], 0);

@@ -1,21 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { MERGE_PER_TURN, mergeTargets } from "../../src/discovery/snapshot.js";
 import type { DiscoveredInstance } from "../../src/discovery/types.js";
+import { discoveredInstance } from "../support/instances.js";
 import { countLoopTurns } from "../support/loop-turns.js";
 
 function instance(app: string, index: number, targetIndex: number): DiscoveredInstance {
-  return {
-    instanceId: `${app}:${index}`,
-    appGuid: app,
-    index,
+  return discoveredInstance(app, index, {
     orgName: "o",
     spaceName: "s",
     appName: app,
     url: `https://${app}.apps.example.test/metrics`,
-    sendInstanceHeader: true,
     targetIndex,
-    foundation: "default",
-  };
+  });
 }
 
 describe("merging the targets' instances", () => {

@@ -1,5 +1,6 @@
 import type { DiscoveredInstance } from "../../src/discovery/types.js";
 import { createOwnMetrics, type OwnMetrics, type OwnMetricsOptions } from "../../src/metrics/index.js";
+import { discoveredInstance } from "../support/instances.js";
 
 export interface ParsedSample {
   name: string;
@@ -53,21 +54,17 @@ export function samplesOf(body: string, sampleName: string): ParsedSample[] {
 }
 
 export function instance(overrides: Partial<DiscoveredInstance> = {}): DiscoveredInstance {
-  const appGuid = overrides.appGuid ?? "0b1c2d3e-1111-4a5b-9c8d-0123456789ab";
-  const index = overrides.index ?? 0;
-  return {
-    instanceId: `${appGuid}:${index}`,
-    appGuid,
-    index,
-    orgName: "myorg",
-    spaceName: "dev",
-    appName: "shop",
-    url: "https://shop.apps.example.com/metrics",
-    sendInstanceHeader: true,
-    targetIndex: 0,
-    foundation: "default",
-    ...overrides,
-  };
+  return discoveredInstance(
+    overrides.appGuid ?? "0b1c2d3e-1111-4a5b-9c8d-0123456789ab",
+    overrides.index ?? 0,
+    {
+      orgName: "myorg",
+      spaceName: "dev",
+      appName: "shop",
+      url: "https://shop.apps.example.com/metrics",
+      ...overrides,
+    },
+  );
 }
 
 export function ownMetrics(overrides: Partial<OwnMetricsOptions> = {}): OwnMetrics {

@@ -2,26 +2,20 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DiscoveredInstance, DiscoverySnapshot, TargetReport } from "../../src/discovery/types.js";
 import type { StatusView } from "../../src/server/handler.js";
+import { discoveredInstance, snapshotOf as snapshotWith } from "../support/instances.js";
 
 export const GUID = "6c1d6c9e-5b7a-4d8e-9f10-0123456789ab";
 /** The fixed "now" of all status tests: 2024-05-01T12:00:00.000Z */
 export const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 
 export function instance(index: number, overrides: Partial<DiscoveredInstance> = {}): DiscoveredInstance {
-  const appGuid = overrides.appGuid ?? GUID;
-  return {
-    instanceId: `${appGuid}:${index}`,
-    appGuid,
-    index,
+  return discoveredInstance(overrides.appGuid ?? GUID, index, {
     orgName: "org-a",
     spaceName: "space-a",
     appName: "app-a",
     url: "https://app-a.apps.example.com/metrics",
-    sendInstanceHeader: true,
-    targetIndex: 0,
-    foundation: "default",
     ...overrides,
-  };
+  });
 }
 
 export function snapshotOf(
@@ -31,7 +25,7 @@ export function snapshotOf(
   ],
   refreshedAt = NOW - 12_000,
 ): DiscoverySnapshot {
-  return { instances, byInstanceId: new Map(instances.map((i) => [i.instanceId, i])), targets, refreshedAt };
+  return snapshotWith(instances, targets, refreshedAt);
 }
 
 /** Serves a StatusView on 127.0.0.1 the way the request handler does: status code 200 and its content type. */

@@ -1,29 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { DiscoveredInstance, DiscoverySnapshot } from "../../src/discovery/types.js";
+import type { DiscoveredInstance } from "../../src/discovery/types.js";
 import { createLandscapeLog } from "../../src/landscape-log.js";
 import { createLogger } from "../../src/log.js";
+import { discoveredInstance, snapshotOf } from "../support/instances.js";
 
 function inst(app: string, index: number, guid = `${app}-guid`): DiscoveredInstance {
-  return {
-    instanceId: `${guid}:${index}`,
-    appGuid: guid,
-    index,
+  return discoveredInstance(guid, index, {
     orgName: "o",
     spaceName: "s",
     appName: app,
     url: `http://${app}.example/metrics`,
-    sendInstanceHeader: true,
-    targetIndex: 0,
-    foundation: "default",
-  };
+  });
 }
-
-const snap = (instances: DiscoveredInstance[]): DiscoverySnapshot => ({
-  instances,
-  byInstanceId: new Map(instances.map((i) => [i.instanceId, i])),
-  targets: [],
-  refreshedAt: 0,
-});
 
 describe("landscape log", () => {
   it("logs the first discovery, then +n / -m per app on changes, and nothing when the instances stay", () => {
@@ -31,9 +19,9 @@ describe("landscape log", () => {
     const log = createLandscapeLog(
       createLogger("info", { write: (l: string) => void lines.push(JSON.parse(l)) }),
     );
-    log(snap([inst("a", 0), inst("a", 1), inst("b", 0)]));
-    log(snap([inst("a", 0), inst("a", 1), inst("b", 0)]));
-    log(snap([inst("a", 0), inst("a", 1), inst("a", 2), inst("c", 0)]));
+    log(snapshotOf([inst("a", 0), inst("a", 1), inst("b", 0)]));
+    log(snapshotOf([inst("a", 0), inst("a", 1), inst("b", 0)]));
+    log(snapshotOf([inst("a", 0), inst("a", 1), inst("a", 2), inst("c", 0)]));
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       ["info", "first discovery: 3 instances in 2 apps"],
       ["info", "landscape changed: +2 / -1 instances in 3 apps"],
@@ -50,8 +38,8 @@ describe("landscape log", () => {
     const log = createLandscapeLog(
       createLogger("info", { write: (l: string) => void lines.push(JSON.parse(l)) }),
     );
-    log(snap([inst("a", 0, "g1")]));
-    log(snap([inst("a", 0, "g2")]));
+    log(snapshotOf([inst("a", 0, "g1")]));
+    log(snapshotOf([inst("a", 0, "g2")]));
     expect(lines[1]).toMatchObject({
       added: 1,
       removed: 1,
