@@ -2,7 +2,7 @@ import { setFlagsFromString } from "node:v8";
 
 const FLAG = "external-memory-accounted-in-global-limit";
 /** The flag as an operator may write it: V8 takes one or two dashes, `no`, `no-` or `no_`, `-` or `_`. */
-const OPERATOR_CHOICE = /^--?(?:no[-_]?)?external[-_]memory[-_]accounted[-_]in[-_]global[-_]limit$/;
+const OPERATOR_CHOICE = new RegExp(`^--?(?:no[-_]?)?${FLAG.replaceAll("-", "[-_]")}$`);
 
 /**
  * Sets V8's `--external-memory-accounted-in-global-limit`: external memory (the ArrayBuffers behind socket
