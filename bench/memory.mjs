@@ -19,6 +19,7 @@ import {
 import {
   freePort,
   HEAP_OPTIONS,
+  SHIPPED_ENV,
   refreshingRouterYaml,
   startPromregatorProcess,
   startSimulatorProcess,
@@ -225,33 +226,36 @@ export async function runMemory({
   baselineCli,
   baselineHeapLimits = false,
   baselineNodeOptions,
+  baselineEnv,
   profile = false,
   ...context
 }) {
   // By default the baseline runs as it ran before: without the heap limits (builds before them need the room
   // for their one-string render). With --baseline-heap-limits, two builds that both ship them compare alike.
   // With --baseline-node-options, those (and the current build, unless --baseline-cli names another).
-  const baselineOptions = baselineNodeOptions ?? (baselineHeapLimits ? HEAP_OPTIONS : []);
+  // The current build as the baseline (--baseline-env alone) runs with the heap limits too.
+  const baselineOptions = baselineNodeOptions ?? (baselineHeapLimits || !baselineCli ? HEAP_OPTIONS : []);
   const contenders = [
-    ...(baselineCli || baselineNodeOptions
-      ? [{ name: "baseline", cli: baselineCli, nodeOptions: baselineOptions }]
+    ...(baselineCli || baselineNodeOptions || baselineEnv
+      ? [{ name: "baseline", cli: baselineCli, nodeOptions: baselineOptions, env: baselineEnv ?? SHIPPED_ENV }]
       : []),
-    { name: "current", cli: undefined, nodeOptions: HEAP_OPTIONS },
+    { name: "current", cli: undefined, nodeOptions: HEAP_OPTIONS, env: SHIPPED_ENV },
   ];
   const runs = [];
   for (const contender of contenders) {
     process.stdout.write(`  -- ${contender.name}${contender.cli ? ` (${contender.cli})` : ""}\n`);
-    const { cli, nodeOptions } = contender;
+    const { cli, nodeOptions, env } = contender;
     runs.push({
       contender: contender.name,
       nodeOptions,
-      ...(await runOnce({ minutes, prometheus, instances, cli, nodeOptions, profile })),
+      env,
+      ...(await runOnce({ minutes, prometheus, instances, cli, nodeOptions, env, profile })),
     });
   }
   return report(runs, { minutes, instances, context });
 }
 
-async function runOnce({ minutes, prometheus, instances, cli, nodeOptions, profile }) {
+async function runOnce({ minutes, prometheus, instances, cli, nodeOptions, env, profile }) {
   // With --profile: a CPU profile of the whole run, cut at the event-loop blocks to name what blocked.
   const cpuProfDir = profile ? tempDir("cpuprof") : undefined;
   const sim = await startSimulatorProcess({
@@ -268,6 +272,7 @@ async function runOnce({ minutes, prometheus, instances, cli, nodeOptions, profi
       port,
       caPem: sim.caPem,
       nodeOptions: [...nodeOptions, "--trace-gc", "--import", PROBE],
+      env,
       readyTimeoutMs: 120_000,
       cpuProfDir,
       ...(cli ? { cli } : {}),
@@ -433,6 +438,7 @@ function report(runs, { minutes, instances, context }) {
       discoveryEverySeconds: DISCOVERY_EVERY_S,
       refreshEverySeconds: REFRESH_EVERY_S,
       nodeOptions: Object.fromEntries(runs.map((r) => [r.contender, r.nodeOptions])),
+      env: Object.fromEntries(runs.map((r) => [r.contender, r.env])),
     },
     summaries,
     runs: runs.map((r) => ({

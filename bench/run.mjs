@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stopAllChildren } from "./lib/child.mjs";
 import { waitForQuietMachine } from "./lib/proc.mjs";
+import { parseEnvList } from "./lib/processes.mjs";
 import { commitOf, machine } from "./lib/report.mjs";
 
 const BENCHMARKS = {
@@ -36,6 +37,9 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
                  default it runs without, as builds before those limits did)
   --baseline-node-options="OPTS"  memory and scrape: run the baseline with these node options instead; without
                  --baseline-cli the baseline is the current build, so the run compares node options alone
+  --baseline-env="K=V ..."  memory and scrape: run the baseline with these environment variables instead of the
+                 ones the Dockerfile and manifest set (SHIPPED_ENV of lib/processes.mjs; "" for none); without
+                 --baseline-cli the baseline is the current build
   --max-wait N   seconds to wait for other processes to calm down before each benchmark (default 180)
 `;
 
@@ -53,6 +57,7 @@ function parse() {
       "baseline-cli": { type: "string" },
       "baseline-heap-limits": { type: "boolean", default: false },
       "baseline-node-options": { type: "string" },
+      "baseline-env": { type: "string" },
       "max-wait": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -81,6 +86,7 @@ function parse() {
     baselineCli: values["baseline-cli"],
     baselineHeapLimits: values["baseline-heap-limits"],
     baselineNodeOptions: values["baseline-node-options"]?.split(" ").filter(Boolean),
+    baselineEnv: values["baseline-env"] === undefined ? undefined : parseEnvList(values["baseline-env"]),
     maxWaitSeconds: number("max-wait", 0) ?? 180,
   };
 }
@@ -100,7 +106,7 @@ async function main() {
       ...(options.baselineCli
         ? // The checkout the build was made from: its dist/ is ignored by git, its sources are not.
           { baseline: commitOf(resolve(dirname(resolve(options.baselineCli)), "..")) }
-        : options.baselineNodeOptions
+        : options.baselineNodeOptions || options.baselineEnv
           ? { baseline: current }
           : {}),
     };

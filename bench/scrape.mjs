@@ -14,6 +14,7 @@ import { otherCpuMeter, usage } from "./lib/proc.mjs";
 import {
   freePort,
   HEAP_OPTIONS,
+  SHIPPED_ENV,
   promregatorYaml,
   startExpositionApp,
   startNodeProxy,
@@ -107,6 +108,7 @@ export async function runScrape({
   profile = false,
   baselineCli,
   baselineNodeOptions,
+  baselineEnv,
   sizes,
   ...context
 }) {
@@ -151,11 +153,12 @@ export async function runScrape({
       caPem: sim.caPem,
       nodeOptions: HEAP_OPTIONS,
     };
-    const startFresh = async (cli, nodeOptions = HEAP_OPTIONS) => {
+    const startFresh = async (cli, nodeOptions = HEAP_OPTIONS, env = SHIPPED_ENV) => {
       const freshPort = await freePort();
       return startPromregatorProcess({
         ...startOptions,
         nodeOptions,
+        env,
         yaml: promregatorYaml({ sim, port: freshPort, promregator: targetsYaml(app.port) }),
         port: freshPort,
         ...(cli ? { cli } : {}),
@@ -194,11 +197,11 @@ export async function runScrape({
         url: (s, p) => `${p.url}/singleTargetMetrics/${guids[s.name]}/0`,
         pids: (p) => [p.pid],
       },
-      ...(baselineCli || baselineNodeOptions
+      ...(baselineCli || baselineNodeOptions || baselineEnv
         ? [
             {
               name: "baseline",
-              start: () => startFresh(baselineCli, baselineNodeOptions),
+              start: () => startFresh(baselineCli, baselineNodeOptions, baselineEnv),
               url: (s, p) => `${p.url}/singleTargetMetrics/${guids[s.name]}/0`,
               pids: (p) => [p.pid],
             },
@@ -243,7 +246,7 @@ export async function runScrape({
     }
 
     const profiles = profile ? await profileSizes(startOptions, guids, sizes) : undefined;
-    return report(cases, profiles, baselineNodeOptions, context, sizes);
+    return report(cases, profiles, { baselineNodeOptions, baselineEnv }, context, sizes);
   } finally {
     for (const stop of cleanup.reverse()) await stop();
   }
@@ -269,7 +272,7 @@ async function profileSizes(startOptions, guids, sizes) {
 const RPS = "roundsRequestsPerSecond";
 const CPU = "roundsCpuUsPerRequest";
 
-function report(cases, profiles, baselineNodeOptions, context, sizes) {
+function report(cases, profiles, { baselineNodeOptions, baselineEnv }, context, sizes) {
   const find = (size, load, proxy) =>
     cases.find((c) => c.size === size && c.load === load && c.proxy === proxy);
   const ratios = [];
@@ -355,7 +358,9 @@ function report(cases, profiles, baselineNodeOptions, context, sizes) {
   const name = sizes ? `scrape-${sizes.map((size) => size.replace(/\s+/g, "-")).join("-")}` : "scrape";
   return writeResult(name, context, {
     promregatorNodeOptions: HEAP_OPTIONS,
+    promregatorEnv: SHIPPED_ENV,
     ...(baselineNodeOptions ? { baselineNodeOptions } : {}),
+    ...(baselineEnv ? { baselineEnv } : {}),
     cases,
     ratios,
     targets,

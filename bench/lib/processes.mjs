@@ -19,6 +19,23 @@ export const HEAP_OPTIONS = [
   "--initial-old-space-size=32",
 ];
 
+/**
+ * The environment the Dockerfile and manifest.yml give Node besides NODE_OPTIONS (docs/performance.md);
+ * `--baseline-env` of bench/run.mjs runs the baseline with another.
+ */
+export const SHIPPED_ENV = {};
+
+/** "K=V K2=V2" as an environment object; "" is none. Throws for a word without "=". */
+export function parseEnvList(text) {
+  const env = {};
+  for (const word of text.split(" ").filter(Boolean)) {
+    const at = word.indexOf("=");
+    if (at <= 0) throw new Error(`expected NAME=VALUE, got ${word}`);
+    env[word.slice(0, at)] = word.slice(at + 1);
+  }
+  return env;
+}
+
 export const CLI = process.env.PROMREGATOR_CLI ?? join(ROOT, "dist/cli.js");
 const SIMULATOR_SCRIPT = join(import.meta.dirname, "simulator-process.mjs");
 const APP_SCRIPT = join(import.meta.dirname, "exposition-app.mjs");
@@ -147,13 +164,14 @@ export async function startPromregatorProcess({
   caPem,
   cpuProfDir,
   nodeOptions = [],
+  env: extraEnv = SHIPPED_ENV,
   readyTimeoutMs = 60_000,
   cli = CLI,
 }) {
   const dir = tempDir("promregator");
   const configFile = join(dir, "promregator.yml");
   writeFileSync(configFile, yaml);
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   if (caPem) {
     writeFileSync(join(dir, "ca.pem"), caPem);
     env.NODE_EXTRA_CA_CERTS = join(dir, "ca.pem");
