@@ -23,7 +23,7 @@ export const HEAP_OPTIONS = [
  * The environment the Dockerfile and manifest.yml give Node besides NODE_OPTIONS (docs/performance.md);
  * `--baseline-env` of bench/run.mjs runs the baseline with another.
  */
-export const SHIPPED_ENV = {};
+export const SHIPPED_ENV = { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" };
 
 /** "K=V K2=V2" as an environment object; "" is none. Throws for a word without "=". */
 export function parseEnvList(text) {

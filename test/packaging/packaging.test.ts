@@ -96,6 +96,20 @@ describe("heap options", () => {
       expect(options, where).toEqual(shipped.Dockerfile);
   });
 
+  it("go with the same settings of glibc's allocator wherever Promregator is started for production", () => {
+    const allocator = {
+      Dockerfile: mallocSettings(
+        [...dockerfile.matchAll(/^ENV (MALLOC_.*)$/gm)].flatMap((m) => m[1].split(/\s+/)),
+      ),
+      "manifest.yml": mallocSettings(envWords(manifestApp.env)),
+      README: mallocSettings(/^export (MALLOC_[^#\n]*)/m.exec(readme)?.[1].trim().split(/\s+/) ?? []),
+      "docs/ha.md": mallocSettings(envWords(haApp.env)),
+    };
+    expect(allocator.Dockerfile).toEqual({ MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" });
+    for (const [where, settings] of Object.entries(allocator))
+      expect(settings, where).toEqual(allocator.Dockerfile);
+  });
+
   it("keep out of NODE_OPTIONS what Node refuses there", () => {
     for (const flag of shipped.Dockerfile.flags) {
       const run = spawnSync(process.execPath, ["-e", "0"], { env: { ...process.env, NODE_OPTIONS: flag } });
@@ -107,6 +121,20 @@ describe("heap options", () => {
     expect(run.status, String(run.stderr)).toBe(0);
   });
 });
+
+/** A manifest's env block as NAME=VALUE words. */
+function envWords(env: unknown): string[] {
+  return Object.entries((env ?? {}) as Record<string, unknown>).map(([name, value]) => `${name}=${value}`);
+}
+
+/** The MALLOC_* settings among NAME=VALUE words. */
+function mallocSettings(words: string[]): Record<string, string> {
+  return Object.fromEntries(
+    words
+      .filter((w) => w.startsWith("MALLOC_"))
+      .map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+  );
+}
 
 /** .cfignore lines; each must be a top-level name (`x`, `x/`) or a suffix glob (`*.ext`), which the matcher below covers. */
 function cfignorePatterns(): string[] {
