@@ -23,8 +23,9 @@ ENV NODE_ENV=production
 # The heap limits the memory figures of docs/performance.md were measured with (10,000 instances under 150 MB RSS).
 ENV NODE_OPTIONS="--max-old-space-size=160 --max-semi-space-size=2"
 # glibc's allocator: at most two arenas (not eight per core) and blocks of 128 KiB or more mapped and given back
-# on free, a fixed threshold instead of one that grows; about 20 MB less resident memory at 10,000 instances on
-# Node 24 (docs/performance.md, "Sizing"). glibc reads them only at start, so they cannot be set in code.
+# on free, a fixed threshold instead of one that grows; 18-24 MB less resident memory at 10,000 instances on
+# Node 24 in four of five paired runs (docs/performance.md, "glibc's allocator on Node 24"). glibc reads them
+# only at start, so they cannot be set in code.
 ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 # Same user and group id as the image of the Java version, so existing volume permissions keep working.
 RUN groupadd --gid 2000 promregator \

@@ -33,8 +33,9 @@ const USAGE = `usage: node bench/run.mjs [${Object.keys(BENCHMARKS).join("|")} .
   --prometheus   memory: scrape with a real Prometheus instead of the built-in load generator
   --instances N  memory: instances scraped (default 3000; multiples of 30, or of 40 above 3000)
   --baseline-cli PATH   memory, scrape, stalled-callers and refresh-blocks: also run this build's dist/cli.js, in the same run, as the baseline
-  --baseline-heap-limits  memory: run the baseline with the heap limits the current build ships with (by
-                 default it runs without, as builds before those limits did)
+  --baseline-heap-limits  memory: run the baseline build of --baseline-cli with the heap limits the current
+                 build ships with (by default it runs without, as builds before those limits did; the current
+                 build as the baseline always has them)
   --baseline-node-options="OPTS"  memory and scrape: run the baseline with these node options instead; without
                  --baseline-cli the baseline is the current build, so the run compares node options alone
   --baseline-env="K=V ..."  memory and scrape: run the baseline with these environment variables instead of the

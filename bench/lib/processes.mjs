@@ -171,7 +171,10 @@ export async function startPromregatorProcess({
   const dir = tempDir("promregator");
   const configFile = join(dir, "promregator.yml");
   writeFileSync(configFile, yaml);
-  const env = { ...process.env, ...extraEnv };
+  // The given settings replace the shipped ones, also those the shell exports (README): "" means none of them.
+  const env = { ...process.env };
+  for (const name of Object.keys(SHIPPED_ENV)) delete env[name];
+  Object.assign(env, extraEnv);
   if (caPem) {
     writeFileSync(join(dir, "ca.pem"), caPem);
     env.NODE_EXTRA_CA_CERTS = join(dir, "ca.pem");
