@@ -230,8 +230,9 @@ export async function runMemory({
   profile = false,
   ...context
 }) {
-  // By default the baseline runs as it ran before: without the heap limits (builds before them need the room
-  // for their one-string render). With --baseline-heap-limits, two builds that both ship them compare alike.
+  // By default a baseline build runs as it ran before: without the heap limits (builds before them need the room
+  // for their one-string render). Its environment is the shipped one (SHIPPED_ENV), as for the current build:
+  // the allocator settings are the deployment's, not the build's, unless --baseline-env says otherwise. With --baseline-heap-limits, two builds that both ship them compare alike.
   // With --baseline-node-options, those (and the current build, unless --baseline-cli names another).
   // The current build as the baseline (--baseline-env alone) runs with the heap limits too.
   const baselineOptions = baselineNodeOptions ?? (baselineHeapLimits || !baselineCli ? HEAP_OPTIONS : []);

@@ -25,12 +25,12 @@ export const HEAP_OPTIONS = [
  */
 export const SHIPPED_ENV = { MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" };
 
-/** "K=V K2=V2" as an environment object; "" is none. Throws for a word without "=". */
+/** "K=V K2=V2" (words apart by white space) as an environment object; "" is none. Throws for a word without "=". */
 export function parseEnvList(text) {
   const env = {};
-  for (const word of text.split(" ").filter(Boolean)) {
+  for (const word of text.split(/\s+/).filter(Boolean)) {
     const at = word.indexOf("=");
-    if (at <= 0) throw new Error(`expected NAME=VALUE, got ${word}`);
+    if (at <= 0) throw new Error(`--baseline-env: expected NAME=VALUE words, got ${word}`);
     env[word.slice(0, at)] = word.slice(at + 1);
   }
   return env;

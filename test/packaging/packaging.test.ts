@@ -96,14 +96,16 @@ describe("heap options", () => {
       expect(options, where).toEqual(shipped.Dockerfile);
   });
 
-  it("go with the same settings of glibc's allocator wherever Promregator is started for production", () => {
+  it("go with the same settings of glibc's allocator wherever Promregator is started for production", async () => {
+    // Through a variable: the bench is plain JavaScript, outside the compiled sources.
+    const benchProcesses = "../../bench/lib/processes.mjs";
+    const bench = (await import(benchProcesses)) as { SHIPPED_ENV: Record<string, string> };
     const allocator = {
-      Dockerfile: mallocSettings(
-        [...dockerfile.matchAll(/^ENV (MALLOC_.*)$/gm)].flatMap((m) => m[1].split(/\s+/)),
-      ),
-      "manifest.yml": mallocSettings(envWords(manifestApp.env)),
-      README: mallocSettings(/^export (MALLOC_[^#\n]*)/m.exec(readme)?.[1].trim().split(/\s+/) ?? []),
-      "docs/ha.md": mallocSettings(envWords(haApp.env)),
+      Dockerfile: mallocSettings(runtimeStageEnv(dockerfile)),
+      "manifest.yml": mallocSettings(manifestEnv(manifestApp.env)),
+      README: mallocSettings(readmeStartEnv(readme)),
+      "docs/ha.md": mallocSettings(manifestEnv(haApp.env)),
+      "bench SHIPPED_ENV": bench.SHIPPED_ENV,
     };
     expect(allocator.Dockerfile).toEqual({ MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" });
     for (const [where, settings] of Object.entries(allocator))
@@ -122,12 +124,52 @@ describe("heap options", () => {
   });
 });
 
-/** A manifest's env block as NAME=VALUE words. */
-function envWords(env: unknown): string[] {
-  return Object.entries((env ?? {}) as Record<string, unknown>).map(([name, value]) => `${name}=${value}`);
+/** Shell-like words: quotes group and are removed (`A="1 2"` is the word `A=1 2`). */
+function shellWords(text: string): string[] {
+  return (text.match(/(?:[^\s"']+|"[^"]*"|'[^']*')+/g) ?? []).map((w) =>
+    w.replace(/"([^"]*)"|'([^']*)'/g, "$1$2"),
+  );
 }
 
-/** The MALLOC_* settings among NAME=VALUE words. */
+/**
+ * The `NAME=VALUE` words of the ENV instructions of the image's last stage, the one that runs (`ENV NAME VALUE`,
+ * the older form, counts too); continued lines are joined first.
+ */
+function runtimeStageEnv(dockerfile: string): string[] {
+  const lines = dockerfile.replace(/\\\r?\n/g, " ").split(/\r?\n/);
+  const lastFrom = lines.findLastIndex((line) => /^\s*FROM\s/i.test(line));
+  return lines.slice(lastFrom + 1).flatMap((line) => {
+    const env = /^\s*ENV\s+(.*)$/i.exec(line);
+    if (!env) return [];
+    const words = shellWords(env[1]);
+    return words[0]?.includes("=") ? words : [`${words[0]}=${words.slice(1).join(" ")}`];
+  });
+}
+
+/**
+ * A manifest's env block as NAME=VALUE words. A value that YAML does not read as a string is marked: the cf CLI
+ * has sent unquoted numbers in other notations (2.0, 1.31072e+05), and glibc reads only their leading digits.
+ */
+function manifestEnv(env: unknown): string[] {
+  return Object.entries((env ?? {}) as Record<string, unknown>).map(([name, value]) =>
+    typeof value === "string" ? `${name}=${value}` : `${name}=(not a quoted string: ${String(value)})`,
+  );
+}
+
+/** NAME=VALUE words that the README's production start sets: its `export` lines and the command's prefix. */
+function readmeStartEnv(readme: string): string[] {
+  const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .map((m) => m[1])
+    .find((b) => b.includes("CF_PASSWORD="));
+  return (block ?? "").split("\n").flatMap((line) => {
+    const words = shellWords(line.replace(/(^|\s)#.*$/, ""));
+    if (words[0] === "export") return words.slice(1);
+    const node = words.indexOf("node");
+    return node > 0 ? words.slice(0, node) : [];
+  });
+}
+
+/** The MALLOC_* settings among NAME=VALUE words; a later one wins, as in a shell or a Dockerfile. */
 function mallocSettings(words: string[]): Record<string, string> {
   return Object.fromEntries(
     words
