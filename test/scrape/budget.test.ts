@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ScrapeBudget } from "../../src/scrape/budget.js";
 import { ScrapeFailure } from "../../src/scrape/failure.js";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Lets `ms` of the fake clock pass (timers and performance.now() alike), running what falls due. */
+const sleep = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
 /** When `budget` fired, in ms after `start`; undefined while it has not. */
 function watch(budget: ScrapeBudget, start: number): { at?: number } {
@@ -14,6 +15,13 @@ function watch(budget: ScrapeBudget, start: number): { at?: number } {
 }
 
 describe("ScrapeBudget (one timer per budget length)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("fires each budget of one length at its own deadline, not at the first one's", async () => {
     const start = performance.now();
     const first = new ScrapeBudget(60);
@@ -23,11 +31,11 @@ describe("ScrapeBudget (one timer per budget length)", () => {
     const secondSeen = watch(second, start);
     await sleep(40);
     expect(first.aborted).toBe(true);
-    expect(firstSeen.at).toBeGreaterThanOrEqual(59);
+    expect(firstSeen.at).toBe(60);
     expect(second.aborted).toBe(false);
     await sleep(40);
     expect(second.aborted).toBe(true);
-    expect(secondSeen.at).toBeGreaterThanOrEqual(99);
+    expect(secondSeen.at).toBe(100);
     expect(second.failure).toBeInstanceOf(ScrapeFailure);
     expect(second.failure?.kind).toBe("timeout");
     expect(second.failure?.reason).toBe("no complete answer within the scrape budget of 60 ms");
@@ -52,7 +60,7 @@ describe("ScrapeBudget (one timer per budget length)", () => {
     const shortSeen = watch(short, start);
     await sleep(80);
     expect(short.aborted).toBe(true);
-    expect(shortSeen.at).toBeLessThan(80);
+    expect(shortSeen.at).toBe(30);
     expect(long.aborted).toBe(false);
     long.dispose();
   });
