@@ -230,11 +230,11 @@ export async function runMemory({
   profile = false,
   ...context
 }) {
-  // By default a baseline build runs as it ran before: without the heap limits (builds before them need the room
-  // for their one-string render). Its environment is the shipped one (SHIPPED_ENV), as for the current build:
-  // the allocator settings are the deployment's, not the build's, unless --baseline-env says otherwise. With --baseline-heap-limits, two builds that both ship them compare alike.
-  // With --baseline-node-options, those (and the current build, unless --baseline-cli names another).
-  // The current build as the baseline (--baseline-env alone) runs with the heap limits too.
+  // A baseline build (--baseline-cli) runs as it ran before: without the heap limits (builds before them need
+  // the room for their one-string render), unless --baseline-heap-limits; the current build as the baseline
+  // (--baseline-env alone) keeps them; --baseline-node-options replaces them. Every contender runs with the
+  // shipped environment (SHIPPED_ENV: the deployment's allocator settings, not a build's), the baseline with
+  // --baseline-env's instead when given.
   const baselineOptions = baselineNodeOptions ?? (baselineHeapLimits || !baselineCli ? HEAP_OPTIONS : []);
   const contenders = [
     ...(baselineCli || baselineNodeOptions || baselineEnv
