@@ -100,6 +100,23 @@ function declaredSize(gzip: Buffer): number {
   return gzip.length >= 8 ? gzip.readUInt32LE(gzip.length - 4) : 0;
 }
 
+/** Smallest output buffer of a synchronous inflate, for a trailer that states (next to) nothing. */
+const MIN_SYNC_CHUNK_BYTES = 1024;
+
+/**
+ * The output buffer for a synchronous inflate of a body whose trailer states `declared` decoded bytes: that
+ * size and one byte more (within MIN_SYNC_CHUNK_BYTES and SYNC_INFLATE_MAX_OUTPUT + 1). With zlib's default of
+ * 16 KiB, Node's gunzipSync allocates a fresh 16 KiB buffer each time one fills, and again when the last one
+ * is exactly full (it learns only on the next call that the stream ended), then joins them: a 20 KB body cost
+ * about 84 KB of buffers, which the collector frees only in a full collection (docs/performance.md). Sized
+ * from the trailer, the body comes out of one buffer, without a join. zlib checks the trailer against what it
+ * decoded, so a wrong one fails the inflate anyway; one of several gzip members states only the last member's
+ * size and just costs more buffers.
+ */
+export function syncInflateChunkBytes(declared: number): number {
+  return Math.min(SYNC_INFLATE_MAX_OUTPUT, Math.max(MIN_SYNC_CHUNK_BYTES, declared)) + 1;
+}
+
 /** The inflated body, or undefined when it inflates beyond SYNC_INFLATE_MAX_OUTPUT. */
 function gunzipWithin(input: Buffer): Buffer | undefined {
   let result: { buffer: Buffer; engine: { bytesWritten: number } };
@@ -107,6 +124,7 @@ function gunzipWithin(input: Buffer): Buffer | undefined {
     // info: true also returns the engine, which tells how much input it used.
     result = gunzipSync(input, {
       maxOutputLength: SYNC_INFLATE_MAX_OUTPUT,
+      chunkSize: syncInflateChunkBytes(declaredSize(input)),
       info: true,
     }) as unknown as typeof result;
   } catch (error) {

@@ -1,8 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
-import { decodedBody, SYNC_INFLATE_MAX_INPUT, SYNC_INFLATE_MAX_OUTPUT } from "../../src/scrape/decode.js";
+import { describe, expect, it, vi } from "vitest";
+import {
+  decodedBody,
+  SYNC_INFLATE_MAX_INPUT,
+  SYNC_INFLATE_MAX_OUTPUT,
+  syncInflateChunkBytes,
+} from "../../src/scrape/decode.js";
 
 /** The compressed bytes as a body arriving in pieces of `piece` bytes. */
 function arriving(bytes: Buffer, piece = 16 * 1024): Readable {
@@ -37,6 +42,35 @@ describe("decodedBody", () => {
     const chunks = await chunksOf(decodedBody(arriving(compressed, 1000), " gzip "));
     expect(chunks).toHaveLength(1);
     expect(chunks[0].equals(body)).toBe(true);
+  });
+
+  it("inflates a small gzip body into one buffer of the size its trailer states, without a join", async () => {
+    const body = randomExposition(20_000);
+    const compressed = gzipSync(body);
+    // Buffers zlib (and anything else) asks for while the body is decoded; the compressed body arrives whole.
+    const allocUnsafe = vi.spyOn(Buffer, "allocUnsafe");
+    const allocUnsafeSlow = vi.spyOn(Buffer, "allocUnsafeSlow");
+    let chunks: Buffer[];
+    let sizes: number[];
+    try {
+      chunks = await chunksOf(decodedBody(arriving(compressed, compressed.length), "gzip"));
+      sizes = [...allocUnsafe.mock.calls, ...allocUnsafeSlow.mock.calls].map(([size]) => size);
+    } finally {
+      allocUnsafe.mockRestore();
+      allocUnsafeSlow.mockRestore();
+    }
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0].equals(body)).toBe(true);
+    // zlib's default of 16 KiB buffers took two to four of them and a join: about 84 KB for 20 KB.
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBeLessThanOrEqual(body.length + 1);
+  });
+
+  it("sizes a synchronous inflate's buffer from the trailer, one byte over so that zlib sees the end in it", () => {
+    expect(syncInflateChunkBytes(20_000)).toBe(20_001);
+    // A trailer stating nothing or little (an empty body, or a lie zlib rejects at the end) still gets 1 KiB.
+    expect(syncInflateChunkBytes(0)).toBe(1025);
+    // Never more than one synchronous inflate may give out.
+    expect(syncInflateChunkBytes(2 ** 32 - 1)).toBe(SYNC_INFLATE_MAX_OUTPUT + 1);
   });
 
   it("passes on unchanged a body whose Content-Encoding is not exactly gzip, as Prometheus reads it", async () => {
