@@ -1,6 +1,6 @@
 // Statistics, console tables and the JSON result files.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { loadAverage } from "./proc.mjs";
@@ -107,10 +107,18 @@ export function writeResult(name, { command, builds, otherCoresBefore }, data) {
   return doc;
 }
 
-/** The commit checked out where `dir` is (with "+changes" when its tree differs), or undefined outside git. */
+/**
+ * The commit checked out at `dir` (with "+changes" when its tree differs), or undefined when `dir` is not the top
+ * of a checkout: a build copied into a folder of another checkout (e.g. an ignored one) is not that checkout's.
+ */
 export function commitOf(dir) {
-  const git = (...args) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8" }).trim();
+  const git = (...args) =>
+    execFileSync("git", ["-C", dir, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   try {
+    if (realpathSync(git("rev-parse", "--show-toplevel")) !== realpathSync(dir)) return undefined;
     const commit = git("rev-parse", "--short", "HEAD");
     // Results written by earlier runs are not changes to the build.
     const changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results");
