@@ -108,7 +108,7 @@ const MIN_SYNC_CHUNK_BYTES = 1024;
  * size and one byte more (within MIN_SYNC_CHUNK_BYTES and SYNC_INFLATE_MAX_OUTPUT + 1). With zlib's default of
  * 16 KiB, Node's gunzipSync allocates a fresh 16 KiB buffer each time one fills, and again when the last one
  * is exactly full (it learns only on the next call that the stream ended), then joins them: a 20 KB body cost
- * about 84 KB of buffers, which the collector frees only in a full collection (docs/performance.md). Sized
+ * about 84 KB of buffers, which under load were mostly left to full collections (docs/performance.md). Sized
  * from the trailer, the body comes out of one buffer, without a join. zlib checks the trailer against what it
  * decoded, so a wrong one fails the inflate anyway; one of several gzip members states only the last member's
  * size and just costs more buffers.
