@@ -99,6 +99,21 @@ export function twoFoundationsConfigYaml(
 }
 
 /**
+ * The scrape URL of the first target Promregator's /discovery lists (`<url><__metrics_path__>`), so that a new
+ * user sees one instance's metrics without reading the document first; undefined when it cannot be read.
+ */
+async function firstScrapeUrl(url: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url}/discovery`);
+    const groups = (await res.json()) as { labels?: Record<string, string> }[];
+    const path = groups.find((g) => g.labels?.__metrics_path__)?.labels?.__metrics_path__;
+    return path === undefined ? undefined : `${url}${path}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A curl command that sets or ends an outage of a simulator's API (its admin API, POST /admin/outage): Cloud
  * Controller and UAA answer 503 while it lasts, the apps behind the router keep answering.
  */
@@ -131,6 +146,7 @@ export async function runDemo(opts: DemoOptions) {
   const caPem = [...new Set(sims.map((s) => s.caPem ?? ""))].join("");
   const app = await startPromregator({ config, logger: opts.logger, cfCa: caPem || undefined });
   await app.whenReady();
+  const oneInstance = await firstScrapeUrl(app.url);
   // The same configuration as a file, for a check-config --resolve against this simulator.
   const dir = mkdtempSync(join(tmpdir(), "promregator-demo-"));
   writeFileSync(join(dir, "promregator.yml"), `${yaml}\n`);
@@ -156,6 +172,7 @@ export async function runDemo(opts: DemoOptions) {
       "",
       `  Status page:        ${app.url}/`,
       `  Service discovery:  ${app.url}/discovery`,
+      ...(oneInstance ? [`  One instance:       ${oneInstance}`] : []),
       `  Own metrics:        ${app.url}/promregatorMetrics`,
       `  Health / ready:     ${app.url}/health  ${app.url}/ready`,
       `  Simulated CF API:   ${sim.apiUrl}  (user ${user.username}, password ${user.password})`,

@@ -31,6 +31,14 @@ describe("promregator demo", () => {
     expect(printed).toContain("npm start -- --port 9090");
   });
 
+  it("prints one instance's scrape URL, which answers with that instance's metrics", async () => {
+    const url = /^ {2}One instance:\s+(http\S+)$/m.exec(printed)?.[1];
+    expect(url).toMatch(new RegExp(`^${demo.app.url}/singleTargetMetrics/[0-9a-f-]+/\\d+$`));
+    const res = await request(url as string);
+    expect(res.statusCode).toBe(200);
+    expect(await res.body.text()).toContain("promregator_up 1.0");
+  });
+
   it("prints a check-config --resolve command that works against the running simulator", async () => {
     const line = printed
       .split("\n")
