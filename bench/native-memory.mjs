@@ -11,7 +11,9 @@
 //
 //   node bench/native-memory.mjs [--env "K=V ..."] [--rounds 1] [-- <dist/cli.js of a build> ...]
 // Builds run one after the other in each round (default: dist/cli.js). --env replaces the shipped environment
-// (SHIPPED_ENV; "" for none). Results: bench/results/native-memory.json.
+// (SHIPPED_ENV; "" for none). Results: bench/results/native-memory.json. Columns: brkHeapMB is glibc's main heap
+// ([heap]); anonymousMB all anonymous mappings, of which v8PagesMB are V8's heap pages. The growth of the main
+// heap over the first pass was measured on Node 24 (docs/performance.md, tenth round); Node 20 differs.
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,16 +40,35 @@ const CONCURRENCY = 20;
 /** A V8 heap page (Node 20 to 24); glibc maps its blocks with a header, so none of them has this size. */
 const V8_PAGE_KB = 256;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    env: { type: "string" },
-    rounds: { type: "string", default: "1" },
-  },
-});
+const USAGE =
+  'usage: node bench/native-memory.mjs [--env "K=V ..."] [--rounds N] [-- <dist/cli.js of a build> ...]\n';
+
+let values;
+let positionals;
+try {
+  ({ values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      env: { type: "string" },
+      rounds: { type: "string", default: "1" },
+      help: { type: "boolean", default: false },
+    },
+  }));
+} catch (error) {
+  process.stderr.write(`${error.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write(`--rounds must be a whole number of at least 1, not ${values.rounds}\n${USAGE}`);
+  process.exit(2);
+}
 const builds = (positionals.length > 0 ? positionals : [CLI]).map((b) => resolve(b));
 const env = values.env === undefined ? SHIPPED_ENV : parseEnvList(values.env);
-const rounds = Number(values.rounds);
 const gdb = hasGdb();
 
 /** Resident kB of glibc's main heap, of anonymous mappings, and of V8's page-sized mappings. */
@@ -111,7 +132,12 @@ function mallocInfoAndTrim(pid) {
     ...xml.matchAll(
       /<heap nr="\d+">[\s\S]*?<total type="rest" count="\d+" size="(\d+)"\/>[\s\S]*?<system type="current" size="(\d+)"\/>/g,
     ),
-  ].map((m) => ({ freeMB: round(Number(m[1]) / 2 ** 20, 1), systemMB: round(Number(m[2]) / 2 ** 20, 1) }));
+  ].map((m, i) => ({
+    // glibc lists its main arena (the [heap] of brk) first.
+    arena: i === 0 ? "main" : `other ${i}`,
+    freeMB: round(Number(m[1]) / 2 ** 20, 1),
+    systemMB: round(Number(m[2]) / 2 ** 20, 1),
+  }));
   return { arenas, afterTrim: residentParts(pid) };
 }
 
@@ -184,6 +210,9 @@ async function measure(cli) {
   }
 }
 
+process.stdout.write(
+  `Node ${process.version}, environment ${JSON.stringify(env)}, node options ${HEAP_OPTIONS.join(" ")}\n`,
+);
 const runs = [];
 for (let r = 0; r < rounds; r++) {
   for (const cli of builds) {

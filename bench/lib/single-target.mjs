@@ -62,5 +62,5 @@ export async function scrapeMany(url, count, concurrency) {
 /** The command line of this benchmark as its results show it (arguments with blanks quoted). */
 export function shownCommand(script) {
   const args = process.argv.slice(2).map((a) => (/^[\w=/.-]+$/.test(a) ? a : JSON.stringify(a)));
-  return `node ${script} ${args.join(" ")}`;
+  return ["node", script, ...args].join(" ");
 }
