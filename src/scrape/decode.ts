@@ -100,8 +100,13 @@ function declaredSize(gzip: Buffer): number {
   return gzip.length >= 8 ? gzip.readUInt32LE(gzip.length - 4) : 0;
 }
 
-/** Smallest output buffer of a synchronous inflate, for a trailer that states (next to) nothing. */
-const MIN_SYNC_CHUNK_BYTES = 1024;
+/**
+ * Smallest output buffer of a synchronous inflate. A trailer may state less than the body inflates to (several
+ * gzip members, where it states the last one's size; or a wrong one, which fails at the end): then zlib fills
+ * buffers of this size up to SYNC_INFLATE_MAX_OUTPUT: at most 64 of them, where zlib's default of 16 KiB takes 16
+ * and 1 KiB would take 256, each a call into zlib and a piece of the join.
+ */
+const MIN_SYNC_CHUNK_BYTES = 4 * 1024;
 
 /**
  * The output buffer for a synchronous inflate of a body whose trailer states `declared` decoded bytes: that

@@ -67,8 +67,11 @@ describe("decodedBody", () => {
 
   it("sizes a synchronous inflate's buffer from the trailer, one byte over so that zlib sees the end in it", () => {
     expect(syncInflateChunkBytes(20_000)).toBe(20_001);
-    // A trailer stating nothing or little (an empty body, or a lie zlib rejects at the end) still gets 1 KiB.
-    expect(syncInflateChunkBytes(0)).toBe(1025);
+    // A trailer stating nothing or little (an empty body, the last of several members, or a lie zlib rejects at
+    // the end) still gets 4 KiB, so that a body inflating further takes at most 64 buffers.
+    expect(syncInflateChunkBytes(0)).toBe(4097);
+    expect(syncInflateChunkBytes(4096)).toBe(4097);
+    expect(syncInflateChunkBytes(4097)).toBe(4098);
     // Never more than one synchronous inflate may give out.
     expect(syncInflateChunkBytes(2 ** 32 - 1)).toBe(SYNC_INFLATE_MAX_OUTPUT + 1);
   });
