@@ -9,9 +9,9 @@
 // which hands the free pages inside the heaps back to the system: what that gives back is the memory the
 // allocator holds free (fragmentation), not memory Promregator uses. Node has no API for malloc_trim.
 //
-//   node bench/native-memory.mjs [--env "K=V ..."] [--rounds 1] [-- <dist/cli.js of a build> ...]
+//   node bench/native-memory.mjs [--env "K=V ..."] [--node-options "..."] [--rounds 1] [-- <dist/cli.js> ...]
 // Builds run one after the other in each round (default: dist/cli.js). --env replaces the shipped environment
-// (SHIPPED_ENV; "" for none). Results: bench/results/native-memory.json. Columns: brkHeapMB is glibc's main heap
+// (SHIPPED_ENV; "" for none); --node-options adds node options after the shipped heap options. Results: bench/results/native-memory.json. Columns: brkHeapMB is glibc's main heap
 // ([heap]); anonymousMB all anonymous mappings, of which v8PagesMB are V8's heap pages. The growth of the main
 // heap over the first pass was measured on Node 24 (docs/performance.md, tenth round); Node 20 differs.
 import { execFileSync } from "node:child_process";
@@ -41,7 +41,7 @@ const CONCURRENCY = 20;
 const V8_PAGE_KB = 256;
 
 const USAGE =
-  'usage: node bench/native-memory.mjs [--env "K=V ..."] [--rounds N] [-- <dist/cli.js of a build> ...]\n';
+  'usage: node bench/native-memory.mjs [--env "K=V ..."] [--node-options "..."] [--rounds N] [-- <dist/cli.js> ...]\n';
 
 let values;
 let positionals;
@@ -50,6 +50,7 @@ try {
     allowPositionals: true,
     options: {
       env: { type: "string" },
+      "node-options": { type: "string", default: "" },
       rounds: { type: "string", default: "1" },
       help: { type: "boolean", default: false },
     },
@@ -69,6 +70,7 @@ if (!Number.isInteger(rounds) || rounds < 1) {
 }
 const builds = (positionals.length > 0 ? positionals : [CLI]).map((b) => resolve(b));
 const env = values.env === undefined ? SHIPPED_ENV : parseEnvList(values.env);
+const nodeOptions = [...HEAP_OPTIONS, ...values["node-options"].split(/\s+/).filter(Boolean)];
 const gdb = hasGdb();
 
 /** Resident kB of glibc's main heap, of anonymous mappings, and of V8's page-sized mappings. */
@@ -164,7 +166,7 @@ async function measure(cli) {
       yaml: refreshingRouterYaml({ sim, port, refreshSeconds: 3600 }),
       port,
       caPem: sim.caPem,
-      nodeOptions: [...HEAP_OPTIONS, "--import", GC_COUNT_PROBE],
+      nodeOptions: [...nodeOptions, "--import", GC_COUNT_PROBE],
       env,
       readyTimeoutMs: 120_000,
       cli,
@@ -211,7 +213,7 @@ async function measure(cli) {
 }
 
 process.stdout.write(
-  `Node ${process.version}, environment ${JSON.stringify(env)}, node options ${HEAP_OPTIONS.join(" ")}\n`,
+  `Node ${process.version}, environment ${JSON.stringify(env)}, node options ${nodeOptions.join(" ")}\n`,
 );
 const runs = [];
 for (let r = 0; r < rounds; r++) {
@@ -230,6 +232,6 @@ if (!gdb) process.stdout.write("\n(no gdb: malloc_info and malloc_trim left out)
 writeResult(
   "native-memory",
   { command: shownCommand("bench/native-memory.mjs") },
-  { instances: INSTANCES, concurrency: CONCURRENCY, env, nodeOptions: HEAP_OPTIONS, runs },
+  { instances: INSTANCES, concurrency: CONCURRENCY, env, nodeOptions, runs },
 );
 process.exit(0);
