@@ -22,12 +22,13 @@ export const SYNC_INFLATE_MAX_INPUT = 256 * 1024;
  */
 export const SYNC_INFLATE_MAX_OUTPUT = 256 * 1024;
 /**
- * Output piece of a streamed inflate (256 KiB). Each piece is a thread-pool round trip; on the bench machine
- * under load a 1 MB body cost 1.13-1.18 x the CPU of one synchronous inflate in 256 KiB pieces, 1.36 x in
- * 128 KiB and 1.55 x in 64 KiB pieces (zlib's default of 16 KiB: 2.6 x). A scrape whose caller does not
- * read holds a few pieces: about 1-2 MB, against 0.3-1 MB in 64 KiB pieces (docs/performance.md).
+ * Output piece of a streamed inflate (124 KiB). Each piece is a thread-pool round trip, so larger pieces cost
+ * less; but a piece of 128 KiB or more is a block glibc maps on its own under the MALLOC_MMAP_THRESHOLD_ the
+ * image ships (131072), with its system calls and page faults: with that setting a 1 MB body through 256 KiB
+ * pieces cost 1.24 x the CPU per scrape it cost without it, and 124 KiB pieces cost 0.88 x of 256 KiB ones
+ * (docs/performance.md, tenth round). A scrape whose caller does not read holds a few pieces.
  */
-export const INFLATE_PIECE_BYTES = 256 * 1024;
+export const INFLATE_PIECE_BYTES = 124 * 1024;
 
 /**
  * Whether Prometheus would gunzip a body with this Content-Encoding: only when the (first) header value is

@@ -25,7 +25,7 @@ import { CommittingWriter } from "./writer.js";
  * (timeout, oversize, broken gzip, a connection closed early) still becomes a clean error answer. A larger
  * body streams on from here. What a scrape holds back is this plus one decoded piece: one socket read, or for
  * a gzip body the compressed bytes of one synchronous inflate and its output (up to SYNC_INFLATE_MAX_INPUT and
- * SYNC_INFLATE_MAX_OUTPUT, the same 256 KiB, see decode.ts) or one piece of a streamed inflate (256 KiB too).
+ * SYNC_INFLATE_MAX_OUTPUT, the same 256 KiB, see decode.ts) or one piece of a streamed inflate (124 KiB).
  */
 export const COMMIT_THRESHOLD_BYTES = 256 * 1024;
 /** Instances warned about a body passed through without own samples; bounded so a churning landscape cannot grow it forever. */

@@ -4,6 +4,7 @@ import { builtinModules } from "node:module";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { INFLATE_PIECE_BYTES } from "../../src/scrape/decode.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
@@ -110,6 +111,13 @@ describe("heap options", () => {
     expect(allocator.Dockerfile).toEqual({ MALLOC_ARENA_MAX: "2", MALLOC_MMAP_THRESHOLD_: "131072" });
     for (const [where, settings] of Object.entries(allocator))
       expect(settings, where).toEqual(allocator.Dockerfile);
+  });
+
+  it("keep the pieces of a streamed inflate below the size glibc maps on its own", () => {
+    // Mapped, every piece of a large gzip body costs system calls and page faults (docs/performance.md).
+    const threshold = Number(mallocSettings(runtimeStageEnv(dockerfile)).MALLOC_MMAP_THRESHOLD_);
+    // glibc asks the size with its chunk header (16 bytes on 64-bit) against the threshold.
+    expect(INFLATE_PIECE_BYTES + 16).toBeLessThan(threshold);
   });
 
   it("keep out of NODE_OPTIONS what Node refuses there", () => {
