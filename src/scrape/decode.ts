@@ -78,7 +78,8 @@ async function* gunzipped(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const collected = collector.take();
     if (complete) {
       const whole = collected.length === 1 ? collected[0] : Buffer.concat(collected, size);
-      const output = declaredSize(whole) <= SYNC_INFLATE_MAX_OUTPUT ? gunzipWithin(whole) : undefined;
+      const declared = declaredSize(whole);
+      const output = declared <= SYNC_INFLATE_MAX_OUTPUT ? gunzipWithin(whole, declared) : undefined;
       if (output !== undefined) {
         if (output.length > 0) yield output;
         return;
@@ -123,14 +124,17 @@ export function syncInflateChunkBytes(declared: number): number {
   return Math.min(SYNC_INFLATE_MAX_OUTPUT, Math.max(MIN_SYNC_CHUNK_BYTES, declared)) + 1;
 }
 
-/** The inflated body, or undefined when it inflates beyond SYNC_INFLATE_MAX_OUTPUT. */
-function gunzipWithin(input: Buffer): Buffer | undefined {
+/**
+ * The inflated body, or undefined when it inflates beyond SYNC_INFLATE_MAX_OUTPUT. `declared`: the size its
+ * trailer states (declaredSize).
+ */
+function gunzipWithin(input: Buffer, declared: number): Buffer | undefined {
   let result: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     // info: true also returns the engine, which tells how much input it used.
     result = gunzipSync(input, {
       maxOutputLength: SYNC_INFLATE_MAX_OUTPUT,
-      chunkSize: syncInflateChunkBytes(declaredSize(input)),
+      chunkSize: syncInflateChunkBytes(declared),
       info: true,
     }) as unknown as typeof result;
   } catch (error) {
